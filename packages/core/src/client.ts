@@ -1,0 +1,89 @@
+import type { ArgInput } from './args.js';
+import { CommandContext } from './context.js';
+import type { AnyPlugin, PluginApis, PluginContext } from './plugin.js';
+import type { Reply } from './reply.js';
+import type { DedicatedOptions, Transport } from './transport.js';
+
+export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
+  readonly transport: Transport;
+  readonly plugins?: Plugins;
+}
+
+/** What every client has, whatever plugins it was given. */
+export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends AsyncDisposable {
+  readonly transport: Transport;
+  /** Sends any command as is: `ferrite.send('HSET', 'user:1', 'name', 'Ada')`. */
+  send(name: string, ...args: ArgInput[]): Promise<Reply>;
+  /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
+  supports(command: string): Promise<boolean>;
+  /** A new client with one more plugin, over the same transport. */
+  extend<P extends AnyPlugin>(plugin: P): FerriteClient<readonly [...Plugins, P]>;
+  /** Runs the plugins' cleanups, then closes the transport. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
+  PluginApis<Plugins>;
+
+const RESERVED = new Set(['transport', 'send', 'supports', 'extend', 'close', 'then']);
+
+/**
+ * Composes a client from a transport and plugins. The client's type has exactly the namespaces
+ * of the plugins given.
+ *
+ * ```ts
+ * const ferrite = createFerrite({ transport: ioredisTransport(redis), plugins: [vector(), semantic()] });
+ * await ferrite.vector.search('docs', query, { topK: 5 });
+ * ```
+ */
+export function createFerrite<const Plugins extends readonly AnyPlugin[] = readonly []>(
+  options: FerriteOptions<Plugins>,
+): FerriteClient<Plugins> {
+  return compose(options.transport, options.plugins ?? ([] as unknown as Plugins), new Map());
+}
+
+function compose<Plugins extends readonly AnyPlugin[]>(
+  transport: Transport,
+  plugins: Plugins,
+  capabilities: Map<string, Promise<boolean>>,
+): FerriteClient<Plugins> {
+  const context = new CommandContext(transport, capabilities);
+  const cleanups: Array<() => void | Promise<void>> = [];
+  let closing: Promise<void> | undefined;
+
+  const pluginContext: PluginContext = {
+    transport,
+    call: (command, ...args) => context.call(command, ...args),
+    batch: (commands) => context.batch(commands),
+    send: (name, ...args) => context.send(name, ...args),
+    supports: (command) => context.supports(command),
+    dedicated: (dedicatedOptions?: DedicatedOptions) => context.dedicated(dedicatedOptions),
+    onClose: (cleanup) => void cleanups.push(cleanup),
+  };
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const results = await Promise.allSettled(cleanups.reverse().map((cleanup) => cleanup()));
+      await transport.close();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })();
+    return closing;
+  };
+
+  const client: Record<string, unknown> = {
+    transport,
+    send: pluginContext.send,
+    supports: pluginContext.supports,
+    extend: (plugin: AnyPlugin) => compose(transport, [...plugins, plugin], capabilities),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+
+  for (const plugin of plugins) {
+    if (RESERVED.has(plugin.name)) throw new TypeError(`a plugin cannot be named "${plugin.name}"`);
+    if (Object.hasOwn(client, plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
+    client[plugin.name] = plugin.setup(pluginContext);
+  }
+  return Object.freeze(client) as unknown as FerriteClient<Plugins>;
+}

@@ -1,0 +1,81 @@
+import { toArg, type ArgInput } from './args.js';
+import type { Reply } from './reply.js';
+import type { ProtocolVersion, WireCommand } from './transport.js';
+
+export interface DecodeContext {
+  readonly protocol: ProtocolVersion;
+}
+
+/**
+ * One command, described once and run unchanged on every transport: its name, how its
+ * arguments are validated and encoded, which argument is the routing key, and how its reply is
+ * read. Encoding and decoding are pure functions, testable with no transport.
+ */
+export interface CommandDefinition<Args extends readonly unknown[], Result> {
+  readonly name: string;
+  /**
+   * Validates the caller's arguments and returns the wire arguments after the command name.
+   * Throws a `FerriteValidationError` for bad input, before anything is sent.
+   */
+  readonly encode: (...args: Args) => readonly ArgInput[];
+  /** Position of the routing key among the encoded arguments; `null` when the command has none. */
+  readonly keyIndex: number | null;
+  /** Reads and never writes. */
+  readonly readonly: boolean;
+  /** Sending it twice has the same effect as once, so it may be retried after a lost reply. */
+  readonly retryable: boolean;
+  /** Strings in the reply arrive as Buffers. */
+  readonly binary: boolean;
+  readonly decode: (reply: Reply, context: DecodeContext) => Result;
+}
+
+export type CommandArgs<C> = C extends CommandDefinition<infer A, unknown> ? A : never;
+export type CommandResult<C> = C extends CommandDefinition<readonly unknown[], infer R> ? R : never;
+
+export interface CommandSpec<Args extends readonly unknown[], Result>
+  extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary'>> {
+  readonly name: string;
+  readonly encode: (...args: Args) => readonly ArgInput[];
+  readonly decode: (reply: Reply, context: DecodeContext) => Result;
+}
+
+/**
+ * Defines a command. Defaults: the routing key is the first argument (`keyIndex: 0`, as for every
+ * VECTOR.*, SEMANTIC.* and CRDT.* command), not read-only, not retryable, text replies.
+ */
+export function defineCommand<Args extends readonly unknown[], Result>(
+  spec: CommandSpec<Args, Result>,
+): CommandDefinition<Args, Result> {
+  return Object.freeze({
+    keyIndex: 0,
+    readonly: false,
+    retryable: false,
+    binary: false,
+    ...spec,
+  });
+}
+
+/** A command with its arguments encoded (and so validated), ready to send or batch. */
+export interface PreparedCommand<Result> {
+  readonly wire: WireCommand;
+  readonly definition: CommandDefinition<readonly never[], Result>;
+}
+
+/** Validates and encodes a call. Throws `FerriteValidationError` here, before anything is sent. */
+export function prepareCommand<Args extends readonly unknown[], Result>(
+  definition: CommandDefinition<Args, Result>,
+  ...args: Args
+): PreparedCommand<Result> {
+  const encoded = definition.encode(...args).map(toArg);
+  const routingKey = definition.keyIndex === null ? null : encoded[definition.keyIndex];
+  return {
+    wire: {
+      name: definition.name,
+      args: encoded,
+      routingKey: routingKey ?? null,
+      binary: definition.binary,
+      readonly: definition.readonly,
+    },
+    definition: definition as unknown as CommandDefinition<readonly never[], Result>,
+  };
+}

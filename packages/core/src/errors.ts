@@ -1,0 +1,182 @@
+/**
+ * The error hierarchy. Every class carries a brand in a global symbol so that `instanceof` and
+ * the `is*` helpers work even when two copies of @ferrite/core end up in one program (a plugin
+ * bundled against another version, a monorepo with duplicated installs).
+ */
+
+const BRAND = Symbol.for('@ferrite/core/error-brand');
+
+export type FerriteErrorCode =
+  | 'REPLY'
+  | 'VALIDATION'
+  | 'TIMEOUT'
+  | 'CONNECTION'
+  | 'UNSUPPORTED'
+  | 'ABORTED'
+  | 'PROTOCOL';
+
+/** Kinds of server error, recognised by the stable phrases of PROTOCOL.md §7. */
+export type ReplyErrorKind =
+  | 'unknown-index'
+  | 'index-exists'
+  | 'dimension-mismatch'
+  | 'filter-syntax'
+  | 'cdc-position-expired'
+  | 'no-such-subscription'
+  | 'unknown-command'
+  | 'wrongtype'
+  | 'noauth'
+  | 'wrongpass'
+  | 'other';
+
+type Branded = { readonly [BRAND]: ReadonlySet<string> };
+
+function hasBrand(value: unknown, brand: string): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const brands = (value as Partial<Branded>)[BRAND];
+  return brands instanceof Set && brands.has(brand);
+}
+
+function brandsOf(error: FerriteError): Set<string> {
+  const brands = new Set<string>();
+  // Walk the prototype chain so a subclass is also each of its ancestors.
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+    const brand = (proto.constructor as { brand?: string }).brand;
+    if (brand) brands.add(brand);
+  }
+  return brands;
+}
+
+export interface FerriteErrorOptions {
+  cause?: unknown;
+}
+
+export class FerriteError extends Error {
+  static readonly brand: string = 'FerriteError';
+  declare readonly [BRAND]: ReadonlySet<string>;
+  readonly code: FerriteErrorCode;
+
+  constructor(code: FerriteErrorCode, message: string, options?: FerriteErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: brandsOf(this), enumerable: false });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, (this as unknown as { brand: string }).brand);
+  }
+}
+
+/** An error reply from the server. Keeps the server's text and the command name, never the arguments. */
+export class FerriteReplyError extends FerriteError {
+  static override readonly brand: string = 'FerriteReplyError';
+  /** The command as sent, upper-cased (`VECTOR.SEARCH`). */
+  readonly command: string;
+  /** The server's error text, unchanged. */
+  readonly serverMessage: string;
+  /** Classification by the stable phrases of PROTOCOL.md §7. */
+  readonly kind: ReplyErrorKind;
+
+  constructor(command: string, serverMessage: string, options?: FerriteErrorOptions) {
+    super('REPLY', serverMessage, options);
+    this.command = command.toUpperCase();
+    this.serverMessage = serverMessage;
+    this.kind = classifyReplyError(serverMessage);
+  }
+}
+
+/** Bad input, rejected before anything was sent. */
+export class FerriteValidationError extends FerriteError {
+  static override readonly brand: string = 'FerriteValidationError';
+  /** The argument or option at fault (`vector`, `topK`, `name`, …). */
+  readonly field: string;
+
+  constructor(field: string, message: string, options?: FerriteErrorOptions) {
+    super('VALIDATION', `invalid ${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** No reply within the deadline. The command may or may not have been applied. */
+export class FerriteTimeoutError extends FerriteError {
+  static override readonly brand: string = 'FerriteTimeoutError';
+  readonly command: string;
+  readonly timeoutMs: number;
+
+  constructor(command: string, timeoutMs: number, options?: FerriteErrorOptions) {
+    super('TIMEOUT', `${command.toUpperCase()} timed out after ${timeoutMs} ms`, options);
+    this.command = command.toUpperCase();
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection failed, closed, or was never established. */
+export class FerriteConnectionError extends FerriteError {
+  static override readonly brand: string = 'FerriteConnectionError';
+
+  constructor(message: string, options?: FerriteErrorOptions) {
+    super('CONNECTION', message, options);
+  }
+}
+
+/** The server does not implement a command (an older Ferrite, or plain Redis). */
+export class FerriteUnsupportedError extends FerriteError {
+  static override readonly brand: string = 'FerriteUnsupportedError';
+  readonly command: string;
+
+  constructor(command: string, options?: FerriteErrorOptions) {
+    super('UNSUPPORTED', `this server does not support ${command.toUpperCase()}`, options);
+    this.command = command.toUpperCase();
+  }
+}
+
+/** A reply of a shape PROTOCOL.md does not allow: the server does not follow the contract. */
+export class FerriteProtocolError extends FerriteError {
+  static override readonly brand: string = 'FerriteProtocolError';
+
+  constructor(message: string, options?: FerriteErrorOptions) {
+    super('PROTOCOL', `unexpected reply: ${message}`, options);
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class FerriteAbortError extends FerriteError {
+  static override readonly brand: string = 'FerriteAbortError';
+
+  constructor(message = 'the operation was aborted', options?: FerriteErrorOptions) {
+    super('ABORTED', message, options);
+  }
+}
+
+const PHRASES: ReadonlyArray<readonly [ReplyErrorKind, (text: string) => boolean]> = [
+  ['wrongtype', (t) => t.startsWith('wrongtype')],
+  ['noauth', (t) => t.startsWith('noauth')],
+  ['wrongpass', (t) => t.startsWith('wrongpass')],
+  ['unknown-index', (t) => t.includes('unknown index') || t.includes('index not found')],
+  ['index-exists', (t) => t.includes('index already exists')],
+  ['dimension-mismatch', (t) => t.includes('dimension mismatch')],
+  ['filter-syntax', (t) => t.includes('syntax error in filter')],
+  ['cdc-position-expired', (t) => t.includes('cdc position expired')],
+  ['no-such-subscription', (t) => t.includes('no such cdc subscription')],
+  ['unknown-command', (t) => t.includes('unknown command')],
+];
+
+/** Classifies a server error text by the stable phrases of PROTOCOL.md §7. */
+export function classifyReplyError(message: string): ReplyErrorKind {
+  const text = message.toLowerCase();
+  for (const [kind, matches] of PHRASES) if (matches(text)) return kind;
+  return 'other';
+}
+
+export const isFerriteError = (e: unknown): e is FerriteError => hasBrand(e, FerriteError.brand);
+export const isReplyError = (e: unknown, kind?: ReplyErrorKind): e is FerriteReplyError =>
+  hasBrand(e, FerriteReplyError.brand) && (kind === undefined || (e as FerriteReplyError).kind === kind);
+export const isValidationError = (e: unknown): e is FerriteValidationError =>
+  hasBrand(e, FerriteValidationError.brand);
+export const isTimeoutError = (e: unknown): e is FerriteTimeoutError => hasBrand(e, FerriteTimeoutError.brand);
+export const isConnectionError = (e: unknown): e is FerriteConnectionError =>
+  hasBrand(e, FerriteConnectionError.brand);
+export const isUnsupportedError = (e: unknown): e is FerriteUnsupportedError =>
+  hasBrand(e, FerriteUnsupportedError.brand);
+export const isAbortError = (e: unknown): e is FerriteAbortError => hasBrand(e, FerriteAbortError.brand);

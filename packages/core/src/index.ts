@@ -1,0 +1,67 @@
+export { toArg, type Arg, type ArgInput } from './args.js';
+export { createFerrite, type FerriteBase, type FerriteClient, type FerriteOptions } from './client.js';
+export {
+  defineCommand,
+  prepareCommand,
+  type CommandArgs,
+  type CommandDefinition,
+  type CommandResult,
+  type CommandSpec,
+  type DecodeContext,
+  type PreparedCommand,
+} from './command.js';
+export {
+  classifyReplyError,
+  FerriteAbortError,
+  FerriteConnectionError,
+  FerriteError,
+  FerriteProtocolError,
+  FerriteReplyError,
+  FerriteTimeoutError,
+  FerriteUnsupportedError,
+  FerriteValidationError,
+  isAbortError,
+  isConnectionError,
+  isFerriteError,
+  isReplyError,
+  isTimeoutError,
+  isUnsupportedError,
+  isValidationError,
+  type FerriteErrorCode,
+  type FerriteErrorOptions,
+  type ReplyErrorKind,
+} from './errors.js';
+export {
+  definePlugin,
+  type AnyPlugin,
+  type DedicatedContext,
+  type FerritePlugin,
+  type PluginApi,
+  type PluginApis,
+  type PluginContext,
+  type Settled,
+} from './plugin.js';
+export {
+  readArray,
+  readBigInteger,
+  readBuffer,
+  readFloat,
+  readInteger,
+  readMap,
+  readNullableText,
+  readOk,
+  readStringRecord,
+  readText,
+  type Reply,
+} from './reply.js';
+export { CLUSTER_SLOTS, CommandKeyResolver, crc16, slotOf } from './routing.js';
+export type {
+  BatchEntry,
+  DedicatedOptions,
+  DedicatedTransport,
+  ProtocolVersion,
+  Transport,
+  WireCommand,
+} from './transport.js';
+export { assertFiniteNumber, assertInteger, assertName, type IntegerRange } from './validate.js';
+export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';

@@ -1,0 +1,50 @@
+import type { ArgInput } from './args.js';
+import type { CommandDefinition, PreparedCommand } from './command.js';
+import type { FerriteError } from './errors.js';
+import type { Reply } from './reply.js';
+import type { DedicatedOptions, Transport } from './transport.js';
+
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
+
+/** What a plugin gets to build its API with. */
+export interface PluginContext {
+  readonly transport: Transport;
+  /** Validates, sends and decodes one command. "unknown command" becomes `FerriteUnsupportedError`. */
+  call<Args extends readonly unknown[], Result>(command: CommandDefinition<Args, Result>, ...args: Args): Promise<Result>;
+  /** Sends prepared commands in one pipeline; every entry settles on its own, in order. */
+  batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]>;
+  /** Sends any command as is. */
+  send(name: string, ...args: ArgInput[]): Promise<Reply>;
+  /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
+  supports(command: string): Promise<boolean>;
+  /** A context over a dedicated connection, for blocking calls and per-connection state. */
+  dedicated(options?: DedicatedOptions): Promise<DedicatedContext>;
+  /** Runs `cleanup` when the client closes, before the transport is closed. */
+  onClose(cleanup: () => void | Promise<void>): void;
+}
+
+export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated'>, AsyncDisposable {
+  close(): Promise<void>;
+}
+
+/**
+ * A plugin adds one namespace to the client: `createFerrite({ plugins: [vector()] })` gives
+ * `ferrite.vector`. `setup` runs once per client.
+ */
+export interface FerritePlugin<Name extends string = string, Api = unknown> {
+  readonly name: Name;
+  setup(context: PluginContext): Api;
+}
+
+/** Declares a plugin; the identity function that fixes its name and API types. */
+export function definePlugin<const Name extends string, Api>(plugin: FerritePlugin<Name, Api>): FerritePlugin<Name, Api> {
+  return plugin;
+}
+
+export type AnyPlugin = FerritePlugin<string, unknown>;
+export type PluginApi<P> = P extends FerritePlugin<string, infer Api> ? Api : never;
+
+/** The namespaces a list of plugins adds, keyed by plugin name. */
+export type PluginApis<Plugins extends readonly AnyPlugin[]> = {
+  readonly [P in Plugins[number] as P['name']]: PluginApi<P>;
+};

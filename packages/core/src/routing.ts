@@ -1,0 +1,84 @@
+import type { Arg } from './args.js';
+import { readArray, readInteger, type Reply } from './reply.js';
+import type { WireCommand } from './transport.js';
+
+export const CLUSTER_SLOTS = 16384;
+
+// CRC16-CCITT (XMODEM), the checksum Redis Cluster uses for key slots.
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+})();
+
+export function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] as number);
+  return crc;
+}
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** The cluster slot of a key, honouring hash tags (`{user:1}:name` and `{user:1}:age` share a slot). */
+export function slotOf(key: Arg): number {
+  let bytes: Uint8Array = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  const open = bytes.indexOf(OPEN_BRACE);
+  if (open !== -1) {
+    const close = bytes.indexOf(CLOSE_BRACE, open + 1);
+    if (close > open + 1) bytes = bytes.subarray(open + 1, close);
+  }
+  return crc16(bytes) % CLUSTER_SLOTS;
+}
+
+interface KeySpec {
+  readonly first: number;
+}
+
+/**
+ * Finds the routing key of commands that do not name it, from `COMMAND INFO` (asked once per
+ * command name and remembered). Cluster transports use it for raw commands their driver does
+ * not know, Ferrite's extensions included.
+ */
+export class CommandKeyResolver {
+  readonly #specs = new Map<string, Promise<KeySpec | null>>();
+  readonly #ask: (command: WireCommand) => Promise<Reply>;
+
+  /** `ask` sends a command to any node of the cluster. */
+  constructor(ask: (command: WireCommand) => Promise<Reply>) {
+    this.#ask = ask;
+  }
+
+  /** The routing key of a command, or `null` when it has none (or the server does not know it). */
+  async routingKey(command: WireCommand): Promise<Arg | null> {
+    if (command.routingKey !== undefined) return command.routingKey;
+    const spec = await this.#spec(command.name);
+    if (!spec) return null;
+    return command.args[spec.first - 1] ?? null;
+  }
+
+  #spec(name: string): Promise<KeySpec | null> {
+    const upper = name.toUpperCase();
+    let spec = this.#specs.get(upper);
+    if (!spec) {
+      spec = this.#ask({ name: 'COMMAND', args: ['INFO', upper], routingKey: null }).then(parseKeySpec, (error) => {
+        this.#specs.delete(upper);
+        throw error;
+      });
+      this.#specs.set(upper, spec);
+    }
+    return spec;
+  }
+}
+
+function parseKeySpec(reply: Reply): KeySpec | null {
+  const entry = readArray(reply)[0];
+  if (entry === null || entry === undefined) return null;
+  const info = readArray(entry);
+  const first = readInteger(info[3] ?? 0);
+  return first > 0 ? { first } : null;
+}

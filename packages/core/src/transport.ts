@@ -1,0 +1,55 @@
+import type { Arg } from './args.js';
+import type { FerriteError } from './errors.js';
+import type { Reply } from './reply.js';
+
+/** A command ready for the wire. Built by {@link encodeCommand} or by `ferrite.send`. */
+export interface WireCommand {
+  /** The command name as sent (`SET`, `VECTOR.SEARCH`). Multi-word commands put the rest in `args`. */
+  readonly name: string;
+  readonly args: readonly Arg[];
+  /**
+   * The key that decides the cluster slot. `undefined`: the transport works it out for standard
+   * commands (from the driver or `COMMAND INFO`); `null`: the command has no key (any node will do).
+   */
+  readonly routingKey?: Arg | null;
+  /** Ask for every string in the reply as a `Buffer`. */
+  readonly binary?: boolean;
+  /** The command only reads: a cluster transport may send it to a replica when configured to. */
+  readonly readonly?: boolean;
+}
+
+export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readonly ok: false; readonly error: FerriteError };
+
+export type ProtocolVersion = 2 | 3;
+
+export interface DedicatedOptions {
+  /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
+  readonly routingKey?: Arg;
+}
+
+/**
+ * How a Ferrite client reaches a server. Implementations: `@ferrite/ioredis`, `@ferrite/node-redis`,
+ * and the in-process `memoryTransport` of `@ferrite/emulator`.
+ *
+ * Contract, checked by the shared conformance suite:
+ * - replies are normalised as {@link Reply} describes, identically on every driver and protocol;
+ * - an error reply rejects with a `FerriteReplyError` carrying the server's text and the command
+ *   name but not the arguments; connection loss rejects with a `FerriteConnectionError`;
+ * - arguments are binary-safe.
+ */
+export interface Transport {
+  /** Short name of the implementation (`ioredis`, `node-redis`, `memory`), for messages and logs. */
+  readonly name: string;
+  /** The protocol version of the connection: 2 or 3. */
+  readonly protocol: ProtocolVersion;
+  send(command: WireCommand): Promise<Reply>;
+  /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
+  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]>;
+  /** A new connection of its own, for blocking or long calls and per-connection state (CDC, SELECT). */
+  dedicated(options?: DedicatedOptions): Promise<DedicatedTransport>;
+  /** Releases what the transport opened. A driver client the user passed in is closed only if the user asked. */
+  close(): Promise<void>;
+}
+
+/** A transport over one connection that the caller owns and must close. */
+export interface DedicatedTransport extends Transport, AsyncDisposable {}

@@ -1,0 +1,39 @@
+import { FerriteValidationError } from './errors.js';
+
+const FORBIDDEN_IN_NAMES = /[\r\n\0]/;
+
+/**
+ * Index names, namespaces, keys and ids: a non-empty string without CR, LF or NUL. Those
+ * characters are legal in a bulk string but break logs, inline commands and tooling, and are
+ * almost always a bug upstream (an unterminated line read from a file).
+ */
+export function assertName(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string') throw new FerriteValidationError(field, `expected a string, got ${typeof value}`);
+  if (value.length === 0) throw new FerriteValidationError(field, 'must not be empty');
+  const bad = FORBIDDEN_IN_NAMES.exec(value);
+  if (bad) {
+    const which = bad[0] === '\r' ? 'CR' : bad[0] === '\n' ? 'LF' : 'NUL';
+    throw new FerriteValidationError(field, `must not contain ${which} (${JSON.stringify(value)})`);
+  }
+}
+
+export interface IntegerRange {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export function assertInteger(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new FerriteValidationError(field, `expected an integer, got ${String(value)}`);
+  }
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
+  if (value < min || value > max) throw new FerriteValidationError(field, `${value} is outside ${min} to ${max}`);
+}
+
+export function assertFiniteNumber(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new FerriteValidationError(field, `expected a finite number, got ${String(value)}`);
+  }
+  const { min = -Infinity, max = Infinity } = range;
+  if (value < min || value > max) throw new FerriteValidationError(field, `${value} is outside ${min} to ${max}`);
+}

@@ -1,0 +1,20 @@
+import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
+
+/**
+ * Workspace packages export `@ferrite/source` ahead of `default`, so tests run against the
+ * TypeScript sources of their dependencies and never against a stale `dist/`.
+ */
+const conditions = ['@ferrite/source', 'node', 'import', 'module', 'default'];
+
+export function ferriteProject(name: string, test: UserWorkspaceConfig['test'] = {}) {
+  return defineProject({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['node', 'import', 'default'] } },
+    test: {
+      name,
+      include: ['src/**/*.test.ts'],
+      typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+      ...test,
+    },
+  });
+}
