@@ -1,0 +1,234 @@
+import { inspect } from 'node:util';
+import {
+  createFerrite,
+  FerriteConnectionError,
+  FerriteReplyError,
+  isConnectionError,
+  isReplyError,
+  readMap,
+  type Reply,
+  type Transport,
+  type WireCommand,
+} from '@ferrite/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+export interface ConformanceTarget {
+  readonly transport: Transport;
+  /** Releases what setup opened (server, driver client). Runs after the suite closed the transport. */
+  teardown(): Promise<void>;
+  /**
+   * A call that holds its connection for about a second and replies null. Defaults to
+   * `BLPOP <empty list> 1`; a server without BLPOP supplies another (the emulator: `DEBUG SLEEP`).
+   */
+  readonly blockingCommand?: WireCommand;
+}
+
+export interface ConformanceOptions {
+  /** The protocol version the target was asked for; the transport must report it. */
+  readonly protocol: 2 | 3;
+  /** Skip the suite with this reason (a missing redis-server); see `redisServerMissing`. */
+  readonly skip?: string | null;
+}
+
+const cmd = (name: string, ...args: Array<string | Buffer>): WireCommand => ({ name, args });
+
+/**
+ * The transport conformance suite. Every transport (memory, ioredis, node-redis) runs it in RESP2
+ * and RESP3; a transport is done when all of it passes. Keys are prefixed per suite so targets can
+ * share a server.
+ */
+export function describeTransportConformance(
+  label: string,
+  setup: () => Promise<ConformanceTarget>,
+  options: ConformanceOptions,
+): void {
+  describe.skipIf(Boolean(options.skip))(`transport conformance: ${label}`, () => {
+    let target: ConformanceTarget;
+    let transport: Transport;
+    const prefix = `conformance:${label.replace(/\s+/g, '-')}:${process.pid}:`;
+    const key = (name: string) => `{${prefix}}${name}`;
+    const send = (name: string, ...args: Array<string | Buffer>) => transport.send(cmd(name, ...args));
+
+    beforeAll(async () => {
+      target = await setup();
+      transport = target.transport;
+    });
+    afterAll(async () => {
+      await transport?.close();
+      await target?.teardown();
+    });
+
+    it('reports the protocol version it speaks', () => {
+      expect(transport.protocol).toBe(options.protocol);
+      expect(transport.name).toMatch(/\S/);
+    });
+
+    it('runs standard commands through send', async () => {
+      expect(await send('PING')).toBe('PONG');
+      expect(await send('SET', key('greeting'), 'hello')).toBe('OK');
+      expect(await send('GET', key('greeting'))).toBe('hello');
+      expect(await send('GET', key('missing'))).toBeNull();
+      expect(await send('INCR', key('counter'))).toBe(1);
+      expect(await send('RPUSH', key('list'), 'a', 'b', 'c')).toBe(3);
+      expect(await send('LRANGE', key('list'), '0', '-1')).toEqual(['a', 'b', 'c']);
+      expect(await send('LRANGE', key('nothing'), '0', '-1')).toEqual([]);
+      expect(await send('DEL', key('greeting'), key('counter'), key('list'))).toBe(3);
+    });
+
+    it('keeps text as UTF-8 strings', async () => {
+      const text = 'héllo wörld ✓ 日本 🚀';
+      await send('SET', key('unicode'), text);
+      expect(await send('GET', key('unicode'))).toBe(text);
+    });
+
+    it('round-trips a value holding all 256 byte values, as a Buffer when asked for binary', async () => {
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const doubled = Buffer.concat([bytes, bytes.reverse()]);
+      expect(await send('SET', key('bytes'), doubled)).toBe('OK');
+      const reply = await transport.send({ name: 'GET', args: [key('bytes')], binary: true });
+      expect(Buffer.isBuffer(reply)).toBe(true);
+      expect((reply as Buffer).equals(doubled)).toBe(true);
+      // Binary keys and fields too.
+      const binaryKey = Buffer.concat([Buffer.from(key('')), Buffer.from([0, 13, 10, 255])]);
+      await transport.send({ name: 'HSET', args: [binaryKey, Buffer.from([0xff, 0x00]), doubled], routingKey: binaryKey });
+      const field = await transport.send({ name: 'HGET', args: [binaryKey, Buffer.from([0xff, 0x00])], routingKey: binaryKey, binary: true });
+      expect((field as Buffer).equals(doubled)).toBe(true);
+    });
+
+    it('gives every string as a Buffer in binary mode, nested ones included', async () => {
+      await send('RPUSH', key('blist'), 'x', 'y');
+      const reply = await transport.send({ name: 'LRANGE', args: [key('blist'), '0', '-1'], binary: true });
+      expect(reply).toEqual([Buffer.from('x'), Buffer.from('y')]);
+    });
+
+    it('returns nested arrays with nulls and integers', async () => {
+      const reply = (await send('COMMAND', 'INFO', 'GET', 'NO-SUCH-COMMAND-XYZ')) as Reply[];
+      expect(reply).toHaveLength(2);
+      expect(reply[1]).toBeNull();
+      const get = reply[0] as Reply[];
+      expect(get[0]).toBe('get');
+      expect(get[1]).toBe(2);
+      expect(Array.isArray(get[2])).toBe(true);
+      expect(get.slice(3, 6)).toEqual([1, 1, 1]);
+    });
+
+    it('keeps integers outside the safe range exact, as bigint', async () => {
+      await send('SET', key('big'), '9007199254740993');
+      expect(await send('INCRBY', key('big'), '0')).toBe(9007199254740993n);
+      await send('SET', key('max'), '9223372036854775806');
+      expect(await send('INCR', key('max'))).toBe(9223372036854775807n);
+      await send('SET', key('min'), '-9223372036854775807');
+      expect(await send('DECR', key('min'))).toBe(-9223372036854775808n);
+      expect(await send('INCRBY', key('small'), '-42')).toBe(-42);
+    });
+
+    it('gives floating-point replies as their decimal text in both protocols', async () => {
+      await send('ZADD', key('scores'), '1.5', 'ada');
+      expect(await send('ZSCORE', key('scores'), 'ada')).toBe('1.5');
+      expect(await send('ZINCRBY', key('scores'), '2.25', 'ada')).toBe('3.75');
+      expect(await send('ZRANGE', key('scores'), '0', '-1', 'WITHSCORES')).toEqual(
+        transport.protocol === 3 ? [['ada', '3.75']] : ['ada', '3.75'],
+      );
+    });
+
+    it('gives RESP3 maps as Map (a __proto__ field is data) and RESP2 maps as flat arrays', async () => {
+      await send('HSET', key('hash'), '__proto__', 'polluted', 'constructor', 'x', 'name', 'Ada');
+      const reply = await send('HGETALL', key('hash'));
+      if (transport.protocol === 3) expect(reply).toBeInstanceOf(Map);
+      else expect(Array.isArray(reply)).toBe(true);
+      const map = readMap(reply);
+      expect(map.get('__proto__')).toBe('polluted');
+      expect(map.get('constructor')).toBe('x');
+      expect(map.get('name')).toBe('Ada');
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    });
+
+    it('rejects an error reply with its message and command, never its arguments', async () => {
+      const secret = 'super-secret-argument-0xC0FFEE';
+      await send('SET', key('text'), 'not a list');
+      const error = await send('LPUSH', key('text'), secret).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteReplyError);
+      expect(isReplyError(error, 'wrongtype')).toBe(true);
+      const replyError = error as FerriteReplyError;
+      expect(replyError.command).toBe('LPUSH');
+      expect(replyError.serverMessage).toBe('WRONGTYPE Operation against a key holding the wrong kind of value');
+      expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(secret);
+      expect(JSON.stringify(error)).not.toContain(secret);
+
+      const unknown = await send('NO.SUCH.COMMAND', 'x').catch((e: unknown) => e);
+      expect(isReplyError(unknown, 'unknown-command')).toBe(true);
+      const notInteger = await send('INCR', key('text')).catch((e: unknown) => e);
+      expect((notInteger as FerriteReplyError).serverMessage).toBe('ERR value is not an integer or out of range');
+    });
+
+    it('settles every entry of a batch in order, a failing command in the middle included', async () => {
+      const entries = await transport.batch([
+        cmd('SET', key('b'), '1'),
+        cmd('INCR', key('b')),
+        cmd('LPUSH', key('b'), 'x'),
+        cmd('INCRBY', key('b'), '40'),
+        cmd('GET', key('b')),
+      ]);
+      expect(entries.map((e) => e.ok)).toEqual([true, true, false, true, true]);
+      expect(entries.map((e) => (e.ok ? e.value : null))).toEqual(['OK', 2, null, 42, '42']);
+      const failed = entries[2];
+      expect(failed && !failed.ok && isReplyError(failed.error, 'wrongtype')).toBe(true);
+      expect(await transport.batch([])).toEqual([]);
+    });
+
+    it('runs a blocking call on a dedicated connection without delaying the main one', async () => {
+      const dedicated = await transport.dedicated();
+      try {
+        let settled = false;
+        const blocking = dedicated
+          .send(target.blockingCommand ?? cmd('BLPOP', key('never-pushed'), '1'))
+          .finally(() => (settled = true));
+        // Several round trips on the main connection complete while the dedicated one is held.
+        for (let i = 0; i < 5; i++) expect(await send('PING')).toBe('PONG');
+        expect(settled).toBe(false);
+        await blocking;
+        expect(settled).toBe(true);
+      } finally {
+        await dedicated.close();
+      }
+    });
+
+    it('keeps per-connection state on a dedicated connection', async () => {
+      await using dedicated = await transport.dedicated();
+      expect(await dedicated.send(cmd('SELECT', '1'))).toBe('OK');
+      await dedicated.send(cmd('SET', key('db1-only'), 'x'));
+      expect(await send('GET', key('db1-only'))).toBeNull();
+      expect(await dedicated.send(cmd('GET', key('db1-only')))).toBe('x');
+      await dedicated.send(cmd('DEL', key('db1-only')));
+    });
+
+    it('runs a transaction on a dedicated connection', async () => {
+      await using dedicated = await transport.dedicated();
+      expect(await dedicated.send(cmd('MULTI'))).toBe('OK');
+      expect(await dedicated.send(cmd('SET', key('tx'), '5'))).toBe('QUEUED');
+      await dedicated.send(cmd('INCR', key('tx')));
+      await dedicated.send(cmd('GET', key('tx-missing')));
+      expect(await dedicated.send(cmd('EXEC'))).toEqual(['OK', 6, null]);
+    });
+
+    it('serves a composed client over the same transport', async () => {
+      const ferrite = createFerrite({ transport });
+      expect(await ferrite.send('ECHO', 'composed')).toBe('composed');
+      expect(await ferrite.supports('GET')).toBe(true);
+      expect(await ferrite.supports('NO.SUCH.COMMAND')).toBe(false);
+    });
+
+    it('closes: later calls reject with a connection error, dedicated connections end too, close is idempotent', async () => {
+      const dedicated = await transport.dedicated();
+      expect(await dedicated.send(cmd('PING'))).toBe('PONG');
+      await transport.close();
+      await transport.close();
+      for (const attempt of [send('PING'), transport.batch([cmd('PING')]), transport.dedicated(), dedicated.send(cmd('PING'))]) {
+        const error = await attempt.then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(FerriteConnectionError);
+        expect(isConnectionError(error)).toBe(true);
+      }
+      await dedicated.close();
+    });
+  });
+}

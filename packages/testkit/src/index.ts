@@ -1,0 +1,2 @@
+export { describeTransportConformance, type ConformanceOptions, type ConformanceTarget } from './conformance.js';
+export { freePort, redisServerMissing, startRedisCluster, startRedisServer, type RedisCluster, type RedisServer } from './redis-server.js';
