@@ -63,7 +63,8 @@ function compose<Plugins extends readonly AnyPlugin[]>(
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const results = await Promise.allSettled(cleanups.reverse().map((cleanup) => cleanup()));
+      // A cleanup that throws synchronously must not stop the others or the transport's close.
+      const results = await Promise.allSettled(cleanups.reverse().map(async (cleanup) => cleanup()));
       await transport.close();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

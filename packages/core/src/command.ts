@@ -30,7 +30,7 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
 }
 
 export type CommandArgs<C> = C extends CommandDefinition<infer A, unknown> ? A : never;
-export type CommandResult<C> = C extends CommandDefinition<readonly unknown[], infer R> ? R : never;
+export type CommandResult<C> = C extends { readonly decode: (reply: Reply, context: DecodeContext) => infer R } ? R : never;
 
 export interface CommandSpec<Args extends readonly unknown[], Result>
   extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary'>> {
