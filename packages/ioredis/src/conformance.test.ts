@@ -1,0 +1,45 @@
+import { redisServerMissing, startRedisServer, describeTransportConformance, type RedisServer } from '@ferrite/testkit';
+import { Redis } from 'ioredis';
+import { ioredisTransport } from './index.js';
+
+const skip = redisServerMissing();
+
+for (const protocol of [2, 3] as const) {
+  // The user's client as most people write it: ioredis defaults, reply shapes of its own.
+  describeTransportConformance(
+    `ioredis RESP${protocol}`,
+    async () => {
+      const server: RedisServer = await startRedisServer();
+      const client = new Redis({ host: server.host, port: server.port, protocol, lazyConnect: true });
+      await client.connect();
+      return {
+        transport: ioredisTransport(client),
+        teardown: async () => {
+          client.disconnect();
+          await server.stop();
+        },
+      };
+    },
+    { protocol, skip },
+  );
+
+  // A client already configured as the transport needs is used as it is, without a duplicate.
+  describeTransportConformance(
+    `ioredis RESP${protocol} (client used directly)`,
+    async () => {
+      const server: RedisServer = await startRedisServer();
+      const client = new Redis({
+        host: server.host,
+        port: server.port,
+        protocol,
+        stringNumbers: true,
+        ...(protocol === 3 ? { replyMapping: 'resp3' as const } : {}),
+      });
+      return {
+        transport: ioredisTransport(client, { closeClient: true }),
+        teardown: () => server.stop(),
+      };
+    },
+    { protocol, skip },
+  );
+}

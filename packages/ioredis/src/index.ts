@@ -1,0 +1,1 @@
+export { ioredisTransport, type IoredisTransportOptions } from './transport.js';

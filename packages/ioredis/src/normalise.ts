@@ -1,0 +1,107 @@
+import type { Reply, WireCommand } from '@ferrite/core';
+
+/*
+ * What the transport's connections hand over (ioredis 6, `callBuffer`, `stringNumbers: true`,
+ * `replyMapping: 'resp3'` on RESP3 connections):
+ *
+ * - bulk, simple and verbatim strings as `Buffer` (verbatim without its `txt:` prefix);
+ * - integers as decimal text in a JS `string` (ioredis parses `:` replies into a double
+ *   otherwise, which rounds above 2^53), RESP3 big numbers and doubles as JS strings too;
+ * - RESP3 booleans as `true`/`false`, maps as plain objects (`__proto__` kept as an own field),
+ *   sets as arrays, null as `null`.
+ *
+ * In RESP2 a JS string is therefore always an integer. In RESP3 a double whose value is whole
+ * (`ZSCORE` of 3 sends `,3`) looks exactly like an integer; only the command tells them apart,
+ * hence the table of score replies below.
+ */
+
+const INTEGER = /^-?\d+$/;
+
+/** Where a reply carries RESP3 doubles that must stay decimal text. */
+type DoubleLayout = 'none' | 'all' | 'second';
+
+// Replies in which every number is a score (members, keys and coordinates are strings anyway).
+const ALL_DOUBLES = new Set([
+  'ZSCORE',
+  'ZMSCORE',
+  'ZINCRBY',
+  'ZRANGE',
+  'ZRANGEBYSCORE',
+  'ZRANGEBYLEX',
+  'ZREVRANGE',
+  'ZREVRANGEBYSCORE',
+  'ZREVRANGEBYLEX',
+  'ZUNION',
+  'ZINTER',
+  'ZDIFF',
+  'ZRANDMEMBER',
+  'ZPOPMIN',
+  'ZPOPMAX',
+  'BZPOPMIN',
+  'BZPOPMAX',
+  'ZMPOP',
+  'BZMPOP',
+  'GEOPOS',
+]);
+
+function isKeyword(arg: WireCommand['args'][number], keyword: string): boolean {
+  const text = typeof arg === 'string' ? arg : Buffer.from(arg).toString('latin1');
+  return text.toUpperCase() === keyword;
+}
+
+function doubleLayout(command: WireCommand): DoubleLayout {
+  const name = command.name.toUpperCase();
+  if (ALL_DOUBLES.has(name)) return 'all';
+  // ZADD replies with a count, or with the new score when asked for INCR.
+  if (name === 'ZADD') return command.args.some((arg) => isKeyword(arg, 'INCR')) ? 'all' : 'none';
+  // ZRANK … WITHSCORE replies `[rank, score]`.
+  if (name === 'ZRANK' || name === 'ZREVRANK') return 'second';
+  return 'none';
+}
+
+function text(value: string, binary: boolean): string | Buffer {
+  return binary ? Buffer.from(value, 'utf8') : value;
+}
+
+function integer(value: string): number | bigint {
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) ? parsed : BigInt(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function convert(raw: unknown, binary: boolean, doubles: boolean): Reply {
+  if (raw === null || raw === undefined) return null;
+  if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
+  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw) : text(raw, binary);
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  if (typeof raw === 'boolean') return raw ? 1 : 0;
+  if (Array.isArray(raw)) return raw.map((item) => convert(item, binary, doubles));
+  if (raw instanceof Map) {
+    const map = new Map<string, Reply>();
+    for (const [key, value] of raw) map.set(String(key), convert(value, binary, doubles));
+    return map;
+  }
+  if (isPlainObject(raw)) {
+    // A RESP3 map: Object.entries keeps `__proto__`, which ioredis stores as an own property.
+    const map = new Map<string, Reply>();
+    for (const [key, value] of Object.entries(raw)) map.set(key, convert(value, binary, doubles));
+    return map;
+  }
+  return String(raw);
+}
+
+/** Turns what ioredis decoded into the {@link Reply} every Ferrite transport hands over. */
+export function normaliseReply(raw: unknown, command: WireCommand): Reply {
+  const binary = command.binary === true;
+  const layout = doubleLayout(command);
+  if (layout === 'second' && Array.isArray(raw)) {
+    return raw.map((item, index) => convert(item, binary, index === 1));
+  }
+  return convert(raw, binary, layout === 'all');
+}
