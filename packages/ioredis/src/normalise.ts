@@ -12,10 +12,16 @@ import type { Reply, WireCommand } from '@ferrite/core';
  *
  * In RESP2 a JS string is therefore always an integer. In RESP3 a double whose value is whole
  * (`ZSCORE` of 3 sends `,3`) looks exactly like an integer; only the command tells them apart,
- * hence the table of score replies below.
+ * hence the table of score replies below. A big number is told apart by its size only (one
+ * within the 64-bit range comes out as an integer; Redis sends big numbers for no command).
  */
 
 const INTEGER = /^-?\d+$/;
+
+// A RESP `:` integer is signed 64-bit; a longer run of digits can only be a RESP3 big number,
+// which RESP2 sends as text.
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** Where a reply carries RESP3 doubles that must stay decimal text. */
 type DoubleLayout = 'none' | 'all' | 'second';
@@ -63,9 +69,11 @@ function text(value: string, binary: boolean): string | Buffer {
   return binary ? Buffer.from(value, 'utf8') : value;
 }
 
-function integer(value: string): number | bigint {
+function integer(value: string, binary: boolean): number | bigint | string | Buffer {
   const parsed = Number(value);
-  return Number.isSafeInteger(parsed) ? parsed : BigInt(value);
+  if (Number.isSafeInteger(parsed)) return parsed;
+  const big = BigInt(value);
+  return big < INT64_MIN || big > INT64_MAX ? text(value, binary) : big;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -77,7 +85,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function convert(raw: unknown, binary: boolean, doubles: boolean): Reply {
   if (raw === null || raw === undefined) return null;
   if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
-  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw) : text(raw, binary);
+  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : text(raw, binary);
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
   if (typeof raw === 'boolean') return raw ? 1 : 0;
