@@ -1,0 +1,72 @@
+import type { VectorInput } from '@ferrite/core';
+import type { AddManyOptions, ItemSource } from './add-many.js';
+import type { CreateIndexOptions } from './commands/create-index.js';
+import type { VectorIndexInfo } from './commands/index-info.js';
+import type { AddManyResult } from './errors.js';
+import { filterFor, type FilterBuilder, type FilterField, type FilterOption } from './filter/builder.js';
+import type { MetadataInput, SearchHit, StoredMetadata, VectorItem, VectorRecord } from './types.js';
+import { assertIndexName } from './validate.js';
+import type { EnsureIndexResult, VectorApi } from './vector-api.js';
+
+/** Metadata of a typed index as the server returns it without `decode`: each known field as text, if present. */
+export type MetadataText<Meta> = { readonly [K in FilterField<Meta>]?: string };
+
+export interface IndexHandleOptions<Read> {
+  /**
+   * Turns the stored text back into your types, for `get` and `search` (see `metadataDecoder`).
+   * Vectors added by other code may lack fields: the default read type is `Partial<Meta>`.
+   */
+  readonly decode: (stored: StoredMetadata) => Read;
+}
+
+export interface VectorSearchOptions<Meta> {
+  readonly topK?: number;
+  readonly filter?: FilterOption<Meta>;
+}
+
+/** One index, with metadata typed as `Meta` on the way in and `Read` on the way out. */
+export interface VectorIndexHandle<Meta, Read> {
+  readonly name: string;
+  /** The filter builder for this index's metadata, to build filters ahead of a search. */
+  readonly filter: FilterBuilder<Meta>;
+  create(options: CreateIndexOptions): Promise<void>;
+  ensure(options: CreateIndexOptions): Promise<EnsureIndexResult>;
+  drop(): Promise<void>;
+  info(): Promise<VectorIndexInfo>;
+  add(id: string, vector: VectorInput, metadata?: Meta): Promise<void>;
+  get(id: string): Promise<VectorRecord<Read> | null>;
+  delete(...ids: string[]): Promise<number>;
+  addMany(items: ItemSource<VectorItem<Meta>>, options?: AddManyOptions): Promise<AddManyResult>;
+  search(query: VectorInput, options?: VectorSearchOptions<Meta>): Promise<SearchHit<Read>[]>;
+}
+
+export function createIndexHandle<Meta, Read>(
+  api: VectorApi,
+  name: string,
+  options?: IndexHandleOptions<Read>,
+): VectorIndexHandle<Meta, Read> {
+  assertIndexName(name);
+  const decode = options?.decode ?? ((stored: StoredMetadata) => stored as unknown as Read);
+  return Object.freeze({
+    name,
+    filter: filterFor<Meta>(),
+    create: (createOptions) => api.createIndex(name, createOptions),
+    ensure: (ensureOptions) => api.ensureIndex(name, ensureOptions),
+    drop: () => api.dropIndex(name),
+    info: () => api.info(name),
+    add: (id, vector, metadata) => api.add(name, id, vector, metadata as MetadataInput | undefined),
+    async get(id) {
+      const record = await api.get(name, id);
+      return record === null ? null : { ...record, metadata: decode(record.metadata) };
+    },
+    delete: (...ids) => api.delete(name, ...ids),
+    addMany: (items, addOptions) => api.addMany(name, items as ItemSource<VectorItem>, addOptions),
+    async search(query, searchOptions = {}) {
+      const hits = await api.search(name, query, {
+        topK: searchOptions.topK,
+        filter: searchOptions.filter as FilterOption<MetadataInput> | undefined,
+      });
+      return hits.map((hit) => ({ ...hit, metadata: decode(hit.metadata) }));
+    },
+  } satisfies VectorIndexHandle<Meta, Read>);
+}

@@ -1,0 +1,62 @@
+import type { CommandDefinition, PluginContext, PreparedCommand, Settled } from '@ferrite/core';
+import { VectorDimensionMismatchError, VectorIndexNotFoundError, toVectorError } from './errors.js';
+
+/**
+ * Runs vector commands for one client: maps server errors to the typed vector errors and keeps
+ * the dimension of every index this client has learned about.
+ *
+ * Dimensions are learned from `createIndex`, `ensureIndex`, `info` and from the server's own
+ * "dimension mismatch" errors, and forgotten on `dropIndex` and on "Unknown index". They let a
+ * wrong-length vector be rejected before it is sent. They are per client and never expire: if
+ * another client drops an index and recreates it with another dimension, call `info(name)` to
+ * refresh.
+ */
+export class VectorSession {
+  readonly #context: PluginContext;
+  readonly #dimensions = new Map<string, number>();
+
+  constructor(context: PluginContext) {
+    this.#context = context;
+  }
+
+  dimensionOf(index: string): number | undefined {
+    return this.#dimensions.get(index);
+  }
+
+  rememberDimension(index: string, dimension: number): void {
+    this.#dimensions.set(index, dimension);
+  }
+
+  forgetDimension(index: string): void {
+    this.#dimensions.delete(index);
+  }
+
+  async call<Args extends readonly unknown[], Result>(
+    index: string | null,
+    command: CommandDefinition<Args, Result>,
+    ...args: Args
+  ): Promise<Result> {
+    try {
+      return await this.#context.call(command, ...args);
+    } catch (error) {
+      throw this.observe(index, error);
+    }
+  }
+
+  async batch<Result>(index: string, commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
+    const settled = await this.#context.batch(commands);
+    return settled.map((entry) => (entry.ok ? entry : { ok: false, error: this.observe(index, entry.error) as typeof entry.error }));
+  }
+
+  /** Maps an error to its typed class and learns what it says about the index. */
+  observe(index: string | null, error: unknown): unknown {
+    const typed = toVectorError(error);
+    if (index !== null) {
+      if (typed instanceof VectorIndexNotFoundError) this.forgetDimension(index);
+      if (typed instanceof VectorDimensionMismatchError && typed.expected !== undefined) {
+        this.rememberDimension(index, typed.expected);
+      }
+    }
+    return typed;
+  }
+}
