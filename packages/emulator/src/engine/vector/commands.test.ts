@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExtensionHarness } from '../testing/extension-harness.js';
 import type { TestConnection } from '../testing/extension-harness.js';
 import { plain } from '../testing/raw-client.js';
@@ -29,7 +29,6 @@ describe.each([2, 3] as const)('VECTOR.* over RESP%i', (protocol) => {
   afterEach(async () => {
     await connection.close();
   });
-  afterAll(() => undefined);
 
   describe('VECTOR.INDEX.CREATE', () => {
     it('creates with defaults and reports them in VECTOR.INDEX.INFO', async () => {
