@@ -1,5 +1,10 @@
 import {
+  CLUSTER_SLOTS,
   CommandKeyResolver,
+  readArray,
+  readInteger,
+  readText,
+  isReplyError,
   FerriteConnectionError,
   slotOf,
   type Arg,
@@ -12,7 +17,7 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import { Command, type Cluster, type Redis } from 'ioredis';
-import { closeConnection, decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './connection.js';
+import { closeClient, decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './connection.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
@@ -21,15 +26,6 @@ import { openDedicated } from './single.js';
 
 function nodeKey(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
-}
-
-async function closeCluster(cluster: Cluster): Promise<void> {
-  if (cluster.status === 'end') return;
-  try {
-    await cluster.quit();
-  } catch {
-    cluster.disconnect();
-  }
 }
 
 async function clusterReady(cluster: Cluster): Promise<void> {
@@ -60,6 +56,7 @@ export class ClusterTransport implements Transport {
   readonly #lifecycle = new Lifecycle();
   readonly #builtins: ReadonlySet<string>;
   readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command));
+  #owners: Promise<string[]> | undefined;
 
   constructor(cluster: Cluster, ownership: ClientOwnership) {
     this.#userCluster = cluster;
@@ -74,6 +71,8 @@ export class ClusterTransport implements Transport {
       this.#cluster.on('error', () => {});
     }
     this.#builtins = new Set(cluster.getBuiltinCommands());
+    // ioredis refreshes its topology after failovers and redirects; ours follows.
+    this.#cluster.on('refresh', () => (this.#owners = undefined));
   }
 
   get protocol(): ProtocolVersion {
@@ -83,8 +82,16 @@ export class ClusterTransport implements Transport {
 
   async send(command: WireCommand): Promise<Reply> {
     this.#lifecycle.assertOpen();
-    const node = await this.#nodeFor(command);
-    return this.#sendTo(node, command);
+    try {
+      return await this.#sendTo(await this.#nodeFor(command), command);
+    } catch (error) {
+      if (!isReplyError(error) || !error.serverMessage.startsWith('MOVED ')) throw error;
+      // The slot has moved (resharding, failover) and the command was not applied: learn the
+      // new owner and try once more.
+      this.#owners = undefined;
+      this.#cluster.refreshSlotsCache();
+      return this.#sendTo(await this.#nodeFor(command), command);
+    }
   }
 
   async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
@@ -116,14 +123,14 @@ export class ClusterTransport implements Transport {
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
     await this.#ready();
-    const node = options?.routingKey === undefined ? this.#anyPrimary() : this.#primaryFor(options.routingKey);
+    const node = options?.routingKey === undefined ? this.#anyPrimary() : await this.#primaryFor(options.routingKey);
     return openDedicated(node, this.#lifecycle, this.#ownership.commandTimeout);
   }
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
-      if (this.#cluster !== this.#userCluster) await closeCluster(this.#cluster);
-      if (this.#ownership.closeClient) await closeCluster(this.#userCluster);
+      if (this.#cluster !== this.#userCluster) await closeClient(this.#cluster);
+      if (this.#ownership.closeClient) await closeClient(this.#userCluster);
     });
   }
 
@@ -159,9 +166,37 @@ export class ClusterTransport implements Transport {
     }
   }
 
-  #primaryFor(key: Arg): Redis {
+  /**
+   * The primary owning each slot, by `host:port`. Kept here rather than read from `cluster.slots`:
+   * ioredis 6 fills that table from `CLUSTER SLOTS` compared as numbers, and with
+   * `stringNumbers: true` a range such as `"5461"`…`"10922"` compares as text and is skipped,
+   * leaving a third of the slots unknown to it.
+   */
+  #slotOwners(): Promise<string[]> {
+    this.#owners ??= this.#loadSlotOwners().catch((error: unknown) => {
+      this.#owners = undefined;
+      throw error;
+    });
+    return this.#owners;
+  }
+
+  async #loadSlotOwners(): Promise<string[]> {
+    const asked = this.#anyPrimary();
+    const reply = await this.#sendTo(asked, { name: 'CLUSTER', args: ['SLOTS'], routingKey: null });
+    const owners = new Array<string>(CLUSTER_SLOTS);
+    for (const range of readArray(reply)) {
+      const [start, end, primary] = readArray(range);
+      const [host, port] = readArray(primary ?? null);
+      const address = host === undefined || readText(host) === '' ? asked.options.host : readText(host);
+      const key = `${address}:${readInteger(port ?? null)}`;
+      for (let slot = readInteger(start ?? null); slot <= readInteger(end ?? null); slot++) owners[slot] = key;
+    }
+    return owners;
+  }
+
+  async #primaryFor(key: Arg): Promise<Redis> {
     const slot = slotOf(key);
-    const owner = this.#cluster.slots[slot]?.[0];
+    const owner = (await this.#slotOwners())[slot];
     const node = owner === undefined ? undefined : this.#cluster.nodes('master').find((candidate) => nodeKey(candidate) === owner);
     if (!node) throw new FerriteConnectionError(`ioredis: no primary is known for slot ${slot}`);
     return node;

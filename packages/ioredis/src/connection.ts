@@ -70,14 +70,26 @@ export async function whenReady(connection: Redis): Promise<void> {
   });
 }
 
-/** Closes a connection the transport opened: pending replies first, then the socket. */
-export async function closeConnection(connection: Redis): Promise<void> {
-  if (connection.status === 'end') return;
+interface Closable {
+  readonly status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  once(event: 'end', listener: () => void): unknown;
+}
+
+/**
+ * Closes a client: pending replies first (QUIT), then the socket; resolves once ioredis reports
+ * the client ended, so its `status` is final when `close()` returns.
+ */
+export async function closeClient(client: Closable): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', resolve));
   try {
-    await connection.quit();
+    await client.quit();
   } catch {
-    connection.disconnect();
+    client.disconnect();
   }
+  if (client.status !== 'end') await ended;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
-import { closeConnection, decodesForTransport, duplicateConnection, protocolOf, whenReady } from './connection.js';
+import { closeClient, decodesForTransport, duplicateConnection, protocolOf, whenReady } from './connection.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
@@ -71,12 +71,12 @@ export async function openDedicated(source: Redis, parent: Lifecycle, commandTim
     throw translateError(error, 'CONNECT', undefined);
   }
   if (parent.closed) {
-    await closeConnection(connection);
+    await closeClient(connection);
     parent.assertOpen();
   }
   const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
     commandTimeout,
-    release: () => closeConnection(connection),
+    release: () => closeClient(connection),
     onClosed: () => parent.forget(dedicated),
   });
   return parent.adopt(dedicated);
@@ -97,8 +97,8 @@ export function singleNodeTransport(client: Redis, ownership: ClientOwnership): 
   return new ConnectionTransport(connection, {
     commandTimeout: ownership.commandTimeout,
     release: async () => {
-      if (connection !== client) await closeConnection(connection);
-      if (ownership.closeClient) await closeConnection(client);
+      if (connection !== client) await closeClient(connection);
+      if (ownership.closeClient) await closeClient(client);
     },
   });
 }
