@@ -1,0 +1,149 @@
+import {
+  CommandKeyResolver,
+  FerriteConnectionError,
+  isFerriteError,
+  slotOf,
+  type Arg,
+  type BatchEntry,
+  type DedicatedOptions,
+  type DedicatedTransport,
+  type FerriteError,
+  type ProtocolVersion,
+  type Reply,
+  type Transport,
+  type WireCommand,
+} from '@ferrite/core';
+import type { NodeConnection } from './connection.js';
+import { closedError, translateError } from './errors.js';
+import { execute, executeBatch } from './execute.js';
+import { Lifecycle } from './lifecycle.js';
+import { openDedicated, type ConnectionSettings } from './single.js';
+
+/** A node of the cluster as node-redis describes it (opaque here: handed back to `nodeClient`). */
+export type ClusterNode = object;
+
+/** What the transport uses of a node-redis cluster client. */
+export interface ClusterClient {
+  /** The slot map: `slots[slot].master` is the primary that owns the slot. */
+  readonly slots: ReadonlyArray<{ readonly master: ClusterNode } | undefined>;
+  readonly masters: readonly ClusterNode[];
+  readonly isOpen: boolean;
+  /** The connection to one node (connected on first use). */
+  nodeClient(node: ClusterNode): Promise<NodeConnection>;
+  close(): Promise<void>;
+  readonly _options?: { readonly RESP?: ProtocolVersion };
+}
+
+export interface ClusterSettings extends ConnectionSettings {
+  readonly closeClient: boolean;
+}
+
+/**
+ * A transport over a node-redis cluster client. Ferrite's commands are unknown to node-redis,
+ * which would send them to a random node and only get there through a MOVED redirect. So the
+ * transport computes each command's slot itself (CRC16 with hash tags) and writes it on the
+ * connection of the primary owning that slot, from the driver's slot map: no redirect is
+ * followed, none is needed while the map is current.
+ */
+export class ClusterTransport implements Transport {
+  readonly name = 'node-redis';
+  readonly protocol: ProtocolVersion;
+  readonly #cluster: ClusterClient;
+  readonly #settings: ClusterSettings;
+  readonly #lifecycle = new Lifecycle();
+  readonly #keys: CommandKeyResolver;
+  #turn = 0;
+
+  constructor(cluster: ClusterClient, settings: ClusterSettings) {
+    this.#cluster = cluster;
+    this.#settings = settings;
+    this.protocol = settings.protocol;
+    this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, this.#settings.commandTimeout));
+  }
+
+  async send(command: WireCommand): Promise<Reply> {
+    if (this.#lifecycle.closed) throw closedError();
+    return execute(await this.#nodeFor(command), command, this.#settings.commandTimeout);
+  }
+
+  /** Groups the commands by node, pipelines each group on its node, and puts the replies back in order. */
+  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+    if (this.#lifecycle.closed) throw closedError();
+    const entries = new Array<BatchEntry>(commands.length);
+    const nodes = await Promise.all(
+      commands.map((command, index) =>
+        this.#nodeFor(command).catch((error: unknown) => {
+          entries[index] = { ok: false, error: asConnectionError(error) };
+          return null;
+        }),
+      ),
+    );
+    // Built in command order, so commands for one node keep their relative order on the wire.
+    const groups = new Map<NodeConnection, number[]>();
+    nodes.forEach((node, index) => {
+      if (!node) return;
+      const group = groups.get(node);
+      if (group) group.push(index);
+      else groups.set(node, [index]);
+    });
+    await Promise.all(
+      [...groups].map(async ([node, indexes]) => {
+        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#settings.commandTimeout);
+        results.forEach((result, position) => (entries[indexes[position] as number] = result));
+      }),
+    );
+    return entries;
+  }
+
+  /** A new connection to the primary owning `options.routingKey`'s slot (any primary without one). */
+  async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    if (this.#lifecycle.closed) throw closedError();
+    const node = options?.routingKey === undefined ? await this.#anyPrimary() : await this.#primaryFor(options.routingKey);
+    return openDedicated(node, this.#lifecycle, this.#settings);
+  }
+
+  close(): Promise<void> {
+    return this.#lifecycle.close(async () => {
+      if (this.#settings.closeClient && this.#cluster.isOpen) await this.#cluster.close();
+    });
+  }
+
+  async #nodeFor(command: WireCommand): Promise<NodeConnection> {
+    // Standard commands sent raw name no routing key: the server's key specs say where it is.
+    const key = command.routingKey === undefined ? await this.#keys.routingKey(command) : command.routingKey;
+    return key === null ? this.#anyPrimary() : this.#primaryFor(key);
+  }
+
+  #primaryFor(key: Arg): Promise<NodeConnection> {
+    this.#assertConnected();
+    const shard = this.#cluster.slots[slotOf(key)];
+    if (!shard) throw new FerriteConnectionError('node-redis: the cluster client has no slot map (connect it first)');
+    return this.#connectionTo(shard.master);
+  }
+
+  /** Keyless commands go to the primaries in turn (never to a replica, which would refuse writes). */
+  #anyPrimary(): Promise<NodeConnection> {
+    this.#assertConnected();
+    const primaries = this.#cluster.masters;
+    if (primaries.length === 0) throw new FerriteConnectionError('node-redis: the cluster client knows no primary (connect it first)');
+    return this.#connectionTo(primaries[this.#turn++ % primaries.length] as ClusterNode);
+  }
+
+  async #connectionTo(node: ClusterNode): Promise<NodeConnection> {
+    try {
+      return await this.#cluster.nodeClient(node);
+    } catch (error) {
+      throw translateError(error, 'CONNECT', 0);
+    }
+  }
+
+  #assertConnected(): void {
+    if (this.#lifecycle.closed) throw closedError();
+    // A closed cluster client would open fresh node connections on demand; refuse instead.
+    if (!this.#cluster.isOpen) throw new FerriteConnectionError('node-redis: the cluster client is not connected');
+  }
+}
+
+function asConnectionError(error: unknown): FerriteError {
+  return isFerriteError(error) ? error : new FerriteConnectionError(`node-redis: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,35 @@
+import type { ProtocolVersion } from '@ferrite/core';
+import type { TypeMapping } from 'redis';
+
+/** node-redis' deadline for commands not yet written, when the client was given none. */
+const DRIVER_DEFAULT_TIMEOUT_MS = 5000;
+
+export interface SendOptions {
+  readonly typeMapping: TypeMapping;
+  readonly timeout?: number;
+}
+
+/**
+ * What the transport uses of one node-redis connection: a `createClient()` client, a connection
+ * it duplicated from one, or a cluster's client for one node.
+ */
+export interface NodeConnection {
+  sendCommand(args: ReadonlyArray<string | Buffer>, options?: SendOptions): Promise<unknown>;
+  duplicate(): NodeConnection;
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  destroy(): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly isOpen: boolean;
+  readonly options?: { readonly RESP?: ProtocolVersion; readonly commandOptions?: { readonly timeout?: number } };
+}
+
+/** The protocol the connection speaks: node-redis sends `HELLO 3` unless told `RESP: 2`. */
+export function protocolOf(options: { readonly RESP?: ProtocolVersion } | undefined): ProtocolVersion {
+  return options?.RESP === 2 ? 2 : 3;
+}
+
+/** The driver's own deadline for a command it has not written yet. */
+export function driverTimeoutOf(connection: NodeConnection, commandTimeout: number | undefined): number {
+  return commandTimeout ?? connection.options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
+}

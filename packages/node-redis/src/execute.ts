@@ -1,0 +1,45 @@
+import { FerriteProtocolError, isFerriteError, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
+import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
+import { translateError, withDeadline } from './errors.js';
+import { normaliseReply, ReplyDecoding } from './normalise.js';
+
+function asFerriteError(error: unknown): FerriteError {
+  return isFerriteError(error) ? error : new FerriteProtocolError(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Sends one command on this very connection (no driver routing, no redirects followed) and hands
+ * over the normalised reply, or rejects with a Ferrite error.
+ */
+export async function execute(connection: NodeConnection, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
+  const decoding = new ReplyDecoding();
+  // With a deadline of ours, the driver drops the command at the same moment if still unwritten.
+  const options: SendOptions =
+    commandTimeout === undefined ? { typeMapping: decoding.typeMapping } : { typeMapping: decoding.typeMapping, timeout: commandTimeout };
+  let raw: unknown;
+  try {
+    raw = await withDeadline(connection.sendCommand([command.name, ...command.args], options), command.name, commandTimeout);
+  } catch (error) {
+    throw translateError(error, command.name, driverTimeoutOf(connection, commandTimeout));
+  }
+  try {
+    return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
+  } catch (error) {
+    throw asFerriteError(error);
+  }
+}
+
+/**
+ * Pipelines `commands` on one connection: node-redis writes every command issued before its next
+ * write turn in one go, and replies come back in order. Each entry settles on its own.
+ */
+export function executeBatch(connection: NodeConnection, commands: readonly WireCommand[], commandTimeout: number | undefined): Promise<BatchEntry[]> {
+  return Promise.all(
+    commands.map((command) =>
+      execute(connection, command, commandTimeout).then(
+        (value): BatchEntry => ({ ok: true, value }),
+        (error: unknown): BatchEntry => ({ ok: false, error: asFerriteError(error) }),
+      ),
+    ),
+  );
+}

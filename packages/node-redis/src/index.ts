@@ -1,0 +1,1 @@
+export { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster, type NodeRedisTransportOptions } from './transport.js';

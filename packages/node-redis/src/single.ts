@@ -1,0 +1,89 @@
+import {
+  FerriteConnectionError,
+  type BatchEntry,
+  type DedicatedTransport,
+  type ProtocolVersion,
+  type Reply,
+  type WireCommand,
+} from '@ferrite/core';
+import type { NodeConnection } from './connection.js';
+import { closedError } from './errors.js';
+import { execute, executeBatch } from './execute.js';
+import { Lifecycle } from './lifecycle.js';
+
+export interface ConnectionSettings {
+  readonly protocol: ProtocolVersion;
+  readonly commandTimeout: number | undefined;
+}
+
+/**
+ * A transport over one node-redis connection: the user's client, or a dedicated connection the
+ * transport duplicated. `release` frees the connection on close (a no-op for a client the user
+ * keeps).
+ */
+export class SingleConnectionTransport implements DedicatedTransport {
+  readonly name = 'node-redis';
+  readonly protocol: ProtocolVersion;
+  readonly #connection: NodeConnection;
+  readonly #settings: ConnectionSettings;
+  readonly #release: () => Promise<void>;
+  readonly #lifecycle = new Lifecycle();
+
+  constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
+    this.#connection = connection;
+    this.#settings = settings;
+    this.#release = release;
+    this.protocol = settings.protocol;
+  }
+
+  send(command: WireCommand): Promise<Reply> {
+    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    return execute(this.#connection, command, this.#settings.commandTimeout);
+  }
+
+  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    return executeBatch(this.#connection, commands, this.#settings.commandTimeout);
+  }
+
+  dedicated(): Promise<DedicatedTransport> {
+    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    return openDedicated(this.#connection, this.#lifecycle, this.#settings);
+  }
+
+  close(): Promise<void> {
+    return this.#lifecycle.close(this.#release);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Opens a new connection with `source`'s options (address, auth, TLS, database, protocol) for a
+ * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
+ * still pending on it (a blocking call does not hold the close up).
+ */
+export async function openDedicated(source: NodeConnection, parent: Lifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
+  const connection = source.duplicate();
+  // Failures reach callers through their commands; an 'error' event without a listener would
+  // throw from the driver's event emitter instead.
+  connection.on('error', () => {});
+  try {
+    await connection.connect();
+  } catch (error) {
+    connection.destroy();
+    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (parent.closed) {
+    connection.destroy();
+    throw closedError();
+  }
+  const transport: SingleConnectionTransport = new SingleConnectionTransport(connection, settings, async () => {
+    parent.release(transport);
+    if (connection.isOpen) connection.destroy();
+  });
+  parent.adopt(transport);
+  return transport;
+}

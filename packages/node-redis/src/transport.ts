@@ -1,0 +1,46 @@
+import type { Transport } from '@ferrite/core';
+import type { RedisClientType, RedisClusterType } from 'redis';
+import { ClusterTransport, type ClusterClient } from './cluster.js';
+import { protocolOf, type NodeConnection } from './connection.js';
+import { SingleConnectionTransport } from './single.js';
+
+export interface NodeRedisTransportOptions {
+  /** Close the client passed in when the transport closes. Default `false`: the client stays yours. */
+  readonly closeClient?: boolean;
+  /**
+   * Milliseconds to wait for each reply before rejecting with a `FerriteTimeoutError` (the
+   * command may still be applied). Default: none beyond node-redis' own, which only covers
+   * commands not yet written to the socket.
+   */
+  readonly commandTimeout?: number;
+}
+
+// The driver's generics (modules, scripts, RESP, type mapping) do not matter here: every command
+// goes through `sendCommand` with the transport's own type mapping.
+export type NodeRedisClient = RedisClientType<any, any, any, any, any>;
+export type NodeRedisCluster = RedisClusterType<any, any, any, any, any>;
+
+function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
+  return typeof (client as Partial<NodeRedisCluster>).nodeClient === 'function';
+}
+
+/**
+ * A Ferrite transport over a node-redis 6 client (`createClient`) or cluster client
+ * (`createCluster`). Connect the client first: the transport never connects it (commands on an
+ * unconnected client reject with a `FerriteConnectionError`).
+ */
+export function nodeRedisTransport(client: NodeRedisClient | NodeRedisCluster, options: NodeRedisTransportOptions = {}): Transport {
+  const { commandTimeout } = options;
+  if (commandTimeout !== undefined && !(Number.isFinite(commandTimeout) && commandTimeout > 0)) {
+    throw new RangeError(`commandTimeout must be a positive number of milliseconds, got ${commandTimeout}`);
+  }
+  const closeClient = options.closeClient === true;
+  if (isCluster(client)) {
+    const cluster = client as unknown as ClusterClient;
+    return new ClusterTransport(cluster, { protocol: protocolOf(cluster._options), commandTimeout, closeClient });
+  }
+  const connection = client as unknown as NodeConnection;
+  return new SingleConnectionTransport(connection, { protocol: protocolOf(connection.options), commandTimeout }, async () => {
+    if (closeClient && connection.isOpen) await connection.close();
+  });
+}
