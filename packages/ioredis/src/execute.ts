@@ -3,13 +3,14 @@ import { FerriteTimeoutError } from '@ferrite/core';
 import type { Redis } from 'ioredis';
 import { pipelineOn, sendOn } from './connection.js';
 import { translateError, withDeadline } from './errors.js';
+import { settleWhenDropped } from './in-flight.js';
 import { normaliseReply } from './normalise.js';
 
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
 export async function execute(connection: Redis, command: WireCommand, timeoutMs: number | undefined): Promise<Reply> {
   let raw: unknown;
   try {
-    raw = await withDeadline(sendOn(connection, command), command.name, timeoutMs);
+    raw = await withDeadline(settleWhenDropped(connection, () => sendOn(connection, command)), command.name, timeoutMs);
   } catch (error) {
     throw translateError(error, command.name, connection.options.commandTimeout);
   }
@@ -24,7 +25,7 @@ export async function executeBatch(connection: Redis, commands: readonly WireCom
   if (commands.length === 0) return [];
   let results: Array<[Error | null, unknown]>;
   try {
-    results = await withDeadline(pipelineOn(connection, commands), 'PIPELINE', timeoutMs);
+    results = await withDeadline(settleWhenDropped(connection, () => pipelineOn(connection, commands)), 'PIPELINE', timeoutMs);
   } catch (error) {
     return commands.map((command) => ({
       ok: false,

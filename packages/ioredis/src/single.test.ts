@@ -1,0 +1,164 @@
+import { inspect } from 'node:util';
+import {
+  FerriteConnectionError,
+  FerriteReplyError,
+  FerriteTimeoutError,
+  isReplyError,
+  type Transport,
+  type WireCommand,
+} from '@ferrite/core';
+import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ioredisTransport, type IoredisTransportOptions } from './index.js';
+
+const skip = redisServerMissing();
+const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
+
+describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
+  let server: RedisServer;
+  const opened: Array<{ client: Redis; transport: Transport }> = [];
+
+  const open = (options: IoredisTransportOptions = {}, clientOptions: RedisOptions = {}) => {
+    const client = new Redis({ host: server.host, port: server.port, ...clientOptions });
+    const transport = ioredisTransport(client, options);
+    opened.push({ client, transport });
+    return { client, transport };
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterEach(async () => {
+    for (const { client, transport } of opened.splice(0)) {
+      await transport.close();
+      client.disconnect();
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describe('close', () => {
+    it('leaves the user client open by default', async () => {
+      const { client, transport } = open();
+      expect(await transport.send(cmd('SET', 'owned-by-user', 'yes'))).toBe('OK');
+      await transport.close();
+      expect(client.status).toBe('ready');
+      expect(await client.get('owned-by-user')).toBe('yes');
+      await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+    });
+
+    it('closes the user client with closeClient: true', async () => {
+      const { client, transport } = open({ closeClient: true });
+      expect(await transport.send(cmd('PING'))).toBe('PONG');
+      await transport.close();
+      expect(client.status).toBe('end');
+    });
+
+    it('closes the client it was handed directly (no duplicate) only when asked', async () => {
+      const direct = { stringNumbers: true, replyMapping: 'resp3' } as const;
+      const kept = open({}, direct);
+      expect(await kept.transport.send(cmd('PING'))).toBe('PONG');
+      await kept.transport.close();
+      expect(await kept.client.ping()).toBe('PONG');
+
+      const closed = open({ closeClient: true }, direct);
+      expect(await closed.transport.send(cmd('PING'))).toBe('PONG');
+      await closed.transport.close();
+      expect(closed.client.status).toBe('end');
+    });
+
+    it('ends its dedicated connections, and a closed dedicated connection leaves the transport working', async () => {
+      const { transport } = open();
+      const first = await transport.dedicated();
+      const second = await transport.dedicated();
+      await first.close();
+      await expect(first.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+      expect(await transport.send(cmd('PING'))).toBe('PONG');
+      expect(await second.send(cmd('PING'))).toBe('PONG');
+      await transport.close();
+      await expect(second.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+    });
+  });
+
+  describe('commandTimeout', () => {
+    it('rejects with FerriteTimeoutError when the server does not answer in time (DEBUG SLEEP)', async () => {
+      const { transport } = open({ commandTimeout: 100 });
+      await transport.send(cmd('PING'));
+      const error = await transport.send(cmd('DEBUG', 'SLEEP', '0.6')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteTimeoutError);
+      expect((error as FerriteTimeoutError).command).toBe('DEBUG');
+      expect((error as FerriteTimeoutError).timeoutMs).toBe(100);
+      // The connection is still good once the server is back.
+      await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
+    });
+
+    it('settles every entry of a batch that missed the deadline with a timeout error', async () => {
+      const { transport } = open({ commandTimeout: 100 });
+      await transport.send(cmd('PING'));
+      const entries = await transport.batch([cmd('DEBUG', 'SLEEP', '0.6'), cmd('PING')]);
+      expect(entries.map((entry) => !entry.ok && entry.error instanceof FerriteTimeoutError)).toEqual([true, true]);
+      expect(entries.map((entry) => (entry.ok ? null : (entry.error as FerriteTimeoutError).command))).toEqual(['DEBUG', 'PING']);
+      await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
+    });
+
+    it("turns ioredis' own commandTimeout into FerriteTimeoutError too", async () => {
+      const { transport } = open({}, { commandTimeout: 100 });
+      await transport.send(cmd('PING'));
+      const error = await transport.send(cmd('DEBUG', 'SLEEP', '0.6')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteTimeoutError);
+      expect((error as FerriteTimeoutError).timeoutMs).toBe(100);
+      await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
+    });
+
+    it('refuses a deadline that is not a positive number', () => {
+      const client = new Redis({ lazyConnect: true });
+      expect(() => ioredisTransport(client, { commandTimeout: 0 })).toThrow(RangeError);
+      expect(() => ioredisTransport(client, { commandTimeout: Number.NaN })).toThrow(RangeError);
+      client.disconnect();
+    });
+  });
+
+  it('does not resend an unanswered command after the connection drops', async () => {
+    const { transport } = open();
+    await using dedicated = await transport.dedicated();
+    const id = await dedicated.send(cmd('CLIENT', 'ID'));
+    await transport.send(cmd('DEL', 'resend-list'));
+    const blocked = dedicated.send(cmd('BLPOP', 'resend-list', '5')).catch((e: unknown) => e);
+    // Wait until the server really holds the BLPOP, then cut that connection.
+    await expect
+      .poll(async () => String(await transport.send(cmd('CLIENT', 'LIST', 'ID', String(id)))), { timeout: 10_000 })
+      .toContain('cmd=blpop');
+    expect(await transport.send(cmd('CLIENT', 'KILL', 'ID', String(id)))).toBe(1);
+    // Resent after the reconnect, BLPOP would wait on and take this element instead of failing.
+    const error = await blocked;
+    expect(error).toBeInstanceOf(FerriteConnectionError);
+    await transport.send(cmd('RPUSH', 'resend-list', 'once'));
+    expect(await transport.send(cmd('LPOP', 'resend-list'))).toBe('once');
+    // The dedicated connection reconnects by itself and serves again.
+    await expect.poll(() => dedicated.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
+  });
+
+  it('keeps the arguments out of reply errors from batches too, cause included', async () => {
+    const { transport } = open();
+    const secret = 'batch-secret-0xBADC0DE';
+    await transport.send(cmd('SET', 'a-string', 'x'));
+    const [entry] = await transport.batch([cmd('LPUSH', 'a-string', secret)]);
+    expect(entry?.ok).toBe(false);
+    const error = entry && !entry.ok ? entry.error : undefined;
+    expect(error).toBeInstanceOf(FerriteReplyError);
+    expect(isReplyError(error, 'wrongtype')).toBe(true);
+    expect((error as Error).cause).toBeUndefined();
+    expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(secret);
+  });
+
+  it('reports a connection failure as FerriteConnectionError', async () => {
+    const client = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const transport = ioredisTransport(client);
+    const error = await transport.send(cmd('PING')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerriteConnectionError);
+    await transport.close();
+    client.disconnect();
+  });
+});
