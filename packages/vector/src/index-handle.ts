@@ -1,9 +1,10 @@
-import type { VectorInput } from '@ferrite/core';
+import { FerriteValidationError, type VectorInput } from '@ferrite/core';
 import type { AddManyOptions, ItemSource } from './add-many.js';
 import type { CreateIndexOptions } from './commands/create-index.js';
 import type { VectorIndexInfo } from './commands/index-info.js';
 import type { AddManyResult } from './errors.js';
 import { filterFor, type FilterBuilder, type FilterField, type FilterOption } from './filter/builder.js';
+import { decodeMetadataFields, type MetadataFields } from './metadata.js';
 import type { MetadataInput, SearchHit, StoredMetadata, VectorItem, VectorRecord } from './types.js';
 import { assertIndexName } from './validate.js';
 import type { EnsureIndexResult, VectorApi } from './vector-api.js';
@@ -11,13 +12,18 @@ import type { EnsureIndexResult, VectorApi } from './vector-api.js';
 /** Metadata of a typed index as the server returns it without `decode`: each known field as text, if present. */
 export type MetadataText<Meta> = { readonly [K in FilterField<Meta>]?: string };
 
-export interface IndexHandleOptions<Read> {
-  /**
-   * Turns the stored text back into your types, for `get` and `search` (see `metadataDecoder`).
-   * Vectors added by other code may lack fields: the default read type is `Partial<Meta>`.
-   */
+/** Read metadata back with your own function, for `get` and `search`. */
+export interface DecodeOption<Read> {
+  /** Vectors added by other code may lack fields, so the default read type is `Partial<Meta>`. */
   readonly decode: (stored: StoredMetadata) => Read;
 }
+
+/** Read metadata back by declaring which fields are numbers and booleans. */
+export interface FieldsOption<Meta> {
+  readonly fields: MetadataFields<Meta>;
+}
+
+export type IndexHandleOptions<Meta, Read> = DecodeOption<Read> | FieldsOption<Meta>;
 
 export interface VectorSearchOptions<Meta> {
   readonly topK?: number;
@@ -40,13 +46,25 @@ export interface VectorIndexHandle<Meta, Read> {
   search(query: VectorInput, options?: VectorSearchOptions<Meta>): Promise<SearchHit<Read>[]>;
 }
 
+function decoderOf<Meta, Read>(options: IndexHandleOptions<Meta, Read> | undefined): (stored: StoredMetadata) => Read {
+  if (options === undefined) return (stored) => stored as unknown as Read;
+  if ('decode' in options) {
+    if (typeof options.decode !== 'function') throw new FerriteValidationError('decode', 'expected a function');
+    return options.decode;
+  }
+  if (typeof options.fields !== 'object' || options.fields === null) {
+    throw new FerriteValidationError('fields', 'expected an object of field types');
+  }
+  return decodeMetadataFields(options.fields) as unknown as (stored: StoredMetadata) => Read;
+}
+
 export function createIndexHandle<Meta, Read>(
   api: VectorApi,
   name: string,
-  options?: IndexHandleOptions<Read>,
+  options?: IndexHandleOptions<Meta, Read>,
 ): VectorIndexHandle<Meta, Read> {
   assertIndexName(name);
-  const decode = options?.decode ?? ((stored: StoredMetadata) => stored as unknown as Read);
+  const decode = decoderOf(options);
   return Object.freeze({
     name,
     filter: filterFor<Meta>(),

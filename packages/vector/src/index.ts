@@ -1,6 +1,6 @@
 export { vector } from './plugin.js';
 export type { EnsureIndexResult, SearchOptions, VectorApi } from './vector-api.js';
-export type { IndexHandleOptions, MetadataText, VectorIndexHandle, VectorSearchOptions } from './index-handle.js';
+export type { DecodeOption, FieldsOption, IndexHandleOptions, MetadataText, VectorIndexHandle, VectorSearchOptions } from './index-handle.js';
 export { DEFAULT_BATCH_SIZE, type AddManyOptions, type AddManyProgress, type ItemSource } from './add-many.js';
 export {
   VectorAddManyAbortError,
@@ -14,7 +14,7 @@ export {
 } from './errors.js';
 export * from './filter/index.js';
 export * from './commands/index.js';
-export { metadataDecoder, type MetadataFieldType, type MetadataSchema } from './metadata.js';
+export type { MetadataFields, MetadataFieldType } from './metadata.js';
 export type {
   MetadataInput,
   MetadataShape,

@@ -40,29 +40,48 @@ function storedNumber(text: string): number {
 }
 
 export type MetadataFieldType = 'string' | 'number' | 'boolean';
-export type MetadataSchema = { readonly [field: string]: MetadataFieldType };
 
-type Decoded<Schema extends MetadataSchema> = {
-  -readonly [K in keyof Schema]?: Schema[K] extends 'number' ? number : Schema[K] extends 'boolean' ? boolean : string;
+type FieldKind<Value> = [Value] extends [string]
+  ? 'string'
+  : [Value] extends [number]
+    ? 'number'
+    : [Value] extends [boolean]
+      ? 'boolean'
+      : never;
+
+type KindOf<Meta, K extends keyof Meta> = FieldKind<Exclude<Meta[K], undefined>>;
+
+/**
+ * How to read each field of `Meta` back from text. Number and boolean fields must be listed (the
+ * compiler says which are missing); string fields need not be. A field mixing types (`string |
+ * number`) cannot be described this way: use `decode`.
+ */
+export type MetadataFields<Meta> = {
+  readonly [K in keyof Meta as KindOf<Meta, K> extends 'string' ? never : K]-?: KindOf<Meta, K>;
+} & {
+  readonly [K in keyof Meta as KindOf<Meta, K> extends 'string' ? K : never]?: 'string';
 };
 
 /**
- * A `decode` for typed handles: turns the stored text back into numbers and booleans, field by
- * field. Fields the vector lacks stay absent; a number field whose text is not a finite number
- * comes back as `NaN`; a boolean field is `true` only for the text `true`. Fields outside the
- * schema are dropped.
+ * Reads stored text back into numbers and booleans for the listed fields; other fields stay text.
+ * A number field whose text is not a number (blank included) becomes `NaN`; a boolean field is
+ * `true` only for the text `true`.
  */
-export function metadataDecoder<const Schema extends MetadataSchema>(
-  schema: Schema,
-): (stored: StoredMetadata) => Decoded<Schema> {
-  const fields = Object.entries(schema);
+export function decodeMetadataFields<Meta>(fields: MetadataFields<Meta>): (stored: StoredMetadata) => Partial<Meta> {
+  const kinds = Object.entries(fields as Record<string, MetadataFieldType>);
+  for (const [field, kind] of kinds) {
+    if (kind !== 'string' && kind !== 'number' && kind !== 'boolean') {
+      throw new FerriteValidationError('fields', `"${field}": expected 'string', 'number' or 'boolean', got ${JSON.stringify(kind)}`);
+    }
+  }
   return (stored) => {
-    const decoded: Record<string, MetadataValue> = {};
-    for (const [field, type] of fields) {
+    const decoded: Record<string, MetadataValue> = Object.assign(Object.create(null) as object, stored);
+    for (const [field, kind] of kinds) {
       if (!Object.hasOwn(stored, field)) continue;
       const text = stored[field] as string;
-      decoded[field] = type === 'number' ? storedNumber(text) : type === 'boolean' ? text === 'true' : text;
+      if (kind === 'number') decoded[field] = storedNumber(text);
+      else if (kind === 'boolean') decoded[field] = text === 'true';
     }
-    return decoded as Decoded<Schema>;
+    return decoded as Partial<Meta>;
   };
 }

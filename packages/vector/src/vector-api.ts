@@ -10,7 +10,11 @@ import { listIndexesCommand } from './commands/list-indexes.js';
 import { searchCommand } from './commands/search.js';
 import { VectorIndexConflictError, VectorIndexExistsError, VectorIndexNotFoundError, type AddManyResult } from './errors.js';
 import { compileFilterOption, type FilterOption } from './filter/builder.js';
-import { createIndexHandle, type IndexHandleOptions, type MetadataText, type VectorIndexHandle } from './index-handle.js';
+import {
+  createIndexHandle,
+  type DecodeOption,
+  type FieldsOption,
+  type IndexHandleOptions, type MetadataText, type VectorIndexHandle } from './index-handle.js';
 import type { VectorSession } from './session.js';
 import type { MetadataInput, MetadataShape, SearchHit, VectorItem, VectorRecord } from './types.js';
 import { assertIndexName } from './validate.js';
@@ -57,9 +61,10 @@ export interface VectorApi {
    * compile time. Metadata is read back as text unless `decode` is given.
    */
   index<Meta extends MetadataShape<Meta> = MetadataInput>(name: string): VectorIndexHandle<Meta, MetadataText<Meta>>;
+  index<Meta extends MetadataShape<Meta>>(name: string, options: FieldsOption<Meta>): VectorIndexHandle<Meta, Partial<Meta>>;
   index<Meta extends MetadataShape<Meta>, Read = Partial<Meta>>(
     name: string,
-    options: IndexHandleOptions<Read>,
+    options: DecodeOption<Read>,
   ): VectorIndexHandle<Meta, Read>;
 }
 
@@ -129,7 +134,7 @@ export function createVectorApi(session: VectorSession): VectorApi {
         filter: compileFilterOption(options.filter),
         dimension: session.dimensionOf(index),
       }),
-    index: ((name: string, options?: IndexHandleOptions<unknown>) => createIndexHandle(api, name, options)) as VectorApi['index'],
+    index: ((name: string, options?: IndexHandleOptions<unknown, unknown>) => createIndexHandle(api, name, options)) as VectorApi['index'],
   };
   return api;
 }
