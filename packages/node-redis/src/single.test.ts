@@ -1,0 +1,122 @@
+import { FerriteConnectionError, FerriteTimeoutError, isTimeoutError, type WireCommand } from '@ferrite/core';
+import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeRedisTransport } from './index.js';
+
+const skip = redisServerMissing();
+const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
+
+describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, close, deadlines', () => {
+  let server: RedisServer;
+  const opened: Array<ReturnType<typeof createClient>> = [];
+
+  async function connectedClient() {
+    const client = createClient({ url: server.url });
+    client.on('error', () => {});
+    await client.connect();
+    opened.push(client);
+    return client;
+  }
+
+  /** How many connections the server has, as seen through `probe` (one of them). */
+  async function connectionCount(probe: ReturnType<typeof createClient>): Promise<number> {
+    const list = await probe.sendCommand(['CLIENT', 'LIST']);
+    return String(list).trim().split('\n').length;
+  }
+
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.filter((c) => c.isOpen).map((c) => c.destroy()));
+    await server?.stop();
+  });
+
+  it('leaves the user client open after close by default, and refuses work afterwards', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client);
+    expect(await transport.send(cmd('PING'))).toBe('PONG');
+    await transport.close();
+    expect(client.isOpen).toBe(true);
+    expect(await client.ping()).toBe('PONG');
+    await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+  });
+
+  it('closes the user client with closeClient: true, and close stays idempotent', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client, { closeClient: true });
+    expect(await transport.send(cmd('PING'))).toBe('PONG');
+    await Promise.all([transport.close(), transport.close()]);
+    await transport.close();
+    expect(client.isOpen).toBe(false);
+  });
+
+  it('closes the dedicated connections it opened, on the server too', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client);
+    const before = await connectionCount(client);
+    const dedicated = [await transport.dedicated(), await transport.dedicated()];
+    for (const connection of dedicated) expect(await connection.send(cmd('PING'))).toBe('PONG');
+    expect(await connectionCount(client)).toBe(before + 2);
+    await transport.close();
+    await eventually(async () => (await connectionCount(client)) === before);
+    for (const connection of dedicated) await expect(connection.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+  });
+
+  it('does not connect a client the user has not connected', async () => {
+    const client = createClient({ url: server.url });
+    const transport = nodeRedisTransport(client);
+    await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+    expect(client.isOpen).toBe(false);
+  });
+
+  it('rejects a command with no reply in time with a FerriteTimeoutError, and the connection stays usable', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client, { commandTimeout: 100 });
+    // DEBUG SLEEP really blocks the server: the command is written and no reply comes for 1 s.
+    const error = await transport.send(cmd('DEBUG', 'SLEEP', '1')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerriteTimeoutError);
+    expect(isTimeoutError(error)).toBe(true);
+    expect((error as FerriteTimeoutError).command).toBe('DEBUG');
+    expect((error as FerriteTimeoutError).timeoutMs).toBe(100);
+    // The late OK is dropped; the next command gets its own reply.
+    const longer = nodeRedisTransport(client, { commandTimeout: 10_000 });
+    expect(await longer.send(cmd('ECHO', 'after'))).toBe('after');
+  });
+
+  it('settles every batch entry with a timeout of its own when the server stalls', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client, { commandTimeout: 100 });
+    // The server answers a pipeline once it has run it, so the stall delays every reply of the batch.
+    const entries = await transport.batch([cmd('ECHO', 'before'), cmd('DEBUG', 'SLEEP', '1'), cmd('ECHO', 'after')]);
+    expect(entries.map((entry) => (entry.ok ? entry.value : isTimeoutError(entry.error) && entry.error.command))).toEqual([
+      'ECHO',
+      'DEBUG',
+      'ECHO',
+    ]);
+    const longer = nodeRedisTransport(client, { commandTimeout: 10_000 });
+    expect(await longer.batch([cmd('ECHO', 'next')])).toEqual([{ ok: true, value: 'next' }]);
+  });
+
+  it('refuses a commandTimeout that is not a positive number of milliseconds', async () => {
+    const client = await connectedClient();
+    for (const commandTimeout of [0, -1, Number.NaN, Infinity]) {
+      expect(() => nodeRedisTransport(client, { commandTimeout })).toThrow(RangeError);
+    }
+  });
+
+  it('reports the protocol the client was configured for', async () => {
+    const resp2 = createClient({ url: server.url, RESP: 2 });
+    expect(nodeRedisTransport(resp2).protocol).toBe(2);
+    expect(nodeRedisTransport(createClient({ url: server.url })).protocol).toBe(3);
+  });
+});
