@@ -107,8 +107,10 @@ export class Pipe {
       return;
     }
     for (let i = 0; i < piece.length && !this.stopped; i++) {
-      // Wait for each byte to reach the socket and give the loop a turn, so the peer reads it alone.
       await new Promise<void>((resolve) => this.destination.write(piece.subarray(i, i + 1), () => resolve()));
+      // Two setImmediate turns always span a poll phase, so even a peer in this process reads
+      // each byte alone; one turn taken from the poll phase would let two bytes pile up.
+      await nextTurn();
       await nextTurn();
     }
   }
