@@ -109,8 +109,11 @@ export class ClusterTransport implements Transport {
   }
 
   async #nodeFor(command: WireCommand): Promise<NodeConnection> {
-    // Standard commands sent raw name no routing key: the server's key specs say where it is.
-    const key = command.routingKey === undefined ? await this.#keys.routingKey(command) : command.routingKey;
+    // A standard command sent raw names no routing key: the server's key specs say where it is
+    // (asked once per command name), except for scripts, whose keys the specs cannot place.
+    let key = command.routingKey;
+    if (key === undefined) key = scriptKey(command);
+    if (key === undefined) key = await this.#keys.routingKey(command);
     return key === null ? this.#anyPrimary() : this.#primaryFor(key);
   }
 
@@ -142,6 +145,16 @@ export class ClusterTransport implements Transport {
     // A closed cluster client would open fresh node connections on demand; refuse instead.
     if (!this.#cluster.isOpen) throw new FerriteConnectionError('node-redis: the cluster client is not connected');
   }
+}
+
+const SCRIPT_CALLS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
+
+/** `EVAL script numkeys key…`: the first key, `null` without keys, `undefined` for other commands. */
+function scriptKey(command: WireCommand): Arg | null | undefined {
+  if (!SCRIPT_CALLS.has(command.name.toUpperCase())) return undefined;
+  const count = command.args[1];
+  const keys = count === undefined ? 0 : Number(count.toString());
+  return keys > 0 ? (command.args[2] ?? null) : null;
 }
 
 function asConnectionError(error: unknown): FerriteError {
