@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { faultProxy, type FaultProxy } from './fault-proxy.js';
 

@@ -102,11 +102,12 @@ export class Pipe {
   }
 
   private async write(piece: Buffer): Promise<void> {
+    if (this.destination.destroyed) return; // its 'close' has passed: waiting for 'drain' would never end
     if (!this.faults.fragment) {
       if (!this.destination.write(piece)) await this.writable();
       return;
     }
-    for (let i = 0; i < piece.length && !this.stopped; i++) {
+    for (let i = 0; i < piece.length && !this.stopped && !this.destination.destroyed; i++) {
       await new Promise<void>((resolve) => this.destination.write(piece.subarray(i, i + 1), () => resolve()));
       // Two setImmediate turns always span a poll phase, so even a peer in this process reads
       // each byte alone; one turn taken from the poll phase would let two bytes pile up.
