@@ -9,10 +9,11 @@ type Node =
 /** Where a filter may be given: a built {@link Filter} or a raw FILTER expression. */
 export type FilterInput = Filter | string;
 
-const NODE = Symbol('filter node');
+/** Kept outside the instances so a filter cannot be forged or altered from outside this module. */
+const nodes = new WeakMap<Filter, Node>();
 
 function nodeOf(input: FilterInput): Node {
-  if (input instanceof Filter) return input[NODE];
+  if (input instanceof Filter) return nodes.get(input) as Node;
   if (typeof input !== 'string') throw new FerriteValidationError('filter', 'expected a Filter or a FILTER expression string');
   if (input.trim() === '') throw new FerriteValidationError('filter', 'must not be empty');
   return { kind: 'raw', text: input };
@@ -49,28 +50,24 @@ function compile(node: Node): string {
  * `String(filter)` / `filter.expression` is the text sent to the server.
  */
 export class Filter {
-  readonly [NODE]: Node;
-
-  /** @internal use the builder (`filter`, `filterFor<Meta>()`, or the `f => …` callback). */
-  constructor(node: Node) {
-    this[NODE] = node;
-  }
+  /** Made by the builder (`filter`, `filterFor<Meta>()`, or the `f => …` callback), never directly. */
+  private constructor() {}
 
   /** The compiled FILTER expression. */
   get expression(): string {
-    return compile(this[NODE]);
+    return compile(nodeOf(this));
   }
 
   and(...others: FilterInput[]): Filter {
-    return new Filter(combine('and', [this, ...others]));
+    return make(combine('and', [this, ...others]));
   }
 
   or(...others: FilterInput[]): Filter {
-    return new Filter(combine('or', [this, ...others]));
+    return make(combine('or', [this, ...others]));
   }
 
   not(): Filter {
-    return new Filter({ kind: 'not', operand: this[NODE] });
+    return make({ kind: 'not', operand: nodeOf(this) });
   }
 
   toString(): string {
@@ -82,22 +79,28 @@ export class Filter {
   }
 }
 
+function make(node: Node): Filter {
+  const filter = Object.freeze(new (Filter as unknown as new () => Filter)());
+  nodes.set(filter, node);
+  return filter;
+}
+
 export function comparisonFilter(text: string): Filter {
-  return new Filter({ kind: 'comparison', text });
+  return make({ kind: 'comparison', text });
 }
 
 export function rawFilter(expression: string): Filter {
-  return new Filter(nodeOf(expression));
+  return make(nodeOf(expression));
 }
 
 export function andFilters(inputs: readonly FilterInput[]): Filter {
-  return new Filter(combine('and', inputs));
+  return make(combine('and', inputs));
 }
 
 export function orFilters(inputs: readonly FilterInput[]): Filter {
-  return new Filter(combine('or', inputs));
+  return make(combine('or', inputs));
 }
 
 export function notFilter(input: FilterInput): Filter {
-  return new Filter({ kind: 'not', operand: nodeOf(input) });
+  return make({ kind: 'not', operand: nodeOf(input) });
 }
