@@ -496,4 +496,26 @@ describe.skipIf(missing !== null)(`faultProxy with ioredis and redis-server${mis
       direct.disconnect();
     }
   });
+
+  it('dropNextReply then cut: ioredis resends the unanswered INCR after reconnecting, so it is applied twice', async () => {
+    await using proxy = await faultProxy({ target: { port: redis.port } });
+    const client = new Redis({ host: proxy.host, port: proxy.port, lazyConnect: true, retryStrategy: () => 10 });
+    client.on('error', () => {}); // the reset below is the point of the test
+    const direct = new Redis({ host: redis.host, port: redis.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await client.connect();
+      await direct.connect();
+      await direct.del('fault-proxy:resent');
+
+      proxy.dropNextReply();
+      const incr = client.incr('fault-proxy:resent');
+      await vi.waitFor(async () => expect(await direct.get('fault-proxy:resent')).toBe('1'), WAIT);
+      await proxy.cut({ mode: 'rst' });
+      expect(await incr).toBe(2);
+      expect(await direct.get('fault-proxy:resent')).toBe('2');
+    } finally {
+      client.disconnect();
+      direct.disconnect();
+    }
+  });
 });
