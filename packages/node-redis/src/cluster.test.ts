@@ -17,11 +17,18 @@ import { nodeRedisTransport } from './index.js';
 
 const skip = redisServerMissing();
 
+/** What the tests use of a plain node-redis client (its generic type differs per option set). */
+interface DirectClient {
+  sendCommand(args: string[]): Promise<unknown>;
+  readonly isOpen: boolean;
+  destroy(): void;
+}
+
 interface Node {
   readonly port: number;
   readonly id: string;
   /** A direct connection to this node only, to look at it from the side. */
-  readonly direct: ReturnType<typeof createClient>;
+  readonly direct: DirectClient;
   readonly ranges: Array<[number, number]>;
 }
 
@@ -30,7 +37,7 @@ const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
 describe.skipIf(Boolean(skip))('node-redis transport on a 3-node Redis Cluster', () => {
   let cluster: RedisCluster;
   let nodes: Node[];
-  const clusterClients: Array<ReturnType<typeof createCluster>> = [];
+  const clusterClients: Array<{ readonly isOpen: boolean; destroy(): void }> = [];
 
   /** A cluster client that never follows a redirect itself: a misrouted command fails. */
   async function connectCluster(protocol: 2 | 3 = 3) {

@@ -17,7 +17,6 @@ type Value = number | string | null | Value[];
 
 describe.skipIf(Boolean(skip))('reply normalisation against redis-server, RESP2 and RESP3 alike', () => {
   let server: RedisServer;
-  const clients: Array<ReturnType<typeof createClient>> = [];
   const transports = {} as Record<2 | 3, Transport>;
   const both = async (command: WireCommand): Promise<[Reply, Reply]> => [await transports[2].send(command), await transports[3].send(command)];
   const cmd = (name: string, ...args: Array<string | Buffer>): WireCommand => ({ name, args });
@@ -27,7 +26,6 @@ describe.skipIf(Boolean(skip))('reply normalisation against redis-server, RESP2 
     for (const protocol of [2, 3] as const) {
       const client = createClient({ url: server.url, RESP: protocol });
       await client.connect();
-      clients.push(client);
       transports[protocol] = nodeRedisTransport(client, { closeClient: true });
     }
   });

@@ -9,7 +9,7 @@ const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
 
 describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, close, deadlines', () => {
   let server: RedisServer;
-  const opened: Array<ReturnType<typeof createClient>> = [];
+  const opened: Array<{ readonly isOpen: boolean; destroy(): void }> = [];
 
   async function connectedClient() {
     const client = createClient({ url: server.url });
@@ -20,7 +20,7 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
   }
 
   /** How many connections the server has, as seen through `probe` (one of them). */
-  async function connectionCount(probe: ReturnType<typeof createClient>): Promise<number> {
+  async function connectionCount(probe: { sendCommand(args: string[]): Promise<unknown> }): Promise<number> {
     const list = await probe.sendCommand(['CLIENT', 'LIST']);
     return String(list).trim().split('\n').length;
   }

@@ -1,5 +1,5 @@
 import type { Transport } from '@ferrite/core';
-import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RedisArgument, TypeMapping } from 'redis';
 import { ClusterTransport, type ClusterClient } from './cluster.js';
 import { protocolOf, type NodeConnection } from './connection.js';
 import { SingleConnectionTransport } from './single.js';
@@ -15,13 +15,31 @@ export interface NodeRedisTransportOptions {
   readonly commandTimeout?: number;
 }
 
-// The driver's generics (modules, scripts, RESP, type mapping) do not matter here: every command
-// goes through `sendCommand` with the transport's own type mapping.
-export type NodeRedisClient = RedisClientType<any, any, any, any, any>;
-export type NodeRedisCluster = RedisClusterType<any, any, any, any, any>;
+/*
+ * The clients are described by the few members the transport relies on, not by node-redis'
+ * generic types: those are invariant in their modules, scripts, RESP version and type mapping,
+ * so no single instantiation accepts every client. Every command goes through `sendCommand` with
+ * the transport's own type mapping, so those parameters do not matter here.
+ */
+
+/** A node-redis 6 client from `createClient()`, whatever its modules, RESP version or type mapping. */
+export interface NodeRedisClient {
+  sendCommand(args: ReadonlyArray<RedisArgument>, options?: { typeMapping?: TypeMapping; timeout?: number }): Promise<unknown>;
+  duplicate(): unknown;
+  close(): Promise<void>;
+  readonly isOpen: boolean;
+}
+
+/** A node-redis 6 cluster client from `createCluster()`. */
+export interface NodeRedisCluster {
+  nodeClient(node: never): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  close(): Promise<void>;
+  readonly isOpen: boolean;
+}
 
 function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
-  return typeof (client as Partial<NodeRedisCluster>).nodeClient === 'function';
+  return typeof (client as { nodeClient?: unknown }).nodeClient === 'function';
 }
 
 /**
