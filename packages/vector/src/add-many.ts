@@ -35,17 +35,21 @@ export interface AddManyOptions {
   readonly batchSize?: number;
   /** Stops pulling from the source; `addMany` then rejects with `VectorAddManyAbortError`. */
   readonly signal?: AbortSignal;
-  /** Called after each batch settles. */
+  /** Called after each batch settles. If it throws, `addMany` stops and rejects with that error. */
   readonly onProgress?: (progress: AddManyProgress) => void;
 }
 
 const ABORTED = Symbol('aborted');
 
-function whenAborted(signal: AbortSignal): Promise<typeof ABORTED> {
-  return new Promise((resolve) => {
+/** Resolves when the signal fires; `dispose` removes the listener so a long-lived signal does not collect them. */
+function whenAborted(signal: AbortSignal): { readonly promise: Promise<typeof ABORTED>; dispose(): void } {
+  let listener: (() => void) | undefined;
+  const promise = new Promise<typeof ABORTED>((resolve) => {
+    listener = () => resolve(ABORTED);
     if (signal.aborted) resolve(ABORTED);
-    else signal.addEventListener('abort', () => resolve(ABORTED), { once: true });
+    else signal.addEventListener('abort', listener, { once: true });
   });
+  return { promise, dispose: () => listener && signal.removeEventListener('abort', listener) };
 }
 
 function idOf(item: unknown): string {
@@ -128,7 +132,17 @@ export async function addMany<Meta extends MetadataInput>(
     } catch (error) {
       fatal ??= { error: session.observe(index, error) };
     }
-    onProgress?.({ added, failed: failed.length, processed: added + failed.length });
+    report();
+  };
+
+  // Never throws: a batch's promise sits unobserved in `inFlight` for a while, and a throwing
+  // callback stops the load like any other fatal error.
+  const report = (): void => {
+    try {
+      onProgress?.({ added, failed: failed.length, processed: added + failed.length });
+    } catch (error) {
+      fatal ??= { error };
+    }
   };
 
   try {
@@ -142,15 +156,17 @@ export async function addMany<Meta extends MetadataInput>(
     }
     while (!exhausted && !fatal && !signal?.aborted) {
       const batch: Pending[] = [];
-      while (batch.length < batchSize) {
+      let pulled = 0;
+      while (pulled < batchSize) {
         pulling = true;
-        const next = aborted ? await Promise.race([iterator.next(), aborted]) : await iterator.next();
+        const next = aborted ? await Promise.race([iterator.next(), aborted.promise]) : await iterator.next();
         pulling = next === ABORTED;
         if (next === ABORTED) break;
         if (next.done) {
           exhausted = true;
           break;
         }
+        pulled++;
         const item: unknown = next.value;
         try {
           if (typeof item !== 'object' || item === null) throw new FerriteValidationError('item', 'expected { id, vector, metadata? }');
@@ -161,9 +177,11 @@ export async function addMany<Meta extends MetadataInput>(
         }
       }
       if (batch.length > 0) inFlight.push(send(batch));
+      else if (pulled > 0) report(); // a batch of nothing but invalid items
       if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
     }
   } finally {
+    aborted?.dispose();
     await Promise.all(inFlight);
     if (!exhausted) {
       // A source still busy producing (we stopped waiting on it at abort) would only answer
