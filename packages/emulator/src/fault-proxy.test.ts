@@ -450,7 +450,9 @@ describe('faultProxy', () => {
     await vi.waitFor(() => expect(polite.read()).toBe('still here'), WAIT);
   });
 
-  it('rejects a negative delay', async () => {
+  it('rejects a bad target port and a negative delay', async () => {
+    await expect(faultProxy({ target: { port: 0 } })).rejects.toThrow(RangeError);
+    await expect(faultProxy({ target: { port: 70000 } })).rejects.toThrow(RangeError);
     const { proxy } = await setup();
     expect(() => proxy.delay(-1)).toThrow(RangeError);
     expect(() => proxy.delay(Number.NaN)).toThrow(RangeError);

@@ -61,6 +61,10 @@ export interface FaultProxy extends AsyncDisposable {
    * to drop the replies of the next two requests. Counts replies in order, so it assumes one reply
    * per command (not for SUBSCRIBE, MONITOR or CLIENT REPLY OFF connections); RESP3 pushes pass.
    * On traffic that is not RESP it drops the target's next chunk instead.
+   *
+   * Arm it once the client is connected and ready: a driver's connection handshake (HELLO,
+   * the ready check) is a request too. Drivers pair replies with commands by order, so the
+   * connection stays out of step afterwards; follow with `cut()` to model a lost reply.
    */
   dropNextReply(): void;
   /** Stops listening and closes every socket, client and target side. Safe to call twice. */
@@ -70,6 +74,10 @@ export interface FaultProxy extends AsyncDisposable {
 /** Starts a fault proxy on loopback in front of `options.target`. */
 export async function faultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const target = { host: options.target.host ?? '127.0.0.1', port: options.target.port };
+  // Checked here: a bad port would otherwise throw inside the connection handler, for every client.
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw new RangeError(`fault proxy: target.port must be an integer from 1 to 65535, got ${target.port}`);
+  }
   const faults: Faults = { delayMs: 0, fragment: false, blackhole: false };
   const links = new Set<Link>();
   let refusing = false;

@@ -24,6 +24,8 @@ interface Queued {
 const END = Symbol('end');
 /** Stop reading from the source while this much is waiting, so a slow or delayed peer cannot grow memory unbounded. */
 const HIGH_WATER = 1024 * 1024;
+/** setTimeout fires at once for longer waits (with a warning); longer delays sleep in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One direction of a proxied connection. Chunks go through a queue drained one at a time, so
@@ -132,7 +134,7 @@ export class Pipe {
   private async until(dueAt: number): Promise<void> {
     for (let left = dueAt - performance.now(); left > 0 && !this.stopped; left = dueAt - performance.now()) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.ceil(left));
+        const timer = setTimeout(done, Math.min(Math.ceil(left), MAX_TIMER_MS));
         function done() {
           clearTimeout(timer);
           resolve();
