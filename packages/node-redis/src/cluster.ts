@@ -2,6 +2,8 @@ import {
   CommandKeyResolver,
   FerriteConnectionError,
   isFerriteError,
+  isReplyError,
+  isTimeoutError,
   slotOf,
   type Arg,
   type BatchEntry,
@@ -13,9 +15,9 @@ import {
   type Transport,
   type WireCommand,
 } from '@ferrite/core';
-import type { NodeConnection } from './connection.js';
+import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { closedError, translateError } from './errors.js';
-import { execute, executeBatch } from './execute.js';
+import { execute, executeBatch, executeWith } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
 import { openDedicated, type ConnectionSettings } from './single.js';
 
@@ -30,8 +32,15 @@ export interface ClusterClient {
   readonly isOpen: boolean;
   /** The connection to one node (connected on first use). */
   nodeClient(node: ClusterNode): Promise<NodeConnection>;
+  /** node-redis' own routing by `firstKey`, following MOVED/ASK and refreshing its slot map. */
+  sendCommand(firstKey: Arg | undefined, isReadonly: boolean, args: ReadonlyArray<string | Buffer>, options: SendOptions): Promise<unknown>;
   close(): Promise<void>;
-  readonly _options?: { readonly RESP?: ProtocolVersion };
+  readonly _options?: NodeConnection['options'];
+}
+
+interface Route {
+  readonly key: Arg | null;
+  readonly node: NodeConnection;
 }
 
 export interface ClusterSettings extends ConnectionSettings {
@@ -63,16 +72,21 @@ export class ClusterTransport implements Transport {
 
   async send(command: WireCommand): Promise<Reply> {
     if (this.#lifecycle.closed) throw closedError();
-    return execute(await this.#nodeFor(command), command, this.#settings.commandTimeout);
+    const route = await this.#route(command);
+    try {
+      return await execute(route.node, command, this.#settings.commandTimeout);
+    } catch (error) {
+      return this.#afterRedirection(error, command, route.key);
+    }
   }
 
   /** Groups the commands by node, pipelines each group on its node, and puts the replies back in order. */
   async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
     if (this.#lifecycle.closed) throw closedError();
     const entries = new Array<BatchEntry>(commands.length);
-    const nodes = await Promise.all(
+    const routes = await Promise.all(
       commands.map((command, index) =>
-        this.#nodeFor(command).catch((error: unknown) => {
+        this.#route(command).catch((error: unknown) => {
           entries[index] = { ok: false, error: asConnectionError(error) };
           return null;
         }),
@@ -80,16 +94,27 @@ export class ClusterTransport implements Transport {
     );
     // Built in command order, so commands for one node keep their relative order on the wire.
     const groups = new Map<NodeConnection, number[]>();
-    nodes.forEach((node, index) => {
-      if (!node) return;
-      const group = groups.get(node);
+    routes.forEach((route, index) => {
+      if (!route) return;
+      const group = groups.get(route.node);
       if (group) group.push(index);
-      else groups.set(node, [index]);
+      else groups.set(route.node, [index]);
     });
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
         const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#settings.commandTimeout);
         results.forEach((result, position) => (entries[indexes[position] as number] = result));
+      }),
+    );
+    // Commands whose slot moved meanwhile go again, one by one, the driver's way.
+    await Promise.all(
+      entries.map(async (entry, index) => {
+        if (entry.ok || !isRedirection(entry.error)) return;
+        const command = commands[index] as WireCommand;
+        entries[index] = await this.#afterRedirection(entry.error, command, routes[index]?.key ?? null).then(
+          (value): BatchEntry => ({ ok: true, value }),
+          (error: unknown): BatchEntry => ({ ok: false, error: asConnectionError(error) }),
+        );
       }),
     );
     return entries;
@@ -108,13 +133,32 @@ export class ClusterTransport implements Transport {
     });
   }
 
-  async #nodeFor(command: WireCommand): Promise<NodeConnection> {
+  async #route(command: WireCommand): Promise<Route> {
     // A standard command sent raw names no routing key: the server's key specs say where it is
     // (asked once per command name), except for scripts, whose keys the specs cannot place.
     let key = command.routingKey;
     if (key === undefined) key = scriptKey(command);
     if (key === undefined) key = await this.#keys.routingKey(command);
-    return key === null ? this.#anyPrimary() : this.#primaryFor(key);
+    return { key, node: await (key === null ? this.#anyPrimary() : this.#primaryFor(key)) };
+  }
+
+  /**
+   * A MOVED or ASK reply means the driver's slot map is stale (a resharding, a failover). The
+   * command goes once more through node-redis' own routing, which follows the redirection and
+   * refreshes the map, so later commands go straight to the new owner again. When that fails
+   * too (a client configured not to follow redirections), the original error stands.
+   */
+  async #afterRedirection(error: unknown, command: WireCommand, key: Arg | null): Promise<Reply> {
+    if (key === null || !isRedirection(error) || this.#lifecycle.closed) throw error;
+    const cluster = this.#cluster;
+    const { commandTimeout } = this.#settings;
+    const driverTimeoutMs = driverTimeoutOf(cluster._options, commandTimeout);
+    try {
+      return await executeWith((args, options) => cluster.sendCommand(key, false, args, options), driverTimeoutMs, command, commandTimeout);
+    } catch (retryError) {
+      const answered = (isReplyError(retryError) && !isRedirection(retryError)) || isTimeoutError(retryError);
+      throw answered ? retryError : error;
+    }
   }
 
   #primaryFor(key: Arg): Promise<NodeConnection> {
@@ -145,6 +189,10 @@ export class ClusterTransport implements Transport {
     // A closed cluster client would open fresh node connections on demand; refuse instead.
     if (!this.#cluster.isOpen) throw new FerriteConnectionError('node-redis: the cluster client is not connected');
   }
+}
+
+function isRedirection(error: unknown): boolean {
+  return isReplyError(error) && /^(MOVED|ASK) /.test(error.serverMessage);
 }
 
 const SCRIPT_CALLS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);

@@ -30,6 +30,6 @@ export function protocolOf(options: { readonly RESP?: ProtocolVersion } | undefi
 }
 
 /** The driver's own deadline for a command it has not written yet. */
-export function driverTimeoutOf(connection: NodeConnection, commandTimeout: number | undefined): number {
-  return commandTimeout ?? connection.options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
+export function driverTimeoutOf(options: NodeConnection['options'], commandTimeout: number | undefined): number {
+  return commandTimeout ?? options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
 }

@@ -7,20 +7,28 @@ function asFerriteError(error: unknown): FerriteError {
   return isFerriteError(error) ? error : new FerriteProtocolError(error instanceof Error ? error.message : String(error));
 }
 
+/** Writes a command's arguments (name first) somewhere with the given options. */
+export type Sender = (args: ReadonlyArray<string | Buffer>, options: SendOptions) => Promise<unknown>;
+
 /**
  * Sends one command on this very connection (no driver routing, no redirects followed) and hands
  * over the normalised reply, or rejects with a Ferrite error.
  */
-export async function execute(connection: NodeConnection, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
+export function execute(connection: NodeConnection, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
+  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options, commandTimeout), command, commandTimeout);
+}
+
+/** {@link execute} through any sender; `driverTimeoutMs` is the sender's own deadline for unwritten commands. */
+export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
   const decoding = new ReplyDecoding();
   // With a deadline of ours, the driver drops the command at the same moment if still unwritten.
   const options: SendOptions =
     commandTimeout === undefined ? { typeMapping: decoding.typeMapping } : { typeMapping: decoding.typeMapping, timeout: commandTimeout };
   let raw: unknown;
   try {
-    raw = await withDeadline(connection.sendCommand([command.name, ...command.args], options), command.name, commandTimeout);
+    raw = await withDeadline(send([command.name, ...command.args], options), command.name, commandTimeout);
   } catch (error) {
-    throw translateError(error, command.name, driverTimeoutOf(connection, commandTimeout));
+    throw translateError(error, command.name, driverTimeoutMs);
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
