@@ -99,6 +99,23 @@ describe.skipIf(Boolean(skip))('cluster: every command goes to the primary ownin
     expect(await movedReplies()).toBe(0);
   });
 
+  it('asks COMMAND INFO once for a command ioredis does not know and no routingKey', async () => {
+    const commandInfoCalls = async (): Promise<number> => {
+      let total = 0;
+      for (const probe of probes.values()) {
+        const stats = String(await probe.call('INFO', 'commandstats'));
+        total += Number(/cmdstat_command\|info:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      }
+      return total;
+    };
+    for (let i = 0; i < 3; i++) {
+      const error = await transport.send({ name: 'FERRITE.UNKNOWN', args: [`k${i}`] }).catch((e: unknown) => e);
+      expect(isReplyError(error, 'unknown-command')).toBe(true);
+    }
+    expect(await commandInfoCalls()).toBe(1);
+    expect(await movedReplies()).toBe(0);
+  });
+
   it('routes hash-tagged keys together and binary keys by their bytes', async () => {
     const tagged: WireCommand = { name: 'MSET', args: ['{user:1}:name', 'Ada', '{user:1}:age', '36'] };
     expect(await transport.send(tagged)).toBe('OK');
