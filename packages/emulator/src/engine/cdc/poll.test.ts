@@ -83,4 +83,15 @@ describe('waitForEvents', () => {
     await Promise.resolve();
     expect(subscription.position).toBe(1);
   });
+
+  it('leaves an event that arrives in the same tick as the abort for the next poll', async () => {
+    const { log } = logWith(10);
+    const subscription = new SubscriptionRegistry().create(1, '*', undefined, 1);
+    const controller = new AbortController();
+    const waiting = waitForEvents(log, subscription, () => true, { count: 1, timeoutMs: 0, signal: controller.signal });
+    appendKeys(log, ['racing']); // schedules the scan
+    controller.abort(); // settles first
+    expect(await waiting).toEqual([]);
+    expect(takeEvents(log, subscription, 1, () => true).map((e) => e.key)).toEqual(['racing']);
+  });
 });
