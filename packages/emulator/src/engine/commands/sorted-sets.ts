@@ -1,0 +1,167 @@
+import type { EngineContext } from '../engine-context.js';
+import { latin1, upper } from '../engine-context.js';
+import { CommandError, NULL, array, binary, double, integer } from '../reply.js';
+import type { EngineReply } from '../reply.js';
+import { SYNTAX_ERROR, doubleArg, integerArg } from './arguments.js';
+import { FIRST_KEY, command } from './spec.js';
+
+const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
+
+function scoresOf(context: EngineContext, key: string): Map<string, number> | undefined {
+  return context.keyspace.lookupTyped(key, 'zset')?.value;
+}
+
+function writableScores(context: EngineContext, key: string): Map<string, number> {
+  const existing = scoresOf(context, key);
+  if (existing !== undefined) return existing;
+  const value = new Map<string, number>();
+  context.keyspace.put(key, { type: 'zset', value });
+  return value;
+}
+
+/** Score ascending, then member bytewise (latin1 strings compare as bytes). */
+function sorted(scores: Map<string, number>): Array<[string, number]> {
+  return [...scores].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function zadd(context: EngineContext, args: readonly Buffer[]): EngineReply {
+  const key = latin1(args[0] as Buffer);
+  const flags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+  let index = 1;
+  for (; index < args.length; index++) {
+    const option = upper(args[index]);
+    if (option === 'NX') flags.nx = true;
+    else if (option === 'XX') flags.xx = true;
+    else if (option === 'GT') flags.gt = true;
+    else if (option === 'LT') flags.lt = true;
+    else if (option === 'CH') flags.ch = true;
+    else if (option === 'INCR') flags.incr = true;
+    else break;
+  }
+  const pairs = args.length - index;
+  if (pairs % 2 !== 0 || pairs === 0) throw new CommandError(SYNTAX_ERROR);
+  if (flags.nx && flags.xx) throw new CommandError('ERR XX and NX options at the same time are not compatible');
+  if ((flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt)) {
+    throw new CommandError('ERR GT, LT, and/or NX options at the same time are not compatible');
+  }
+  if (flags.incr && pairs > 2) throw new CommandError('ERR INCR option supports a single increment-element pair');
+  const updates: Array<[number, string]> = [];
+  for (let i = index; i < args.length; i += 2) updates.push([doubleArg(args[i] as Buffer), latin1(args[i + 1] as Buffer)]);
+
+  const existing = scoresOf(context, key);
+  if (existing === undefined && flags.xx) return flags.incr ? NULL : integer(0);
+  const scores = existing ?? new Map<string, number>();
+  let added = 0;
+  let changed = 0;
+  let incrResult: number | undefined;
+  for (const [score, member] of updates) {
+    const current = scores.get(member);
+    if (current === undefined) {
+      if (flags.xx) continue;
+      if (Number.isNaN(score)) throw new CommandError(NAN_SCORE);
+      scores.set(member, score);
+      added++;
+      incrResult = score;
+      continue;
+    }
+    if (flags.nx) continue;
+    const next = flags.incr ? current + score : score;
+    if (Number.isNaN(next)) throw new CommandError(NAN_SCORE);
+    if ((flags.gt && next <= current) || (flags.lt && next >= current)) continue;
+    incrResult = next;
+    if (next !== current) {
+      scores.set(member, next);
+      changed++;
+    }
+  }
+  if (existing === undefined && scores.size > 0) context.keyspace.put(key, { type: 'zset', value: scores });
+  if (added + changed > 0) context.recordChange('ZADD', key, null);
+  if (flags.incr) return incrResult === undefined ? NULL : double(incrResult);
+  return integer(flags.ch ? added + changed : added);
+}
+
+function zincrby(context: EngineContext, args: readonly Buffer[]): EngineReply {
+  const key = latin1(args[0] as Buffer);
+  const delta = doubleArg(args[1] as Buffer);
+  const member = latin1(args[2] as Buffer);
+  const current = scoresOf(context, key)?.get(member);
+  const next = current === undefined ? delta : current + delta;
+  if (Number.isNaN(next)) throw new CommandError(NAN_SCORE);
+  writableScores(context, key).set(member, next);
+  context.recordChange('ZINCRBY', key, null);
+  return double(next);
+}
+
+function zrem(context: EngineContext, args: readonly Buffer[]): EngineReply {
+  const key = latin1(args[0] as Buffer);
+  const entry = context.keyspace.lookupTyped(key, 'zset');
+  if (entry === undefined) return integer(0);
+  let removed = 0;
+  for (const arg of args.slice(1)) if (entry.value.delete(latin1(arg))) removed++;
+  if (removed > 0) {
+    context.keyspace.deleteIfEmpty(key, entry);
+    context.recordChange('ZREM', key, null);
+  }
+  return integer(removed);
+}
+
+/** Range by rank, as ZRANGE without BYSCORE/BYLEX and ZREVRANGE. WITHSCORES pairs are nested arrays in RESP3. */
+function rankRange(context: EngineContext, key: string, startArg: bigint, stopArg: bigint, reverse: boolean, withScores: boolean): EngineReply {
+  const scores = scoresOf(context, key);
+  if (scores === undefined) return array([]);
+  const length = BigInt(scores.size);
+  let start = startArg < 0n ? startArg + length : startArg;
+  let stop = stopArg < 0n ? stopArg + length : stopArg;
+  if (start < 0n) start = 0n;
+  if (start > stop || start >= length) return array([]);
+  if (stop >= length) stop = length - 1n;
+  const ordered = sorted(scores);
+  if (reverse) ordered.reverse();
+  const slice = ordered.slice(Number(start), Number(stop) + 1);
+  if (!withScores) return array(slice.map(([member]) => binary(member)));
+  if (context.session.protocol === 3) return array(slice.map(([member, score]) => array([binary(member), double(score)])));
+  return array(slice.flatMap(([member, score]) => [binary(member), double(score)]));
+}
+
+function zrange(context: EngineContext, args: readonly Buffer[]): EngineReply {
+  let reverse = false;
+  let withScores = false;
+  for (const arg of args.slice(3)) {
+    const option = upper(arg);
+    if (option === 'REV') reverse = true;
+    else if (option === 'WITHSCORES') withScores = true;
+    else if (option === 'BYSCORE' || option === 'BYLEX' || option === 'LIMIT') {
+      throw new CommandError(`ERR the emulator does not support ZRANGE ${option}`);
+    } else throw new CommandError(SYNTAX_ERROR);
+  }
+  const start = integerArg(args[1] as Buffer);
+  const stop = integerArg(args[2] as Buffer);
+  return rankRange(context, latin1(args[0] as Buffer), start, stop, reverse, withScores);
+}
+
+function zrevrange(context: EngineContext, args: readonly Buffer[]): EngineReply {
+  if (args.length > 4 || (args.length === 4 && upper(args[3]) !== 'WITHSCORES')) throw new CommandError(SYNTAX_ERROR);
+  const start = integerArg(args[1] as Buffer);
+  const stop = integerArg(args[2] as Buffer);
+  return rankRange(context, latin1(args[0] as Buffer), start, stop, true, args.length === 4);
+}
+
+export const sortedSetCommands = [
+  command('ZADD', -4, ['write', 'denyoom', 'fast'], zadd, FIRST_KEY),
+  command('ZREM', -3, ['write', 'fast'], zrem, FIRST_KEY),
+  command(
+    'ZSCORE',
+    3,
+    ['readonly', 'fast'],
+    (context, args) => {
+      const score = scoresOf(context, latin1(args[0] as Buffer))?.get(latin1(args[1] as Buffer));
+      return score === undefined ? NULL : double(score);
+    },
+    FIRST_KEY,
+  ),
+  command('ZINCRBY', 4, ['write', 'denyoom', 'fast'], zincrby, FIRST_KEY),
+  command('ZCARD', 2, ['readonly', 'fast'], (context, args) => integer(scoresOf(context, latin1(args[0] as Buffer))?.size ?? 0), FIRST_KEY),
+  command('ZRANGE', -4, ['readonly'], zrange, FIRST_KEY),
+  command('ZREVRANGE', -4, ['readonly'], zrevrange, FIRST_KEY),
+];
+

@@ -1,0 +1,161 @@
+import { FerriteConnectionError, FerriteReplyError } from '@ferrite/core';
+import type { BatchEntry, DedicatedTransport, FerriteError, Reply, Transport, WireCommand } from '@ferrite/core';
+import { formatDouble } from './engine/commands/arguments.js';
+import { Emulator } from './engine/emulator.js';
+import type { EngineReply } from './engine/reply.js';
+import type { Session } from './engine/session.js';
+
+export interface MemoryTransportOptions {
+  /** The emulator to talk to. Default: a new one, private to this transport. */
+  readonly emulator?: Emulator;
+  /** Protocol of the session (what `HELLO` would have chosen). Default 3, as the drivers. */
+  readonly protocol?: 2 | 3;
+}
+
+const EXPIRY_SWEEP_MS = 100;
+
+/** An error reply found while normalising, rejected as a FerriteReplyError by `send`. */
+class ErrorInReply extends Error {}
+
+/**
+ * Turns an engine reply into what a driver would hand over (see `Reply` in @ferrite/core):
+ * integers as number or bigint, bulk as UTF-8 text or Buffer, doubles as their decimal text,
+ * booleans as 1/0, RESP3 maps as Map and RESP2 maps as flat arrays.
+ */
+function normalise(reply: EngineReply, protocol: 2 | 3, binary: boolean): Reply {
+  switch (reply.kind) {
+    case 'simple':
+      return binary ? Buffer.from(reply.value, 'utf8') : reply.value;
+    case 'error':
+      throw new ErrorInReply(reply.message);
+    case 'integer':
+      return reply.value >= BigInt(Number.MIN_SAFE_INTEGER) && reply.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(reply.value) : reply.value;
+    case 'bulk':
+      return binary ? Buffer.from(reply.value) : reply.value.toString('utf8');
+    case 'null':
+    case 'null-array':
+      return null;
+    case 'double': {
+      const text = Number.isNaN(reply.value) ? 'nan' : formatDouble(reply.value);
+      return binary ? Buffer.from(text, 'utf8') : text;
+    }
+    case 'boolean':
+      return reply.value ? 1 : 0;
+    case 'array':
+    case 'set':
+      return reply.items.map((item) => normalise(item, protocol, binary));
+    case 'map': {
+      if (protocol === 2) return reply.entries.flatMap(([key, value]) => [normalise(key, protocol, binary), normalise(value, protocol, binary)]);
+      const result = new Map<string, Reply>();
+      for (const [key, value] of reply.entries) {
+        const name = normalise(key, protocol, false);
+        result.set(typeof name === 'string' ? name : String(name), normalise(value, protocol, binary));
+      }
+      return result;
+    }
+  }
+}
+
+function toBuffer(arg: string | Buffer): Buffer {
+  return typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg;
+}
+
+interface Shared {
+  readonly emulator: Emulator;
+  readonly stopSweep: () => void;
+}
+
+class MemoryTransport implements DedicatedTransport {
+  readonly name = 'memory';
+  private readonly session: Session;
+  private readonly children = new Set<MemoryTransport>();
+  private closed = false;
+  /** The last pending asynchronous command: later ones wait for it, as on a real connection. */
+  private tail: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly shared: Shared,
+    protocol: 2 | 3,
+    private readonly root: boolean,
+  ) {
+    this.session = shared.emulator.createSession({ protocol });
+  }
+
+  get protocol(): 2 | 3 {
+    return this.session.protocol;
+  }
+
+  send(command: WireCommand): Promise<Reply> {
+    if (this.closed || this.session.closed) return Promise.reject(new FerriteConnectionError('the memory transport is closed'));
+    if (this.tail !== undefined) {
+      const next = this.tail.then(
+        () => this.run(command),
+        () => this.run(command),
+      );
+      return this.track(next);
+    }
+    return this.track(this.run(command));
+  }
+
+  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
+    const settled = await Promise.allSettled(commands.map((command) => this.send(command)));
+    return settled.map((result) =>
+      result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as FerriteError },
+    );
+  }
+
+  async dedicated(): Promise<DedicatedTransport> {
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
+    const child = new MemoryTransport(this.shared, this.session.protocol, false);
+    this.children.add(child);
+    child.session.onClose(() => this.children.delete(child));
+    return child;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const child of [...this.children]) await child.close();
+    this.shared.emulator.closeSession(this.session);
+    if (this.root) this.shared.stopSweep();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private track(result: Promise<Reply>): Promise<Reply> {
+    this.tail = result;
+    const clear = () => {
+      if (this.tail === result) this.tail = undefined;
+    };
+    result.then(clear, clear);
+    return result;
+  }
+
+  private async run(command: WireCommand): Promise<Reply> {
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
+    const argv = [Buffer.from(command.name, 'utf8'), ...command.args.map(toBuffer)];
+    const reply = await this.shared.emulator.execute(this.session, argv);
+    // QUIT or CLIENT KILL of itself: the reply still arrives, then the "connection" is gone.
+    if (this.session.closeRequested) this.shared.emulator.closeSession(this.session);
+    try {
+      return normalise(reply, this.session.protocol, command.binary === true);
+    } catch (error) {
+      if (error instanceof ErrorInReply) throw new FerriteReplyError(command.name, error.message);
+      throw error;
+    }
+  }
+}
+
+/**
+ * A {@link Transport} straight into an emulator, without a socket: each transport (and each
+ * `dedicated()` one) is a session of its own, with its own SELECT and CDC subscriptions.
+ */
+export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const emulator = options.emulator ?? new Emulator();
+  const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
+  sweep.unref();
+  return new MemoryTransport({ emulator, stopSweep: () => clearInterval(sweep) }, options.protocol ?? 3, true);
+}

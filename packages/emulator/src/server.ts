@@ -1,0 +1,161 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { Emulator } from './engine/emulator.js';
+import type { EmulatorOptions } from './engine/emulator.js';
+import type { EngineReply } from './engine/reply.js';
+import { encodeReply } from './resp/encoder.js';
+import { RequestParser } from './resp/parser.js';
+
+export interface StartEmulatorOptions extends EmulatorOptions {
+  /** Default 0: any free port. */
+  readonly port?: number;
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Serve this emulator (its own options win over the ones above). Default: a new one. */
+  readonly emulator?: Emulator;
+}
+
+export interface RunningEmulator {
+  readonly port: number;
+  readonly host: string;
+  /** `redis://host:port`. */
+  readonly url: string;
+  readonly emulator: Emulator;
+  /** Stops listening, closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How often the server removes expired keys nobody reads (so CDC sees `EXPIRED` on time). */
+const EXPIRY_SWEEP_MS = 100;
+
+/** Serves one socket: parse, run in order (async handlers included), write replies in request order. */
+function serveConnection(emulator: Emulator, socket: Socket): void {
+  socket.setNoDelay(true);
+  const address = socket.remoteAddress === undefined ? '' : `${socket.remoteAddress}:${socket.remotePort}`;
+  const session = emulator.createSession({ address });
+  const parser = new RequestParser();
+  const queue: Buffer[][] = [];
+  let head = 0;
+  let running = false;
+  let ended = false;
+
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    socket.end();
+  };
+  session.addCloseListener(() => {
+    if (!socket.destroyed) socket.destroy();
+  });
+
+  const pump = (): void => {
+    if (running || ended) return;
+    running = true;
+    const output: Buffer[] = [];
+    const flush = () => {
+      if (output.length === 0 || socket.destroyed) return;
+      socket.write(output.length === 1 ? (output[0] as Buffer) : Buffer.concat(output));
+      output.length = 0;
+    };
+    while (head < queue.length) {
+      const argv = queue[head] as Buffer[];
+      queue[head++] = [];
+      let reply: EngineReply | Promise<EngineReply>;
+      try {
+        reply = emulator.execute(session, argv);
+      } catch (error) {
+        reply = { kind: 'error', message: `ERR internal error: ${String(error)}` };
+      }
+      if (reply instanceof Promise) {
+        flush();
+        reply.then(
+          (settled) => {
+            running = false;
+            if (session.closed) return;
+            output.push(encodeReply(settled, session.protocol));
+            flush();
+            afterReply();
+          },
+          () => {
+            running = false;
+          },
+        );
+        return;
+      }
+      output.push(encodeReply(reply, session.protocol));
+      if (session.closeRequested) {
+        flush();
+        running = false;
+        finish();
+        return;
+      }
+    }
+    queue.length = 0;
+    head = 0;
+    flush();
+    running = false;
+    if (parser.error !== undefined) {
+      socket.write(encodeReply({ kind: 'error', message: `ERR ${parser.error.message}` }, session.protocol));
+      finish();
+    }
+  };
+
+  const afterReply = () => {
+    if (session.closeRequested) {
+      finish();
+      return;
+    }
+    pump();
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    for (const command of parser.feed(chunk)) queue.push(command);
+    pump();
+  });
+  socket.on('error', () => {
+    // A peer reset is normal; 'close' follows and cleans up.
+  });
+  socket.on('close', () => {
+    ended = true;
+    session.close();
+  });
+}
+
+/** Starts a RESP2/RESP3 TCP server on loopback (by default) in front of an emulator. */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = options.emulator ?? new Emulator(options);
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveConnection(emulator, socket);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
+  sweep.unref();
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    host,
+    url: `redis://${urlHost}:${port}`,
+    emulator,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(sweep);
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
