@@ -38,6 +38,10 @@ export async function executeBatch(connection: Redis, commands: readonly WireCom
   return commands.map((command, index): BatchEntry => {
     const [error, raw] = results[index] ?? [new Error('no reply in the pipeline'), null];
     if (error) return { ok: false, error: translateError(error, command.name, connection.options.commandTimeout) };
-    return { ok: true, value: normaliseReply(raw, command) };
+    try {
+      return { ok: true, value: normaliseReply(raw, command) };
+    } catch (nested) {
+      return { ok: false, error: translateError(nested, command.name, undefined) };
+    }
   });
 }

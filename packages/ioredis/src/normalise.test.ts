@@ -1,5 +1,6 @@
-import { readMap, type Reply, type Transport, type WireCommand } from '@ferrite/core';
+import { FerriteReplyError, readMap, type Reply, type Transport, type WireCommand } from '@ferrite/core';
 import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredisTransport } from './index.js';
@@ -95,6 +96,77 @@ describe.skipIf(Boolean(skip))('normalisation is identical in RESP2 and RESP3', 
     expect(resp2).toEqual(Buffer.from('3'));
     expect(resp3).toEqual(Buffer.from('3'));
     expect(await both({ name: 'ZCARD', args: ['scores'], binary: true })).toEqual([3, 3]);
+  });
+
+  it('reads a RESP3 map holding integers, strings and arrays (HELLO)', async () => {
+    const [resp2, resp3] = await both(cmd('HELLO'));
+    expect(resp3).toBeInstanceOf(Map);
+    expect(readMap(resp2).get('proto')).toBe(2);
+    expect(readMap(resp3).get('proto')).toBe(3);
+    expect(readMap(resp3).get('server')).toBe('redis');
+    expect(readMap(resp3).get('modules')).toEqual([]);
+  });
+
+  it('gives doubles, big numbers and verbatim strings as Buffers in binary mode', async () => {
+    for (const protocol of [2, 3] as const) {
+      const debug = (kind: string) => transports[protocol].send({ name: 'DEBUG', args: ['PROTOCOL', kind], binary: true });
+      expect(await debug('double')).toEqual(Buffer.from('3.141'));
+      expect(await debug('bignum')).toEqual(Buffer.from('1234567999999999999999999999999999999'));
+      expect(await debug('verbatim')).toEqual(Buffer.from('This is a verbatim\nstring'));
+      expect(await debug('integer')).toBe(12345);
+    }
+  });
+
+  it('fails a command whose reply holds an error (EXEC), keeping the text and dropping the arguments', async () => {
+    for (const protocol of [2, 3] as const) {
+      await using dedicated = await transports[protocol].dedicated();
+      await dedicated.send(cmd('SET', 'exec:text', 'x'));
+      await dedicated.send(cmd('MULTI'));
+      await dedicated.send(cmd('INCR', 'exec:count'));
+      await dedicated.send(cmd('RPUSH', 'exec:text', 'exec-secret'));
+      const error = await dedicated.send(cmd('EXEC')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteReplyError);
+      expect((error as FerriteReplyError).command).toBe('EXEC');
+      expect((error as FerriteReplyError).kind).toBe('wrongtype');
+      expect(JSON.stringify(error)).not.toContain('exec-secret');
+      // In a batch the entry fails and the others still settle.
+      await dedicated.send(cmd('MULTI'));
+      await dedicated.send(cmd('RPUSH', 'exec:text', 'y'));
+      const [exec, ping] = await dedicated.batch([cmd('EXEC'), cmd('PING')]);
+      expect(exec?.ok === false && exec.error instanceof FerriteReplyError).toBe(true);
+      expect(ping).toEqual({ ok: true, value: 'PONG' });
+    }
+  });
+
+  it('returns any nesting of integers, text and nulls unchanged in both protocols (property)', async () => {
+    type Nested = number | string | null | Nested[];
+    const nested: fc.Arbitrary<Nested> = fc.letrec<{ node: Nested }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.integer({ min: -1_000_000, max: 1_000_000 }),
+        fc.oneof(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.integer().map(String)),
+        fc.constant(null),
+        fc.array(tie('node'), { maxLength: 4 }),
+      ),
+    })).node;
+    // The script rebuilds the value from JSON; JSON null becomes Lua false, sent as a null reply.
+    const rebuild = `
+      local function rebuild(node)
+        if node == cjson.null then return false end
+        if type(node) ~= 'table' then return node end
+        local copy = {}
+        for index, item in ipairs(node) do copy[index] = rebuild(item) end
+        return copy
+      end
+      return rebuild(cjson.decode(ARGV[1]))`;
+    await fc.assert(
+      fc.asyncProperty(fc.array(nested, { maxLength: 5 }), async (value) => {
+        const [resp2, resp3] = await both(cmd('EVAL', rebuild, '0', JSON.stringify(value)));
+        expect(resp2).toEqual(value);
+        expect(resp3).toEqual(value);
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it('leaves the user client with its own reply shapes', async () => {

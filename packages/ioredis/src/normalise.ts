@@ -1,4 +1,5 @@
 import type { Reply, WireCommand } from '@ferrite/core';
+import { FerriteReplyError } from '@ferrite/core';
 
 /*
  * What the transport's connections hand over (ioredis 6, `callBuffer`, `stringNumbers: true`,
@@ -82,34 +83,40 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function convert(raw: unknown, binary: boolean, doubles: boolean): Reply {
+function convert(raw: unknown, command: WireCommand, doubles: boolean): Reply {
+  const binary = command.binary === true;
   if (raw === null || raw === undefined) return null;
+  // An error inside a reply (EXEC with a failed command): the whole command fails with it, as on
+  // every other transport. Only the server's text is kept.
+  if (raw instanceof Error) throw new FerriteReplyError(command.name, raw.message);
   if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
   if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : text(raw, binary);
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
   if (typeof raw === 'boolean') return raw ? 1 : 0;
-  if (Array.isArray(raw)) return raw.map((item) => convert(item, binary, doubles));
+  if (Array.isArray(raw)) return raw.map((item) => convert(item, command, doubles));
   if (raw instanceof Map) {
     const map = new Map<string, Reply>();
-    for (const [key, value] of raw) map.set(String(key), convert(value, binary, doubles));
+    for (const [key, value] of raw) map.set(String(key), convert(value, command, doubles));
     return map;
   }
   if (isPlainObject(raw)) {
     // A RESP3 map: Object.entries keeps `__proto__`, which ioredis stores as an own property.
     const map = new Map<string, Reply>();
-    for (const [key, value] of Object.entries(raw)) map.set(key, convert(value, binary, doubles));
+    for (const [key, value] of Object.entries(raw)) map.set(key, convert(value, command, doubles));
     return map;
   }
   return String(raw);
 }
 
-/** Turns what ioredis decoded into the {@link Reply} every Ferrite transport hands over. */
+/**
+ * Turns what ioredis decoded into the {@link Reply} every Ferrite transport hands over; throws a
+ * `FerriteReplyError` for an error nested in the reply.
+ */
 export function normaliseReply(raw: unknown, command: WireCommand): Reply {
-  const binary = command.binary === true;
   const layout = doubleLayout(command);
   if (layout === 'second' && Array.isArray(raw)) {
-    return raw.map((item, index) => convert(item, binary, index === 1));
+    return raw.map((item, index) => convert(item, command, index === 1));
   }
-  return convert(raw, binary, layout === 'all');
+  return convert(raw, command, layout === 'all');
 }
