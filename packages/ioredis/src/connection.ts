@@ -78,15 +78,20 @@ interface Closable {
 }
 
 /**
- * Closes a client: pending replies first (QUIT), then the socket; resolves once ioredis reports
- * the client ended, so its `status` is final when `close()` returns.
+ * Closes a client: a ready one lets pending replies arrive first (QUIT); one that is not connected
+ * (lazy, or reconnecting to a server that is down) is disconnected at once, as QUIT would wait for
+ * the server. Resolves once ioredis reports the client ended, so `status` is final afterwards.
  */
 export async function closeClient(client: Closable): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
-  try {
-    await client.quit();
-  } catch {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+    } catch {
+      client.disconnect();
+    }
+  } else {
     client.disconnect();
   }
   if (client.status !== 'end') await ended;

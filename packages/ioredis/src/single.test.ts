@@ -69,6 +69,17 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
       expect(closed.client.status).toBe('end');
     });
 
+    it('closes a user client that never connected without waiting for a server', async () => {
+      const client = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true });
+      const transport = ioredisTransport(client, { closeClient: true });
+      await transport.close();
+      expect(client.status).toBe('end');
+      const unreachable = new Redis({ host: '127.0.0.1', port: 1, retryStrategy: () => 50 });
+      unreachable.on('error', () => {});
+      await ioredisTransport(unreachable, { closeClient: true }).close();
+      expect(unreachable.status).toBe('end');
+    });
+
     it('ends its dedicated connections, and a closed dedicated connection leaves the transport working', async () => {
       const { transport } = open();
       const first = await transport.dedicated();
