@@ -72,6 +72,33 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     for (const connection of dedicated) await expect(connection.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
   });
 
+  it('rejects pending and later commands with a connection error when the user destroys the client', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client);
+    const probe = await connectedClient();
+    const pending = transport.send(cmd('BLPOP', 'never-pushed', '30')).catch((e: unknown) => e);
+    await eventually(async () => String(await probe.sendCommand(['CLIENT', 'LIST'])).includes('cmd=blpop'));
+    client.destroy();
+    expect(await pending).toBeInstanceOf(FerriteConnectionError);
+    await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+    await expect(transport.dedicated()).rejects.toBeInstanceOf(FerriteConnectionError);
+  });
+
+  it('rejects a command in flight with a connection error when the server goes away', async () => {
+    const doomed = await startRedisServer();
+    const client = createClient({ url: doomed.url, socket: { reconnectStrategy: false } });
+    client.on('error', () => {});
+    await client.connect();
+    opened.push(client);
+    const transport = nodeRedisTransport(client);
+    await using dedicated = await transport.dedicated();
+    const blocked = dedicated.send(cmd('BLPOP', 'never-pushed', '30')).catch((e: unknown) => e);
+    expect(await transport.send(cmd('CLIENT', 'LIST'))).toMatch(/cmd=blpop/);
+    await doomed.stop();
+    expect(await blocked).toBeInstanceOf(FerriteConnectionError);
+    await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+  });
+
   it('does not connect a client the user has not connected', async () => {
     const client = createClient({ url: server.url });
     const transport = nodeRedisTransport(client);

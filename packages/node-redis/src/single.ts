@@ -66,6 +66,8 @@ export class SingleConnectionTransport implements DedicatedTransport {
  * still pending on it (a blocking call does not hold the close up).
  */
 export async function openDedicated(source: NodeConnection, parent: Lifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
+  // Duplicating only needs the options, but a closed client means the user is done with it.
+  if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected');
   const connection = source.duplicate();
   // Failures reach callers through their commands; an 'error' event without a listener would
   // throw from the driver's event emitter instead.
