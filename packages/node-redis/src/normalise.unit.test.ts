@@ -44,9 +44,9 @@ describe('normaliseReply', () => {
 
   it('skips map keys that came as bulk strings and counts the ones that came as numbers', () => {
     const bulkKeys = new Map<unknown, unknown>([['5', '1'], ['score', '1']]);
-    expect(normalise(bulkKeys, ['integer', 'double'])).toEqual(new Map([['5', 1], ['score', '1']]));
+    expect(normalise(bulkKeys, ['integer', 'double'])).toEqual(new Map<string, unknown>([['5', 1], ['score', '1']]));
     const numberKeys = new Map<unknown, unknown>([['5', '1'], ['6', '1']]);
-    expect(normalise(numberKeys, ['integer', 'double', 'integer', 'integer'])).toEqual(new Map([['5', '1'], ['6', 1]]));
+    expect(normalise(numberKeys, ['integer', 'double', 'integer', 'integer'])).toEqual(new Map<string, unknown>([['5', '1'], ['6', 1]]));
   });
 
   it('falls back to reading integers from the text when the record does not line up', () => {
