@@ -16,7 +16,7 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
-import { closedError, translateError } from './errors.js';
+import { closedError } from './errors.js';
 import { execute, executeBatch, executeWith } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
 import { openDedicated, type ConnectionSettings } from './single.js';
@@ -180,7 +180,7 @@ export class ClusterTransport implements Transport {
     try {
       return await this.#cluster.nodeClient(node);
     } catch (error) {
-      throw translateError(error, 'CONNECT', 0);
+      throw asConnectionError(error);
     }
   }
 

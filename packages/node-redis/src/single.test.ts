@@ -99,6 +99,18 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
   });
 
+  it('gives up opening a dedicated connection to an unreachable server at the deadline', async () => {
+    const doomed = await startRedisServer();
+    const client = createClient({ url: doomed.url }); // keeps reconnecting, so it stays open
+    client.on('error', () => {});
+    await client.connect();
+    opened.push(client);
+    const transport = nodeRedisTransport(client, { commandTimeout: 200 });
+    await doomed.stop();
+    await expect(transport.dedicated()).rejects.toBeInstanceOf(FerriteConnectionError);
+    await transport.close();
+  });
+
   it('does not connect a client the user has not connected', async () => {
     const client = createClient({ url: server.url });
     const transport = nodeRedisTransport(client);

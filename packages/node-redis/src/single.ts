@@ -7,7 +7,7 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import type { NodeConnection } from './connection.js';
-import { closedError } from './errors.js';
+import { closedError, withDeadline } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -73,7 +73,8 @@ export async function openDedicated(source: NodeConnection, parent: Lifecycle, s
   // throw from the driver's event emitter instead.
   connection.on('error', () => {});
   try {
-    await connection.connect();
+    // node-redis keeps retrying an unreachable server; the transport's deadline bounds the wait.
+    await withDeadline(connection.connect(), 'CONNECT', settings.commandTimeout);
   } catch (error) {
     connection.destroy();
     throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`);
