@@ -150,6 +150,31 @@ describe.skipIf(Boolean(skip))('cluster: every command goes to the primary ownin
     expect(owners.map((owner) => owner.id)).toContain(await anywhere.send({ name: 'CLUSTER', args: ['MYID'] }));
   });
 
+  it('follows a slot that moved to another primary: one MOVED, then the new owner', async () => {
+    // Find a key whose slot holds nothing yet, so the slot can move without migrating keys.
+    let key = '';
+    for (let i = 0; !key; i++) {
+      const candidate = `moving:${i}`;
+      const probe = probes.get(ownerOf(candidate).port) as Redis;
+      if ((await probe.call('CLUSTER', 'COUNTKEYSINSLOT', String(slotOf(candidate)))) === 0) key = candidate;
+    }
+    const slot = String(slotOf(key));
+    expect(await transport.send({ name: 'GET', args: [key] })).toBeNull(); // the transport knows the old owner
+    const from = ownerOf(key);
+    const to = owners.find((owner) => owner.port !== from.port) as Owner;
+    // Hand the slot over: the new owner first, then every other node, as redis-cli does.
+    await (probes.get(to.port) as Redis).call('CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
+    for (const [port, probe] of probes) if (port !== to.port) await probe.call('CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
+    owners[Number(slot)] = to;
+
+    expect(await transport.send({ name: 'SET', args: [key, 'moved'] })).toBe('OK');
+    expect(await movedReplies()).toBe(1);
+    expect(await (probes.get(to.port) as Redis).call('GET', key)).toBe('moved');
+    // The new table serves the next commands directly.
+    expect(await transport.send({ name: 'GET', args: [key] })).toBe('moved');
+    expect(await movedReplies()).toBe(1);
+  });
+
   it('reports the protocol the nodes speak', async () => {
     expect(transport.protocol).toBe(3);
     const resp2 = new Cluster(cluster.nodes.slice(0, 1).map((node) => ({ ...node })), { redisOptions: { protocol: 2 } });
