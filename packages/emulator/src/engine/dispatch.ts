@@ -13,13 +13,17 @@ const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
 /** Redis' text for an unknown command: name and the first arguments, quoted, capped near 128 bytes. */
 export function unknownCommandMessage(argv: readonly Buffer[]): string {
-  let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += `'${(argv[i] as Buffer).toString('latin1').slice(0, 128 - args.length)}' `;
+  // Counted in bytes, as Redis does; error texts go out as UTF-8 like every other reply text.
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (let i = 1; i < argv.length && length < 128; i++) {
+    const part = Buffer.concat([Buffer.from("'"), (argv[i] as Buffer).subarray(0, 128 - length), Buffer.from("' ")]);
+    parts.push(part);
+    length += part.length;
   }
-  const name = (argv[0] as Buffer).toString('latin1').slice(0, 128);
+  const name = (argv[0] as Buffer).subarray(0, 128).toString('utf8');
   // Redis turns CR and LF into spaces so the error stays one line.
-  return `ERR unknown command '${name}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' ');
+  return `ERR unknown command '${name}', with args beginning with: ${Buffer.concat(parts).toString('utf8')}`.replace(/[\r\n]/g, ' ');
 }
 
 export function arityMessage(name: string): string {

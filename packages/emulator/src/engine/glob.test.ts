@@ -35,4 +35,12 @@ describe('matchGlob (Redis stringmatchlen semantics)', () => {
     expect(matchGlob(latin1('?'), latin1('é'))).toBe(false);
     expect(matchGlob(latin1('??'), latin1('é'))).toBe(true);
   });
+
+  it('orders bytes in ranges as signed chars, as Redis does', () => {
+    // [\xa9-a] spans -87..97 when chars are signed: '-' is inside, 'b' is not.
+    expect(matchGlob('[\xa9-a]', '-')).toBe(true);
+    expect(matchGlob('[\xa9-a]', 'b')).toBe(false);
+    expect(matchGlob('[\xa9-a]', '\xb0')).toBe(true);
+    expect(matchGlob('[\xa9-a]', '\x90')).toBe(false);
+  });
 });

@@ -58,11 +58,13 @@ function matchFrom(pattern: string, p: number, subject: string, s: number, state
         } else if (pc === 0x5d /* ] */) {
           break;
         } else if (patternEnd - p >= 3 && pattern.charCodeAt(p + 1) === 0x2d /* - */) {
-          let start = pc;
-          let end = pattern.charCodeAt(p + 2);
+          // Redis compares `char`s, signed on the platforms it ships on: bytes ≥ 0x80 sort below 0.
+          let start = signedByte(pc);
+          let end = signedByte(pattern.charCodeAt(p + 2));
           if (start > end) [start, end] = [end, start];
           p += 2;
-          if (target >= start && target <= end) matched = true;
+          const signedTarget = signedByte(target);
+          if (signedTarget >= start && signedTarget <= end) matched = true;
         } else if (pc === target) {
           matched = true;
         }
@@ -83,4 +85,8 @@ function matchFrom(pattern: string, p: number, subject: string, s: number, state
     }
   }
   return p === patternEnd && s === subjectEnd;
+}
+
+function signedByte(code: number): number {
+  return code >= 0x80 ? code - 0x100 : code;
 }

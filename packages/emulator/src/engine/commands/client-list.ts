@@ -49,7 +49,7 @@ export function clientList(context: EngineContext, args: readonly Buffer[]): str
     if (filter === 'TYPE' && args.length === 2) {
       const type = upper(args[1]);
       if (!['NORMAL', 'MASTER', 'REPLICA', 'PUBSUB', 'SLAVE'].includes(type)) {
-        throw new CommandError(`ERR Unknown client type '${(args[1] as Buffer).toString('latin1')}'`);
+        throw new CommandError(`ERR Unknown client type '${(args[1] as Buffer).toString('utf8')}'`);
       }
       if (type !== 'NORMAL') sessions = [];
     } else if (filter === 'ID' && args.length >= 2) {

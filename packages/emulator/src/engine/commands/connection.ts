@@ -60,7 +60,7 @@ function hello(context: EngineContext, args: readonly Buffer[]): EngineReply {
   let clientName: string | undefined;
   for (let i = next; i < args.length; i++) {
     const more = args.length - 1 - i;
-    const option = (args[i] as Buffer).toString('latin1');
+    const option = (args[i] as Buffer).toString('utf8');
     const upperOption = option.toUpperCase();
     if (upperOption === 'AUTH' && more >= 2) {
       credentials = [(args[i + 1] as Buffer).toString('latin1'), (args[i + 2] as Buffer).toString('latin1')];
@@ -158,7 +158,7 @@ const client = subcommandHandler('CLIENT', {
       const attribute = upper(args[0]);
       const value = (args[1] as Buffer).toString('latin1');
       if (attribute !== 'LIB-NAME' && attribute !== 'LIB-VER') {
-        throw new CommandError(`ERR Unrecognized option '${(args[0] as Buffer).toString('latin1')}'`);
+        throw new CommandError(`ERR Unrecognized option '${(args[0] as Buffer).toString('utf8')}'`);
       }
       if (!validClientName(value) && value !== '') {
         throw new CommandError(`ERR ${attribute === 'LIB-NAME' ? 'lib-name' : 'lib-ver'} cannot contain spaces, newlines or special characters.`);

@@ -99,7 +99,7 @@ function expire(name: string, unitMs: number) {
       else if (option === 'XX') xx = true;
       else if (option === 'GT') gt = true;
       else if (option === 'LT') lt = true;
-      else throw new CommandError(`ERR Unsupported option ${latin1(arg)}`);
+      else throw new CommandError(`ERR Unsupported option ${arg.toString('utf8')}`);
     }
     if (nx && (xx || gt || lt)) throw new CommandError('ERR NX and XX, GT or LT options at the same time are not compatible');
     if (gt && lt) throw new CommandError('ERR GT and LT options at the same time are not compatible');

@@ -14,7 +14,7 @@ export interface Subcommand {
  */
 export function subcommandHandler(parent: string, table: Readonly<Record<string, Subcommand>>) {
   return (context: EngineContext, args: readonly Buffer[]): EngineReply | Promise<EngineReply> => {
-    const nameArg = (args[0] as Buffer).toString('latin1');
+    const nameArg = (args[0] as Buffer).toString('utf8');
     const sub = Object.hasOwn(table, nameArg.toUpperCase()) ? table[nameArg.toUpperCase()] : undefined;
     if (sub === undefined) {
       throw new CommandError(`ERR unknown subcommand '${nameArg.slice(0, 128)}'. Try ${parent} HELP.`);
