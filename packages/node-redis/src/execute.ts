@@ -1,10 +1,23 @@
-import { FerriteProtocolError, isFerriteError, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
+import { FerriteProtocolError, FerriteValidationError, isFerriteError, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { translateError, withDeadline } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
 
 function asFerriteError(error: unknown): FerriteError {
   return isFerriteError(error) ? error : new FerriteProtocolError(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * node-redis rejects anything but strings and Buffers as it writes, which would read as a
+ * connection failure; a caller's mistake gets its own error, before anything is sent.
+ * (`toArg` from @ferrite/core turns numbers into text.)
+ */
+function assertWireArgs(command: WireCommand): void {
+  command.args.forEach((arg: unknown, index) => {
+    if (typeof arg !== 'string' && !Buffer.isBuffer(arg)) {
+      throw new FerriteValidationError('args', `${command.name} argument ${index} must be a string or a Buffer (see toArg), got ${typeof arg}`);
+    }
+  });
 }
 
 /** Writes a command's arguments (name first) somewhere with the given options. */
@@ -20,6 +33,7 @@ export function execute(connection: NodeConnection, command: WireCommand, comman
 
 /** {@link execute} through any sender; `driverTimeoutMs` is the sender's own deadline for unwritten commands. */
 export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
+  assertWireArgs(command);
   const decoding = new ReplyDecoding();
   // With a deadline of ours, the driver drops the command at the same moment if still unwritten.
   const options: SendOptions =

@@ -1,4 +1,4 @@
-import { FerriteConnectionError, FerriteTimeoutError, isTimeoutError, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, isTimeoutError, type WireCommand } from '@ferrite/core';
 import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,16 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     ]);
     const longer = nodeRedisTransport(client, { commandTimeout: 10_000 });
     expect(await longer.batch([cmd('ECHO', 'next')])).toEqual([{ ok: true, value: 'next' }]);
+  });
+
+  it('rejects arguments that are not strings or Buffers with a validation error, sending nothing', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client);
+    const command = { name: 'SET', args: ['typed:key', 5] } as unknown as WireCommand;
+    await expect(transport.send(command)).rejects.toBeInstanceOf(FerriteValidationError);
+    const [entry] = await transport.batch([command]);
+    expect(entry?.ok === false && entry.error).toBeInstanceOf(FerriteValidationError);
+    expect(await client.exists('typed:key')).toBe(0);
   });
 
   it('refuses a commandTimeout that is not a positive number of milliseconds', async () => {
