@@ -150,29 +150,49 @@ describe.skipIf(Boolean(skip))('cluster: every command goes to the primary ownin
     expect(owners.map((owner) => owner.id)).toContain(await anywhere.send({ name: 'CLUSTER', args: ['MYID'] }));
   });
 
-  it('follows a slot that moved to another primary: one MOVED, then the new owner', async () => {
-    // Find a key whose slot holds nothing yet, so the slot can move without migrating keys.
+  /** Moves an empty slot to another primary, as resharding would; returns a key of that slot. */
+  const moveEmptySlot = async (prefix: string): Promise<{ key: string; to: Owner }> => {
     let key = '';
     for (let i = 0; !key; i++) {
-      const candidate = `moving:${i}`;
+      const candidate = `${prefix}:${i}`;
       const probe = probes.get(ownerOf(candidate).port) as Redis;
       if ((await probe.call('CLUSTER', 'COUNTKEYSINSLOT', String(slotOf(candidate)))) === 0) key = candidate;
     }
     const slot = String(slotOf(key));
-    expect(await transport.send({ name: 'GET', args: [key] })).toBeNull(); // the transport knows the old owner
-    const from = ownerOf(key);
-    const to = owners.find((owner) => owner.port !== from.port) as Owner;
-    // Hand the slot over: the new owner first, then every other node, as redis-cli does.
+    const to = owners.find((owner) => owner.port !== ownerOf(key).port) as Owner;
+    // The new owner first, then every other node, as redis-cli does.
     await (probes.get(to.port) as Redis).call('CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
     for (const [port, probe] of probes) if (port !== to.port) await probe.call('CLUSTER', 'SETSLOT', slot, 'NODE', to.id);
     owners[Number(slot)] = to;
+    return { key, to };
+  };
 
+  it('follows a slot that moved to another primary: one MOVED, then the new owner', async () => {
+    expect(await transport.send({ name: 'PING', args: [] })).toBe('PONG');
+    const { key, to } = await moveEmptySlot('moving');
     expect(await transport.send({ name: 'SET', args: [key, 'moved'] })).toBe('OK');
     expect(await movedReplies()).toBe(1);
     expect(await (probes.get(to.port) as Redis).call('GET', key)).toBe('moved');
     // The new table serves the next commands directly.
     expect(await transport.send({ name: 'GET', args: [key] })).toBe('moved');
     expect(await movedReplies()).toBe(1);
+  });
+
+  it('sends the commands of a batch whose slot moved once more, keeping the order of replies', async () => {
+    expect(await transport.send({ name: 'GET', args: [KEYS[3] as string] })).not.toBeNull(); // table loaded
+    const { key, to } = await moveEmptySlot('moving-batch');
+    const entries = await transport.batch([
+      { name: 'SET', args: [KEYS[3] as string, 'stays'] },
+      { name: 'SET', args: [key, 'moved in a batch'] },
+      { name: 'GET', args: [key] },
+    ]);
+    expect(entries).toEqual([
+      { ok: true, value: 'OK' },
+      { ok: true, value: 'OK' },
+      { ok: true, value: 'moved in a batch' },
+    ]);
+    expect(await (probes.get(to.port) as Redis).call('GET', key)).toBe('moved in a batch');
+    expect(await movedReplies()).toBe(2);
   });
 
   it('reports the protocol the nodes speak', async () => {

@@ -28,6 +28,10 @@ function nodeKey(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
 }
 
+function isMoved(error: unknown): boolean {
+  return isReplyError(error) && error.serverMessage.startsWith('MOVED ');
+}
+
 async function clusterReady(cluster: Cluster): Promise<void> {
   if (cluster.status === 'ready') return;
   if (cluster.status === 'wait') {
@@ -85,17 +89,32 @@ export class ClusterTransport implements Transport {
     try {
       return await this.#sendTo(await this.#nodeFor(command), command);
     } catch (error) {
-      if (!isReplyError(error) || !error.serverMessage.startsWith('MOVED ')) throw error;
+      if (!isMoved(error)) throw error;
       // The slot has moved (resharding, failover) and the command was not applied: learn the
       // new owner and try once more.
-      this.#owners = undefined;
-      this.#cluster.refreshSlotsCache();
+      this.#forgetSlotOwners();
       return this.#sendTo(await this.#nodeFor(command), command);
     }
   }
 
   async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
+    const entries = await this.#batchOnce(commands);
+    const moved = entries.flatMap((entry, index) => (!entry.ok && isMoved(entry.error) ? [index] : []));
+    if (moved.length === 0) return entries;
+    // As in `send`: the moved commands were not applied; they go once more to their new owners.
+    this.#forgetSlotOwners();
+    const retried = await this.#batchOnce(moved.map((index) => commands[index] as WireCommand));
+    moved.forEach((index, position) => (entries[index] = retried[position] as BatchEntry));
+    return entries;
+  }
+
+  #forgetSlotOwners(): void {
+    this.#owners = undefined;
+    this.#cluster.refreshSlotsCache();
+  }
+
+  async #batchOnce(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
     const entries: BatchEntry[] = new Array(commands.length);
     const groups = new Map<Redis, number[]>();
     await Promise.all(
