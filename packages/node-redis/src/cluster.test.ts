@@ -142,6 +142,15 @@ describe.skipIf(Boolean(skip))('node-redis transport on a 3-node Redis Cluster',
       }
     });
 
+    it('routes binary keys by their bytes, with or without an explicit routing key', async () => {
+      for (let i = 0; i < 30; i++) {
+        const key = Buffer.concat([Buffer.from(`resp${protocol}:bin:`), Buffer.from([0, 255, 13, 10, i])]);
+        const value = Buffer.from([255, 0, i]);
+        expect(await transport.send({ name: 'SET', args: [key, value] })).toBe('OK');
+        expect(await transport.send({ name: 'GET', args: [key], routingKey: key, binary: true })).toEqual(value);
+      }
+    });
+
     it('routes scripts by their first key, and keyless commands to a primary', async () => {
       for (const node of nodes) {
         const key = keyOn(node, `resp${protocol}:script`);
@@ -213,6 +222,16 @@ describe.skipIf(Boolean(skip))('node-redis transport on a 3-node Redis Cluster',
     await ownedTransport.close();
     await ownedTransport.close();
     expect(owned.isOpen).toBe(false);
+  });
+
+  it('rejects commands on a cluster client that is not connected, without connecting it', async () => {
+    const first = cluster.nodes[0] as { host: string; port: number };
+    const unconnected = createCluster({ rootNodes: [{ url: `redis://${first.host}:${first.port}` }] });
+    const transport = nodeRedisTransport(unconnected);
+    await expect(transport.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
+    await expect(transport.send({ name: 'GET', args: ['k'], routingKey: 'k' })).rejects.toBeInstanceOf(FerriteConnectionError);
+    await expect(transport.dedicated()).rejects.toBeInstanceOf(FerriteConnectionError);
+    expect(unconnected.isOpen).toBe(false);
   });
 
   it('answers keyless cluster commands with their nested replies', async () => {
