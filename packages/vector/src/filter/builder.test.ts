@@ -29,6 +29,12 @@ describe('filter builder', () => {
     expect(String(f.and(f.eq('a', 1)))).toBe('a = 1');
   });
 
+  it('compiles the README example as documented', () => {
+    expect(f.eq('category', "it's").and(f.gte('price', 10), f.not(f.in('tag', ['sale', 'old']))).expression).toBe(
+      "category = 'it''s' AND price >= 10 AND NOT tag IN ('sale', 'old')",
+    );
+  });
+
   it('flattens chains so they do not nest', () => {
     let chain = f.eq('n', 0);
     for (let i = 1; i < 500; i++) chain = chain.and(f.eq('n', i));

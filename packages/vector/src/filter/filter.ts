@@ -26,9 +26,12 @@ function combine(kind: 'and' | 'or', inputs: readonly FilterInput[]): Node {
   return operands.length === 1 ? (operands[0] as Node) : { kind, operands };
 }
 
-/** Parenthesises everything but a single comparison: the grammar's precedence never has to be trusted. */
+/**
+ * An operand of AND, OR or NOT. Comparisons and NOTs bind tighter than anything around them
+ * (`factor` in the grammar); everything else, raw expressions included, is parenthesised.
+ */
 function operand(node: Node): string {
-  return node.kind === 'comparison' ? node.text : `(${compile(node)})`;
+  return node.kind === 'comparison' || node.kind === 'not' ? compile(node) : `(${compile(node)})`;
 }
 
 function compile(node: Node): string {
