@@ -158,6 +158,50 @@ describeEachTransport(
       await expect(running).rejects.toMatchObject({ added: 10, failed: [] });
     });
 
+    it('an error from the source or from onProgress stops the load and rejects with it', async () => {
+      const name = unique('errors');
+      await ferrite.vector.createIndex(name, { dim: 2 });
+      function* failing() {
+        for (let i = 0; i < 250; i++) yield { id: `f${i}`, vector: [i, 1] };
+        throw new Error('disk on fire');
+      }
+      await expect(ferrite.vector.addMany(name, failing(), { batchSize: 100 })).rejects.toThrow('disk on fire');
+      // The batches already sent settle; the partial batch the source failed in is not sent.
+      expect((await ferrite.vector.info(name)).size).toBe(200);
+
+      let pulled = 0;
+      function* plenty() {
+        for (let i = 0; i < 10_000; i++) {
+          pulled++;
+          yield { id: `p${i}`, vector: [i, 1] };
+        }
+      }
+      const progressError = new Error('progress handler bug');
+      await expect(
+        ferrite.vector.addMany(name, plenty(), {
+          batchSize: 100,
+          onProgress: () => {
+            throw progressError;
+          },
+        }),
+      ).rejects.toBe(progressError);
+      expect(pulled).toBeLessThanOrEqual(300);
+    });
+
+    it('reports progress for a batch of nothing but invalid items', async () => {
+      const name = unique('invalid');
+      await ferrite.vector.createIndex(name, { dim: 2 });
+      const seen: unknown[] = [];
+      const items = [{ id: 'a', vector: [1] }, { id: 'b', vector: [] }, { id: 'c', vector: [1, 2] }];
+      const result = await ferrite.vector.addMany(name, items, { batchSize: 2, onProgress: (p) => seen.push(p) });
+      expect(result.added).toBe(1);
+      expect(result.failed.map((f) => f.id)).toEqual(['a', 'b']);
+      expect(seen).toEqual([
+        { added: 0, failed: 2, processed: 2 },
+        { added: 1, failed: 2, processed: 3 },
+      ]);
+    });
+
     it('an already aborted signal rejects without pulling', async () => {
       const name = unique('pre');
       await ferrite.vector.createIndex(name, { dim: 2 });

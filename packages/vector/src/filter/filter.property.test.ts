@@ -120,5 +120,5 @@ describeEachTransport(
       );
     });
   },
-  { drivers: ['memory', 'node-redis'] },
+  { drivers: ['memory', 'ioredis', 'node-redis'] },
 );
