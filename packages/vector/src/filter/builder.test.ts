@@ -68,6 +68,16 @@ describe('filter builder', () => {
     expect(() => f.raw(' ')).toThrow(/must not be empty/);
   });
 
+  it('accepts a filter built by another copy of the package, by its brand', () => {
+    const foreign = Object.create(Object.getPrototypeOf(f.eq('a', 1)) as object, { expression: { get: () => "b = 'x' OR c = 1" } });
+    const copy = { expression: "b = 'x' OR c = 1", [Symbol.for('@ferrite/vector/filter')]: true };
+    for (const other of [foreign, copy]) {
+      expect(f.eq('a', 1).and(other).expression).toBe("a = 1 AND (b = 'x' OR c = 1)");
+      expect(compileFilterOption(other)).toBe("b = 'x' OR c = 1");
+    }
+    expect(() => compileFilterOption({ expression: 'a = 1' } as never)).toThrow(FerriteValidationError);
+  });
+
   it('is the same builder, typed or not', () => {
     expect(filterFor<{ a: number }>().eq('a', 1).expression).toBe('a = 1');
   });

@@ -1,6 +1,6 @@
 import { FerriteValidationError } from '@ferrite/core';
 import type { MetadataValue } from '../types.js';
-import { andFilters, comparisonFilter, Filter, notFilter, orFilters, rawFilter, type FilterInput } from './filter.js';
+import { andFilters, comparisonFilter, notFilter, orFilters, rawFilter, toFilter, type Filter, type FilterInput } from './filter.js';
 import { filterField, filterLiteral } from './literal.js';
 
 /** The fields of `Meta` a filter may name. */
@@ -86,5 +86,5 @@ export function filterFor<Meta>(): FilterBuilder<Meta> {
 export function compileFilterOption<Meta>(option: FilterOption<Meta> | undefined): string | undefined {
   if (option === undefined) return undefined;
   const input = typeof option === 'function' ? option(filterFor<Meta>()) : option;
-  return input instanceof Filter ? input.expression : rawFilter(input).expression;
+  return toFilter(input).expression;
 }

@@ -12,8 +12,17 @@ export type FilterInput = Filter | string;
 /** Kept outside the instances so a filter cannot be forged or altered from outside this module. */
 const nodes = new WeakMap<Filter, Node>();
 
+/** Marks filters on the prototype so one built by another copy of this package is still recognised. */
+const FILTER_BRAND = Symbol.for('@ferrite/vector/filter');
+
+function isForeignFilter(input: unknown): input is { readonly expression: string } {
+  return typeof input === 'object' && input !== null && (input as Record<symbol, unknown>)[FILTER_BRAND] === true;
+}
+
 function nodeOf(input: FilterInput): Node {
-  if (input instanceof Filter) return nodes.get(input) as Node;
+  if (input instanceof Filter && nodes.has(input)) return nodes.get(input) as Node;
+  // Another copy's filter: its compiled text is all we can read, and it is kept whole.
+  if (isForeignFilter(input)) return { kind: 'raw', text: String(input.expression) };
   if (typeof input !== 'string') throw new FerriteValidationError('filter', 'expected a Filter or a FILTER expression string');
   if (input.trim() === '') throw new FerriteValidationError('filter', 'must not be empty');
   return { kind: 'raw', text: input };
@@ -80,6 +89,10 @@ export class Filter {
   toJSON(): string {
     return this.expression;
   }
+
+  static {
+    Object.defineProperty(this.prototype, FILTER_BRAND, { value: true });
+  }
 }
 
 function make(node: Node): Filter {
@@ -94,6 +107,11 @@ export function comparisonFilter(text: string): Filter {
 
 export function rawFilter(expression: string): Filter {
   return make(nodeOf(expression));
+}
+
+/** A filter from either form a caller may give, validated. */
+export function toFilter(input: FilterInput): Filter {
+  return make(nodeOf(input));
 }
 
 export function andFilters(inputs: readonly FilterInput[]): Filter {
