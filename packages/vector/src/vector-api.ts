@@ -58,7 +58,7 @@ export interface VectorApi {
   search(index: string, query: VectorInput, options?: SearchOptions): Promise<SearchHit[]>;
   /**
    * A handle on one index whose metadata is typed as `Meta`: filters are checked against it at
-   * compile time. Metadata is read back as text unless `decode` is given.
+   * compile time. Metadata is read back as text unless `fields` or `decode` is given.
    */
   index<Meta extends MetadataShape<Meta> = MetadataInput>(name: string): VectorIndexHandle<Meta, MetadataText<Meta>>;
   index<Meta extends MetadataShape<Meta>>(name: string, options: FieldsOption<Meta>): VectorIndexHandle<Meta, Partial<Meta>>;
@@ -128,12 +128,14 @@ export function createVectorApi(session: VectorSession): VectorApi {
       return session.call(index, deleteCommand, index, ...ids);
     },
     addMany: (index, items, options) => addMany(session, index, items, options),
-    search: (index, query, options = {}) =>
-      session.call(index, searchCommand, index, query, {
+    // async, so a filter that fails to build rejects like every other validation error.
+    async search(index, query, options = {}) {
+      return session.call(index, searchCommand, index, query, {
         topK: options.topK,
         filter: compileFilterOption(options.filter),
         dimension: session.dimensionOf(index),
-      }),
+      });
+    },
     index: ((name: string, options?: IndexHandleOptions<unknown, unknown>) => createIndexHandle(api, name, options)) as VectorApi['index'],
   };
   return api;

@@ -213,6 +213,13 @@ describeEachTransport('vector', (harness) => {
       expect(await ids({ filter: (f) => f.eq('category', 'nothing') })).toEqual([]);
     });
 
+    it('rejects (never throws) when a filter cannot be built', async () => {
+      const name = await load('COSINE');
+      const pending = ferrite.vector.search(name, [1, 0], { filter: (f) => f.eq('no such field', 'x') });
+      await expect(pending).rejects.toThrow(/does not match the FILTER field syntax/);
+      await expect(ferrite.vector.search(name, [1, 0], { filter: (f) => f.lt('price', Number.NaN) })).rejects.toThrow(FerriteValidationError);
+    });
+
     it('maps a bad raw filter to a typed error with the server text', async () => {
       const name = await load('COSINE');
       const error = await ferrite.vector.search(name, [1, 0], { filter: 'price <' }).catch((e: unknown) => e);
