@@ -1,55 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandSpec } from '../command.js';
-import { OK } from '../reply.js';
-import { ExtensionHarness } from '../testing/extension-harness.js';
-import type { TestConnection } from '../testing/extension-harness.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startTestEmulator } from '../testing/emulator-connection.js';
+import type { TestConnection, TestEmulator } from '../testing/emulator-connection.js';
 import { plain } from '../testing/raw-client.js';
 import type { Plain, RespArgument } from '../testing/raw-client.js';
-import { ChangeLog } from './change-log.js';
 import { cdcCommands } from './commands.js';
 
 const error = (message: string) => ({ error: message });
 const CAPACITY = 50;
 
-/** Key-space writes as the engine records them: one event per changed key. */
-const writes: CommandSpec[] = [
-  {
-    name: 'SET',
-    arity: 3,
-    flags: ['write'],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    handler(context, [key, value]) {
-      context.recordChange('SET', (key as Buffer).toString('latin1'), value as Buffer);
-      return OK;
-    },
-  },
-  {
-    name: 'DEL',
-    arity: 2,
-    flags: ['write'],
-    firstKey: 1,
-    lastKey: 1,
-    step: 1,
-    handler(context, [key]) {
-      context.recordChange('DEL', (key as Buffer).toString('latin1'), null);
-      return OK;
-    },
-  },
-];
-
 describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
   let clock: { now: number };
-  let harness: ExtensionHarness;
+  let emulator: TestEmulator;
   let connection: TestConnection;
-  let others: TestConnection[];
   const send = async (...args: RespArgument[]) => plain(await connection.send(...args));
-  const open = () => {
-    const other = harness.connect(protocol);
-    others.push(other);
-    return other;
-  };
 
   /** An event as `plain` shows it: a Map in RESP3, a flat array in RESP2. */
   const event = (id: number, op: string, key: string, value: string | null, db = 0, timestamp = clock.now): Plain => {
@@ -66,17 +29,26 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
   const keysOf = (events: Plain): string[] =>
     (events as Plain[]).map((e) => (e instanceof Map ? (e.get('key') as string) : ((e as Plain[])[9] as string)));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = { now: 1_700_000_000_000 };
-    const changeLog = new ChangeLog({ capacity: CAPACITY, now: () => clock.now });
-    harness = new ExtensionHarness({ commands: [...cdcCommands, ...writes], changeLog, now: () => clock.now });
-    connection = harness.connect(protocol);
-    others = [];
+    emulator = await startTestEmulator(protocol, { clock: () => clock.now, cdcCapacity: CAPACITY });
+    connection = await emulator.connect();
   });
   afterEach(async () => {
-    for (const other of others) await other.close();
-    await connection.close();
+    await emulator.close();
   });
+
+  /** Resolves once the server is running `command` for the connection named `name` (no sleeping). */
+  async function untilRunning(name: string, command: string): Promise<void> {
+    await vi.waitFor(
+      async () => {
+        const list = String(await send('CLIENT', 'LIST'));
+        const line = list.split('\n').find((entry) => entry.includes(` name=${name} `));
+        expect(line).toContain(` cmd=${command}`);
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+  }
 
   it('delivers events after the subscription by default (FROM LATEST), as maps with all six fields', async () => {
     await send('SET', 'before', '1');
@@ -93,9 +65,10 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
 
   it('sends a null value as `$-1` in RESP2 and `_` in RESP3', async () => {
     const id = await send('CDC.SUBSCRIBE', '*');
+    await send('SET', 'k', 'v');
     await send('DEL', 'k');
     const reply = await connection.send('CDC.POLL', String(id));
-    const fields = reply.type === 'array' ? reply.items?.[0] : undefined;
+    const fields = reply.type === 'array' ? reply.items?.[1] : undefined;
     const value = fields?.type === 'map' ? fields.entries[5]?.[1] : fields?.type === 'array' ? fields.items?.[11] : undefined;
     expect(value).toEqual(protocol === 3 ? { type: 'null' } : { type: 'bulk', value: null });
   });
@@ -132,31 +105,42 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
   });
 
   it('honours COUNT and moves past non-matching events: a 1-in-10000 pattern still gets every match', async () => {
-    const big = new ChangeLog({ capacity: 100_000, now: () => clock.now });
-    const local = new ExtensionHarness({ commands: [...cdcCommands, ...writes], changeLog: big }).connect(protocol);
-    const id = plain(await local.send('CDC.SUBSCRIBE', 'rare:*'));
-    for (let i = 0; i < 30_000; i++) big.append({ db: 0, op: 'SET', key: i % 10_000 === 4_242 ? `rare:${i}` : `common:${i}`, value: null });
-    const seen: string[] = [];
-    for (let polls = 0; polls < 4; polls++) seen.push(...keysOf(plain(await local.send('CDC.POLL', String(id), 'COUNT', '1'))));
-    expect(seen).toEqual(['rare:4242', 'rare:14242', 'rare:24242']);
-    const all = plain(await local.send('CDC.SUBSCRIBE', '*', 'FROM', 'EARLIEST'));
-    expect((plain(await local.send('CDC.POLL', String(all))) as Plain[]).length).toBe(100);
-    expect((plain(await local.send('CDC.POLL', String(all), 'COUNT', '10000')) as Plain[]).length).toBe(10_000);
-    await local.close();
+    const big = await startTestEmulator(protocol, { cdcCapacity: 100_000 });
+    try {
+      const local = await big.connect();
+      const id = plain(await local.send('CDC.SUBSCRIBE', 'rare:*'));
+      for (let batch = 0; batch < 3; batch++) {
+        const args: string[] = [];
+        for (let i = batch * 10_000; i < (batch + 1) * 10_000; i++) args.push(i % 10_000 === 4_242 ? `rare:${i}` : `common:${i}`, 'v');
+        expect(plain(await local.send('MSET', ...args))).toBe('+OK');
+      }
+      const seen: string[] = [];
+      for (let polls = 0; polls < 4; polls++) seen.push(...keysOf(plain(await local.send('CDC.POLL', String(id), 'COUNT', '1'))));
+      expect(seen).toEqual(['rare:4242', 'rare:14242', 'rare:24242']);
+      const all = plain(await local.send('CDC.SUBSCRIBE', '*', 'FROM', 'EARLIEST'));
+      expect((plain(await local.send('CDC.POLL', String(all))) as Plain[]).length).toBe(100);
+      expect((plain(await local.send('CDC.POLL', String(all), 'COUNT', '10000')) as Plain[]).length).toBe(10_000);
+    } finally {
+      await big.close();
+    }
   });
 
   it('BLOCK wakes on the first matching event and times out empty', async () => {
     const id = await send('CDC.SUBSCRIBE', 'wanted:*');
     expect(await send('CDC.POLL', String(id), 'BLOCK', '20')).toEqual([]);
-    const writer = open();
-    const waiting = connection.send('CDC.POLL', String(id), 'BLOCK', '0');
+    const reader = await emulator.connect();
+    await reader.send('CLIENT', 'SETNAME', 'reader');
+    const subscription = plain(await reader.send('CDC.SUBSCRIBE', 'wanted:*'));
+    const waiting = reader.send('CDC.POLL', String(subscription), 'BLOCK', '0');
+    await untilRunning('reader', 'cdc.poll');
+    const writer = connection;
     await writer.send('SET', 'other', 'x');
     await writer.send('SET', 'wanted:1', 'y');
     expect(keysOf(plain(await waiting))).toEqual(['wanted:1']);
   });
 
   it('scopes subscriptions to their connection and ends them when it closes', async () => {
-    const other = open();
+    const other = await emulator.connect();
     const mine = await send('CDC.SUBSCRIBE', '*');
     const theirs = plain(await other.send('CDC.SUBSCRIBE', '*'));
     expect(theirs).toBe((mine as number) + 1);
@@ -164,7 +148,7 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
     expect(await send('CDC.UNSUBSCRIBE', String(theirs))).toBe(0);
     expect(infoField(await send('CDC.INFO'), 'subscriptions')).toBe(2);
     await other.close();
-    expect(infoField(await send('CDC.INFO'), 'subscriptions')).toBe(1);
+    await vi.waitFor(async () => expect(infoField(await send('CDC.INFO'), 'subscriptions')).toBe(1), { timeout: 10_000, interval: 10 });
     expect(await send('CDC.UNSUBSCRIBE', String(mine), String(mine), '999', 'x')).toBe(1);
     expect(await send('CDC.POLL', String(mine))).toEqual(error(`ERR no such CDC subscription: ${mine}`));
   });
@@ -176,6 +160,32 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
     for (let i = 0; i < CAPACITY + 2; i++) await send('SET', `k${i}`, 'v');
     await send('CDC.SUBSCRIBE', '*');
     expect(await send('CDC.INFO')).toEqual(info({ first_id: 3, last_id: CAPACITY + 2, retained: CAPACITY, capacity: CAPACITY, subscriptions: 1 }));
+  });
+
+  it('ends the subscription of a connection that closes while blocked in CDC.POLL', async () => {
+    const reader = await emulator.connect();
+    await reader.send('CLIENT', 'SETNAME', 'blocked');
+    const id = plain(await reader.send('CDC.SUBSCRIBE', '*'));
+    const waiting = reader.send('CDC.POLL', String(id), 'BLOCK', '0').catch((cause: unknown) => cause);
+    await untilRunning('blocked', 'cdc.poll');
+    reader.client.destroy();
+    expect(await waiting).toBeInstanceOf(Error);
+    await vi.waitFor(async () => expect(infoField(await send('CDC.INFO'), 'subscriptions')).toBe(0), { timeout: 10_000, interval: 10 });
+    await send('SET', 'after', 'close');
+    expect(infoField(await send('CDC.INFO'), 'last_id')).toBe(1);
+  });
+
+  it('records key-space writes of every database but nothing for the extensions', async () => {
+    const id = await send('CDC.SUBSCRIBE', '*', 'FROM', 'EARLIEST');
+    await send('VECTOR.INDEX.CREATE', 'idx', 'DIM', '1');
+    await send('VECTOR.ADD', 'idx', 'a', Buffer.alloc(4));
+    await send('SEMANTIC.SET', 'ns', 'text', 'value');
+    await send('CRDT.COUNTER.INCR', 'c', '1');
+    await send('CRDT.SET.ADD', 's', 'm');
+    expect(await send('CDC.POLL', String(id))).toEqual([]);
+    await send('SELECT', '3');
+    await send('SET', 'k', 'v');
+    expect(await send('CDC.POLL', String(id))).toEqual([event(1, 'SET', 'k', 'v', 3)]);
   });
 
   it.each([

@@ -41,14 +41,24 @@ function matcherFor(subscription: Subscription): EventMatcher {
   return (event) => (ops === undefined || ops.has(event.op)) && matchGlob(pattern, event.key);
 }
 
+/** Field names are the same in every event; one shared reply each keeps large polls cheap. */
+const EVENT_FIELDS = {
+  id: bulk('id'),
+  timestamp: bulk('timestamp'),
+  db: bulk('db'),
+  op: bulk('op'),
+  key: bulk('key'),
+  value: bulk('value'),
+} as const;
+
 function eventReply(event: ChangeEvent): EngineReply {
   return map([
-    [bulk('id'), integer(event.id)],
-    [bulk('timestamp'), integer(event.timestamp)],
-    [bulk('db'), integer(event.db)],
-    [bulk('op'), bulk(event.op)],
-    [bulk('key'), binary(event.key)],
-    [bulk('value'), event.value === null ? NULL : bulk(event.value)],
+    [EVENT_FIELDS.id, integer(event.id)],
+    [EVENT_FIELDS.timestamp, integer(event.timestamp)],
+    [EVENT_FIELDS.db, integer(event.db)],
+    [EVENT_FIELDS.op, bulk(event.op)],
+    [EVENT_FIELDS.key, binary(event.key)],
+    [EVENT_FIELDS.value, event.value === null ? NULL : bulk(event.value)],
   ]);
 }
 

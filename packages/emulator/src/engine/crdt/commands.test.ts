@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExtensionHarness } from '../testing/extension-harness.js';
-import type { TestConnection } from '../testing/extension-harness.js';
+import { startTestEmulator } from '../testing/emulator-connection.js';
+import type { TestConnection, TestEmulator } from '../testing/emulator-connection.js';
 import { plain } from '../testing/raw-client.js';
 import type { RespArgument } from '../testing/raw-client.js';
 import { crdtCommands } from './commands.js';
@@ -9,14 +9,16 @@ const error = (message: string) => ({ error: message });
 const WRONGTYPE = error('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 describe.each([2, 3] as const)('CRDT.* over RESP%i', (protocol) => {
+  let emulator: TestEmulator;
   let connection: TestConnection;
   const send = async (...args: RespArgument[]) => plain(await connection.send(...args));
 
-  beforeEach(() => {
-    connection = new ExtensionHarness({ commands: crdtCommands }).connect(protocol);
+  beforeEach(async () => {
+    emulator = await startTestEmulator(protocol);
+    connection = await emulator.connect();
   });
   afterEach(async () => {
-    await connection.close();
+    await emulator.close();
   });
 
   it('counts up and down, 0 for a missing key', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExtensionHarness } from '../testing/extension-harness.js';
-import type { TestConnection } from '../testing/extension-harness.js';
+import { startTestEmulator } from '../testing/emulator-connection.js';
+import type { TestConnection, TestEmulator } from '../testing/emulator-connection.js';
 import { plain } from '../testing/raw-client.js';
 import type { RespArgument } from '../testing/raw-client.js';
 import { semanticCommands } from './commands.js';
@@ -11,17 +11,17 @@ const clock = { now: 1_700_000_000_000 };
 const error = (message: string) => ({ error: message });
 
 describe.each([2, 3] as const)('SEMANTIC.* over RESP%i', (protocol) => {
-  let harness: ExtensionHarness;
+  let emulator: TestEmulator;
   let connection: TestConnection;
   const send = async (...args: RespArgument[]) => plain(await connection.send(...args));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     clock.now = 1_700_000_000_000;
-    harness = new ExtensionHarness({ commands: semanticCommands, embed: defaultEmbedder, now: () => clock.now });
-    connection = harness.connect(protocol);
+    emulator = await startTestEmulator(protocol, { clock: () => clock.now });
+    connection = await emulator.connect();
   });
   afterEach(async () => {
-    await connection.close();
+    await emulator.close();
   });
 
   it('hits identical normalised text with similarity 1.000000', async () => {
@@ -75,14 +75,14 @@ describe.each([2, 3] as const)('SEMANTIC.* over RESP%i', (protocol) => {
   });
 
   it('applies the default TTL when configured', async () => {
-    const withTtl = new ExtensionHarness({ commands: semanticCommands, embed: defaultEmbedder, now: () => clock.now, semanticDefaultTtl: 5 });
-    const other = withTtl.connect(protocol);
+    const withTtl = await startTestEmulator(protocol, { clock: () => clock.now, semanticTtl: 5 });
+    const other = await withTtl.connect();
     await other.send('SEMANTIC.SET', 'ns', 'hello', 'world');
     await other.send('SEMANTIC.SET', 'ns', 'bye', 'world', 'EX', '100');
     clock.now += 5000;
     expect(plain(await other.send('SEMANTIC.GET', 'ns', 'hello', 'THRESHOLD', '1'))).toBeNull();
     expect(plain(await other.send('SEMANTIC.GET', 'ns', 'bye', 'THRESHOLD', '1'))).toBe('world');
-    await other.close();
+    await withTtl.close();
   });
 
   it('counts hits and misses in SEMANTIC.STATS, reset by deleting the namespace', async () => {

@@ -112,6 +112,9 @@ export function encodeCommand(args: readonly RespArgument[]): Buffer {
  */
 export class RawRespClient {
   private pending: Buffer = Buffer.alloc(0);
+  /** Where the completeness scan of the reply at the head of `pending` stopped, and how many values it still needs. */
+  private scanPosition = 0;
+  private scanRemaining = 1;
   private readonly waiting: Array<{ resolve: (value: RespValue) => void; reject: (error: Error) => void }> = [];
   private failure: Error | undefined;
   /** Resolves when the server or the client closes the connection. */
@@ -173,23 +176,54 @@ export class RawRespClient {
   private receive(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     for (;;) {
+      // Scan headers until the head reply is complete (resuming where the last chunk ended), so
+      // a large reply arriving in many chunks is parsed once, not once per chunk.
+      if (!this.scanComplete()) return;
       let parsed: [RespValue, number];
       try {
         parsed = parseValue(this.pending, 0);
       } catch (error) {
-        if (error instanceof Incomplete) return;
-        this.failAll(error as Error);
+        this.failAll(error instanceof Incomplete ? new Error('malformed reply') : (error as Error));
         this.socket.destroy();
         return;
       }
       this.pending = this.pending.subarray(parsed[1]);
+      this.scanPosition = 0;
+      this.scanRemaining = 1;
       const waiter = this.waiting.shift();
       if (waiter === undefined) {
         this.failAll(new Error('reply without a command'));
         return;
       }
       waiter.resolve(parsed[0]);
+      if (this.pending.length === 0) return;
     }
+  }
+
+  private scanComplete(): boolean {
+    const buffer = this.pending;
+    while (this.scanRemaining > 0) {
+      const position = this.scanPosition;
+      const lineEnd = buffer.indexOf('\r\n', position);
+      if (lineEnd === -1) return false;
+      const marker = buffer[position];
+      const header = Number(buffer.toString('latin1', position + 1, lineEnd));
+      let next = lineEnd + 2;
+      let children = 0;
+      if (marker === 0x24 /* $ */ || marker === 0x21 /* ! */ || marker === 0x3d /* = */) {
+        if (header >= 0) {
+          if (buffer.length < next + header + 2) return false;
+          next += header + 2;
+        }
+      } else if (marker === 0x2a /* * */ || marker === 0x7e /* ~ */ || marker === 0x3e /* > */) {
+        children = Math.max(header, 0);
+      } else if (marker === 0x25 /* % */) {
+        children = header * 2;
+      }
+      this.scanPosition = next;
+      this.scanRemaining += children - 1;
+    }
+    return true;
   }
 
   private failAll(error: Error): void {

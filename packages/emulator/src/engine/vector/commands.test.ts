@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExtensionHarness } from '../testing/extension-harness.js';
-import type { TestConnection } from '../testing/extension-harness.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestEmulator } from '../testing/emulator-connection.js';
+import type { TestConnection, TestEmulator } from '../testing/emulator-connection.js';
 import { plain } from '../testing/raw-client.js';
 import type { RespArgument, RespValue } from '../testing/raw-client.js';
 import { vectorCommands } from './commands.js';
@@ -13,21 +13,18 @@ function blob(...values: number[]): Buffer {
 }
 
 describe.each([2, 3] as const)('VECTOR.* over RESP%i', (protocol) => {
-  let harness: ExtensionHarness;
+  let emulator: TestEmulator;
   let connection: TestConnection;
   const send = async (...args: RespArgument[]) => plain(await connection.send(...args));
   const raw = (...args: RespArgument[]): Promise<RespValue> => connection.send(...args);
   const error = (message: string) => ({ error: message });
 
-  beforeAll(() => {
-    harness = new ExtensionHarness({ commands: vectorCommands });
-  });
-  beforeEach(() => {
-    harness.flush();
-    connection = harness.connect(protocol);
+  beforeEach(async () => {
+    emulator = await startTestEmulator(protocol);
+    connection = await emulator.connect();
   });
   afterEach(async () => {
-    await connection.close();
+    await emulator.close();
   });
 
   describe('VECTOR.INDEX.CREATE', () => {
@@ -204,7 +201,7 @@ describe.each([2, 3] as const)('VECTOR.* over RESP%i', (protocol) => {
           fc.integer({ min: 1, max: 15 }),
           fc.boolean(),
           async (metric, points, [qx, qy], topK, filtered) => {
-            harness.flush();
+            await send('FLUSHALL');
             await send('VECTOR.INDEX.CREATE', 'p', 'DIM', '2', 'DISTANCE', metric);
             const q = new Float32Array([qx, qy]);
             const expected: Array<{ id: string; score: number; group: number; x: number; y: number }> = [];
