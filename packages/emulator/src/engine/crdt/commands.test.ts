@@ -84,6 +84,18 @@ describe.each([2, 3] as const)('CRDT.* over RESP%i', (protocol) => {
     expect(await send('CRDT.COUNTER.GET', 's')).toEqual(WRONGTYPE);
   });
 
+  it('keeps values outside the key space, dropped by FLUSHDB', async () => {
+    await send('CRDT.COUNTER.INCR', 'c', '3', 'ID', 'op');
+    await send('CRDT.SET.ADD', 's', 'm');
+    expect(await send('EXISTS', 'c', 's')).toBe(0);
+    await send('SET', 'c', 'string');
+    expect(await send('CRDT.COUNTER.GET', 'c')).toBe(3);
+    await send('FLUSHDB');
+    expect(await send('CRDT.COUNTER.GET', 'c')).toBe(0);
+    expect(await send('CRDT.SET.MEMBERS', 's')).toEqual([]);
+    expect(await send('CRDT.COUNTER.INCR', 'c', '3', 'ID', 'op')).toBe(3);
+  });
+
   it('keeps values per database', async () => {
     await send('CRDT.COUNTER.INCR', 'c', '3');
     await send('SELECT', '2');

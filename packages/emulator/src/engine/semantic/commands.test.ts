@@ -104,6 +104,15 @@ describe.each([2, 3] as const)('SEMANTIC.* over RESP%i', (protocol) => {
     expect(await send('SEMANTIC.DEL', 'ns')).toBe(0);
   });
 
+  it('drops namespaces, counters included, on FLUSHDB', async () => {
+    await send('SEMANTIC.SET', 'ns', 'hello', 'world');
+    await send('SEMANTIC.GET', 'ns', 'hello');
+    expect(await send('KEYS', '*')).toEqual([]);
+    await send('FLUSHDB');
+    expect(await send('SEMANTIC.STATS', 'ns')).toEqual(stats(0, 0, 0));
+    expect(await send('SEMANTIC.GET', 'ns', 'hello')).toBeNull();
+  });
+
   it('keeps namespaces and databases apart', async () => {
     await send('SEMANTIC.SET', 'a', 'hello', 'from-a');
     expect(await send('SEMANTIC.GET', 'b', 'hello')).toBeNull();

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEmulator } from '../testing/emulator-connection.js';
 import type { TestConnection, TestEmulator } from '../testing/emulator-connection.js';
 import { plain } from '../testing/raw-client.js';
-import type { RespArgument, RespValue } from '../testing/raw-client.js';
+import type { Plain, RespArgument, RespValue } from '../testing/raw-client.js';
 import { vectorCommands } from './commands.js';
 
 function blob(...values: number[]): Buffer {
@@ -252,6 +252,30 @@ describe.each([2, 3] as const)('VECTOR.* over RESP%i', (protocol) => {
       expect(await send('VECTOR.INDEX.INFO', 'alpha')).toEqual(error('ERR Unknown index: alpha'));
       expect(await send('VECTOR.INDEX.LIST')).toEqual(['Alpha', 'beta']);
       expect(await send('VECTOR.INDEX.LIST', 'x')).toEqual(error("ERR wrong number of arguments for 'vector.index.list' command"));
+    });
+
+    it('keeps indexes outside the key space, dropped by FLUSHDB and FLUSHALL', async () => {
+      await send('VECTOR.INDEX.CREATE', 'idx', 'DIM', '1');
+      await send('VECTOR.ADD', 'idx', 'a', blob(1));
+      expect(await send('KEYS', '*')).toEqual([]);
+      expect(await send('EXISTS', 'idx')).toBe(0);
+      expect(await send('TYPE', 'idx')).toBe('+none');
+      expect(await send('DEL', 'idx')).toBe(0);
+      expect(await send('VECTOR.INDEX.LIST')).toEqual(['idx']);
+      expect(await send('FLUSHDB')).toBe('+OK');
+      expect(await send('VECTOR.INDEX.LIST')).toEqual([]);
+      await send('SELECT', '1');
+      await send('VECTOR.INDEX.CREATE', 'other', 'DIM', '1');
+      await send('SELECT', '0');
+      await send('FLUSHALL');
+      await send('SELECT', '1');
+      expect(await send('VECTOR.INDEX.LIST')).toEqual([]);
+    });
+
+    it('is described by COMMAND INFO with the index as first key', async () => {
+      const [search, list] = (await send('COMMAND', 'INFO', 'VECTOR.SEARCH', 'VECTOR.INDEX.LIST')) as Plain[][];
+      expect(search?.slice(0, 6)).toEqual(['vector.search', -3, expect.anything(), 1, 1, 1]);
+      expect(list?.slice(0, 6)).toEqual(['vector.index.list', 1, expect.anything(), 0, 0, 0]);
     });
 
     it('keeps indexes per database', async () => {
