@@ -23,6 +23,20 @@ for (const protocol of [2, 3] as const) {
     { protocol, skip },
   );
 
+  // Auto-pipelining batches the commands of one tick on the connection; replies must not mix.
+  describeTransportConformance(
+    `ioredis RESP${protocol} (enableAutoPipelining)`,
+    async () => {
+      const server: RedisServer = await startRedisServer();
+      const client = new Redis({ host: server.host, port: server.port, protocol, enableAutoPipelining: true });
+      return {
+        transport: ioredisTransport(client, { closeClient: true }),
+        teardown: () => server.stop(),
+      };
+    },
+    { protocol, skip },
+  );
+
   // A client already configured as the transport needs is used as it is, without a duplicate.
   describeTransportConformance(
     `ioredis RESP${protocol} (client used directly)`,

@@ -151,6 +151,14 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
     await expect.poll(() => dedicated.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
   });
 
+  it("sends keys as given, without the client's keyPrefix, in send and batch alike", async () => {
+    const { client, transport } = open({}, { keyPrefix: 'prefixed:' });
+    await transport.send(cmd('SET', 'plain-key', '1'));
+    await transport.batch([cmd('SET', 'plain-batch-key', '2')]);
+    expect(await transport.send(cmd('EXISTS', 'plain-key', 'plain-batch-key', 'prefixed:plain-key'))).toBe(2);
+    expect(await client.get('plain-key')).toBeNull(); // the client itself still prefixes
+  });
+
   it('keeps the arguments out of reply errors from batches too, cause included', async () => {
     const { transport } = open();
     const secret = 'batch-secret-0xBADC0DE';
