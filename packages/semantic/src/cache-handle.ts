@@ -1,0 +1,230 @@
+import { FerriteValidationError, isFerriteError, type FerriteError } from '@ferrite/core';
+import type { SemanticServerStats } from './commands/index.js';
+import { SemanticCodecError, type SemanticCodec } from './codec.js';
+import { LocalCounters, type SemanticLocalStats } from './local-stats.js';
+import type { LookupOptions, StoreOptions } from './options.js';
+import type { SemanticApi } from './semantic-api.js';
+import { abortError, type SingleFlight } from './single-flight.js';
+import { assertText } from './validate.js';
+
+export interface SemanticCacheOptions<T> {
+  /** Minimum similarity for this handle's lookups, 0 to 1 inclusive. Default: the plugin's. */
+  readonly threshold?: number;
+  /** Lifetime of what this handle stores, in whole seconds; `null` for none. Default: the plugin's. */
+  readonly ttl?: number | null;
+  /** How values are stored. Default: strings as is, anything else as JSON, behind a one-character tag. */
+  readonly codec?: SemanticCodec<T>;
+  /**
+   * Told when storing a freshly computed value fails. The caller still gets the value (caching
+   * is an optimisation, and the computation is paid for); the failure is counted in `errors`.
+   */
+  readonly onError?: ((error: FerriteError) => void) | undefined;
+}
+
+export interface ComputeOptions {
+  /** Gives up waiting. The computation itself is aborted once every caller sharing it has given up. */
+  readonly signal?: AbortSignal;
+}
+
+export interface SemanticCacheStats {
+  /** The server's counts for the namespace (all clients). */
+  readonly server: SemanticServerStats;
+  /** What this handle saw in this process. */
+  readonly process: SemanticLocalStats;
+}
+
+/** A namespace of the semantic cache with typed values. Made by `ferrite.semantic.cache(namespace)`. */
+export interface SemanticCache<T> {
+  readonly namespace: string;
+  readonly threshold: number;
+  readonly ttl: number | undefined;
+  /** The cached value for `text` or a similar text, or null. Throws `SemanticCodecError` if it cannot be read. */
+  get(text: string, options?: LookupOptions): Promise<T | null>;
+  set(text: string, value: T, options?: StoreOptions): Promise<void>;
+  /** Removes the entry for this exact text, or (without text) the whole namespace. */
+  delete(text?: string): Promise<number>;
+  /**
+   * The cached value, or the result of `compute`, which is then stored. Concurrent calls for the
+   * same exact text share one computation. A computation that throws or is aborted is not
+   * stored and its error reaches every caller waiting on it; the next call computes again.
+   */
+  getOrSet(text: string, compute: (signal: AbortSignal) => Promise<T> | T, options?: ComputeOptions): Promise<T>;
+  /**
+   * Caches an async function by its first argument. Extra arguments are passed through on a miss
+   * but are not part of the key: calls whose extra arguments change the answer (another model,
+   * another temperature) need a handle on another namespace.
+   */
+  wrap<Rest extends unknown[]>(fn: (prompt: string, ...rest: Rest) => Promise<T>): (prompt: string, ...rest: Rest) => Promise<T>;
+  /**
+   * On a miss, passes the produced chunks through as they arrive and stores their concatenation
+   * only when the stream ends normally; a stream that fails, is aborted, or is not read to the
+   * end stores nothing. On a hit, replays the stored text as one chunk.
+   */
+  getOrSetStream(
+    this: SemanticCache<string>,
+    text: string,
+    produce: (signal: AbortSignal | undefined) => AsyncIterable<string>,
+    options?: ComputeOptions,
+  ): AsyncIterable<string>;
+  stats(): Promise<SemanticCacheStats>;
+}
+
+export interface SemanticCacheSettings<T> {
+  readonly api: SemanticApi;
+  readonly namespace: string;
+  readonly threshold: number;
+  readonly ttl: number | undefined;
+  readonly codec: SemanticCodec<T>;
+  readonly flights: SingleFlight;
+  readonly onError: ((error: FerriteError) => void) | undefined;
+}
+
+type Found<T> = { readonly value: T } | null;
+type Outcome<T> = { readonly value: T; readonly fromCache: boolean };
+
+export class SemanticCacheHandle<T> implements SemanticCache<T> {
+  readonly namespace: string;
+  readonly threshold: number;
+  readonly ttl: number | undefined;
+  readonly #settings: SemanticCacheSettings<T>;
+  readonly #counters = new LocalCounters();
+
+  constructor(settings: SemanticCacheSettings<T>) {
+    this.#settings = settings;
+    this.namespace = settings.namespace;
+    this.threshold = settings.threshold;
+    this.ttl = settings.ttl;
+  }
+
+  async get(text: string, options: LookupOptions = {}): Promise<T | null> {
+    return (await this.#lookup(text, options.threshold ?? this.threshold))?.value ?? null;
+  }
+
+  async set(text: string, value: T, options: StoreOptions = {}): Promise<void> {
+    const ttl = options.ttl === undefined ? this.ttl : (options.ttl ?? undefined);
+    await this.#settings.api.set(this.namespace, text, this.#settings.codec.encode(value), { ttl: ttl ?? null });
+  }
+
+  delete(text?: string): Promise<number> {
+    return this.#settings.api.delete(this.namespace, text);
+  }
+
+  async getOrSet(text: string, compute: (signal: AbortSignal) => Promise<T> | T, options: ComputeOptions = {}): Promise<T> {
+    assertText(text);
+    if (typeof compute !== 'function') throw new FerriteValidationError('compute', 'expected a function');
+    const key = `${this.namespace}\0${this.threshold}\0${text}`;
+    const { value, shared } = await this.#settings.flights.run(
+      key,
+      (signal) => this.#lookupOrCompute(text, compute, signal),
+      options.signal,
+    );
+    if (shared || value.fromCache) this.#counters.computationsSaved++;
+    return value.value;
+  }
+
+  wrap<Rest extends unknown[]>(fn: (prompt: string, ...rest: Rest) => Promise<T>): (prompt: string, ...rest: Rest) => Promise<T> {
+    if (typeof fn !== 'function') throw new FerriteValidationError('fn', 'expected a function');
+    return (prompt, ...rest) => this.getOrSet(prompt, () => fn(prompt, ...rest));
+  }
+
+  getOrSetStream(
+    this: SemanticCacheHandle<string>,
+    text: string,
+    produce: (signal: AbortSignal | undefined) => AsyncIterable<string>,
+    options: ComputeOptions = {},
+  ): AsyncIterable<string> {
+    assertText(text);
+    if (typeof produce !== 'function') throw new FerriteValidationError('produce', 'expected a function');
+    return this.#stream(text, produce, options.signal);
+  }
+
+  async stats(): Promise<SemanticCacheStats> {
+    return { server: await this.#settings.api.stats(this.namespace), process: this.#counters.snapshot() };
+  }
+
+  async *#stream(
+    text: string,
+    produce: (signal: AbortSignal | undefined) => AsyncIterable<string>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<string, void, undefined> {
+    if (signal?.aborted) throw abortError(signal);
+    const found = await this.#lookupForCompute(text);
+    if (found !== null) {
+      this.#counters.computationsSaved++;
+      yield found.value as string;
+      return;
+    }
+    const chunks: string[] = [];
+    // A consumer that stops early makes this loop's `yield` return: the producer is closed and
+    // nothing below runs, so a partial answer is never stored.
+    for await (const chunk of produce(signal)) {
+      if (signal?.aborted) throw abortError(signal);
+      if (typeof chunk !== 'string') throw new FerriteValidationError('chunk', `expected a string, got ${typeof chunk}`);
+      chunks.push(chunk);
+      yield chunk;
+    }
+    if (signal?.aborted) throw abortError(signal);
+    await this.#store(text, chunks.join('') as T);
+  }
+
+  async #lookupOrCompute(text: string, compute: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal): Promise<Outcome<T>> {
+    const found = await this.#lookupForCompute(text);
+    if (found !== null) return { value: found.value, fromCache: true };
+    if (signal.aborted) throw abortError(signal);
+    const value = await compute(signal);
+    // A computation that finished after everyone gave up may be partial (it saw the abort): drop it.
+    if (signal.aborted) throw abortError(signal);
+    await this.#store(text, value);
+    return { value, fromCache: false };
+  }
+
+  /** A lookup where a value this codec cannot read counts as a miss: computing afresh overwrites it. */
+  async #lookupForCompute(text: string): Promise<Found<T>> {
+    try {
+      return await this.#lookup(text, this.threshold);
+    } catch (error) {
+      if (error instanceof SemanticCodecError) {
+        this.#counters.misses++;
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async #lookup(text: string, threshold: number): Promise<Found<T>> {
+    const started = performance.now();
+    let match;
+    try {
+      match = await this.#settings.api.match(this.namespace, text, { threshold });
+    } catch (error) {
+      if (!(error instanceof FerriteValidationError)) this.#counters.errors++;
+      throw error;
+    }
+    this.#counters.recordLookup(performance.now() - started);
+    if (match === null) {
+      this.#counters.misses++;
+      return null;
+    }
+    let value: T;
+    try {
+      value = this.#settings.codec.decode(match.value);
+    } catch (error) {
+      this.#counters.errors++;
+      throw error instanceof SemanticCodecError ? error : new SemanticCodecError((error as Error).message, { cause: error });
+    }
+    this.#counters.hits++;
+    return { value };
+  }
+
+  /** Stores a computed value; a failure on the way to the server is reported, not thrown. */
+  async #store(text: string, value: T): Promise<void> {
+    const encoded = this.#settings.codec.encode(value);
+    try {
+      await this.#settings.api.set(this.namespace, text, encoded, { ttl: this.ttl ?? null });
+    } catch (error) {
+      if (error instanceof FerriteValidationError) throw error;
+      this.#counters.errors++;
+      this.#settings.onError?.(isFerriteError(error) ? error : (error as FerriteError));
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/** Protocol default (PROTOCOL.md §3), sent explicitly so every server applies the same one. */
+export const DEFAULT_THRESHOLD = 0.85;
+
+export interface SemanticPluginOptions {
+  /** Default minimum similarity for lookups, 0 to 1 inclusive. Default 0.85. */
+  readonly threshold?: number;
+  /** Default lifetime of stored entries, in whole seconds. Default: none (no EX is sent). */
+  readonly ttl?: number;
+}
+
+export interface LookupOptions {
+  /** Minimum similarity, 0 to 1 inclusive; `0` hits any live entry. Overrides the default. */
+  readonly threshold?: number;
+}
+
+export interface StoreOptions {
+  /**
+   * Lifetime in whole seconds. Overrides the default; `null` stores without EX even when a
+   * default is set (the entry then lives until deleted, or the server's own default TTL).
+   */
+  readonly ttl?: number | null;
+}
+
+/** The defaults in force, after validation. */
+export interface SemanticDefaults {
+  readonly threshold: number;
+  readonly ttl: number | undefined;
+}
+
+/** A per-call value always wins, `0` included; only `undefined` falls back to the default. */
+export function pickThreshold(option: number | undefined, defaults: SemanticDefaults): number {
+  return option === undefined ? defaults.threshold : option;
+}
+
+export function pickTtl(option: number | null | undefined, defaults: SemanticDefaults): number | undefined {
+  if (option === undefined) return defaults.ttl;
+  return option === null ? undefined : option;
+}

@@ -1,0 +1,68 @@
+import type { PluginContext } from '@ferrite/core';
+import { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
+import { SemanticCacheHandle, type SemanticCache, type SemanticCacheOptions } from './cache-handle.js';
+import { defaultCodec, type SemanticCodec } from './codec.js';
+import { pickThreshold, pickTtl, type LookupOptions, type SemanticDefaults, type StoreOptions } from './options.js';
+import { SingleFlight } from './single-flight.js';
+import { meetsThreshold } from './threshold.js';
+import { assertNamespace, assertThreshold, assertTtl } from './validate.js';
+
+export interface SemanticApi {
+  /** Stores `value` for `text`; the same exact text replaces the entry and its expiry. */
+  set(namespace: string, text: string, value: string, options?: StoreOptions): Promise<void>;
+  /** The value of the most similar live entry whose similarity is at least the threshold, or null. */
+  get(namespace: string, text: string, options?: LookupOptions): Promise<string | null>;
+  /** Like `get`, with the similarity that made it a hit. */
+  match(namespace: string, text: string, options?: LookupOptions): Promise<SemanticMatch | null>;
+  /** Removes the entry for this exact text, or the whole namespace (its server counters too); returns how many went. */
+  delete(namespace: string, text?: string): Promise<number>;
+  /** The server's counts for a namespace. */
+  stats(namespace: string): Promise<SemanticServerStats>;
+  /** A handle for one namespace with typed values, single-flight `getOrSet`, `wrap` and streaming. */
+  cache<T = string>(namespace: string, options?: SemanticCacheOptions<T>): SemanticCache<T>;
+}
+
+export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults): SemanticApi {
+  // Handles with the same codec share single flights, so two handles for one namespace never
+  // compute the same answer twice at once; another codec may give another type, so it gets its own.
+  const flights = new WeakMap<object, SingleFlight>();
+  const flightsFor = (codec: object) => {
+    let group = flights.get(codec);
+    if (group === undefined) flights.set(codec, (group = new SingleFlight()));
+    return group;
+  };
+
+  const api: SemanticApi = {
+    async set(namespace, text, value, options = {}) {
+      await context.call(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
+    },
+    async get(namespace, text, options = {}) {
+      return (await api.match(namespace, text, options))?.value ?? null;
+    },
+    async match(namespace, text, options = {}) {
+      const threshold = pickThreshold(options.threshold, defaults);
+      const found = await context.call(getCommand, namespace, text, threshold);
+      return found !== null && meetsThreshold(found.similarity, threshold) ? found : null;
+    },
+    delete: (namespace, text) => context.call(deleteCommand, namespace, text),
+    stats: (namespace) => context.call(statsCommand, namespace),
+    cache<T>(namespace: string, options: SemanticCacheOptions<T> = {}): SemanticCache<T> {
+      assertNamespace(namespace);
+      const threshold = pickThreshold(options.threshold, defaults);
+      assertThreshold(threshold);
+      const ttl = pickTtl(options.ttl, defaults);
+      if (ttl !== undefined) assertTtl(ttl);
+      const codec = (options.codec ?? defaultCodec) as SemanticCodec<T>;
+      return new SemanticCacheHandle<T>({
+        api,
+        namespace,
+        threshold,
+        ttl,
+        codec,
+        flights: flightsFor(codec),
+        onError: options.onError,
+      });
+    },
+  };
+  return api;
+}
