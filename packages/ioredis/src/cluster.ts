@@ -61,6 +61,9 @@ export class ClusterTransport implements Transport {
   readonly #builtins: ReadonlySet<string>;
   readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command));
   #owners: Promise<string[]> | undefined;
+  readonly #onTopologyRefresh = (): void => {
+    this.#owners = undefined;
+  };
 
   constructor(cluster: Cluster, ownership: ClientOwnership) {
     this.#userCluster = cluster;
@@ -76,7 +79,7 @@ export class ClusterTransport implements Transport {
     }
     this.#builtins = new Set(cluster.getBuiltinCommands());
     // ioredis refreshes its topology after failovers and redirects; ours follows.
-    this.#cluster.on('refresh', () => (this.#owners = undefined));
+    this.#cluster.on('refresh', this.#onTopologyRefresh);
   }
 
   get protocol(): ProtocolVersion {
@@ -148,6 +151,7 @@ export class ClusterTransport implements Transport {
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
+      this.#cluster.off('refresh', this.#onTopologyRefresh);
       if (this.#cluster !== this.#userCluster) await closeClient(this.#cluster);
       if (this.#ownership.closeClient) await closeClient(this.#userCluster);
     });
