@@ -17,7 +17,8 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import { Command, type Cluster, type Redis } from 'ioredis';
-import { closeClient, decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './connection.js';
+import { closeClient, whenReady } from './connection.js';
+import { decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
@@ -30,21 +31,6 @@ function nodeKey(node: Redis): string {
 
 function isMoved(error: unknown): boolean {
   return isReplyError(error) && error.serverMessage.startsWith('MOVED ');
-}
-
-async function clusterReady(cluster: Cluster): Promise<void> {
-  if (cluster.status === 'ready') return;
-  if (cluster.status === 'wait') {
-    await cluster.connect();
-    return;
-  }
-  if (cluster.status === 'end') throw new FerriteConnectionError('ioredis: the cluster client is closed');
-  await new Promise<void>((resolve, reject) => {
-    const onReady = () => (cluster.off('end', onEnd), resolve());
-    const onEnd = () => (cluster.off('ready', onReady), reject(new FerriteConnectionError('ioredis: the cluster client ended before it was ready')));
-    cluster.once('ready', onReady);
-    cluster.once('end', onEnd);
-  });
 }
 
 /**
@@ -159,7 +145,7 @@ export class ClusterTransport implements Transport {
 
   async #ready(): Promise<void> {
     try {
-      await clusterReady(this.#cluster);
+      await whenReady(this.#cluster);
     } catch (error) {
       throw translateError(error, 'CONNECT', undefined);
     }

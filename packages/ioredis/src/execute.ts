@@ -1,7 +1,7 @@
 import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
 import { FerriteTimeoutError } from '@ferrite/core';
 import type { Redis } from 'ioredis';
-import { pipelineOn, sendOn } from './connection.js';
+import { pipelineOn, sendOn } from './wire.js';
 import { translateError, withDeadline } from './errors.js';
 import { settleWhenDropped } from './in-flight.js';
 import { normaliseReply } from './normalise.js';

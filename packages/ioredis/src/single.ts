@@ -1,6 +1,7 @@
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
-import { closeClient, decodesForTransport, duplicateConnection, protocolOf, whenReady } from './connection.js';
+import { closeClient, duplicateConnection, whenReady } from './connection.js';
+import { decodesForTransport, protocolOf } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import { Lifecycle } from './lifecycle.js';
