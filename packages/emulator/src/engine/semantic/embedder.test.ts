@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMBEDDING_DIMENSION, defaultEmbedder, normaliseText } from './embedder.js';
 import { cosineSimilarity, formatSimilarity } from './similarity.js';
@@ -37,6 +38,9 @@ describe('defaultEmbedder', () => {
     ['hello', 'world'],
     ['a', 'b'],
     ['', 'anything at all'],
+    ['internationalization', 'internationalizations'],
+    ['supercalifragilisticexpialidocious', 'supercalifragilisticexpialidociousness'],
+    ['abc1 abc2 abc3 abc4 abc5 abc6 abc7 abc8', 'abc'],
   ])('scores texts that share no words below 0.5: %j vs %j', (a, b) => {
     expect(similarity(a, b)).toBeLessThan(0.5);
   });
@@ -57,6 +61,32 @@ describe('defaultEmbedder', () => {
       worst = Math.max(worst, similarity(a, b));
     }
     expect(worst).toBeLessThan(0.5);
+  });
+});
+
+describe('defaultEmbedder (properties)', () => {
+  const word = fc.stringMatching(/^[a-z0-9]{1,14}$/);
+
+  it('scores texts that share no words below 0.5, even words that differ by a suffix', () => {
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), fc.array(word, { maxLength: 8 }), fc.constantFrom('', 's', 'ing', 'x'), (left, right, suffix) => {
+        const rightWords = [...right, ...left.map((w) => w + suffix)].filter((w) => !left.includes(w));
+        fc.pre(rightWords.length > 0);
+        expect(similarity(left.join(' '), rightWords.join(' '))).toBeLessThan(0.5);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('scores texts that differ only in case, punctuation and spacing exactly 1', () => {
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 8 }), fc.array(fc.constantFrom(' ', '  ', '\t', ', ', '! ', ' - '), { minLength: 8, maxLength: 8 }), (words, separators) => {
+        const plainText = words.join(' ');
+        const noisy = words.map((w, i) => (i % 2 === 0 ? w.toUpperCase() : w) + (separators[i] ?? ' ')).join('');
+        expect(similarity(plainText, `  ${noisy}?`)).toBe(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
