@@ -1,0 +1,22 @@
+import { createFerrite, type Transport } from '@ferrite/core';
+import { describe, expectTypeOf, it } from 'vitest';
+import type { SemanticMatch } from './commands/index.js';
+import { semantic } from './index.js';
+
+declare const transport: Transport;
+
+describe('types', () => {
+  it('adds ferrite.semantic with typed handles', () => {
+    const ferrite = createFerrite({ transport, plugins: [semantic({ threshold: 0.9 })] });
+    expectTypeOf(ferrite.semantic.get('ns', 'text')).resolves.toEqualTypeOf<string | null>();
+    expectTypeOf(ferrite.semantic.match('ns', 'text')).resolves.toEqualTypeOf<SemanticMatch | null>();
+    const answers = ferrite.semantic.cache<{ text: string }>('answers');
+    expectTypeOf(answers.getOrSet('q', async () => ({ text: 'a' }))).resolves.toEqualTypeOf<{ text: string }>();
+    const cached = answers.wrap(async (prompt: string, temperature: number) => ({ text: `${prompt}${temperature}` }));
+    expectTypeOf(cached).toEqualTypeOf<(prompt: string, temperature: number) => Promise<{ text: string }>>();
+    expectTypeOf(ferrite.semantic.cache('text').getOrSetStream('q', async function* () {})).toEqualTypeOf<AsyncIterable<string>>();
+    // Streams only make sense for string values.
+    // @ts-expect-error a handle of objects cannot stream
+    answers.getOrSetStream('q', async function* () {});
+  });
+});
