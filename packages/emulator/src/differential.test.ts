@@ -92,6 +92,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   cmd('ZCARD', key),
   withRest(cmd('ZRANGE', key, fc.constantFrom('0', '1', '-1', '-2'), fc.constantFrom('-1', '0', '2', 'x')), fc.subarray(['REV', 'WITHSCORES'])),
   withRest(cmd('ZREVRANGE', key, fc.constantFrom('0', '1'), fc.constantFrom('-1', '1')), fc.subarray(['WITHSCORES'])),
+  withRest(
+    cmd('ZRANGE', key, fc.constantFrom('-inf', '0', '(1', '1.5', 'x', '+inf'), fc.constantFrom('+inf', '2', '(2', '-inf', '0')),
+    fc.tuple(fc.constantFrom(['BYSCORE'], ['BYSCORE', 'REV'], ['BYSCORE', 'LIMIT', '1', '1'], ['BYSCORE', 'LIMIT', '0', '-1'], ['LIMIT', '0', '1'], ['BYSCORE', 'LIMIT', 'x', '1']), fc.subarray(['WITHSCORES'])).map(([a, b]) => [...a, ...b]),
+  ),
+  // BYLEX is specified for members of equal score only, so it gets a key of its own.
+  cmd('ZADD', 'lex', '0', member),
+  withRest(
+    cmd('ZRANGE', 'lex', fc.constantFrom('-', '+', '[a', '(a', '[c', 'b'), fc.constantFrom('+', '-', '[c', '(d', '[1')),
+    fc.constantFrom(['BYLEX'], ['BYLEX', 'REV'], ['BYLEX', 'LIMIT', '1', '2'], ['BYLEX', 'WITHSCORES'], ['BYLEX', 'LIMIT', '-1', '2']),
+  ),
   cmd('MULTI'),
   cmd('EXEC'),
   cmd('DISCARD'),

@@ -2,7 +2,7 @@ import type { EngineContext } from '../engine-context.js';
 import { latin1, upper } from '../engine-context.js';
 import { CommandError, NULL, array, binary, double, integer } from '../reply.js';
 import type { EngineReply } from '../reply.js';
-import { SYNTAX_ERROR, doubleArg, integerArg } from './arguments.js';
+import { SYNTAX_ERROR, doubleArg, integerArg, parseDouble } from './arguments.js';
 import { FIRST_KEY, command } from './spec.js';
 
 const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
@@ -105,7 +105,14 @@ function zrem(context: EngineContext, args: readonly Buffer[]): EngineReply {
   return integer(removed);
 }
 
-/** Range by rank, as ZRANGE without BYSCORE/BYLEX and ZREVRANGE. WITHSCORES pairs are nested arrays in RESP3. */
+/** The reply of a range: members, with scores as nested pairs in RESP3 and flat in RESP2. */
+function rangeReply(context: EngineContext, slice: Array<[string, number]>, withScores: boolean): EngineReply {
+  if (!withScores) return array(slice.map(([member]) => binary(member)));
+  if (context.session.protocol === 3) return array(slice.map(([member, score]) => array([binary(member), double(score)])));
+  return array(slice.flatMap(([member, score]) => [binary(member), double(score)]));
+}
+
+/** Range by rank (ZRANGE without BYSCORE/BYLEX, ZREVRANGE). */
 function rankRange(context: EngineContext, key: string, startArg: bigint, stopArg: bigint, reverse: boolean, withScores: boolean): EngineReply {
   const scores = scoresOf(context, key);
   if (scores === undefined) return array([]);
@@ -117,26 +124,88 @@ function rankRange(context: EngineContext, key: string, startArg: bigint, stopAr
   if (stop >= length) stop = length - 1n;
   const ordered = sorted(scores);
   if (reverse) ordered.reverse();
-  const slice = ordered.slice(Number(start), Number(stop) + 1);
-  if (!withScores) return array(slice.map(([member]) => binary(member)));
-  if (context.session.protocol === 3) return array(slice.map(([member, score]) => array([binary(member), double(score)])));
-  return array(slice.flatMap(([member, score]) => [binary(member), double(score)]));
+  return rangeReply(context, ordered.slice(Number(start), Number(stop) + 1), withScores);
 }
+
+/** A range end: a value (inclusive unless `(`), or one of the lex infinities `-` and `+`. */
+type Bound<T> = { readonly value: T; readonly exclusive: boolean } | '-' | '+';
+
+function scoreBound(arg: Buffer): Bound<number> {
+  const text = latin1(arg);
+  const exclusive = text.startsWith('(');
+  const value = parseDouble(exclusive ? text.slice(1) : text);
+  if (value === undefined || Number.isNaN(value)) throw new CommandError('ERR min or max is not a float');
+  return { value, exclusive };
+}
+
+function lexBound(arg: Buffer): Bound<string> {
+  const text = latin1(arg);
+  if (text === '-' || text === '+') return text;
+  if (text.startsWith('[') || text.startsWith('(')) return { value: text.slice(1), exclusive: text.startsWith('(') };
+  throw new CommandError('ERR min or max not valid string range item');
+}
+
+function within<T>(value: T, min: Bound<T>, max: Bound<T>, compare: (a: T, b: T) => number): boolean {
+  if (min === '+' || max === '-') return false;
+  if (min !== '-') {
+    const order = compare(value, min.value);
+    if (min.exclusive ? order <= 0 : order < 0) return false;
+  }
+  if (max !== '+') {
+    const order = compare(value, max.value);
+    if (max.exclusive ? order >= 0 : order > 0) return false;
+  }
+  return true;
+}
+
+const compareNumbers = (a: number, b: number) => a - b;
+const compareBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function zrange(context: EngineContext, args: readonly Buffer[]): EngineReply {
   let reverse = false;
   let withScores = false;
-  for (const arg of args.slice(3)) {
-    const option = upper(arg);
+  let by: 'rank' | 'score' | 'lex' = 'rank';
+  let limit: { offset: bigint; count: bigint } | undefined;
+  for (let i = 3; i < args.length; i++) {
+    const option = upper(args[i]);
     if (option === 'REV') reverse = true;
     else if (option === 'WITHSCORES') withScores = true;
-    else if (option === 'BYSCORE' || option === 'BYLEX' || option === 'LIMIT') {
-      throw new CommandError(`ERR the emulator does not support ZRANGE ${option}`);
+    else if (option === 'BYSCORE') by = 'score';
+    else if (option === 'BYLEX') by = 'lex';
+    else if (option === 'LIMIT' && i + 2 < args.length) {
+      limit = { offset: integerArg(args[i + 1] as Buffer), count: integerArg(args[i + 2] as Buffer) };
+      i += 2;
     } else throw new CommandError(SYNTAX_ERROR);
   }
-  const start = integerArg(args[1] as Buffer);
-  const stop = integerArg(args[2] as Buffer);
-  return rankRange(context, latin1(args[0] as Buffer), start, stop, reverse, withScores);
+  if (limit !== undefined && by === 'rank') {
+    throw new CommandError('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+  }
+  if (withScores && by === 'lex') throw new CommandError('ERR syntax error, WITHSCORES not supported in combination with BYLEX');
+  const key = latin1(args[0] as Buffer);
+  if (by === 'rank') return rankRange(context, key, integerArg(args[1] as Buffer), integerArg(args[2] as Buffer), reverse, withScores);
+  // With REV the range is written max first.
+  const [minArg, maxArg] = (reverse ? [args[2], args[1]] : [args[1], args[2]]) as [Buffer, Buffer];
+  let inRange: (entry: [string, number]) => boolean;
+  if (by === 'score') {
+    const min = scoreBound(minArg);
+    const max = scoreBound(maxArg);
+    inRange = ([, score]) => within(score, min, max, compareNumbers);
+  } else {
+    const min = lexBound(minArg);
+    const max = lexBound(maxArg);
+    inRange = ([member]) => within(member, min, max, compareBytes);
+  }
+  const scores = scoresOf(context, key);
+  if (scores === undefined) return array([]);
+  const ordered = sorted(scores);
+  if (reverse) ordered.reverse();
+  let selected = ordered.filter(inRange);
+  if (limit !== undefined) {
+    if (limit.offset < 0n) return array([]);
+    const offset = Number(limit.offset > BigInt(selected.length) ? BigInt(selected.length) : limit.offset);
+    selected = limit.count < 0n ? selected.slice(offset) : selected.slice(offset, offset + Number(limit.count > BigInt(selected.length) ? BigInt(selected.length) : limit.count));
+  }
+  return rangeReply(context, selected, withScores);
 }
 
 function zrevrange(context: EngineContext, args: readonly Buffer[]): EngineReply {
