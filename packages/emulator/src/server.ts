@@ -110,8 +110,13 @@ function serveConnection(emulator: Emulator, socket: Socket): void {
 
   socket.on('data', (chunk: Buffer) => {
     if (ended) return;
-    for (const command of parser.feed(chunk)) queue.push(command);
-    pump();
+    try {
+      for (const command of parser.feed(chunk)) queue.push(command);
+      pump();
+    } catch {
+      // Whatever went wrong, it concerns this connection only: drop it, keep serving the others.
+      socket.destroy();
+    }
   });
   socket.on('error', () => {
     // A peer reset is normal; 'close' follows and cleans up.

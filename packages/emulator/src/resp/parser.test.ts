@@ -50,7 +50,7 @@ describe('RequestParser', () => {
     );
   });
 
-  it('copies a large argument into place once it spans many chunks', () => {
+  it('joins a large argument that spans many chunks', () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 7);
     const bytes = encodeCommand(['SET', 'k', big]);
     const parser = new RequestParser();

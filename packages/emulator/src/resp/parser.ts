@@ -81,8 +81,11 @@ export class RequestParser {
   /** The array being read: its arguments so far and how many are still to come. */
   private args: Buffer[] | undefined;
   private remaining = 0;
-  /** A bulk argument larger than what was buffered: filled straight from the incoming chunks. */
-  private bulk: { readonly target: Buffer; filled: number } | undefined;
+  /**
+   * A bulk argument longer than what was buffered: its chunks are kept as they come and joined
+   * once complete (one copy, and no allocation up front for a length a client merely announced).
+   */
+  private bulk: { readonly chunks: Buffer[]; received: number; readonly needed: number } | undefined;
 
   /** Set once a bad frame was read; the parser reads nothing more after it. */
   error: ProtocolError | undefined;
@@ -108,14 +111,15 @@ export class RequestParser {
   private consume(chunk: Buffer, commands: Buffer[][]): void {
     let input = chunk;
     if (this.bulk !== undefined) {
-      const { target } = this.bulk;
-      const take = Math.min(target.length - this.bulk.filled, input.length);
-      input.copy(target, this.bulk.filled, 0, take);
-      this.bulk.filled += take;
+      const bulk = this.bulk;
+      const take = Math.min(bulk.needed - bulk.received, input.length);
+      bulk.chunks.push(input.subarray(0, take));
+      bulk.received += take;
       input = input.subarray(take);
-      if (this.bulk.filled < target.length) return;
+      if (bulk.received < bulk.needed) return;
       this.bulk = undefined;
-      this.pushArg(target.subarray(0, target.length - 2), commands);
+      const whole = Buffer.concat(bulk.chunks, bulk.needed);
+      this.pushArg(whole.subarray(0, whole.length - 2), commands);
     }
     this.pending = this.offset < this.pending.length ? Buffer.concat([this.pending.subarray(this.offset), input]) : input;
     this.offset = 0;
@@ -165,9 +169,7 @@ export class RequestParser {
       this.pushArg(buffer.subarray(dataStart, dataStart + length), commands);
       return true;
     }
-    const target = Buffer.allocUnsafe(length + 2);
-    buffer.copy(target, 0, dataStart);
-    this.bulk = { target, filled: available };
+    this.bulk = { chunks: [buffer.subarray(dataStart)], received: available, needed: length + 2 };
     this.offset = buffer.length;
     return false;
   }
