@@ -182,19 +182,22 @@ describe('server commands', () => {
     }
   });
 
-  it('DEBUG SLEEP holds only its own connection', async () => {
+  it('DEBUG SLEEP holds only its own connection, and ends with it', async () => {
     const sleeper = await connect();
     const other = await connect();
-    let slept = false;
-    const sleeping = sleeper.send('DEBUG', 'SLEEP', '0.5').then((reply) => {
-      slept = true;
-      return reply;
+    const sleeperId = plain(await sleeper.send('CLIENT', 'ID')) as number;
+    let settled = false;
+    const sleeping = sleeper.send('DEBUG', 'SLEEP', '600').finally(() => {
+      settled = true;
     });
     const queuedBehind = sleeper.send('PING');
     expect(plain(await other.send('PING'))).toBe('+PONG');
-    expect(slept).toBe(false);
-    expect(plain(await sleeping)).toBe('+OK');
-    expect(plain(await queuedBehind)).toBe('+PONG');
+    expect(settled).toBe(false);
+    // Killing the sleeping connection ends the wait and drops what was queued behind it.
+    expect(plain(await other.send('CLIENT', 'KILL', 'ID', String(sleeperId)))).toBe(1);
+    await expect(sleeping).rejects.toThrow('connection closed');
+    await expect(queuedBehind).rejects.toThrow('connection closed');
+    await expect.poll(() => server.emulator.session(sleeperId), { timeout: 5000 }).toBeUndefined();
   });
 });
 
