@@ -1,0 +1,67 @@
+import { createFerrite } from '@ferrite/core';
+import { memoryTransport } from '@ferrite/emulator';
+import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { semantic } from './index.js';
+
+const BEGIN = '// README example: begin';
+const END = '// README example: end';
+
+/** The lines between the markers below, de-indented: the README's example must contain them verbatim. */
+function exampleSource(): string {
+  const source = readFileSync(new URL(import.meta.url), 'utf8');
+  const body = source.slice(source.lastIndexOf(BEGIN) + BEGIN.length, source.lastIndexOf(END)).split('\n').slice(1, -1);
+  const indent = Math.min(...body.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
+  return body.map((l) => l.slice(indent)).join('\n');
+}
+
+it('the README example runs as shown and is the same code', async () => {
+  const printed: unknown[] = [];
+  const console = { log: (value: unknown) => void printed.push(value) };
+
+  // README example: begin
+  const ferrite = createFerrite({
+    transport: memoryTransport(), // or ioredisTransport(new Redis(...)), nodeRedisTransport(...)
+    plugins: [semantic({ threshold: 0.85, ttl: 3600 })],
+  });
+
+  // A stand-in for an expensive model call.
+  let modelCalls = 0;
+  async function askModel(prompt: string): Promise<string> {
+    modelCalls++;
+    return `Answer #${modelCalls} to: ${prompt}`;
+  }
+
+  const support = ferrite.semantic.cache('support-bot');
+  const ask = support.wrap(askModel);
+
+  console.log(await ask('How do I reset my password?')); // Answer #1 to: How do I reset my password?
+  console.log(await ask('how do I reset my password')); // Answer #1 to: How do I reset my password? (cached)
+  console.log(modelCalls); // 1
+
+  // Streams pass through as they arrive and are stored once complete.
+  async function* streamModel(prompt: string) {
+    for (const word of `Here is how to ${prompt}`.split(' ')) yield `${word} `;
+  }
+  let streamed = '';
+  for await (const chunk of support.getOrSetStream('export my data', () => streamModel('export your data'))) {
+    streamed += chunk;
+  }
+  console.log(await support.get('Export my data!')); // Here is how to export your data
+
+  const { server, process } = await support.stats();
+  console.log([server.entries, process.hits, process.computationsSaved]); // [2, 2, 1]
+  await ferrite.close();
+  // README example: end
+
+  expect(printed).toEqual([
+    'Answer #1 to: How do I reset my password?',
+    'Answer #1 to: How do I reset my password?',
+    1,
+    'Here is how to export your data ',
+    [2, 2, 1],
+  ]);
+  expect(streamed).toBe('Here is how to export your data ');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  expect(readme).toContain(exampleSource());
+});
