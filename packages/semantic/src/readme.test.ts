@@ -49,8 +49,8 @@ it('the README example runs as shown and is the same code', async () => {
   }
   console.log(await support.get('Export my data!')); // Here is how to export your data
 
-  const { server, process } = await support.stats();
-  console.log([server.entries, process.hits, process.computationsSaved]); // [2, 2, 1]
+  const stats = await support.stats();
+  console.log([stats.server.entries, stats.process.hits, stats.process.computationsSaved]); // [2, 2, 1]
   await ferrite.close();
   // README example: end
 
