@@ -1,6 +1,6 @@
 import { FerriteConnectionError, FerriteReplyError } from '@ferrite/core';
 import type { BatchEntry, DedicatedTransport, FerriteError, Reply, Transport, WireCommand } from '@ferrite/core';
-import { formatDouble } from './engine/commands/arguments.js';
+import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
 import type { Session } from './engine/session.js';
@@ -36,7 +36,7 @@ function normalise(reply: EngineReply, protocol: 2 | 3, binary: boolean): Reply 
     case 'null-array':
       return null;
     case 'double': {
-      const text = Number.isNaN(reply.value) ? 'nan' : formatDouble(reply.value);
+      const text = formatDouble(reply.value);
       return binary ? Buffer.from(text, 'utf8') : text;
     }
     case 'boolean':

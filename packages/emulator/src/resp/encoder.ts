@@ -1,4 +1,4 @@
-import { formatDouble } from '../engine/commands/arguments.js';
+import { formatDouble } from '../engine/format-double.js';
 import type { EngineReply } from '../engine/reply.js';
 
 const CRLF = '\r\n';
@@ -29,7 +29,7 @@ function write(reply: EngineReply, protocol: 2 | 3, parts: Array<string | Buffer
       parts.push(protocol === 3 ? `_${CRLF}` : `*-1${CRLF}`);
       return;
     case 'double': {
-      const text = Number.isNaN(reply.value) ? 'nan' : formatDouble(reply.value);
+      const text = formatDouble(reply.value);
       parts.push(protocol === 3 ? `,${text}${CRLF}` : `$${Buffer.byteLength(text)}${CRLF}${text}${CRLF}`);
       return;
     }
