@@ -1,4 +1,4 @@
-import { FerriteValidationError, isFerriteError, type FerriteError } from '@ferrite/core';
+import { FerriteValidationError, type FerriteError } from '@ferrite/core';
 import type { SemanticServerStats } from './commands/index.js';
 import { SemanticCodecError, type SemanticCodec } from './codec.js';
 import { LocalCounters, type SemanticLocalStats } from './local-stats.js';
@@ -101,8 +101,8 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   }
 
   async set(text: string, value: T, options: StoreOptions = {}): Promise<void> {
-    const ttl = options.ttl === undefined ? this.ttl : (options.ttl ?? undefined);
-    await this.#settings.api.set(this.namespace, text, this.#settings.codec.encode(value), { ttl: ttl ?? null });
+    const ttl = options.ttl === undefined ? (this.ttl ?? null) : options.ttl;
+    await this.#settings.api.set(this.namespace, text, this.#settings.codec.encode(value), { ttl });
   }
 
   delete(text?: string): Promise<number> {
@@ -224,7 +224,8 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     } catch (error) {
       if (error instanceof FerriteValidationError) throw error;
       this.#counters.errors++;
-      this.#settings.onError?.(isFerriteError(error) ? error : (error as FerriteError));
+      // ctx.call turns every failure into a FerriteError.
+      this.#settings.onError?.(error as FerriteError);
     }
   }
 }
