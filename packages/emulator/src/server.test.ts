@@ -201,6 +201,23 @@ describe('server commands', () => {
   });
 });
 
+describe('many clients', () => {
+  it('serves concurrent pipelined clients, each in request order', async () => {
+    const connections = await Promise.all(Array.from({ length: 40 }, () => connect()));
+    const results = await Promise.all(
+      connections.map(async (client, index) => {
+        const replies = await Promise.all(
+          Array.from({ length: 50 }, (_, step) => client.send('RPUSH', `order:${index}`, String(step)).then(() => client.send('INCR', 'many:counter'))),
+        );
+        return { replies, list: plain(await client.send('LRANGE', `order:${index}`, '0', '-1')) };
+      }),
+    );
+    for (const { list } of results) expect(list).toEqual(Array.from({ length: 50 }, (_, step) => String(step)));
+    const counted = results.flatMap(({ replies }) => replies.map(plain)).sort((a, b) => (a as number) - (b as number));
+    expect(counted).toEqual(Array.from({ length: 2000 }, (_, i) => i + 1));
+  }, 30_000);
+});
+
 describe('transactions', () => {
   it('queues, executes, discards and aborts like Redis', async () => {
     const client = await connect();
