@@ -102,6 +102,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     cmd('ZRANGE', 'lex', fc.constantFrom('-', '+', '[a', '(a', '[c', 'b'), fc.constantFrom('+', '-', '[c', '(d', '[1')),
     fc.constantFrom(['BYLEX'], ['BYLEX', 'REV'], ['BYLEX', 'LIMIT', '1', '2'], ['BYLEX', 'WITHSCORES'], ['BYLEX', 'LIMIT', '-1', '2']),
   ),
+  withRest(cmd('WATCH'), many(fc.constantFrom(...keys, 'lex'), 1, 2)),
+  cmd('UNWATCH'),
   cmd('MULTI'),
   cmd('EXEC'),
   cmd('DISCARD'),

@@ -240,6 +240,40 @@ describe('transactions', () => {
   });
 });
 
+describe('WATCH', () => {
+  it('fails EXEC when another client changed, flushed or let expire a watched key', async () => {
+    let now = 1_000_000;
+    const running = await startEmulator({ clock: () => now });
+    try {
+      const client = await connect(running);
+      const other = await connect(running);
+      const attempt = async (change: () => Promise<unknown>) => {
+        await client.send('WATCH', 'w');
+        await change();
+        await client.send('MULTI');
+        await client.send('SET', 'w', 'mine');
+        return client.send('EXEC');
+      };
+      await client.send('SET', 'w', 'v');
+      expect(plain(await attempt(async () => {}))).toEqual(['+OK']);
+      expect(await attempt(() => other.send('SET', 'w', 'theirs'))).toEqual({ type: 'array', items: null });
+      expect(plain(await client.send('GET', 'w'))).toBe('theirs');
+      expect(plain(await attempt(() => other.send('SET', 'unrelated', 'x')))).toEqual(['+OK']);
+      expect(plain(await attempt(() => other.send('FLUSHALL')))).toBeNull();
+      await client.send('SET', 'w', 'v', 'PX', '10');
+      expect(plain(await attempt(async () => (now += 20)))).toBeNull();
+      await client.send('WATCH', 'w');
+      expect(plain(await client.send('UNWATCH'))).toBe('+OK');
+      await other.send('SET', 'w', 'again');
+      await client.send('MULTI');
+      expect(plain(await client.send('WATCH', 'x'))).toEqual({ error: 'ERR WATCH inside MULTI is not allowed' });
+      expect(plain(await client.send('EXEC'))).toEqual([]);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('RESP2 and RESP3 encodings', () => {
   it('sends maps, doubles, sets and nulls natively in RESP3 and flattened in RESP2', async () => {
     const resp2 = await connect();

@@ -18,6 +18,7 @@ import { defaultEmbedder } from './semantic/embedder.js';
 import { semanticCommands } from './semantic/commands.js';
 import { Session } from './session.js';
 import { vectorCommands } from './vector/commands.js';
+import { WatchRegistry } from './watches.js';
 
 /** Turns text into an embedding for the semantic cache. */
 export type Embedder = (text: string) => Float32Array;
@@ -60,6 +61,8 @@ export class Emulator {
   private nextSessionId = 1;
   private password: string | undefined;
   private readonly contexts = new WeakMap<Session, Map<number, EngineContext>>();
+  /** WATCH state of every session. */
+  readonly watches = new WatchRegistry();
   /** Counters reported by INFO stats. */
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0 };
 
@@ -79,7 +82,10 @@ export class Emulator {
         new Keyspace({
           index,
           now: () => this.clock(),
-          onExpired: (database, key) => this.changeLog.append({ db: database.index, op: 'EXPIRED', key, value: null }),
+          onExpired: (database, key) => {
+            this.watches.touch(database.index, key);
+            this.changeLog.append({ db: database.index, op: 'EXPIRED', key, value: null });
+          },
         }),
     );
     this.startedAt = this.clock();
@@ -182,9 +188,17 @@ export class Emulator {
     return removed;
   }
 
-  /** Appends a change event (PROTOCOL.md §5). */
+  /** Appends a change event (PROTOCOL.md §5) and marks the key changed for WATCH. */
   recordChange(db: number, op: string, key: string, value: Buffer | null): void {
+    if (key !== '') this.watches.touch(db, key);
     this.changeLog.append({ db, op, key, value });
+  }
+
+  /** Empties database `index` (FLUSHDB, FLUSHALL), failing the EXEC of whoever watched a key in it. */
+  flushDatabase(index: number): void {
+    const database = this.database(index);
+    this.watches.touchFlushed(index, (key) => database.has(key));
+    database.clear();
   }
 
   private contextFor(session: Session): EngineContext {
@@ -209,7 +223,7 @@ export class Emulator {
       semanticDefaultTtl: this.semanticTtl,
       changeLog: this.changeLog,
       now: () => emulator.clock(),
-      recordChange: (op, key, value) => emulator.changeLog.append({ db: keyspace.index, op, key, value }),
+      recordChange: (op, key, value) => emulator.recordChange(keyspace.index, op, key, value),
     };
     byDb.set(session.selectedDb, context);
     return context;

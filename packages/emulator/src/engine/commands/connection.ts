@@ -197,6 +197,7 @@ export const connectionCommands = [
   }),
   command('RESET', 1, ['noscript', 'loading', 'stale', 'fast', 'no_auth'], (context) => {
     context.client.reset(!context.emulator.requiresPassword);
+    context.emulator.watches.unwatch(context.client);
     return simple('RESET');
   }),
   command('CLIENT', -2, [], client),

@@ -159,13 +159,13 @@ export const serverCommands = [
   command('DBSIZE', 1, ['readonly', 'fast'], (context) => integer(context.keyspace.size)),
   command('FLUSHDB', -1, ['write'], (context, args) => {
     flushOption(args);
-    context.keyspace.clear();
+    context.emulator.flushDatabase(context.keyspace.index);
     context.recordChange('FLUSHDB', '', null);
     return OK;
   }),
   command('FLUSHALL', -1, ['write'], (context, args) => {
     flushOption(args);
-    for (let index = 0; index < context.emulator.databaseCount; index++) context.emulator.database(index).clear();
+    for (let index = 0; index < context.emulator.databaseCount; index++) context.emulator.flushDatabase(index);
     context.recordChange('FLUSHALL', '', null);
     return OK;
   }),
