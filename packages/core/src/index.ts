@@ -65,3 +65,5 @@ export type {
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, type IntegerRange } from './validate.js';
 export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';
+export { withDeadline } from './deadline.js';
+export { TransportLifecycle, type Closable } from './lifecycle.js';

@@ -7,6 +7,7 @@ import {
   isReplyError,
   FerriteConnectionError,
   slotOf,
+  TransportLifecycle,
   type Arg,
   type BatchEntry,
   type DedicatedOptions,
@@ -21,7 +22,6 @@ import { closeClient, whenReady } from './connection.js';
 import { decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
-import { Lifecycle } from './lifecycle.js';
 import type { ClientOwnership } from './single.js';
 import { openDedicated } from './single.js';
 
@@ -43,7 +43,7 @@ export class ClusterTransport implements Transport {
   readonly #cluster: Cluster;
   readonly #userCluster: Cluster;
   readonly #ownership: ClientOwnership;
-  readonly #lifecycle = new Lifecycle();
+  readonly #lifecycle = new TransportLifecycle('ioredis');
   readonly #builtins: ReadonlySet<string>;
   readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command));
   #owners: Promise<string[]> | undefined;

@@ -20,28 +20,3 @@ export function translateError(error: unknown, commandName: string, driverTimeou
   if (message === 'Command timed out') return new FerriteTimeoutError(commandName, driverTimeoutMs ?? 0);
   return new FerriteConnectionError(`ioredis: ${message}`);
 }
-
-export function closedError(): FerriteConnectionError {
-  return new FerriteConnectionError('the ioredis transport is closed');
-}
-
-/**
- * Rejects with a `FerriteTimeoutError` when `work` has not settled after `timeoutMs`. The command
- * stays in flight on the connection (a reply cannot be taken back); its late outcome is dropped.
- */
-export function withDeadline<T>(work: Promise<T>, commandName: string, timeoutMs: number | undefined): Promise<T> {
-  if (timeoutMs === undefined || timeoutMs <= 0) return work;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new FerriteTimeoutError(commandName, timeoutMs)), timeoutMs);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}

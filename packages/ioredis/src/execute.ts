@@ -1,8 +1,8 @@
 import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
-import { FerriteTimeoutError } from '@ferrite/core';
+import { FerriteTimeoutError, withDeadline } from '@ferrite/core';
 import type { Redis } from 'ioredis';
 import { pipelineOn, sendOn } from './wire.js';
-import { translateError, withDeadline } from './errors.js';
+import { translateError } from './errors.js';
 import { settleWhenDropped } from './in-flight.js';
 import { normaliseReply } from './normalise.js';
 

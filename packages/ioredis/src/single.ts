@@ -1,10 +1,9 @@
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, WireCommand } from '@ferrite/core';
+import { TransportLifecycle, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
 import { closeClient, duplicateConnection, whenReady } from './connection.js';
 import { decodesForTransport, protocolOf } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
-import { Lifecycle } from './lifecycle.js';
 
 export interface ConnectionTransportSettings {
   readonly commandTimeout: number | undefined;
@@ -19,7 +18,7 @@ export class ConnectionTransport implements DedicatedTransport {
   readonly name = 'ioredis';
   readonly #connection: Redis;
   readonly #settings: ConnectionTransportSettings;
-  readonly #lifecycle = new Lifecycle();
+  readonly #lifecycle = new TransportLifecycle('ioredis');
 
   constructor(connection: Redis, settings: ConnectionTransportSettings) {
     this.#connection = connection;
@@ -63,7 +62,7 @@ export class ConnectionTransport implements DedicatedTransport {
  * A new connection duplicated from `source` (same node, options and database), wrapped in a
  * transport the caller owns; `parent` closes it when it closes itself.
  */
-export async function openDedicated(source: Redis, parent: Lifecycle, commandTimeout: number | undefined): Promise<DedicatedTransport> {
+export async function openDedicated(source: Redis, parent: TransportLifecycle, commandTimeout: number | undefined): Promise<DedicatedTransport> {
   const connection = duplicateConnection(source, { lazyConnect: true });
   try {
     await whenReady(connection);

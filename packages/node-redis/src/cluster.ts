@@ -5,6 +5,7 @@ import {
   isReplyError,
   isTimeoutError,
   slotOf,
+  TransportLifecycle,
   type Arg,
   type BatchEntry,
   type DedicatedOptions,
@@ -16,9 +17,7 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
-import { closedError } from './errors.js';
 import { execute, executeBatch, executeWith } from './execute.js';
-import { Lifecycle } from './lifecycle.js';
 import { openDedicated, type ConnectionSettings } from './single.js';
 
 /** A node of the cluster as node-redis describes it (opaque here: handed back to `nodeClient`). */
@@ -59,7 +58,7 @@ export class ClusterTransport implements Transport {
   readonly protocol: ProtocolVersion;
   readonly #cluster: ClusterClient;
   readonly #settings: ClusterSettings;
-  readonly #lifecycle = new Lifecycle();
+  readonly #lifecycle = new TransportLifecycle('node-redis');
   readonly #keys: CommandKeyResolver;
   #turn = 0;
 
@@ -71,7 +70,7 @@ export class ClusterTransport implements Transport {
   }
 
   async send(command: WireCommand): Promise<Reply> {
-    if (this.#lifecycle.closed) throw closedError();
+    this.#lifecycle.assertOpen();
     const route = await this.#route(command);
     try {
       return await execute(route.node, command, this.#settings.commandTimeout);
@@ -82,7 +81,7 @@ export class ClusterTransport implements Transport {
 
   /** Groups the commands by node, pipelines each group on its node, and puts the replies back in order. */
   async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
-    if (this.#lifecycle.closed) throw closedError();
+    this.#lifecycle.assertOpen();
     const entries = new Array<BatchEntry>(commands.length);
     const routes = await Promise.all(
       commands.map((command, index) =>
@@ -122,7 +121,7 @@ export class ClusterTransport implements Transport {
 
   /** A new connection to the primary owning `options.routingKey`'s slot (any primary without one). */
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    if (this.#lifecycle.closed) throw closedError();
+    this.#lifecycle.assertOpen();
     const node = options?.routingKey === undefined ? await this.#anyPrimary() : await this.#primaryFor(options.routingKey);
     return openDedicated(node, this.#lifecycle, this.#settings);
   }
@@ -185,7 +184,7 @@ export class ClusterTransport implements Transport {
   }
 
   #assertConnected(): void {
-    if (this.#lifecycle.closed) throw closedError();
+    this.#lifecycle.assertOpen();
     // A closed cluster client would open fresh node connections on demand; refuse instead.
     if (!this.#cluster.isOpen) throw new FerriteConnectionError('node-redis: the cluster client is not connected');
   }

@@ -18,30 +18,3 @@ export function translateError(error: unknown, commandName: string, driverTimeou
   if (error instanceof TimeoutError) return new FerriteTimeoutError(commandName, driverTimeoutMs);
   return new FerriteConnectionError(`node-redis: ${messageOf(error)}`);
 }
-
-export function closedError(): FerriteConnectionError {
-  return new FerriteConnectionError('the node-redis transport is closed');
-}
-
-/**
- * Rejects with a `FerriteTimeoutError` when `work` has not settled after `timeoutMs`. node-redis
- * has no deadline for a command already written, so this is the only one a wedged server meets.
- * The command stays in flight on its connection (a request cannot be taken back); its late
- * outcome is dropped.
- */
-export function withDeadline<T>(work: Promise<T>, commandName: string, timeoutMs: number | undefined): Promise<T> {
-  if (timeoutMs === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new FerriteTimeoutError(commandName, timeoutMs)), timeoutMs);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}

@@ -1,6 +1,6 @@
-import { FerriteProtocolError, FerriteValidationError, isFerriteError, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
+import { FerriteProtocolError, FerriteValidationError, isFerriteError, withDeadline, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
-import { translateError, withDeadline } from './errors.js';
+import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
 
 function asFerriteError(error: unknown): FerriteError {

@@ -1,5 +1,7 @@
 import {
   FerriteConnectionError,
+  TransportLifecycle,
+  withDeadline,
   type BatchEntry,
   type DedicatedTransport,
   type ProtocolVersion,
@@ -7,9 +9,7 @@ import {
   type WireCommand,
 } from '@ferrite/core';
 import type { NodeConnection } from './connection.js';
-import { closedError, withDeadline } from './errors.js';
 import { execute, executeBatch } from './execute.js';
-import { Lifecycle } from './lifecycle.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
@@ -27,7 +27,7 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly #connection: NodeConnection;
   readonly #settings: ConnectionSettings;
   readonly #release: () => Promise<void>;
-  readonly #lifecycle = new Lifecycle();
+  readonly #lifecycle = new TransportLifecycle('node-redis');
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
@@ -37,17 +37,17 @@ export class SingleConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand): Promise<Reply> {
-    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     return execute(this.#connection, command, this.#settings.commandTimeout);
   }
 
   batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
-    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     return executeBatch(this.#connection, commands, this.#settings.commandTimeout);
   }
 
   dedicated(): Promise<DedicatedTransport> {
-    if (this.#lifecycle.closed) return Promise.reject(closedError());
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     return openDedicated(this.#connection, this.#lifecycle, this.#settings);
   }
 
@@ -65,7 +65,7 @@ export class SingleConnectionTransport implements DedicatedTransport {
  * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
  * still pending on it (a blocking call does not hold the close up).
  */
-export async function openDedicated(source: NodeConnection, parent: Lifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
+export async function openDedicated(source: NodeConnection, parent: TransportLifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
   // Duplicating only needs the options, but a closed client means the user is done with it.
   if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected');
   const connection = source.duplicate();
@@ -81,10 +81,10 @@ export async function openDedicated(source: NodeConnection, parent: Lifecycle, s
   }
   if (parent.closed) {
     connection.destroy();
-    throw closedError();
+    throw parent.closedError();
   }
   const transport: SingleConnectionTransport = new SingleConnectionTransport(connection, settings, async () => {
-    parent.release(transport);
+    parent.forget(transport);
     if (connection.isOpen) connection.destroy();
   });
   parent.adopt(transport);

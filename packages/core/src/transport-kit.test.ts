@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { withDeadline } from './deadline.js';
+import { FerriteTimeoutError } from './errors.js';
+import { TransportLifecycle } from './lifecycle.js';
+
+describe('withDeadline', () => {
+  it('passes the outcome through when it settles in time', async () => {
+    await expect(withDeadline(Promise.resolve('PONG'), 'PING', 1000)).resolves.toBe('PONG');
+    await expect(withDeadline(Promise.reject(new Error('boom')), 'PING', 1000)).rejects.toThrow('boom');
+  });
+
+  it('rejects with a FerriteTimeoutError when nothing settles', async () => {
+    const never = new Promise<never>(() => {});
+    const error = await withDeadline(never, 'get', 10).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerriteTimeoutError);
+    expect((error as FerriteTimeoutError).command).toBe('GET');
+    expect((error as FerriteTimeoutError).timeoutMs).toBe(10);
+  });
+
+  it('sets no deadline without a positive timeout', () => {
+    const work = Promise.resolve(1);
+    expect(withDeadline(work, 'GET', undefined)).toBe(work);
+    expect(withDeadline(work, 'GET', 0)).toBe(work);
+  });
+});
+
+describe('TransportLifecycle', () => {
+  it('closes dependents first, then releases, once', async () => {
+    const events: string[] = [];
+    const lifecycle = new TransportLifecycle('test');
+    const a = lifecycle.adopt({ close: async () => void events.push('a') });
+    lifecycle.adopt({ close: async () => Promise.reject(new Error('already gone')) });
+    const forgotten = { close: async () => void events.push('forgotten') };
+    lifecycle.adopt(forgotten);
+    lifecycle.forget(forgotten);
+    expect(lifecycle.closed).toBe(false);
+    const first = lifecycle.close(async () => void events.push('release'));
+    expect(lifecycle.close(async () => void events.push('again'))).toBe(first);
+    await first;
+    expect(lifecycle.closed).toBe(true);
+    expect(events).toEqual(['a', 'release']);
+    expect(() => lifecycle.assertOpen()).toThrow('the test transport is closed');
+    expect(a).toBeDefined();
+  });
+});
