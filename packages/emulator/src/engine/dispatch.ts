@@ -9,7 +9,6 @@ const ALLOWED_BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT', 'RESET']);
 const RUN_INSIDE_MULTI = new Set(['EXEC', 'DISCARD', 'MULTI', 'WATCH', 'QUIT', 'RESET']);
 
 export const QUEUED: EngineReply = Object.freeze({ kind: 'simple', value: 'QUEUED' });
-const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
 /** Redis' text for an unknown command: name and the first arguments, quoted, capped near 128 bytes. */
 export function unknownCommandMessage(argv: readonly Buffer[]): string {
@@ -78,14 +77,14 @@ export class Dispatcher {
   }
 
   /**
-   * EXEC: runs the queued commands in order; their errors become elements of the reply. Stays
-   * synchronous while the handlers are, so no other session's command can run in between.
+   * Runs the queued commands of `session`'s MULTI block in order (EXEC, once it has checked for
+   * EXECABORT and WATCH); their errors become elements of the reply. Stays synchronous while the
+   * handlers are, so no other session's command can run in between.
    */
   executeTransaction(session: Session): EngineReply | Promise<EngineReply> {
     const transaction = session.transaction;
     session.transaction = undefined;
     if (transaction === undefined) return errorReply('ERR EXEC without MULTI');
-    if (transaction.aborted) return errorReply(EXECABORT);
     const replies: EngineReply[] = [];
     const queue = transaction.queue;
     const specOf = (argv: readonly Buffer[]) =>
