@@ -55,6 +55,18 @@ describe('memoryTransport', () => {
     expect((failure as FerriteReplyError).command).toBe('INCR');
   });
 
+  it('settles every batch entry on its own, in order', async () => {
+    transport = memoryTransport();
+    const entries = await transport.batch([cmd('SET', 'b', 'x'), cmd('INCR', 'b'), cmd('GET', 'b'), cmd('NOPE')]);
+    expect(entries.map((entry) => entry.ok)).toEqual([true, false, true, false]);
+    expect(entries[0]).toEqual({ ok: true, value: 'OK' });
+    expect(entries[2]).toEqual({ ok: true, value: 'x' });
+    const failure = entries[1] as { ok: false; error: FerriteReplyError };
+    expect(failure.error).toBeInstanceOf(FerriteReplyError);
+    expect(failure.error.serverMessage).toBe('ERR value is not an integer or out of range');
+    expect((entries[3] as { ok: false; error: FerriteReplyError }).error.kind).toBe('unknown-command');
+  });
+
   it('isolates dedicated sessions: SELECT stays on its own connection', async () => {
     transport = memoryTransport();
     const dedicated = await transport.dedicated();
