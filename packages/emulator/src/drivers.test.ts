@@ -94,7 +94,7 @@ describe.each([2, 3] as const)('node-redis, RESP%i', (RESP) => {
 });
 
 const redisCli = spawnSync('redis-cli', ['--version']).status === 0;
-describe.skipIf(!redisCli)('redis-cli', () => {
+describe.skipIf(!redisCli)(`redis-cli${redisCli ? '' : ' (skipped: redis-cli is not installed)'}`, () => {
   // Asynchronous: the server runs in this process and must keep serving while redis-cli waits.
   const run = async (...args: string[]) =>
     (await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), ...args], { encoding: 'utf8', timeout: 10_000 })).stdout.trim();
