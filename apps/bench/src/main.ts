@@ -1,0 +1,79 @@
+/**
+ * `pnpm bench`: the SDK's speed and memory goals, each case measured and judged against its goal.
+ *
+ *   node --expose-gc dist/main.js [--quick] [--strict]
+ *
+ * --quick   small sizes, a smoke run of every case in a few seconds (goals still judged).
+ * --strict  exit 1 when a goal fails (by default only a case that errors makes the exit code 1).
+ */
+import { benchEncodeVector } from './cases/encode-vector.js';
+import { benchSemanticHit } from './cases/semantic-cache.js';
+import { benchTransportOverhead } from './cases/transport-overhead.js';
+import { benchVectorLoad } from './cases/vector-load.js';
+import type { CaseResult } from './measure.js';
+import { canCollectGarbage } from './measure.js';
+import { startEmulatorProcess } from './emulator-process.js';
+import { formatTable } from './report.js';
+import { GOALS } from './goals.js';
+
+const args = new Set(process.argv.slice(2));
+const unknown = [...args].filter((arg) => arg !== '--quick' && arg !== '--strict');
+if (unknown.length > 0) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: node --expose-gc dist/main.js [--quick] [--strict]`);
+  process.exit(2);
+}
+const quick = args.has('--quick');
+const strict = args.has('--strict');
+
+const SIZES = quick
+  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200 }
+  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000 };
+
+const results: CaseResult[] = [];
+let errors = 0;
+
+/** Runs one case; a case that throws is reported as a failed row and the others still run. */
+async function run(label: string, bench: () => Promise<CaseResult | CaseResult[]> | CaseResult): Promise<void> {
+  const started = performance.now();
+  process.stderr.write(`running ${label}… `);
+  try {
+    const outcome = await bench();
+    results.push(...(Array.isArray(outcome) ? outcome : [outcome]));
+    process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  } catch (error) {
+    errors++;
+    process.stderr.write('error\n');
+    results.push({ name: label, ops: 0, goal: 'runs without error', pass: false, note: `${label}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`Ferrite SDK benchmarks (${quick ? 'quick' : 'full'}), node ${process.version}${canCollectGarbage ? '' : ', without --expose-gc: memory baselines include garbage'}\n`);
+
+  await run('encodeVector', () => benchEncodeVector(SIZES.encodes));
+  await run('vector load (memory)', () => benchVectorLoad('memory', '', SIZES, GOALS.vectorLoad.memory));
+
+  const emulator = await startEmulatorProcess();
+  try {
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`vector load (${driver})`, () => benchVectorLoad(driver, emulator.url, SIZES, GOALS.vectorLoad.tcp));
+    }
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`GET overhead (${driver})`, () => benchTransportOverhead(driver, emulator.url, SIZES.getsPerRound));
+    }
+  } finally {
+    await emulator.close();
+  }
+  await run('semantic getOrSet hit', () => benchSemanticHit(SIZES.semanticHits, GOALS.semanticHitP99Ms));
+
+  console.log(formatTable(results));
+  const failed = results.filter((result) => result.pass === false).length;
+  console.log(`\n${results.length} rows, ${failed} failed, ${((performance.now() - started) / 1000).toFixed(1)} s${strict ? ' (strict)' : ''}`);
+  if (errors > 0 || (strict && failed > 0)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
