@@ -1,7 +1,7 @@
 /**
- * The goals, in one place. Throughput and latency goals were set a little below what a run on the
- * project's 2-core CI-sized machine measured (see README.md), so they catch regressions rather than
- * describe a fast laptop. Memory goals derive from the data size, not from a measurement.
+ * The goals, in one place. Throughput and latency goals are regression guards set below what two
+ * full runs measured on the project's 2-core machine (figures in README.md), with room for the
+ * machine being shared; memory goals derive from the data size, not from a measurement.
  */
 import type { VectorLoadGoals } from './cases/vector-load.js';
 
@@ -9,8 +9,12 @@ const MB = 1024 * 1024;
 
 export const GOALS = {
   vectorLoad: {
-    memory: { minVectorsPerSecond: 5_000, maxPeakGrowthBytes: undefined, maxSearchP99Ms: 100 } satisfies VectorLoadGoals,
-    tcp: { minVectorsPerSecond: 5_000, maxPeakGrowthBytes: 10 * MB, maxSearchP99Ms: 100 } satisfies VectorLoadGoals,
+    // Measured 27 000–36 000 vectors/s; search p99 44–47 ms (the emulator scores all 20 000 vectors).
+    memory: { minVectorsPerSecond: 20_000, maxPeakGrowthBytes: undefined, maxSearchP99Ms: 75 } satisfies VectorLoadGoals,
+    // Measured 31 000–33 000 (ioredis) and 21 500–22 000 (node-redis) vectors/s; search p99 27–37 ms.
+    // Memory: 3.5–4 MB retained at peak, against 35 MB for a loader holding every item.
+    tcp: { minVectorsPerSecond: 15_000, maxPeakGrowthBytes: 10 * MB, maxSearchP99Ms: 75 } satisfies VectorLoadGoals,
   },
-  semanticHitP99Ms: 5,
+  // Measured p99 0.9–1.1 ms with 200 entries.
+  semanticHitP99Ms: 3,
 } as const;

@@ -12,6 +12,8 @@ export interface CaseResult {
   readonly goal: string;
   /** Undefined when the figure is reported for information only (the goal column says why). */
   readonly pass: boolean | undefined;
+  /** The goal is about time (throughput, latency), so a `--quick` run's small sizes cannot judge it. */
+  readonly timed?: boolean;
   /** Why a case was skipped or what a figure means, printed under the table. */
   readonly note?: string;
 }

@@ -40,6 +40,7 @@ export async function benchSemanticHit(iterations: number, maxP99Ms: number): Pr
       p99Ms: summary.p99Ms,
       goal: `p99 ≤ ${maxP99Ms} ms`,
       pass: summary.p99Ms <= maxP99Ms,
+      timed: true,
     };
   } finally {
     await ferrite.semantic.delete(NAMESPACE).catch(() => undefined);

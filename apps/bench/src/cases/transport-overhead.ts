@@ -68,6 +68,7 @@ export async function benchTransportOverhead(name: Exclude<TransportName, 'memor
         p99Ms: median(p99s.sdk),
         goal: `≤ ${MAX_OVERHEAD_RATIO}× raw time per op (is ${ratio.toFixed(2)}×)`,
         pass: ratio <= MAX_OVERHEAD_RATIO,
+        timed: true,
       },
     ];
   } finally {
