@@ -1,0 +1,65 @@
+/**
+ * The cases at tiny sizes: they must produce their rows and check the results they time. No
+ * assertion here is about speed (that is what running the benchmark is for).
+ */
+import { createFerrite } from '@ferrite/core';
+import { memoryTransport, startEmulator, type RunningEmulator } from '@ferrite/emulator';
+import { vector } from '@ferrite/vector';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchEncodeVector } from './encode-vector.js';
+import { benchSemanticHit } from './semantic-cache.js';
+import { benchTransportOverhead } from './transport-overhead.js';
+import { benchVectorLoad } from './vector-load.js';
+
+const GOALS = { minVectorsPerSecond: 1, maxPeakGrowthBytes: 1024 * 1024 * 1024, maxSearchP99Ms: 60_000 };
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe('encodeVector case', () => {
+  it('passes: a Float32Array is encoded without a copy', () => {
+    const result = benchEncodeVector(1_000);
+    expect(result.pass).toBe(true);
+    expect(result.ops).toBe(1_000);
+  });
+});
+
+describe.each(['memory', 'ioredis', 'node-redis'] as const)('vector load case over %s', (transport) => {
+  it('loads every vector, reports throughput, memory and search rows, and drops its index', async () => {
+    const rows = await benchVectorLoad(transport, emulator.url, { vectors: 600, searches: 3 }, GOALS);
+    expect(rows.map((row) => row.name)).toEqual([
+      `addMany 600×384 (${transport}) throughput`,
+      `addMany 600×384 (${transport}) peak retained memory`,
+      `search topK 10 of 600 (${transport})`,
+    ]);
+    expect(rows[0]?.ops).toBe(600);
+    expect(rows[2]?.ops).toBe(3);
+    if (transport !== 'memory') {
+      const ferrite = createFerrite({ transport: memoryTransport({ emulator: emulator.emulator }), plugins: [vector()] });
+      expect(await ferrite.vector.list()).toEqual([]);
+      await ferrite.close();
+    }
+  }, 30_000);
+});
+
+describe.each(['ioredis', 'node-redis'] as const)('GET overhead case over %s', (driver) => {
+  it('times the driver and ferrite.send on the same key and states the ratio', async () => {
+    const [raw, sdk] = await benchTransportOverhead(driver, emulator.url, 20);
+    expect(raw?.ops).toBe(100);
+    expect(sdk?.ops).toBe(100);
+    expect(sdk?.goal).toMatch(/^≤ 1\.5× raw time per op \(is \d+\.\d\d×\)$/);
+  }, 30_000);
+});
+
+describe('semantic hit case', () => {
+  it('serves every call from the cache', async () => {
+    const result = await benchSemanticHit(50, 60_000);
+    expect(result.ops).toBe(50);
+    expect(result.pass).toBe(true);
+  }, 30_000);
+});
