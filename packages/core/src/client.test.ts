@@ -70,6 +70,8 @@ describe('createFerrite', () => {
     expect(sent.at(-1)).toEqual({ name: 'CRDT.COUNTER.GET', args: ['visits'], routingKey: 'visits', binary: false, readonly: true });
     expect(await ferrite.send('PING')).toBe('PONG');
     expect(sent.at(-1)).toEqual({ name: 'PING', args: [] });
+    await ferrite.sendBuffer('GET', 'k', 1n);
+    expect(sent.at(-1)).toEqual({ name: 'GET', args: ['k', '1'], binary: true });
     expect(ferrite.transport).toBe(transport);
   });
 

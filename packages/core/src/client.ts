@@ -12,8 +12,10 @@ export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
 /** What every client has, whatever plugins it was given. */
 export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends AsyncDisposable {
   readonly transport: Transport;
-  /** Sends any command as is: `ferrite.send('HSET', 'user:1', 'name', 'Ada')`. */
+  /** Sends any command as is: `ferrite.send('HSET', 'user:1', 'name', 'Ada')`. Strings in the reply are UTF-8 text. */
   send(name: string, ...args: ArgInput[]): Promise<Reply>;
+  /** As `send`, but every string of the reply is a `Buffer`: use it for binary values (`GET` of an image, `VECTOR.GET`). */
+  sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply>;
   /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
   supports(command: string): Promise<boolean>;
   /** A new client with one more plugin, over the same transport. */
@@ -25,7 +27,7 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
 export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
   PluginApis<Plugins>;
 
-const RESERVED = new Set(['transport', 'send', 'supports', 'extend', 'close', 'then']);
+const RESERVED = new Set(['transport', 'send', 'sendBuffer', 'supports', 'extend', 'close', 'then']);
 
 /**
  * Composes a client from a transport and plugins. The client's type has exactly the namespaces
@@ -56,6 +58,7 @@ function compose<Plugins extends readonly AnyPlugin[]>(
     call: (command, ...args) => context.call(command, ...args),
     batch: (commands) => context.batch(commands),
     send: (name, ...args) => context.send(name, ...args),
+    sendBuffer: (name, ...args) => context.sendBuffer(name, ...args),
     supports: (command) => context.supports(command),
     dedicated: (dedicatedOptions?: DedicatedOptions) => context.dedicated(dedicatedOptions),
     onClose: (cleanup) => void cleanups.push(cleanup),
@@ -75,6 +78,7 @@ function compose<Plugins extends readonly AnyPlugin[]>(
   const client: Record<string, unknown> = {
     transport,
     send: pluginContext.send,
+    sendBuffer: pluginContext.sendBuffer,
     supports: pluginContext.supports,
     extend: (plugin: AnyPlugin) => compose(transport, [...plugins, plugin], capabilities),
     close,

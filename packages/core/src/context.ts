@@ -16,8 +16,8 @@ function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transpo
   return prepared.definition.decode(reply, { protocol: transport.protocol });
 }
 
-export function rawCommand(name: string, args: readonly ArgInput[]): WireCommand {
-  return { name, args: args.map(toArg) };
+export function rawCommand(name: string, args: readonly ArgInput[], binary = false): WireCommand {
+  return binary ? { name, args: args.map(toArg), binary } : { name, args: args.map(toArg) };
 }
 
 /**
@@ -63,6 +63,10 @@ export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicate
 
   send(name: string, ...args: ArgInput[]): Promise<Reply> {
     return this.transport.send(rawCommand(name, args));
+  }
+
+  sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply> {
+    return this.transport.send(rawCommand(name, args, true));
   }
 
   supports(command: string): Promise<boolean> {

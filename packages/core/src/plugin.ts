@@ -15,6 +15,8 @@ export interface PluginContext {
   batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]>;
   /** Sends any command as is. */
   send(name: string, ...args: ArgInput[]): Promise<Reply>;
+  /** Sends any command as is and gets every string of the reply as a `Buffer` (binary data stays intact). */
+  sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply>;
   /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
   supports(command: string): Promise<boolean>;
   /** A context over a dedicated connection, for blocking calls and per-connection state. */

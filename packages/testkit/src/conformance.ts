@@ -211,9 +211,13 @@ export function describeTransportConformance(
       expect(await dedicated.send(cmd('EXEC'))).toEqual(['OK', 6, null]);
     });
 
-    it('serves a composed client over the same transport', async () => {
+    it('serves a composed client over the same transport, binary values intact through sendBuffer', async () => {
       const ferrite = createFerrite({ transport });
       expect(await ferrite.send('ECHO', 'composed')).toBe('composed');
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
+      await ferrite.send('SET', key('raw-bytes'), bytes);
+      const back = await ferrite.sendBuffer('GET', key('raw-bytes'));
+      expect(Buffer.isBuffer(back) && back.equals(bytes)).toBe(true);
       expect(await ferrite.supports('GET')).toBe(true);
       expect(await ferrite.supports('NO.SUCH.COMMAND')).toBe(false);
     });
