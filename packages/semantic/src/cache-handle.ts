@@ -149,9 +149,11 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   ): AsyncGenerator<string, void, undefined> {
     if (signal?.aborted) throw abortError(signal);
     const found = await this.#lookupForCompute(text);
-    if (found !== null) {
+    // A namespace shared with a handle that stores objects can hold a value that is not text;
+    // replaying it would break the stream's type, so it counts as a miss and is overwritten.
+    if (found !== null && typeof found.value === 'string') {
       this.#counters.computationsSaved++;
-      yield found.value as string;
+      yield found.value;
       return;
     }
     const chunks: string[] = [];
