@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { Link, type CutMode } from './fault-proxy/link.js';
 import type { Faults } from './fault-proxy/pipe.js';
 import { resetSocket } from './fault-proxy/socket-reset.js';
+import { listen } from './listen.js';
 
 export type { CutMode } from './fault-proxy/link.js';
 
@@ -103,13 +104,7 @@ export async function faultProxy(options: FaultProxyOptions): Promise<FaultProxy
   server.on('error', () => {}); // only listen() can fail, and that is reported below
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0, host);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('fault proxy: not listening on TCP');
   const port = address.port;

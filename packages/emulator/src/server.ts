@@ -5,6 +5,7 @@ import type { EmulatorOptions } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
 import { encodeReply } from './resp/encoder.js';
 import { RequestParser } from './resp/parser.js';
+import { listen } from './listen.js';
 
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** Default 0: any free port. */
@@ -137,13 +138,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     serveConnection(emulator, socket);
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0, host);
   const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
   sweep.unref();
   const port = (server.address() as AddressInfo).port;
