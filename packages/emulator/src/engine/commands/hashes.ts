@@ -3,6 +3,7 @@ import { latin1 } from '../engine-context.js';
 import { CommandError, NULL, array, binary, integer, map } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { inInt64, integerArg, parseInt64 } from './arguments.js';
+import { removeMembers } from './remove-members.js';
 import { FIRST_KEY, command } from './spec.js';
 
 function hashOf(context: EngineContext, key: string): Map<string, string> | undefined {
@@ -46,18 +47,6 @@ function hincrby(context: EngineContext, args: readonly Buffer[]): EngineReply {
   return integer(result);
 }
 
-function hdel(context: EngineContext, args: readonly Buffer[]): EngineReply {
-  const key = latin1(args[0] as Buffer);
-  const entry = context.keyspace.lookupTyped(key, 'hash');
-  if (entry === undefined) return integer(0);
-  let removed = 0;
-  for (const arg of args.slice(1)) if (entry.value.delete(latin1(arg))) removed++;
-  if (removed > 0) {
-    context.keyspace.deleteIfEmpty(key, entry);
-    context.recordChange('HDEL', key, null);
-  }
-  return integer(removed);
-}
 
 const readHash = (context: EngineContext, args: readonly Buffer[]) => hashOf(context, latin1(args[0] as Buffer));
 
@@ -95,7 +84,7 @@ export const hashCommands = [
     (context, args) => map([...(readHash(context, args) ?? new Map<string, string>())].map(([field, value]) => [binary(field), binary(value)] as const)),
     FIRST_KEY,
   ),
-  command('HDEL', -3, ['write', 'fast'], hdel, FIRST_KEY),
+  command('HDEL', -3, ['write', 'fast'], removeMembers('hash', 'HDEL'), FIRST_KEY),
   command('HEXISTS', 3, ['readonly', 'fast'], (context, args) => integer(readHash(context, args)?.has(latin1(args[1] as Buffer)) ? 1 : 0), FIRST_KEY),
   command('HLEN', 2, ['readonly', 'fast'], (context, args) => integer(readHash(context, args)?.size ?? 0), FIRST_KEY),
   command('HKEYS', 2, ['readonly'], (context, args) => array([...(readHash(context, args)?.keys() ?? [])].map(binary)), FIRST_KEY),

@@ -3,6 +3,7 @@ import { latin1 } from '../engine-context.js';
 import { CommandError, NULL, NULL_ARRAY, array, binary, integer } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { NOT_AN_INTEGER, integerArg, parseInt64 } from './arguments.js';
+import { rankWindow } from './ranges.js';
 import { FIRST_KEY, command } from './spec.js';
 
 function push(op: 'LPUSH' | 'RPUSH') {
@@ -45,14 +46,9 @@ function lrange(context: EngineContext, args: readonly Buffer[]): EngineReply {
   const startArg = integerArg(args[1] as Buffer, NOT_AN_INTEGER);
   const stopArg = integerArg(args[2] as Buffer, NOT_AN_INTEGER);
   const list = context.keyspace.lookupTyped(latin1(args[0] as Buffer), 'list')?.value;
-  if (list === undefined) return array([]);
-  const length = BigInt(list.length);
-  let start = startArg < 0n ? startArg + length : startArg;
-  let stop = stopArg < 0n ? stopArg + length : stopArg;
-  if (start < 0n) start = 0n;
-  if (start > stop || start >= length) return array([]);
-  if (stop >= length) stop = length - 1n;
-  return array(list.slice(Number(start), Number(stop) + 1).map(binary));
+  const window = list && rankWindow(startArg, stopArg, list.length);
+  if (!list || !window) return array([]);
+  return array(list.slice(window.start, window.end).map(binary));
 }
 
 export const listCommands = [

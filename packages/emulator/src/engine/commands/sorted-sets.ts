@@ -3,6 +3,8 @@ import { latin1, upper } from '../engine-context.js';
 import { CommandError, NULL, array, binary, double, integer } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { SYNTAX_ERROR, doubleArg, integerArg, parseDouble } from './arguments.js';
+import { removeMembers } from './remove-members.js';
+import { rankWindow } from './ranges.js';
 import { FIRST_KEY, command } from './spec.js';
 
 const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
@@ -92,18 +94,6 @@ function zincrby(context: EngineContext, args: readonly Buffer[]): EngineReply {
   return double(next);
 }
 
-function zrem(context: EngineContext, args: readonly Buffer[]): EngineReply {
-  const key = latin1(args[0] as Buffer);
-  const entry = context.keyspace.lookupTyped(key, 'zset');
-  if (entry === undefined) return integer(0);
-  let removed = 0;
-  for (const arg of args.slice(1)) if (entry.value.delete(latin1(arg))) removed++;
-  if (removed > 0) {
-    context.keyspace.deleteIfEmpty(key, entry);
-    context.recordChange('ZREM', key, null);
-  }
-  return integer(removed);
-}
 
 /** The reply of a range: members, with scores as nested pairs in RESP3 and flat in RESP2. */
 function rangeReply(context: EngineContext, slice: Array<[string, number]>, withScores: boolean): EngineReply {
@@ -115,16 +105,11 @@ function rangeReply(context: EngineContext, slice: Array<[string, number]>, with
 /** Range by rank (ZRANGE without BYSCORE/BYLEX, ZREVRANGE). */
 function rankRange(context: EngineContext, key: string, startArg: bigint, stopArg: bigint, reverse: boolean, withScores: boolean): EngineReply {
   const scores = scoresOf(context, key);
-  if (scores === undefined) return array([]);
-  const length = BigInt(scores.size);
-  let start = startArg < 0n ? startArg + length : startArg;
-  let stop = stopArg < 0n ? stopArg + length : stopArg;
-  if (start < 0n) start = 0n;
-  if (start > stop || start >= length) return array([]);
-  if (stop >= length) stop = length - 1n;
+  const window = scores && rankWindow(startArg, stopArg, scores.size);
+  if (!scores || !window) return array([]);
   const ordered = sorted(scores);
   if (reverse) ordered.reverse();
-  return rangeReply(context, ordered.slice(Number(start), Number(stop) + 1), withScores);
+  return rangeReply(context, ordered.slice(window.start, window.end), withScores);
 }
 
 /** A range end: a value (inclusive unless `(`), or one of the lex infinities `-` and `+`. */
@@ -217,7 +202,7 @@ function zrevrange(context: EngineContext, args: readonly Buffer[]): EngineReply
 
 export const sortedSetCommands = [
   command('ZADD', -4, ['write', 'denyoom', 'fast'], zadd, FIRST_KEY),
-  command('ZREM', -3, ['write', 'fast'], zrem, FIRST_KEY),
+  command('ZREM', -3, ['write', 'fast'], removeMembers('zset', 'ZREM'), FIRST_KEY),
   command(
     'ZSCORE',
     3,
