@@ -1,5 +1,6 @@
 import { assertName, FerriteValidationError } from '@ferrite/core';
 import {
+  compileFilterOption,
   VectorIndexNotFoundError,
   type FilterOption,
   type MetadataShape,
@@ -189,11 +190,13 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
    * An index that does not exist yet holds nothing: the result is empty.
    */
   async similaritySearchVectorWithScore(query: number[], k: number, filter?: this['FilterType']): Promise<[DocumentInterface, number][]> {
+    // Compiled first, so a bad filter is rejected even while there is no index to search.
+    const expression = compileFilterOption(filter as FilterOption<Record<string, MetadataValue>> | undefined);
     const metric = await this.#knownMetric();
     if (metric === undefined) return [];
     let hits;
     try {
-      hits = await this.client.vector.search(this.indexName, query, { topK: k, filter: filter as FilterOption<Record<string, MetadataValue>> | undefined });
+      hits = await this.client.vector.search(this.indexName, query, { topK: k, filter: expression });
     } catch (error) {
       if (error instanceof VectorIndexNotFoundError) return this.#forgetIndex([]);
       throw error;
