@@ -78,6 +78,14 @@ describeEachTransport('langchain vector store', (harness) => {
       expect(hit[0]?.pageContent).toBe('quantum chromodynamics');
     });
 
+    it('loads in batches of batchSize', async () => {
+      const s = store();
+      const docs = ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((pageContent) => new Document({ pageContent }));
+      expect(await s.addDocuments(docs, { ids: ['1', '2', '3', '4', '5'], batchSize: 2 })).toEqual(['1', '2', '3', '4', '5']);
+      expect((await ferrite.vector.info(s.indexName)).size).toBe(5);
+      await expect(s.addDocuments(docs, { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    });
+
     it('adding the same ids again is idempotent', async () => {
       const s = store();
       const docs = [new Document({ pageContent: 'foo', metadata: { id: 1 } }), new Document({ pageContent: 'bar', metadata: { id: 2 } })];
@@ -305,6 +313,7 @@ describeEachTransport('langchain vector store', (harness) => {
       await expect(s.addVectors([[1, Number.NaN]], [doc])).rejects.toThrow(FerriteValidationError);
       await expect(s.addVectors([[1, 2]], [doc], { ids: ['bad\nid'] })).rejects.toThrow(FerriteValidationError);
       await expect(s.addVectors([[1, 2]], [new Document({ pageContent: 'x', metadata: { big: 1n } })])).rejects.toThrow(/cannot be stored as JSON/);
+      await expect(s.addVectors([[1, 2]], [doc], { batchSize: 1.5 })).rejects.toThrow(/batchSize/);
       await expect(s.delete({})).rejects.toThrow(FerriteValidationError);
       await expect(s.similaritySearch('x', 1, (f) => f.eq('bad field', 'x'))).rejects.toThrow(FerriteValidationError);
       expect(await ferrite.vector.list()).not.toContain(s.indexName);

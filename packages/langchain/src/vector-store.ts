@@ -1,4 +1,4 @@
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { assertInteger, assertName, FerriteValidationError } from '@ferrite/core';
 import {
   compileFilterOption,
   VectorIndexNotFoundError,
@@ -43,6 +43,8 @@ export interface FerriteVectorStoreOptions {
 export interface FerriteAddOptions {
   /** One id per document; without it each document's `id` is used, else a random UUID. */
   readonly ids?: readonly string[];
+  /** Vectors per pipelined batch (default 500, see the vector plugin's `addMany`). */
+  readonly batchSize?: number;
 }
 
 /** Options of `delete`: the ids to remove, or `deleteAll` to drop the whole index. */
@@ -161,6 +163,8 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
     if (!Array.isArray(documents)) throw new FerriteValidationError('documents', 'expected an array of documents');
     assertVectors(vectors, documents.length);
     const ids = idsFor(documents, options?.ids);
+    const batchSize = options?.batchSize;
+    if (batchSize !== undefined) assertInteger(batchSize, 'batchSize', { min: 1 });
     if (documents.length === 0) return [];
     const items: VectorItem[] = documents.map((document, i) => ({
       id: ids[i] as string,
@@ -171,13 +175,13 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
     await this.#ensureIndex(dim);
     let result;
     try {
-      result = await this.client.vector.addMany(this.indexName, items);
+      result = await this.client.vector.addMany(this.indexName, items, { batchSize });
     } catch (error) {
       // Dropped since we last saw it (another process, or `delete({ deleteAll })` elsewhere): make it again, once.
       if (!(error instanceof VectorIndexNotFoundError)) throw error;
       this.#forgetIndex(undefined);
       await this.#ensureIndex(dim);
-      result = await this.client.vector.addMany(this.indexName, items);
+      result = await this.client.vector.addMany(this.indexName, items, { batchSize });
     }
     const first = result.failed[0];
     if (first !== undefined) throw first.error;
