@@ -280,6 +280,46 @@ describeEachTransport('langchain vector store', (harness) => {
     });
   });
 
+  describe('maximal marginal relevance', () => {
+    // FakeEmbeddings embeds every query as [0.1, 0.2, 0.3, 0.4].
+    const seed = async () => {
+      const s = new FerriteVectorStore(new FakeEmbeddings(), { client: ferrite, indexName: unique('mmr') });
+      await s.addVectors(
+        [[1, 2, 3, 4], [1, 2, 3, 4.01], [1, 2, 0, 0], [-1, -2, -3, -4]],
+        ['query-like', 'near duplicate', 'different angle', 'opposite'].map((pageContent, i) => new Document({ pageContent, metadata: { i } })),
+        { ids: ['a', 'a2', 'b', 'z'] },
+      );
+      return s;
+    };
+
+    it('trades closeness for diversity, returning stored documents with their ids', async () => {
+      const s = await seed();
+      expect(contents(await s.similaritySearch('q', 2))).toEqual(['query-like', 'near duplicate']);
+      const picked = await s.maxMarginalRelevanceSearch('q', { k: 2, fetchK: 3, lambda: 0.25 }, undefined);
+      expect(picked).toEqual([
+        new Document({ pageContent: 'query-like', metadata: { i: 0 }, id: 'a' }),
+        new Document({ pageContent: 'different angle', metadata: { i: 2 }, id: 'b' }),
+      ]);
+      expect(contents(await s.maxMarginalRelevanceSearch('q', { k: 2, fetchK: 3, lambda: 1 }, undefined))).toEqual(['query-like', 'near duplicate']);
+    });
+
+    it("works through asRetriever({ searchType: 'mmr' }) and honours the filter", async () => {
+      const s = await seed();
+      const retriever = s.asRetriever({ k: 2, searchType: 'mmr', searchKwargs: { fetchK: 3, lambda: 0.25 } });
+      expect(contents(await retriever.invoke('q'))).toEqual(['query-like', 'different angle']);
+      const filtered = s.asRetriever({ k: 1, searchType: 'mmr', filter: (f) => f.ne('i', 0), searchKwargs: { fetchK: 3, lambda: 0.25 } });
+      expect(contents(await filtered.invoke('q'))).toEqual(['near duplicate']);
+    });
+
+    it('finds nothing in a store with no index, and rejects bad options', async () => {
+      const s = new FerriteVectorStore(new FakeEmbeddings(), { client: ferrite, indexName: unique('mmr-empty') });
+      expect(await s.maxMarginalRelevanceSearch('q', { k: 2 }, undefined)).toEqual([]);
+      await expect(s.maxMarginalRelevanceSearch('q', { k: 3, fetchK: 2 }, undefined)).rejects.toThrow(/fetchK/);
+      await expect(s.maxMarginalRelevanceSearch('q', { k: 0 }, undefined)).rejects.toThrow(FerriteValidationError);
+      await expect(s.maxMarginalRelevanceSearch('q', { k: 1, lambda: 2 }, undefined)).rejects.toThrow(/lambda/);
+    });
+  });
+
   describe('factories', () => {
     it('fromTexts with one metadata object per text, or one for all', async () => {
       const indexName = unique('texts');
@@ -324,6 +364,7 @@ describeEachTransport('langchain vector store', (harness) => {
       expect(() => new FerriteVectorStore(embeddings, { client: ferrite, indexName: 'i', distance: 'HAMMING' as 'L2' })).toThrow(/distance/);
       expect(() => new FerriteVectorStore(embeddings, { client: ferrite, indexName: 'i', score: 'rank' as 'distance' })).toThrow(/score/);
       expect(() => new FerriteVectorStore(embeddings, { client: {} as Client, indexName: 'i' })).toThrow(/vector plugin/);
+      expect(() => new FerriteVectorStore(embeddings, null as never)).toThrow(FerriteValidationError);
     });
   });
 });

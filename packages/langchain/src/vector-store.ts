@@ -5,13 +5,16 @@ import {
   type FilterOption,
   type MetadataShape,
   type MetadataValue,
+  type SearchHit,
   type VectorApi,
   type VectorDistance,
   type VectorItem,
 } from '@ferrite/vector';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import { VectorStore } from '@langchain/core/vectorstores';
+import type { Callbacks } from '@langchain/core/callbacks/manager';
+import { maximalMarginalRelevance } from '@langchain/core/utils/math';
+import { VectorStore, type MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
 import { similarityFromDistance, type ScoreKind } from './scores.js';
 import { readStoredDocument, storedFields } from './stored-document.js';
 
@@ -76,6 +79,11 @@ function assertVectors(vectors: unknown, count: number): asserts vectors is read
       throw new FerriteValidationError(`vectors[${i}]`, 'expected finite numbers only');
     }
   });
+}
+
+function documentOf(hit: SearchHit): Document {
+  const { pageContent, metadata } = readStoredDocument(hit.metadata);
+  return new Document({ pageContent, metadata, id: hit.id });
 }
 
 function idsFor(documents: readonly DocumentInterface[], given: readonly string[] | undefined): string[] {
@@ -194,22 +202,44 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
    * An index that does not exist yet holds nothing: the result is empty.
    */
   async similaritySearchVectorWithScore(query: number[], k: number, filter?: this['FilterType']): Promise<[DocumentInterface, number][]> {
-    // Compiled first, so a bad filter is rejected even while there is no index to search.
-    const expression = compileFilterOption(filter as FilterOption<Record<string, MetadataValue>> | undefined);
-    const metric = await this.#knownMetric();
-    if (metric === undefined) return [];
-    let hits;
-    try {
-      hits = await this.client.vector.search(this.indexName, query, { topK: k, filter: expression });
-    } catch (error) {
-      if (error instanceof VectorIndexNotFoundError) return this.#forgetIndex([]);
-      throw error;
-    }
-    return hits.map((hit) => {
-      const { pageContent, metadata } = readStoredDocument(hit.metadata);
-      const score = this.score === 'distance' ? hit.score : similarityFromDistance(hit.score, metric);
-      return [new Document({ pageContent, metadata, id: hit.id }), score];
+    const found = await this.#search(query, k, filter);
+    if (found === undefined) return [];
+    return found.hits.map((hit) => {
+      const score = this.score === 'distance' ? hit.score : similarityFromDistance(hit.score, found.metric);
+      return [documentOf(hit), score];
     });
+  }
+
+  /**
+   * Maximal marginal relevance: fetches the `fetchK` (default 20) closest documents and their
+   * vectors, then picks `k` of them balancing closeness to the query against difference from those
+   * already picked (`lambda` 1: closeness only, 0: difference only; default 0.5). Used by
+   * `asRetriever({ searchType: 'mmr' })`.
+   */
+  override async maxMarginalRelevanceSearch(
+    query: string,
+    options: MaxMarginalRelevanceSearchOptions<this['FilterType']>,
+    _callbacks?: Callbacks,
+  ): Promise<DocumentInterface[]> {
+    if (typeof options !== 'object' || options === null) throw new FerriteValidationError('options', 'expected { k, fetchK?, lambda?, filter? }');
+    const { k, fetchK = 20, lambda = 0.5, filter } = options;
+    assertInteger(k, 'k', { min: 1 });
+    assertInteger(fetchK, 'fetchK', { min: k });
+    if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) {
+      throw new FerriteValidationError('lambda', `expected a number from 0 to 1, got ${String(lambda)}`);
+    }
+    const queryVector = await this.embeddings.embedQuery(query);
+    const found = await this.#search(queryVector, fetchK, filter);
+    if (found === undefined) return [];
+    // Search replies carry no vectors; a document deleted in between is simply left out.
+    const records = await Promise.all(found.hits.map((hit) => this.client.vector.get(this.indexName, hit.id)));
+    const candidates = found.hits.flatMap((hit, i) => {
+      const record = records[i];
+      return record ? [{ hit, vector: Array.from(record.vector) }] : [];
+    });
+    if (candidates.length === 0) return [];
+    const picked = maximalMarginalRelevance(queryVector, candidates.map((candidate) => candidate.vector), lambda, k);
+    return picked.map((i) => documentOf((candidates[i] as (typeof candidates)[number]).hit));
   }
 
   /** Removes documents by id (missing ids are ignored), or drops the index with `deleteAll`. */
@@ -292,6 +322,20 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
       },
     );
     return this.#ensured;
+  }
+
+  /** The hits and the metric they are scored by; `undefined` while there is no index. */
+  async #search(query: number[], k: number, filter: FilterOption<Meta> | undefined): Promise<{ hits: SearchHit[]; metric: VectorDistance } | undefined> {
+    // Compiled first, so a bad filter is rejected even while there is no index to search.
+    const expression = compileFilterOption(filter);
+    const metric = await this.#knownMetric();
+    if (metric === undefined) return undefined;
+    try {
+      return { hits: await this.client.vector.search(this.indexName, query, { topK: k, filter: expression }), metric };
+    } catch (error) {
+      if (error instanceof VectorIndexNotFoundError) return this.#forgetIndex(undefined);
+      throw error;
+    }
   }
 
   /** The index's metric, asked once; `undefined` while there is no index. */
