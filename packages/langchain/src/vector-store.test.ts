@@ -160,6 +160,12 @@ describeEachTransport('langchain vector store', (harness) => {
       expect(doc).toEqual(new Document({ pageContent: content, metadata, id: 'n' }));
     });
 
+    it('round-trips empty content and empty metadata', async () => {
+      const s = store();
+      await s.addVectors([[1, 0]], [new Document({ pageContent: '' })], { ids: ['empty'] });
+      expect(await s.similaritySearchVectorWithScore([1, 0], 1)).toEqual([[new Document({ pageContent: '', metadata: {}, id: 'empty' }), 1]]);
+    });
+
     it('stores scalar fields flat, nested ones under dotted paths, for filters', async () => {
       const s = store();
       await s.addDocuments([new Document({ pageContent: 'x', metadata: { lang: 'en', year: 2024, draft: false, source: { page: 3 }, tags: ['a'] } })], { ids: ['f'] });
@@ -357,6 +363,26 @@ describeEachTransport('langchain vector store', (harness) => {
       await expect(s.delete({})).rejects.toThrow(FerriteValidationError);
       await expect(s.similaritySearch('x', 1, (f) => f.eq('bad field', 'x'))).rejects.toThrow(FerriteValidationError);
       expect(await ferrite.vector.list()).not.toContain(s.indexName);
+    });
+
+    it('bad documents or options cost no embedding call', async () => {
+      class CountingEmbeddings extends SyntheticEmbeddings {
+        calls = 0;
+        override async embedDocuments(texts: string[]): Promise<number[][]> {
+          this.calls++;
+          return super.embedDocuments(texts);
+        }
+      }
+      const counting = new CountingEmbeddings({ vectorSize: 4 });
+      const s = new FerriteVectorStore(counting, { client: ferrite, indexName: unique('costly') });
+      const doc = new Document({ pageContent: 'x' });
+      await expect(s.addDocuments([doc], { ids: ['a', 'b'] })).rejects.toThrow(/ids/);
+      await expect(s.addDocuments([doc], { batchSize: 0 })).rejects.toThrow(/batchSize/);
+      await expect(s.addDocuments([new Document({ pageContent: 'x', metadata: { big: 1n } })])).rejects.toThrow(/JSON/);
+      await expect(s.addDocuments([{ metadata: {} } as unknown as Document])).rejects.toThrow(/pageContent/);
+      expect(counting.calls).toBe(0);
+      expect(await s.addDocuments([doc], { ids: ['ok'] })).toEqual(['ok']);
+      expect(counting.calls).toBe(1);
     });
 
     it('bad options throw from the constructor', () => {

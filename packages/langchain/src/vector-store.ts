@@ -102,6 +102,20 @@ function idsFor(documents: readonly DocumentInterface[], given: readonly string[
   });
 }
 
+interface PreparedAdd {
+  readonly items: readonly { readonly id: string; readonly metadata: Record<string, MetadataValue> }[];
+  readonly batchSize: number | undefined;
+}
+
+/** Everything about an add that can be checked without the vectors. */
+function prepareAdd(documents: readonly DocumentInterface[], options: FerriteAddOptions | undefined): PreparedAdd {
+  if (!Array.isArray(documents)) throw new FerriteValidationError('documents', 'expected an array of documents');
+  const ids = idsFor(documents, options?.ids);
+  const batchSize = options?.batchSize;
+  if (batchSize !== undefined) assertInteger(batchSize, 'batchSize', { min: 1 });
+  return { items: documents.map((document, i) => ({ id: ids[i] as string, metadata: storedFields(document, i) })), batchSize };
+}
+
 /**
  * Ferrite as a LangChain.js vector store. Each document is one vector whose metadata holds the
  * page content, the whole metadata as JSON (nested values round-trip), and every scalar field
@@ -152,12 +166,16 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
     return 'ferrite';
   }
 
-  /** Embeds the documents' content and stores them; resolves to their ids, in order. */
+  /**
+   * Embeds the documents' content and stores them; resolves to their ids, in order. Bad input is
+   * rejected before the embeddings are asked for, so it costs no embedding call.
+   */
   async addDocuments(documents: DocumentInterface[], options?: FerriteAddOptions): Promise<string[]> {
-    if (!Array.isArray(documents)) throw new FerriteValidationError('documents', 'expected an array of documents');
-    if (documents.length === 0) return [];
-    const vectors = await this.embeddings.embedDocuments(documents.map((document) => document?.pageContent));
-    return this.addVectors(vectors, documents, options);
+    const prepared = prepareAdd(documents, options);
+    if (prepared.items.length === 0) return [];
+    const vectors = await this.embeddings.embedDocuments(documents.map((document) => document.pageContent));
+    assertVectors(vectors, documents.length);
+    return this.#store(vectors, prepared);
   }
 
   /**
@@ -168,32 +186,30 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
    * rejects with that item's error (the others are stored: adding again with the same ids is safe).
    */
   async addVectors(vectors: number[][], documents: DocumentInterface[], options?: FerriteAddOptions): Promise<string[]> {
-    if (!Array.isArray(documents)) throw new FerriteValidationError('documents', 'expected an array of documents');
+    const prepared = prepareAdd(documents, options);
     assertVectors(vectors, documents.length);
-    const ids = idsFor(documents, options?.ids);
-    const batchSize = options?.batchSize;
-    if (batchSize !== undefined) assertInteger(batchSize, 'batchSize', { min: 1 });
-    if (documents.length === 0) return [];
-    const items: VectorItem[] = documents.map((document, i) => ({
-      id: ids[i] as string,
-      vector: vectors[i] as number[],
-      metadata: storedFields(document, i),
-    }));
+    if (prepared.items.length === 0) return [];
+    return this.#store(vectors, prepared);
+  }
+
+  async #store(vectors: readonly (readonly number[])[], prepared: PreparedAdd): Promise<string[]> {
+    const items: VectorItem[] = prepared.items.map((item, i) => ({ ...item, vector: vectors[i] as number[] }));
     const dim = (vectors[0] as number[]).length;
+    const addOptions = { batchSize: prepared.batchSize };
     await this.#ensureIndex(dim);
     let result;
     try {
-      result = await this.client.vector.addMany(this.indexName, items, { batchSize });
+      result = await this.client.vector.addMany(this.indexName, items, addOptions);
     } catch (error) {
       // Dropped since we last saw it (another process, or `delete({ deleteAll })` elsewhere): make it again, once.
       if (!(error instanceof VectorIndexNotFoundError)) throw error;
       this.#forgetIndex(undefined);
       await this.#ensureIndex(dim);
-      result = await this.client.vector.addMany(this.indexName, items, { batchSize });
+      result = await this.client.vector.addMany(this.indexName, items, addOptions);
     }
     const first = result.failed[0];
     if (first !== undefined) throw first.error;
-    return ids;
+    return prepared.items.map((item) => item.id);
   }
 
   /**
