@@ -68,7 +68,7 @@ function commandHandler(context: EngineContext, args: readonly Buffer[]): Engine
   return commandContainer(context, args);
 }
 
-const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'] as const;
+const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'keyspace'] as const;
 
 function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[number]): string[] {
   const emulator = context.emulator;
@@ -79,7 +79,7 @@ function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[num
         '# Server',
         `redis_version:${REDIS_VERSION}`,
         `ferrite_version:${FERRITE_VERSION}`,
-        'redis_mode:standalone',
+        `redis_mode:${emulator.cluster === undefined ? 'standalone' : 'cluster'}`,
         `os:${process.platform}`,
         'arch_bits:64',
         `process_id:${process.pid}`,
@@ -104,7 +104,9 @@ function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[num
         `cdc_last_event_id:${emulator.changeLog.lastId}`,
       ];
     case 'replication':
-      return ['# Replication', 'role:master', 'connected_slaves:0'];
+      return emulator.cluster?.replicationInfo() ?? ['# Replication', 'role:master', 'connected_slaves:0'];
+    case 'cluster':
+      return ['# Cluster', `cluster_enabled:${emulator.cluster === undefined ? 0 : 1}`];
     case 'cpu':
       return ['# CPU', `used_cpu_sys:${(process.cpuUsage().system / 1e6).toFixed(6)}`, `used_cpu_user:${(process.cpuUsage().user / 1e6).toFixed(6)}`];
     case 'keyspace': {

@@ -1,0 +1,278 @@
+import { slotOf } from '@ferrite/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RawRespClient, plain } from '../engine/testing/raw-client.js';
+import type { RespValue } from '../engine/testing/raw-client.js';
+import { startEmulatorCluster } from './start.js';
+import type { EmulatorClusterNode, RunningEmulatorCluster } from './start.js';
+
+/** Raw RESP against a 3-primary, 1-replica-each emulator cluster: every CLUSTER subcommand and redirect. */
+let cluster: RunningEmulatorCluster;
+const clients: RawRespClient[] = [];
+
+async function connect(node: EmulatorClusterNode): Promise<RawRespClient> {
+  const client = await RawRespClient.connect(node.port);
+  clients.push(client);
+  return client;
+}
+
+const primaries = () => cluster.nodes.filter((node) => node.role === 'primary');
+/** The primary that owns `slot` before any move (0-5460, 5461-10922, 10923-16383). */
+const ownerIndex = (slot: number) => (slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2);
+const primaryOf = (key: string) => primaries()[ownerIndex(slotOf(key))] as EmulatorClusterNode;
+const otherPrimary = (key: string) => primaries()[(ownerIndex(slotOf(key)) + 1) % 3] as EmulatorClusterNode;
+const replicaOf = (node: EmulatorClusterNode) => cluster.nodes.find((candidate) => candidate.primaryId === node.id) as EmulatorClusterNode;
+const errorText = (reply: RespValue) => (reply.type === 'error' ? reply.value : `not an error: ${JSON.stringify(plain(reply))}`);
+const vector = (...values: number[]) => Buffer.from(new Float32Array(values).buffer);
+
+async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startEmulatorCluster({ primaries: 3, replicas: 1 });
+});
+afterEach(() => {
+  for (const client of clients.splice(0)) client.destroy();
+});
+afterAll(async () => {
+  await cluster.close();
+});
+
+describe('startEmulatorCluster', () => {
+  it('starts primaries first, then one replica per primary, each with its own id and port', () => {
+    expect(cluster.nodes.map((node) => node.role)).toEqual(['primary', 'primary', 'primary', 'replica', 'replica', 'replica']);
+    expect(new Set(cluster.nodes.map((node) => node.id)).size).toBe(6);
+    expect(new Set(cluster.nodes.map((node) => node.port)).size).toBe(6);
+    for (const node of cluster.nodes) {
+      expect(node.id).toMatch(/^[0-9a-f]{40}$/);
+      expect(node.url).toBe(`redis://127.0.0.1:${node.port}`);
+    }
+    expect(cluster.url).toBe(cluster.nodes[0]?.url);
+    for (const [index, replica] of cluster.nodes.slice(3).entries()) expect(replica.primaryId).toBe(cluster.nodes[index]?.id);
+  });
+
+  it('rejects bad options and bad moves', async () => {
+    await expect(startEmulatorCluster({ primaries: 0 })).rejects.toThrow(/primaries/);
+    await expect(cluster.moveSlot(16384, cluster.nodes[0]?.id as string)).rejects.toThrow(/slot/);
+    await expect(cluster.moveSlot(1, 'nope')).rejects.toThrow(/no node/);
+    await expect(cluster.moveSlot(1, cluster.nodes[3]?.id as string)).rejects.toThrow(/replica/);
+  });
+});
+
+describe('CLUSTER subcommands', () => {
+  it('CLUSTER SLOTS lists each range with its primary then its replicas, as Redis 7 (RESP2 and RESP3)', async () => {
+    const [a, b, c] = primaries() as [EmulatorClusterNode, EmulatorClusterNode, EmulatorClusterNode];
+    const entry = (node: EmulatorClusterNode) => ['127.0.0.1', node.port, node.id, []];
+    const client = await connect(replicaOf(b));
+    const resp2 = await client.send('CLUSTER', 'SLOTS');
+    expect(plain(resp2)).toEqual([
+      [0, 5460, entry(a), entry(replicaOf(a))],
+      [5461, 10922, entry(b), entry(replicaOf(b))],
+      [10923, 16383, entry(c), entry(replicaOf(c))],
+    ]);
+    await client.send('HELLO', '3');
+    const resp3 = await client.send('cluster', 'slots');
+    // The networking metadata is an empty map in RESP3 (`%0`), an empty array in RESP2 (`*0`).
+    const first = resp3.type === 'array' ? resp3.items?.[0] : undefined;
+    const node = first?.type === 'array' ? first.items?.[2] : undefined;
+    expect(node?.type === 'array' ? node.items?.[3] : undefined).toEqual({ type: 'map', entries: [] });
+  });
+
+  it('CLUSTER SHARDS describes every shard with its slots and nodes', async () => {
+    const client = await connect(primaries()[0] as EmulatorClusterNode);
+    await client.send('HELLO', '3');
+    const shards = plain(await client.send('CLUSTER', 'SHARDS')) as Array<Map<string, unknown>>;
+    expect(shards).toHaveLength(3);
+    const [a] = primaries() as [EmulatorClusterNode];
+    const shard = shards.find((candidate) => (candidate.get('nodes') as Array<Map<string, unknown>>)[0]?.get('id') === a.id) as Map<string, unknown>;
+    expect(shard.get('slots')).toEqual([0, 5460]);
+    const [primary, replica] = shard.get('nodes') as Array<Map<string, unknown>>;
+    expect([...(primary as Map<string, unknown>).keys()]).toEqual(['id', 'port', 'ip', 'endpoint', 'role', 'replication-offset', 'health']);
+    expect(primary?.get('port')).toBe(a.port);
+    expect(primary?.get('role')).toBe('master');
+    expect(primary?.get('health')).toBe('online');
+    expect(replica?.get('id')).toBe(replicaOf(a).id);
+    expect(replica?.get('role')).toBe('replica');
+  });
+
+  it('CLUSTER NODES has one line per node in Redis 7 format, myself flagged', async () => {
+    const replica = replicaOf(primaries()[1] as EmulatorClusterNode);
+    const client = await connect(replica);
+    const text = plain(await client.send('CLUSTER', 'NODES')) as string;
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    const [a] = primaries() as [EmulatorClusterNode];
+    const primaryLine = lines.find((line) => line.startsWith(a.id)) as string;
+    expect(primaryLine).toMatch(new RegExp(`^${a.id} 127\\.0\\.0\\.1:${a.port}@\\d+ master - 0 \\d+ \\d+ connected 0-5460$`));
+    const myLine = lines.find((line) => line.startsWith(replica.id)) as string;
+    expect(myLine).toMatch(new RegExp(`^${replica.id} 127\\.0\\.0\\.1:${replica.port}@\\d+ myself,slave ${replica.primaryId} 0 0 \\d+ connected$`));
+  });
+
+  it('CLUSTER INFO, MYID and KEYSLOT', async () => {
+    const node = primaries()[2] as EmulatorClusterNode;
+    const client = await connect(node);
+    const info = plain(await client.send('CLUSTER', 'INFO')) as string;
+    expect(info).toMatch(/^cluster_state:ok\r\n/);
+    expect(info).toContain('cluster_slots_assigned:16384\r\n');
+    expect(info).toContain('cluster_known_nodes:6\r\n');
+    expect(info).toContain('cluster_size:3\r\n');
+    expect(info.endsWith('\r\n')).toBe(true);
+    expect(plain(await client.send('CLUSTER', 'MYID'))).toBe(node.id);
+    // Values from a real Redis 7 cluster.
+    expect(plain(await client.send('CLUSTER', 'KEYSLOT', 'foo'))).toBe(12182);
+    expect(plain(await client.send('CLUSTER', 'KEYSLOT', '{user}x'))).toBe(5474);
+    expect(errorText(await client.send('CLUSTER', 'KEYSLOT'))).toBe("ERR wrong number of arguments for 'cluster|keyslot' command");
+    expect(errorText(await client.send('CLUSTER', 'SLOTS', 'x'))).toBe("ERR wrong number of arguments for 'cluster|slots' command");
+    expect(errorText(await client.send('CLUSTER', 'FOO'))).toBe("ERR unknown subcommand 'FOO'. Try CLUSTER HELP.");
+    expect(errorText(await client.send('CLUSTER'))).toBe("ERR wrong number of arguments for 'cluster' command");
+  });
+
+  it('CLUSTER COUNTKEYSINSLOT and GETKEYSINSLOT read the node’s own keys', async () => {
+    const key = '{countkeys}a';
+    const node = primaryOf(key);
+    const client = await connect(node);
+    await client.send('SET', key, '1');
+    await client.send('SET', '{countkeys}b', '2');
+    const slot = slotOf(key);
+    expect(plain(await client.send('CLUSTER', 'COUNTKEYSINSLOT', slot))).toBe(2);
+    expect(plain(await client.send('CLUSTER', 'GETKEYSINSLOT', slot, 1))).toHaveLength(1);
+    expect(errorText(await client.send('CLUSTER', 'COUNTKEYSINSLOT', 16384))).toBe('ERR Invalid or out of range slot');
+  });
+
+  it('HELLO and INFO report cluster mode and the role', async () => {
+    const replica = await connect(cluster.nodes[3] as EmulatorClusterNode);
+    const hello = plain(await replica.send('HELLO', '3')) as Map<string, unknown>;
+    expect(hello.get('mode')).toBe('cluster');
+    expect(hello.get('role')).toBe('replica');
+    const info = plain(await replica.send('INFO')) as string;
+    expect(info).toContain('redis_mode:cluster');
+    expect(info).toContain('cluster_enabled:1');
+    expect(info).toContain('role:slave');
+  });
+});
+
+describe('redirects', () => {
+  it('MOVED names the slot and its owner for keyed commands, extension commands by their first argument', async () => {
+    for (const [name, args] of [
+      ['GET', ['moved:key']],
+      ['SET', ['moved:key', 'v']],
+      ['VECTOR.SEARCH', ['moved:index', vector(1, 0)]],
+      ['VECTOR.INDEX.CREATE', ['moved:index', 'DIM', '2']],
+      ['SEMANTIC.GET', ['moved:ns', 'hello']],
+      ['CRDT.COUNTER.INCR', ['moved:counter', '1']],
+    ] as const) {
+      const key = args[0];
+      const client = await connect(otherPrimary(key));
+      const owner = primaryOf(key);
+      expect(errorText(await client.send(name, ...args))).toBe(`MOVED ${slotOf(key)} 127.0.0.1:${owner.port}`);
+    }
+  });
+
+  it('CDC.* and VECTOR.INDEX.LIST are node-local: no redirect anywhere', async () => {
+    for (const node of cluster.nodes) {
+      const client = await connect(node);
+      expect(plain(await client.send('VECTOR.INDEX.LIST'))).toEqual(expect.any(Array));
+      expect((await client.send('CDC.INFO')).type).not.toBe('error');
+    }
+  });
+
+  it('CROSSSLOT for multi-key commands and transactions across slots; hash tags co-locate', async () => {
+    const client = await connect(primaryOf('{tag}a'));
+    const crossslot = "CROSSSLOT Keys in request don't hash to the same slot";
+    expect(errorText(await client.send('MSET', 'a', '1', 'b', '2'))).toBe(crossslot);
+    expect(errorText(await client.send('MGET', '{tag}a', 'other'))).toBe(crossslot);
+    expect(plain(await client.send('MSET', '{tag}a', '1', '{tag}b', '2'))).toBe('+OK');
+    expect(plain(await client.send('MGET', '{tag}a', '{tag}b'))).toEqual(['1', '2']);
+    // EXEC checks every queued command together, as Redis does.
+    const node = primaryOf('{tag}a');
+    const sameNode = [keyOn(node, 'tx1:'), keyOn(node, 'tx2:')];
+    expect(slotOf(sameNode[0] as string)).not.toBe(slotOf(sameNode[1] as string));
+    await client.send('MULTI');
+    expect(plain(await client.send('GET', sameNode[0] as string))).toBe('+QUEUED');
+    expect(plain(await client.send('GET', sameNode[1] as string))).toBe('+QUEUED');
+    expect(errorText(await client.send('EXEC'))).toBe(crossslot);
+    expect(errorText(await client.send('EXEC'))).toBe('ERR EXEC without MULTI');
+  });
+
+  it('a MOVED inside MULTI dooms the transaction (EXECABORT)', async () => {
+    const client = await connect(primaryOf('tx:{here}'));
+    await client.send('MULTI');
+    expect(errorText(await client.send('GET', keyNotOn(primaryOf('tx:{here}'), 'tx:')))).toMatch(/^MOVED /);
+    expect(errorText(await client.send('EXEC'))).toBe('EXECABORT Transaction discarded because of previous errors.');
+  });
+
+  it('SELECT other than 0 is refused in cluster mode', async () => {
+    const client = await connect(cluster.nodes[0] as EmulatorClusterNode);
+    expect(errorText(await client.send('SELECT', '1'))).toBe('ERR SELECT is not allowed in cluster mode');
+    expect(plain(await client.send('SELECT', '0'))).toBe('+OK');
+  });
+
+  it('counts the redirects each node sends', async () => {
+    const node = otherPrimary('counted');
+    const before = node.redirects.moved;
+    const client = await connect(node);
+    await client.send('GET', 'counted');
+    expect(node.redirects.moved).toBe(before + 1);
+  });
+});
+
+/** A key with `prefix` whose slot `node` owns. */
+function keyOn(node: EmulatorClusterNode, prefix: string): string {
+  for (let i = 0; ; i++) if (primaryOf(`${prefix}${i}`) === node) return `${prefix}${i}`;
+}
+
+/** A key with `prefix` whose slot `node` does not own. */
+function keyNotOn(node: EmulatorClusterNode, prefix: string): string {
+  for (let i = 0; ; i++) if (primaryOf(`${prefix}${i}`) !== node) return `${prefix}${i}`;
+}
+
+describe('replicas', () => {
+  it('follow their primary asynchronously and serve reads after READONLY; writes get MOVED', async () => {
+    const key = '{replicated}key';
+    const primary = primaryOf(key);
+    const writer = await connect(primary);
+    await writer.send('SET', key, 'v1');
+    await writer.send('VECTOR.INDEX.CREATE', '{replicated}idx', 'DIM', '2');
+    await writer.send('VECTOR.ADD', '{replicated}idx', 'a', vector(1, 0));
+    await writer.send('CRDT.COUNTER.INCR', '{replicated}counter', '5');
+    const reader = await connect(replicaOf(primary));
+    const moved = `MOVED ${slotOf(key)} 127.0.0.1:${primary.port}`;
+    expect(errorText(await reader.send('GET', key))).toBe(moved);
+    expect(plain(await reader.send('READONLY'))).toBe('+OK');
+    await eventually(() => reader.send('GET', key).then(plain), (value) => value === 'v1', 'the replica to see the write');
+    expect(plain(await reader.send('CRDT.COUNTER.GET', '{replicated}counter'))).toBe(5);
+    expect(plain(await reader.send('VECTOR.GET', '{replicated}idx', 'a'))).not.toBeNull();
+    expect(errorText(await reader.send('SET', key, 'v2'))).toBe(moved);
+    expect(errorText(await reader.send('FLUSHALL'))).toBe("READONLY You can't write against a read only replica.");
+    await writer.send('SET', key, 'v3');
+    await eventually(() => reader.send('GET', key).then(plain), (value) => value === 'v3', 'the replica to see the second write');
+    expect(plain(await reader.send('READWRITE'))).toBe('+OK');
+    expect(errorText(await reader.send('GET', key))).toBe(moved);
+  });
+});
+
+describe('change logs', () => {
+  it('each primary logs only the writes of the slots it owns', async () => {
+    const keys = ['cdc:a', 'cdc:b', 'cdc:c', 'cdc:d', 'cdc:e', 'cdc:f'];
+    for (const key of keys) {
+      const client = await connect(primaryOf(key));
+      expect(plain(await client.send('SET', key, 'v'))).toBe('+OK');
+    }
+    for (const node of primaries()) {
+      const log = node.emulator.changeLog;
+      const logged: string[] = [];
+      for (let id = log.firstId; id <= log.lastId; id++) {
+        const event = log.get(id);
+        if (event !== undefined && event.key.startsWith('cdc:')) logged.push(event.key);
+      }
+      expect(logged.sort()).toEqual(keys.filter((key) => primaryOf(key) === node).sort());
+    }
+  });
+});
