@@ -276,3 +276,87 @@ describe('change logs', () => {
     }
   });
 });
+
+describe('moveSlot', () => {
+  it('moves keys and extension data with ASK while migrating, TRYAGAIN for split multi-key requests, then MOVED', async () => {
+    const tag = '{moving}';
+    const slot = slotOf(tag);
+    const source = primaryOf(tag);
+    const target = otherPrimary(tag);
+    const keys = [`${tag}k1`, `${tag}k2`, `${tag}k3`, `${tag}k4`];
+    const writer = await connect(source);
+    for (const key of keys) await writer.send('SET', key, `value of ${key}`);
+    await writer.send('PEXPIRE', keys[3] as string, 600_000);
+    await writer.send('HSET', `${tag}hash`, 'field', 'x');
+    await writer.send('VECTOR.INDEX.CREATE', `${tag}idx`, 'DIM', '2', 'DISTANCE', 'L2');
+    await writer.send('VECTOR.ADD', `${tag}idx`, 'near', vector(1, 0), 'color', 'red');
+    await writer.send('VECTOR.ADD', `${tag}idx`, 'far', vector(9, 9));
+    await writer.send('SEMANTIC.SET', `${tag}ns`, 'what is the capital of france', 'Paris');
+    await writer.send('CRDT.COUNTER.INCR', `${tag}counter`, '7', 'ID', 'op-1');
+    await writer.send('CRDT.SET.ADD', `${tag}set`, 'a', 'b');
+    const sourceDb = source.emulator.database(0);
+
+    const move = cluster.moveSlot(slot, target.id, { itemsPerStep: 1, stepDelayMs: 250 });
+    await eventually(() => sourceDb.has(keys[0] as string), (present) => !present, 'the first key to move');
+    const fromSource = await connect(source);
+    const fromTarget = await connect(target);
+    const ask = `ASK ${slot} 127.0.0.1:${target.port}`;
+    const moved = `MOVED ${slot} 127.0.0.1:${source.port}`;
+    // A moved key: the owner says ASK; the target says MOVED back unless the client sent ASKING.
+    expect(errorText(await fromSource.send('GET', keys[0] as string))).toBe(ask);
+    expect(errorText(await fromTarget.send('GET', keys[0] as string))).toBe(moved);
+    expect(plain(await fromTarget.send('ASKING'))).toBe('+OK');
+    expect(plain(await fromTarget.send('GET', keys[0] as string))).toBe(`value of ${keys[0]}`);
+    // ASKING holds for one command only.
+    expect(errorText(await fromTarget.send('GET', keys[0] as string))).toBe(moved);
+    // A key not moved yet is still served by the owner; a new key goes to the target.
+    expect(plain(await fromSource.send('GET', keys[3] as string))).toBe(`value of ${keys[3]}`);
+    expect(errorText(await fromSource.send('SET', `${tag}new`, 'n'))).toBe(ask);
+    await fromTarget.send('ASKING');
+    expect(plain(await fromTarget.send('SET', `${tag}new`, 'n'))).toBe('+OK');
+    // Some keys here, some there: neither node can serve it now.
+    expect(errorText(await fromSource.send('MGET', keys[0] as string, keys[3] as string))).toBe('TRYAGAIN Multiple keys request during rehashing of slot');
+    const nodesLine = (plain(await fromSource.send('CLUSTER', 'NODES')) as string).split('\n').find((line) => line.includes('myself')) as string;
+    expect(nodesLine).toContain(`[${slot}->-${target.id}]`);
+    const targetLine = (plain(await fromTarget.send('CLUSTER', 'NODES')) as string).split('\n').find((line) => line.includes('myself')) as string;
+    expect(targetLine).toContain(`[${slot}-<-${source.id}]`);
+
+    // Extension data moves too, with the same redirects.
+    const targetVectors = () => fromTarget.send('ASKING').then(() => fromTarget.send('VECTOR.INDEX.INFO', `${tag}idx`));
+    await eventually(targetVectors, (reply) => reply.type !== 'error', 'the vector index to move');
+    expect(errorText(await fromSource.send('VECTOR.SEARCH', `${tag}idx`, vector(1, 0), 'TOP_K', '1'))).toBe(ask);
+    expect(errorText(await fromTarget.send('VECTOR.SEARCH', `${tag}idx`, vector(1, 0), 'TOP_K', '1'))).toBe(moved);
+    await fromTarget.send('ASKING');
+    const hits = plain(await fromTarget.send('VECTOR.SEARCH', `${tag}idx`, vector(1, 0), 'TOP_K', '1')) as unknown[];
+    expect(JSON.stringify(hits)).toContain('near');
+
+    await move;
+    const newOwner = `MOVED ${slot} 127.0.0.1:${target.port}`;
+    expect(errorText(await fromSource.send('GET', keys[0] as string))).toBe(newOwner);
+    expect(errorText(await fromSource.send('CRDT.COUNTER.GET', `${tag}counter`))).toBe(newOwner);
+    for (const key of keys) expect(plain(await fromTarget.send('GET', key))).toBe(`value of ${key}`);
+    expect(plain(await fromTarget.send('GET', `${tag}new`))).toBe('n');
+    const ttl = plain(await fromTarget.send('PTTL', keys[3] as string)) as number;
+    expect(ttl).toBeGreaterThan(500_000);
+    expect(plain(await fromTarget.send('HGET', `${tag}hash`, 'field'))).toBe('x');
+    expect(JSON.stringify(plain(await fromTarget.send('VECTOR.GET', `${tag}idx`, 'near')))).toContain('red');
+    expect(plain(await fromTarget.send('SEMANTIC.GET', `${tag}ns`, 'what is the capital of france'))).not.toBeNull();
+    // The op-id moved with the counter: a retried increment is still applied once.
+    expect(plain(await fromTarget.send('CRDT.COUNTER.INCR', `${tag}counter`, '7', 'ID', 'op-1'))).toBe(7);
+    expect(new Set(plain(await fromTarget.send('CRDT.SET.MEMBERS', `${tag}set`)) as string[])).toEqual(new Set(['a', 'b']));
+    expect(sourceDb.keys().filter((key) => key.startsWith(tag))).toEqual([]);
+    // The slot shows in the new owner's CLUSTER SLOTS range, and writes now land in its change log.
+    const slots = plain(await fromSource.send('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    expect(slots.find(([start, end]) => start <= slot && slot <= end)?.[2][1]).toBe(target.port);
+    const lastId = target.emulator.changeLog.lastId;
+    await fromTarget.send('SET', keys[0] as string, 'after');
+    expect(target.emulator.changeLog.get(lastId + 1)?.key).toBe(keys[0]);
+
+    // Replicas follow the move: the new owner's replica serves the slot's data after READONLY.
+    const replica = await connect(replicaOf(target));
+    await replica.send('READONLY');
+    await eventually(() => replica.send('GET', keys[0] as string).then(plain), (value) => value === 'after', 'the target replica');
+    expect(plain(await replica.send('CRDT.COUNTER.GET', `${tag}counter`))).toBe(7);
+    expect(replicaOf(source).emulator.database(0).keys().filter((key) => key.startsWith(tag))).toEqual([]);
+  });
+});
