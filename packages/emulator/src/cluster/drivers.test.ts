@@ -1,0 +1,169 @@
+import { slotOf } from '@ferrite/core';
+import { Cluster } from 'ioredis';
+import { createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CrdtStore } from '../engine/crdt/crdt-store.js';
+import { VectorIndexStore } from '../engine/vector/index-store.js';
+import { startEmulatorCluster } from './start.js';
+import type { EmulatorClusterNode, RunningEmulatorCluster } from './start.js';
+
+/**
+ * The real drivers' cluster clients connect to the emulator cluster unchanged (CLUSTER SLOTS and
+ * their handshakes) and follow its MOVED and ASK redirects on their own, in RESP2 and RESP3.
+ */
+let cluster: RunningEmulatorCluster;
+
+beforeAll(async () => {
+  cluster = await startEmulatorCluster({ primaries: 3 });
+});
+afterAll(async () => {
+  await cluster.close();
+});
+
+const vector = (...values: number[]) => Buffer.from(new Float32Array(values).buffer);
+const ownerOf = (key: string): EmulatorClusterNode => {
+  const slot = slotOf(key);
+  return cluster.nodes[slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2] as EmulatorClusterNode;
+};
+const otherPrimary = (node: EmulatorClusterNode) => cluster.nodes.find((candidate) => candidate.role === 'primary' && candidate !== node) as EmulatorClusterNode;
+/** Vectors in index `name` on `node`, read from its engine; undefined when the node has no such index. */
+const vectorsOn = (node: EmulatorClusterNode, name: string) =>
+  node.emulator.database(0).extension('vector', () => new VectorIndexStore()).get(name)?.entries.size;
+
+/** What each driver offers the test: standard commands and raw (extension) commands. */
+interface DriverClient {
+  set(key: string, value: string): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  incr(key: string): Promise<number>;
+  /** A raw command, its first argument being its routing key (PROTOCOL.md §1). */
+  raw(args: Array<string | Buffer>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function ioredisClient(protocol: 2 | 3): Promise<DriverClient> {
+  const client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0]?.port as number }], {
+    redisOptions: { protocol },
+    lazyConnect: true,
+  });
+  await client.connect();
+  return {
+    set: (key, value) => client.set(key, value),
+    get: (key) => client.get(key),
+    incr: (key) => client.incr(key),
+    // ioredis knows no extension command: it sends them to any node and follows the MOVED.
+    raw: (args) => client.call(args[0] as string, ...args.slice(1)),
+    close: async () => {
+      await client.quit();
+    },
+  };
+}
+
+async function nodeRedisClient(protocol: 2 | 3): Promise<DriverClient> {
+  const client = createCluster({ rootNodes: [{ url: cluster.nodes[0]?.url as string }], RESP: protocol });
+  client.on('error', () => {
+    // Errors surface on the commands.
+  });
+  await client.connect();
+  return {
+    set: (key, value) => client.set(key, value),
+    get: (key) => client.get(key) as Promise<string | null>,
+    incr: (key) => client.incr(key) as Promise<number>,
+    // node-redis routes a raw command by the key it is given (a keyless one to any node, where a MOVED is not followed).
+    raw: (args) => client.sendCommand(args[1], false, args),
+    close: async () => {
+      await client.close();
+    },
+  };
+}
+
+describe.each([
+  ['ioredis Cluster', ioredisClient],
+  ['node-redis createCluster', nodeRedisClient],
+] as const)('%s', (driver, open) => {
+  describe.each([2, 3] as const)('RESP%i', (protocol) => {
+    const prefix = `${driver.split(' ')[0]}:${protocol}:`;
+
+    it('runs SET/GET over every slot range, each key stored on its owner', async () => {
+      const client = await open(protocol);
+      try {
+        const keys = Array.from({ length: 60 }, (_, index) => `${prefix}key:${index}`);
+        for (const key of keys) await client.set(key, `value of ${key}`);
+        for (const key of keys) expect(await client.get(key)).toBe(`value of ${key}`);
+        for (const key of keys) expect(ownerOf(key).emulator.database(0).has(key)).toBe(true);
+        expect(new Set(keys.map(ownerOf)).size).toBe(3);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('runs vector, semantic and CRDT commands on the node that owns their first argument', async () => {
+      const client = await open(protocol);
+      try {
+        const index = `${prefix}idx`;
+        expect(String(await client.raw(['VECTOR.INDEX.CREATE', index, 'DIM', '2', 'DISTANCE', 'L2']))).toBe('OK');
+        await client.raw(['VECTOR.ADD', index, 'a', vector(1, 0), 'color', 'red']);
+        await client.raw(['VECTOR.ADD', index, 'b', vector(5, 5)]);
+        const hits = await client.raw(['VECTOR.SEARCH', index, vector(1, 0.1), 'TOP_K', '1']);
+        expect(JSON.stringify(hits)).toContain('"a"');
+        expect(vectorsOn(ownerOf(index), index)).toBe(2);
+        await client.raw(['SEMANTIC.SET', `${prefix}ns`, 'the capital of france', 'Paris']);
+        expect(String(await client.raw(['SEMANTIC.GET', `${prefix}ns`, 'the capital of france']))).toContain('Paris');
+        expect(Number(await client.raw(['CRDT.COUNTER.INCR', `${prefix}counter`, '4']))).toBe(4);
+        expect(Number(await client.raw(['CRDT.COUNTER.GET', `${prefix}counter`]))).toBe(4);
+        expect(ownerOf(`${prefix}counter`).emulator.database(0).extension('crdt', () => new CrdtStore()).has(`${prefix}counter`)).toBe(true);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('keeps writing through a slot move: data intact, ASK then MOVED followed', async () => {
+      const client = await open(protocol);
+      try {
+        const tag = `{${prefix}move}`;
+        const slot = slotOf(tag);
+        const source = ownerOf(tag);
+        const target = otherPrimary(source);
+        const keys = Array.from({ length: 30 }, (_, index) => `${tag}k${index}`);
+        const counts = new Map<string, number>();
+        for (const key of keys) {
+          await client.set(key, '0');
+          counts.set(key, 0);
+        }
+        await client.raw(['VECTOR.INDEX.CREATE', `${tag}idx`, 'DIM', '2']);
+        const askBefore = source.redirects.ask;
+        const movedBefore = source.redirects.moved;
+        let done = false;
+        const move = cluster.moveSlot(slot, target.id, { itemsPerStep: 2, stepDelayMs: 15 }).finally(() => {
+          done = true;
+        });
+        let round = 0;
+        let crdt = 0;
+        const added: string[] = [];
+        // Keep writing during the move, then one round after it (which meets the old owner's MOVED).
+        for (let extra = 1; !done || extra-- > 0; round++) {
+          const key = keys[round % keys.length] as string;
+          await client.incr(key);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          if (round % 5 === 0) {
+            await client.raw(['CRDT.COUNTER.INCR', `${tag}counter`, '1']);
+            crdt++;
+            await client.raw(['VECTOR.ADD', `${tag}idx`, `v${round}`, vector(round, 1)]);
+            added.push(`v${round}`);
+          }
+        }
+        await move;
+        for (const key of keys) expect(await client.get(key)).toBe(String(counts.get(key)));
+        expect(Number(await client.raw(['CRDT.COUNTER.GET', `${tag}counter`]))).toBe(crdt);
+        expect(vectorsOn(target, `${tag}idx`)).toBe(added.length);
+        expect(vectorsOn(source, `${tag}idx`)).toBeUndefined();
+        expect(JSON.stringify(await client.raw(['VECTOR.GET', `${tag}idx`, added.at(-1) as string]))).not.toBe('null');
+        expect(source.emulator.database(0).keys().filter((key) => key.startsWith(tag))).toEqual([]);
+        expect(keys.every((key) => target.emulator.database(0).has(key))).toBe(true);
+        expect(source.redirects.ask).toBeGreaterThan(askBefore);
+        expect(source.redirects.moved).toBeGreaterThan(movedBefore);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+});
