@@ -115,6 +115,17 @@ describe('CLUSTER subcommands', () => {
     expect(myLine).toMatch(new RegExp(`^${replica.id} 127\\.0\\.0\\.1:${replica.port}@\\d+ myself,slave ${replica.primaryId} 0 0 \\d+ connected$`));
   });
 
+  it('CLUSTER INFO and NODES are verbatim strings in RESP3, as in Redis 7', async () => {
+    const client = await connect(primaries()[0] as EmulatorClusterNode);
+    expect((await client.send('CLUSTER', 'INFO')).type).toBe('bulk');
+    await client.send('HELLO', '3');
+    const info = await client.send('CLUSTER', 'INFO');
+    expect(info.type === 'verbatim' ? info.format : info.type).toBe('txt');
+    expect(plain(info)).toMatch(/^cluster_state:ok\r\n/);
+    const nodes = await client.send('CLUSTER', 'NODES');
+    expect(nodes.type === 'verbatim' ? nodes.format : nodes.type).toBe('txt');
+  });
+
   it('CLUSTER INFO, MYID and KEYSLOT', async () => {
     const node = primaries()[2] as EmulatorClusterNode;
     const client = await connect(node);
@@ -214,12 +225,16 @@ describe('redirects', () => {
     expect(plain(await client.send('SELECT', '0'))).toBe('+OK');
   });
 
-  it('counts the redirects each node sends', async () => {
+  it('counts the redirects each node sends (node.redirects, INFO errorstats, CONFIG RESETSTAT)', async () => {
     const node = otherPrimary('counted');
-    const before = node.redirects.moved;
     const client = await connect(node);
+    expect(plain(await client.send('CONFIG', 'RESETSTAT'))).toBe('+OK');
+    expect(node.redirects.moved).toBe(0);
+    expect(plain(await client.send('INFO', 'errorstats'))).toBe('# Errorstats\r\n');
     await client.send('GET', 'counted');
-    expect(node.redirects.moved).toBe(before + 1);
+    await client.send('GET', 'counted');
+    expect(node.redirects.moved).toBe(2);
+    expect(plain(await client.send('INFO', 'errorstats'))).toBe('# Errorstats\r\nerrorstat_MOVED:count=2\r\n');
   });
 });
 

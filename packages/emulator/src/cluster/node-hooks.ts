@@ -47,6 +47,11 @@ function commandKeys(spec: EngineCommandSpec, argv: readonly Buffer[]): Buffer[]
   return keys;
 }
 
+/** Text Redis sends as a verbatim string in RESP3 (a bulk string in RESP2). */
+function verbatim(text: string): EngineReply {
+  return { kind: 'bulk', value: Buffer.from(text, 'utf8'), verbatim: 'txt' };
+}
+
 function parseSlot(arg: Buffer): number {
   const text = arg.toString('latin1');
   const slot = Number(text);
@@ -202,6 +207,13 @@ export class ClusterNodeHooks implements ClusterHooks {
     }
   }
 
+  errorStats(): string[] {
+    const lines: string[] = [];
+    if (this.redirects.ask > 0) lines.push(`errorstat_ASK:count=${this.redirects.ask}`);
+    if (this.redirects.moved > 0) lines.push(`errorstat_MOVED:count=${this.redirects.moved}`);
+    return lines;
+  }
+
   replicationInfo(): string[] {
     const self = this.self;
     if (self.role === 'replica') {
@@ -319,8 +331,8 @@ export class ClusterNodeHooks implements ClusterHooks {
     const cluster = subcommandHandler('CLUSTER', {
       SLOTS: { arity: 2, handler: () => this.slotsReply() },
       SHARDS: { arity: 2, handler: () => this.shardsReply() },
-      NODES: { arity: 2, handler: () => bulk(this.nodesText()) },
-      INFO: { arity: 2, handler: () => bulk(this.infoText()) },
+      NODES: { arity: 2, handler: () => verbatim(this.nodesText()) },
+      INFO: { arity: 2, handler: () => verbatim(this.infoText()) },
       MYID: { arity: 2, handler: () => bulk(this.self.id) },
       KEYSLOT: { arity: 3, handler: (_context, args) => integer(slotOf(args[0] as Buffer)) },
       COUNTKEYSINSLOT: {
@@ -338,8 +350,20 @@ export class ClusterNodeHooks implements ClusterHooks {
         },
       },
     });
+    const config = subcommandHandler('CONFIG', {
+      RESETSTAT: {
+        arity: 2,
+        handler: () => {
+          this.redirects.moved = 0;
+          this.redirects.ask = 0;
+          return OK;
+        },
+      },
+    });
     return [
       command('CLUSTER', -2, [], cluster),
+      // Only RESETSTAT, so tests can count redirects as they do on Redis (INFO errorstats).
+      command('CONFIG', -2, ['admin', 'noscript', 'loading', 'stale'], config),
       command('ASKING', 1, ['fast'], (context) => {
         this.flagsOf(context.client).asking = true;
         return OK;

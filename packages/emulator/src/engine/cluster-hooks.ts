@@ -21,4 +21,6 @@ export interface ClusterHooks {
   executed(session: Session, spec: EngineCommandSpec, argv: readonly Buffer[], reply: EngineReply): void;
   /** The lines of INFO's `# Replication` section. */
   replicationInfo(): string[];
+  /** The lines of INFO's `# Errorstats` section (redirects sent, as `errorstat_MOVED:count=3`). */
+  errorStats(): string[];
 }
