@@ -99,6 +99,14 @@ export class ClusterNodeHooks implements ClusterHooks {
 
   admit(session: Session, spec: EngineCommandSpec, argv: readonly Buffer[]): string | undefined {
     if (this.trusted.has(session)) return undefined;
+    const refusal = this.check(session, spec, argv);
+    // A refused EXEC discards the transaction, WATCHes included, as Redis' discardTransaction does.
+    if (refusal !== undefined && spec.name === 'EXEC') this.self.emulator.watches.unwatch(session);
+    return refusal;
+  }
+
+  /** Redis' `getNodeByQuery`: which node serves this command, as a redirect or refusal text. */
+  private check(session: Session, spec: EngineCommandSpec, argv: readonly Buffer[]): string | undefined {
     const name = spec.name;
     const flags = this.flagsOf(session);
     const asking = flags.asking;
@@ -289,7 +297,7 @@ export class ClusterNodeHooks implements ClusterHooks {
         flags,
         member.primary?.id ?? '-',
         '0',
-        myself ? '0' : String(now),
+        String(now),
         String(epoch),
         'connected',
       ];
