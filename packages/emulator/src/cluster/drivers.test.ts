@@ -167,3 +167,30 @@ describe.each([
     });
   });
 });
+
+describe('replicas through a driver', () => {
+  it("ioredis with scaleReads 'slave' reads from replicas (READONLY) once they caught up", async () => {
+    const withReplicas = await startEmulatorCluster({ primaries: 3, replicas: 1 });
+    const client = new Cluster([withReplicas.url], { scaleReads: 'slave', lazyConnect: true });
+    try {
+      await client.connect();
+      const key = 'scale:reads';
+      await client.set(key, 'from the primary');
+      const deadline = Date.now() + 5000;
+      let value: string | null = null;
+      while (value !== 'from the primary' && Date.now() < deadline) value = await client.get(key);
+      expect(value).toBe('from the primary');
+      const replica = withReplicas.nodes.find((node) => node.role === 'replica' && node.emulator.database(0).has(key)) as EmulatorClusterNode;
+      expect(replica).toBeDefined();
+      // The read was served by the replica: its primary got only the write.
+      const primary = withReplicas.nodes.find((node) => node.id === replica.primaryId) as EmulatorClusterNode;
+      const before = replica.emulator.stats.commandsProcessed;
+      expect(await client.get(key)).toBe('from the primary');
+      expect(replica.emulator.stats.commandsProcessed).toBeGreaterThan(before);
+      expect(primary.redirects.moved + replica.redirects.moved).toBe(0);
+    } finally {
+      client.disconnect();
+      await withReplicas.close();
+    }
+  });
+});
