@@ -15,6 +15,9 @@ describe('cluster API types', () => {
     expectTypeOf<RunningEmulatorCluster['url']>().toEqualTypeOf<string>();
     expectTypeOf<RunningEmulatorCluster['moveSlot']>().toEqualTypeOf<(slot: number, toNodeId: string, options?: MoveSlotOptions) => Promise<void>>();
     expectTypeOf<RunningEmulatorCluster['close']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<RunningEmulatorCluster['addPrimary']>().returns.resolves.toEqualTypeOf<EmulatorClusterNode>();
+    expectTypeOf<RunningEmulatorCluster['removeNode']>().toEqualTypeOf<(nodeId: string) => Promise<void>>();
+    expectTypeOf<RunningEmulatorCluster['announce']>().parameter(1).toEqualTypeOf<{ readonly host?: string; readonly port: number }>();
     expectTypeOf<EmulatorClusterNode['role']>().toEqualTypeOf<'primary' | 'replica'>();
     expectTypeOf<EmulatorClusterNode['redirects']['moved']>().toEqualTypeOf<number>();
   });

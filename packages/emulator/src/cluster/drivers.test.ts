@@ -4,6 +4,7 @@ import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrdtStore } from '../engine/crdt/crdt-store.js';
 import { VectorIndexStore } from '../engine/vector/index-store.js';
+import { faultProxy } from '../fault-proxy.js';
 import { startEmulatorCluster } from './start.js';
 import type { EmulatorClusterNode, RunningEmulatorCluster } from './start.js';
 
@@ -191,6 +192,53 @@ describe('replicas through a driver', () => {
     } finally {
       client.disconnect();
       await withReplicas.close();
+    }
+  });
+});
+
+describe('changing the cluster', () => {
+  it('announce puts a fault proxy in front of every node: ioredis connects through the proxies and survives a cut', async () => {
+    const behind = await startEmulatorCluster({ primaries: 3 });
+    const proxies = await Promise.all(behind.nodes.map((node) => faultProxy({ target: { port: node.port } })));
+    const client = new Cluster([{ host: '127.0.0.1', port: proxies[0]?.port as number }], { lazyConnect: true });
+    try {
+      for (const [index, node] of behind.nodes.entries()) behind.announce(node.id, { port: proxies[index]?.port as number });
+      await client.connect();
+      const keys = Array.from({ length: 30 }, (_, index) => `announced:${index}`);
+      for (const key of keys) await client.set(key, key);
+      // Every node was reached, and only through its proxy.
+      expect(proxies.every((proxy) => proxy.connections > 0)).toBe(true);
+      await Promise.all(proxies.map((proxy) => proxy.cut({ mode: 'rst' })));
+      for (const key of keys) expect(await client.get(key)).toBe(key);
+      expect(behind.nodes.reduce((sum, node) => sum + node.redirects.moved, 0)).toBe(0);
+    } finally {
+      client.disconnect();
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+      await behind.close();
+    }
+  });
+
+  it('addPrimary joins an empty primary that takes slots by moveSlot; removeNode forgets it once empty again', async () => {
+    const growing = await startEmulatorCluster({ primaries: 2 });
+    const client = new Cluster([growing.url], { lazyConnect: true });
+    try {
+      await client.connect();
+      const tag = '{growing}';
+      await client.set(`${tag}key`, 'kept');
+      const added = await growing.addPrimary();
+      expect(growing.nodes.map((node) => node.id)).toContain(added.id);
+      const original = growing.nodes.find((node) => node.emulator.database(0).has(`${tag}key`)) as EmulatorClusterNode;
+      await growing.moveSlot(slotOf(tag), added.id);
+      expect(added.emulator.database(0).has(`${tag}key`)).toBe(true);
+      expect(await client.get(`${tag}key`)).toBe('kept');
+      await expect(growing.removeNode(added.id)).rejects.toThrow(/still serves slots/);
+      await growing.moveSlot(slotOf(tag), original.id);
+      await growing.removeNode(added.id);
+      expect(growing.nodes.map((node) => node.id)).not.toContain(added.id);
+      expect(await client.get(`${tag}key`)).toBe('kept');
+    } finally {
+      client.disconnect();
+      await growing.close();
     }
   });
 });

@@ -49,7 +49,7 @@ export interface MoveSlotOptions {
 }
 
 export interface RunningEmulatorCluster {
-  /** Every node, primaries first, in port order. */
+  /** Every node now in the cluster: the first primaries, their replicas, then added primaries. */
   readonly nodes: readonly EmulatorClusterNode[];
   /** The first primary's `redis://host:port`: a seed for cluster clients. */
   readonly url: string;
@@ -62,6 +62,23 @@ export interface RunningEmulatorCluster {
    * CDC event; later writes appear in the new owner's change log.
    */
   moveSlot(slot: number, toNodeId: string, options?: MoveSlotOptions): Promise<void>;
+  /**
+   * Starts a new primary that serves no slot yet (give it some with {@link moveSlot}), as
+   * `CLUSTER MEET` of a fresh node would. `port` 0 (default) picks a free one.
+   */
+  addPrimary(options?: { readonly port?: number }): Promise<EmulatorClusterNode>;
+  /**
+   * Stops a node and forgets it (`CLUSTER FORGET` on every node): a replica, or a primary that
+   * serves no slot, imports none, and has no replicas left.
+   */
+  removeNode(nodeId: string): Promise<void>;
+  /**
+   * Makes the cluster name another address for a node in CLUSTER SLOTS/SHARDS/NODES and in
+   * MOVED/ASK (as Redis' `cluster-announce-ip` and `cluster-announce-port`), e.g. a
+   * `faultProxy` in front of it, so cluster clients connect through the proxy. The node keeps
+   * listening where it was; `node.port` stays that port.
+   */
+  announce(nodeId: string, address: { readonly host?: string; readonly port: number }): void;
   /** Stops every node. Idempotent. */
   close(): Promise<void>;
 }
@@ -127,35 +144,44 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
   }
   // Replicas take the ports after the primaries, as `redis-cli --cluster create` lays them out.
   const ordered = [...primaryMembers, ...primaryMembers.flatMap((primary) => primary.replicas)];
-  const servers: RunningEmulator[] = [];
-  try {
-    for (const [index, member] of ordered.entries()) {
-      const server = await startEmulator({
-        emulator: member.emulator,
-        host,
-        port: port === 0 ? 0 : port + index,
-        ...(queryBufferLimit === undefined ? {} : { queryBufferLimit }),
-      });
-      servers.push(server);
-      member.port = server.port;
-    }
-  } catch (error) {
-    await Promise.all(servers.map((server) => server.close()));
-    throw error;
-  }
   state.members.sort((a, b) => ordered.indexOf(a) - ordered.indexOf(b));
 
   const urlHost = announced.includes(':') ? `[${announced}]` : announced;
-  const nodes: EmulatorClusterNode[] = ordered.map((member) => ({
-    id: member.id,
-    host: member.host,
-    port: member.port,
-    url: `redis://${urlHost}:${member.port}`,
-    role: member.role,
-    primaryId: member.primary?.id,
-    emulator: member.emulator,
-    redirects: member.hooks.redirects,
-  }));
+  const servers = new Map<ClusterMember, RunningEmulator>();
+  const views = new Map<ClusterMember, EmulatorClusterNode>();
+  const listenFor = async (member: ClusterMember, listenPort: number): Promise<EmulatorClusterNode> => {
+    const server = await startEmulator({
+      emulator: member.emulator,
+      host,
+      port: listenPort,
+      ...(queryBufferLimit === undefined ? {} : { queryBufferLimit }),
+    });
+    servers.set(member, server);
+    member.port = server.port;
+    const view: EmulatorClusterNode = {
+      id: member.id,
+      host: announced,
+      port: server.port,
+      url: `redis://${urlHost}:${server.port}`,
+      role: member.role,
+      primaryId: member.primary?.id,
+      emulator: member.emulator,
+      redirects: member.hooks.redirects,
+    };
+    views.set(member, view);
+    return view;
+  };
+  try {
+    for (const [index, member] of ordered.entries()) await listenFor(member, port === 0 ? 0 : port + index);
+  } catch (error) {
+    await Promise.all([...servers.values()].map((server) => server.close()));
+    throw error;
+  }
+  const memberById = (id: string): ClusterMember => {
+    const member = state.members.find((candidate) => candidate.id === id);
+    if (member === undefined) throw new Error(`no node with id ${id}`);
+    return member;
+  };
 
   const moveItem = (item: SlotItem, from: ClusterMember, to: ClusterMember): void => {
     const payload = takeItem(from.emulator, item);
@@ -195,9 +221,12 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
 
   let moves: Promise<void> = Promise.resolve();
   let closing: Promise<void> | undefined;
+  const url = views.get(ordered[0] as ClusterMember)?.url as string;
   return {
-    nodes,
-    url: nodes[0]?.url as string,
+    get nodes() {
+      return state.members.map((member) => views.get(member) as EmulatorClusterNode);
+    },
+    url,
     moveSlot(slot, toNodeId, moveOptions = {}) {
       if (!Number.isSafeInteger(slot) || slot < 0 || slot >= CLUSTER_SLOTS) {
         return Promise.reject(new RangeError(`slot must be an integer from 0 to ${CLUSTER_SLOTS - 1}, got ${slot}`));
@@ -210,8 +239,40 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
       moves = run.catch(() => undefined);
       return run;
     },
+    async addPrimary(addOptions = {}) {
+      if (closing !== undefined) throw new Error('the cluster is closed');
+      const member = makeMember('primary', undefined);
+      member.configEpoch = ++state.currentEpoch;
+      try {
+        return await listenFor(member, addOptions.port ?? 0);
+      } catch (error) {
+        state.members.splice(state.members.indexOf(member), 1);
+        throw error;
+      }
+    },
+    async removeNode(nodeId) {
+      const member = memberById(nodeId);
+      if (member.role === 'primary') {
+        if (state.rangesOf(member).length > 0) throw new Error(`node ${nodeId} still serves slots; move them away first`);
+        if ([...state.migrations.values()].some((migration) => migration.to === member)) throw new Error(`node ${nodeId} is importing a slot`);
+        if (member.replicas.length > 0) throw new Error(`node ${nodeId} has replicas; remove them first`);
+      } else {
+        const siblings = (member.primary as ClusterMember).replicas;
+        siblings.splice(siblings.indexOf(member), 1);
+      }
+      state.members.splice(state.members.indexOf(member), 1);
+      await servers.get(member)?.close();
+    },
+    announce(nodeId, address) {
+      const member = memberById(nodeId);
+      if (!Number.isSafeInteger(address.port) || address.port < 1 || address.port > 65535) {
+        throw new RangeError(`port must be an integer from 1 to 65535, got ${address.port}`);
+      }
+      member.port = address.port;
+      if (address.host !== undefined) member.host = address.host;
+    },
     close() {
-      closing ??= Promise.all(servers.map((server) => server.close())).then(() => undefined);
+      closing ??= Promise.all([...servers.values()].map((server) => server.close())).then(() => undefined);
       return closing;
     },
   };

@@ -7,8 +7,8 @@ import type { ClusterNodeHooks } from './node-hooks.js';
 export interface ClusterMember {
   /** 40 hex characters, as Redis' node ids. */
   readonly id: string;
-  /** The address announced in CLUSTER SLOTS/SHARDS/NODES and in redirects. */
-  readonly host: string;
+  /** The address announced in CLUSTER SLOTS/SHARDS/NODES and in redirects (where it listens, unless announced otherwise). */
+  host: string;
   /** Known once the node listens. */
   port: number;
   readonly role: 'primary' | 'replica';
