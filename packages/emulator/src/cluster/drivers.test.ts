@@ -27,6 +27,7 @@ const ownerOf = (key: string): EmulatorClusterNode => {
   return cluster.nodes[slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2] as EmulatorClusterNode;
 };
 const otherPrimary = (node: EmulatorClusterNode) => cluster.nodes.find((candidate) => candidate.role === 'primary' && candidate !== node) as EmulatorClusterNode;
+const movedEverywhere = () => cluster.nodes.reduce((sum, node) => sum + node.redirects.moved, 0);
 /** Vectors in index `name` on `node`, read from its engine; undefined when the node has no such index. */
 const vectorsOn = (node: EmulatorClusterNode, name: string) =>
   node.emulator.database(0).extension('vector', () => new VectorIndexStore()).get(name)?.entries.size;
@@ -132,7 +133,7 @@ describe.each([
         }
         await client.raw(['VECTOR.INDEX.CREATE', `${tag}idx`, 'DIM', '2']);
         const askBefore = source.redirects.ask;
-        const movedBefore = source.redirects.moved;
+        const movedBefore = movedEverywhere();
         let done = false;
         const move = cluster.moveSlot(slot, target.id, { itemsPerStep: 2, stepDelayMs: 15 }).finally(() => {
           done = true;
@@ -161,7 +162,9 @@ describe.each([
         expect(source.emulator.database(0).keys().filter((key) => key.startsWith(tag))).toEqual([]);
         expect(keys.every((key) => target.emulator.database(0).has(key))).toBe(true);
         expect(source.redirects.ask).toBeGreaterThan(askBefore);
-        expect(source.redirects.moved).toBeGreaterThan(movedBefore);
+        // The old owner's MOVED after the move; for ioredis it may come earlier from another node (it
+        // sends extension commands anywhere, and refreshes its slot map on any MOVED).
+        expect(movedEverywhere()).toBeGreaterThan(movedBefore);
       } finally {
         await client.close();
       }
