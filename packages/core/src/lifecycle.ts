@@ -24,7 +24,7 @@ export class TransportLifecycle {
   }
 
   closedError(): FerriteConnectionError {
-    return new FerriteConnectionError(`the ${this.#transportName} transport is closed`);
+    return new FerriteConnectionError(`the ${this.#transportName} transport is closed`, { maybeApplied: false });
   }
 
   /** Throws the closed error once `close` has been called. */
