@@ -122,6 +122,15 @@ describe('an increment whose outcome is unknown', () => {
     expect(await ferrite.crdt.counter('k').get()).toBe(3);
   });
 
+  it('keeps the deadline of the view a handle came from', async () => {
+    const { ferrite } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? 'hang' : undefined));
+    const hits = ferrite.withOptions({ timeout: 100 }).crdt.counter('hits');
+    const started = performance.now();
+    const error = await hits.incr().catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error).toMatchObject({ code: 'TIMEOUT', maybeApplied: true, key: 'hits' });
+  });
+
   it('rejects with CrdtIndeterminateError when aborted after sending, and passes an abort before sending through', async () => {
     const { ferrite, sent } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? 'hang' : undefined));
     const controller = new AbortController();
