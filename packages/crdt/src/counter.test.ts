@@ -184,6 +184,21 @@ describe('an increment whose outcome is unknown', () => {
   });
 });
 
+describe('set calls after a lost reply', () => {
+  it('are resent: the members are right, and the count is the last attempt’s', async () => {
+    let failNext = true;
+    const { ferrite, sent } = recording((c) => {
+      if (c.name !== 'CRDT.SET.ADD' || !failNext) return undefined;
+      failNext = false;
+      return { error: new FerriteConnectionError('connection reset'), applied: true };
+    });
+    const tags = ferrite.crdt.set('tags');
+    expect(await tags.add('a', 'b')).toBe(0);
+    expect(sent.filter((c) => c.name === 'CRDT.SET.ADD')).toHaveLength(2);
+    expect((await tags.members()).sort()).toEqual(['a', 'b']);
+  });
+});
+
 describe('error classes', () => {
   it('each has its own brand and keeps the server text', async () => {
     const { ferrite } = recording();
