@@ -11,4 +11,4 @@ export {
 } from './codec.js';
 export type { SemanticLocalStats } from './local-stats.js';
 export { DEFAULT_THRESHOLD, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
-export { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
+export { semanticDeleteCommand, semanticGetCommand, semanticSetCommand, semanticStatsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
