@@ -1,0 +1,71 @@
+import { createFerrite, type FerriteClient, type Transport } from '@ferrite/core';
+import { ioredisTransport } from '@ferrite/ioredis';
+import { semantic } from '@ferrite/semantic';
+import { vector } from '@ferrite/vector';
+import { Cluster, Redis } from 'ioredis';
+import { planConnection, type CreateClientOptions } from './options.js';
+
+/** The plugins every `createClient()` client has, in order. */
+export type FerritePlugins = readonly [ReturnType<typeof vector>, ReturnType<typeof semantic>];
+
+/** The ioredis client `createClient` makes for the options given: none for `transport`, a `Cluster` for `cluster`, else a `Redis`. */
+export type RedisFor<Options> = Options extends { readonly transport: Transport }
+  ? undefined
+  : Options extends { readonly cluster: readonly string[] }
+    ? Cluster
+    : Redis;
+
+/**
+ * A client with every plugin (`vector`, `semantic`, …), `send`, `close` and `await using`, plus
+ * `redis`: the ioredis client `createClient` made, for the driver's typed standard commands
+ * (`client.redis.hset(...)`), or `undefined` when the client was given a `transport`.
+ */
+export type Ferrite<Driver extends Redis | Cluster | undefined = Redis | Cluster | undefined> = FerriteClient<FerritePlugins> & {
+  readonly redis: Driver;
+};
+
+/**
+ * Connects to Ferrite with every plugin: the one-line start.
+ *
+ * ```ts
+ * await using client = createClient(); // redis://localhost:6380
+ * await client.vector.search('products', query, { topK: 5 });
+ * await client.redis.set('app:version', '2.1.0');
+ * ```
+ *
+ * Options: `url` (default `redis://localhost:6380`), or `host`/`port`, with `username`,
+ * `password`, `db`, `tls`; or `cluster: [urls]` for ioredis' `Cluster`; or `transport` for any
+ * transport (node-redis's, the emulator's). Plugin defaults: `semantic: { threshold, ttl }`.
+ * A wrong mix of options throws `FerriteValidationError` at once. Nothing waits for the
+ * connection: the first command does, and fails with `FerriteConnectionError` if it cannot.
+ *
+ * The client owns what it made: `close()` closes the transport and the `redis` client.
+ */
+export function createClient<const Options extends CreateClientOptions = {}>(options?: Options): Ferrite<RedisFor<Options>> {
+  const given: CreateClientOptions = options ?? {};
+  const plan = planConnection(given);
+  // Validate plugin options before opening anything, so a bad option leaves no connection behind.
+  const plugins: FerritePlugins = [vector(), semantic(given.semantic)];
+
+  let redis: Redis | Cluster | undefined;
+  let transport: Transport;
+  if (plan.kind === 'transport') {
+    transport = plan.transport;
+  } else {
+    // The user's client keeps ioredis' usual reply shapes for its typed commands; the transport
+    // opens its own connection with the decoding it needs. `lazyConnect`: a client only used
+    // through the plugins never opens the user's connection.
+    redis = plan.kind === 'single' ? new Redis({ ...plan.options, lazyConnect: true }) : new Cluster(plan.nodes, { ...plan.options, lazyConnect: true });
+    // Failures reach callers through their commands; without a listener ioredis also prints
+    // every reconnect attempt as an unhandled 'error' event.
+    redis.on('error', () => {});
+    transport = ioredisTransport(redis, { closeClient: true });
+  }
+
+  const ferrite = createFerrite({ transport, plugins });
+  const client = Object.defineProperties({}, {
+    ...Object.getOwnPropertyDescriptors(ferrite),
+    redis: { value: redis, enumerable: true },
+  });
+  return Object.freeze(client) as Ferrite<RedisFor<Options>>;
+}
