@@ -1,0 +1,132 @@
+import {
+  createFerrite,
+  FerriteConnectionError,
+  FerriteError,
+  FerriteTimeoutError,
+  FerriteValidationError,
+  type Transport,
+  type WireCommand,
+} from '@ferrite/core';
+import { Emulator, memoryTransport } from '@ferrite/emulator';
+import { describe, expect, it } from 'vitest';
+import { CrdtIndeterminateError, CrdtOverflowError, CrdtTypeError, CrdtUnsafeIntegerError } from './errors.js';
+import { crdt } from './plugin.js';
+
+/** The memory transport, recording what is sent and failing the sends `fail` picks, after the server applied them or before. */
+function recording(fail?: (command: WireCommand) => { error: FerriteError; applied: boolean } | undefined) {
+  const inner = memoryTransport({ emulator: new Emulator() });
+  const sent: WireCommand[] = [];
+  const transport: Transport = {
+    name: 'recording',
+    protocol: inner.protocol,
+    async send(command) {
+      sent.push(command);
+      const failure = fail?.(command);
+      if (failure && !failure.applied) throw failure.error;
+      const reply = await inner.send(command);
+      if (failure) throw failure.error;
+      return reply;
+    },
+    batch: (commands) => inner.batch(commands),
+    dedicated: (options) => inner.dedicated(options),
+    close: () => inner.close(),
+  };
+  return { transport, sent, ferrite: createFerrite({ transport, plugins: [crdt()] }) };
+}
+
+const incrs = (sent: readonly WireCommand[]) => sent.filter((c) => c.name === 'CRDT.COUNTER.INCR');
+
+describe('op-ids', () => {
+  it('sends a fresh 128-bit op-id with every increment', async () => {
+    const { ferrite, sent } = recording();
+    const views = ferrite.crdt.counter('views');
+    for (let i = 0; i < 50; i++) await views.incr();
+    await views.decr(2);
+    const ids = incrs(sent).map((c) => {
+      expect(c.args[2]).toBe('ID');
+      return String(c.args[3]);
+    });
+    expect(ids).toHaveLength(51);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(ids).size).toBe(51);
+    expect(incrs(sent).at(-1)?.args.slice(0, 2)).toEqual(['views', '-2']);
+  });
+
+  it('sends the caller’s op-id as given', async () => {
+    const { ferrite, sent } = recording();
+    await ferrite.crdt.counter('c', { bigint: true }).incr(3n, { opId: 'queue:msg:17' });
+    expect(incrs(sent)[0]?.args).toEqual(['c', '3', 'ID', 'queue:msg:17']);
+  });
+
+  it('sends nothing for bad input', async () => {
+    const { ferrite, sent } = recording();
+    await expect(ferrite.crdt.counter('c').incr(0.5)).rejects.toThrow(FerriteValidationError);
+    await expect(ferrite.crdt.counter('').get()).rejects.toThrow(FerriteValidationError);
+    await expect(ferrite.crdt.set('s').add()).rejects.toThrow(FerriteValidationError);
+    await expect(ferrite.crdt.set('s').has(3 as unknown as string)).rejects.toThrow(FerriteValidationError);
+    await expect(ferrite.crdt.counter('c').incr(1, { opId: 'a\r' })).rejects.toThrow(FerriteValidationError);
+    expect(sent).toEqual([]);
+  });
+});
+
+describe('an increment whose outcome is unknown', () => {
+  const timeout = () => new FerriteTimeoutError('CRDT.COUNTER.INCR', 50);
+  const lost = () => new FerriteConnectionError('connection reset');
+
+  it.each([
+    ['a timeout', timeout, 'TIMEOUT'],
+    ['a lost connection', lost, 'CONNECTION'],
+  ] as const)('rejects with CrdtIndeterminateError after %s, never with a value', async (_name, make, code) => {
+    const failure = make();
+    const { ferrite, sent } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? { error: failure, applied: true } : undefined));
+    const error = await ferrite.crdt.counter('k').decr(4).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CrdtIndeterminateError);
+    expect(error).toBeInstanceOf(FerriteError);
+    const indeterminate = error as CrdtIndeterminateError;
+    expect(indeterminate).toMatchObject({ maybeApplied: true, key: 'k', amount: -4, code });
+    expect(indeterminate.opId).toBe(incrs(sent).at(-1)?.args[3]);
+    expect(indeterminate.cause).toBe(failure);
+  });
+
+  it('is settled by resending with its op-id: the server counts it once', async () => {
+    let failNext = true;
+    const { ferrite } = recording((c) => {
+      if (c.name !== 'CRDT.COUNTER.INCR' || !failNext) return undefined;
+      failNext = false;
+      return { error: lost(), applied: true };
+    });
+    const counter = ferrite.crdt.counter('k', { bigint: true });
+    const error = (await counter.incr(5n).catch((e: unknown) => e)) as CrdtIndeterminateError;
+    expect(error).toBeInstanceOf(CrdtIndeterminateError);
+    expect(await counter.incr(error.amount as bigint, { opId: error.opId })).toBe(5n);
+    expect(await counter.get()).toBe(5n);
+  });
+
+  it('passes through an error core proved was never sent (maybeApplied: false)', async () => {
+    const unsent = Object.assign(lost(), { maybeApplied: false });
+    const { ferrite } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? { error: unsent, applied: false } : undefined));
+    const error = await ferrite.crdt.counter('k').incr().catch((e: unknown) => e);
+    expect(error).toBe(unsent);
+    expect(error).not.toBeInstanceOf(CrdtIndeterminateError);
+  });
+
+  it('does not turn lost replies of reads into CrdtIndeterminateError', async () => {
+    const failure = lost();
+    const { ferrite } = recording(() => ({ error: failure, applied: true }));
+    await expect(ferrite.crdt.counter('k').get()).rejects.toBe(failure);
+    await expect(ferrite.crdt.set('k').members()).rejects.toBe(failure);
+  });
+});
+
+describe('error classes', () => {
+  it('each has its own brand and keeps the server text', async () => {
+    const { ferrite } = recording();
+    await ferrite.crdt.set('s').add('m');
+    const wrong = await ferrite.crdt.counter('s').incr().catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(CrdtTypeError);
+    expect(wrong).not.toBeInstanceOf(CrdtOverflowError);
+    expect((wrong as CrdtTypeError).command).toBe('CRDT.COUNTER.INCR');
+    const brands = [CrdtTypeError, CrdtOverflowError, CrdtIndeterminateError, CrdtUnsafeIntegerError].map((c) => c.brand);
+    expect(new Set(brands).size).toBe(4);
+  });
+});
