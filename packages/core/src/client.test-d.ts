@@ -41,6 +41,24 @@ describe('createFerrite typing', () => {
     command.encode(1, 'x');
   });
 
+  it('keeps the plugin namespaces through withOptions, composed views and extend', () => {
+    const ferrite = createFerrite({ transport, plugins: [alpha(), beta({ n: 1 })] });
+    const view = ferrite.withOptions({ timeout: 500, signal: AbortSignal.timeout(1000) });
+    expectTypeOf(view).toEqualTypeOf<typeof ferrite>();
+    expectTypeOf(view.withOptions({}).alpha.ping).returns.resolves.toEqualTypeOf<'pong'>();
+    expectTypeOf(createFerrite({ transport, plugins: [alpha()] }).withOptions({}).extend(beta({ n: 2 })).beta.n).toEqualTypeOf<number>();
+    // @ts-expect-error no such plugin was given
+    void view.gamma;
+    // @ts-expect-error timeout is a number of milliseconds
+    ferrite.withOptions({ timeout: '5s' });
+  });
+
+  it('takes timeout and maxAttempts', () => {
+    createFerrite({ transport, timeout: Infinity, maxAttempts: 1 });
+    // @ts-expect-error maxAttempts is a number
+    createFerrite({ transport, maxAttempts: 'many' });
+  });
+
   it('is async-disposable', () => {
     expectTypeOf(createFerrite({ transport })).toMatchTypeOf<AsyncDisposable>();
   });

@@ -1,33 +1,68 @@
 import type { ArgInput } from './args.js';
-import { CommandContext } from './context.js';
-import type { AnyPlugin, PluginApis, PluginContext } from './plugin.js';
+import { assertTimeout, currentScope, mergeScopes, runInScope, toScope, type CallOptions, type CallScope } from './call-options.js';
+import { createContext } from './context.js';
+import { FerriteValidationError } from './errors.js';
+import { ClientFamily } from './family.js';
+import type { AnyPlugin, PluginApis } from './plugin.js';
 import type { Reply } from './reply.js';
-import type { DedicatedOptions, Transport } from './transport.js';
+import { Scoper } from './scoped-proxy.js';
+import type { Transport } from './transport.js';
+
+/** The client-wide deadline when none is given: no call waits longer than this for its reply. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Attempts of a retryable command when none is given, the first included. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
   readonly transport: Transport;
   readonly plugins?: Plugins;
+  /**
+   * Deadline of every call in milliseconds (send, sendBuffer, every plugin method), covering every
+   * attempt, the waits between them and a reply still on its way; then the call rejects with
+   * `FerriteTimeoutError`. A command with `BLOCK <ms>` gets `ms` more (`BLOCK 0`: no deadline).
+   * Default 10000; `Infinity` disables it.
+   */
+  readonly timeout?: number;
+  /**
+   * Attempts of a command whose definition is `retryable`, the first included, after connection
+   * failures (with backoff, within the deadline). Default 3; `1` never retries. Other commands,
+   * and everything sent with `send`, are sent at most once.
+   */
+  readonly maxAttempts?: number;
 }
 
 /** What every client has, whatever plugins it was given. */
 export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends AsyncDisposable {
   readonly transport: Transport;
-  /** Sends any command as is: `ferrite.send('HSET', 'user:1', 'name', 'Ada')`. Strings in the reply are UTF-8 text. */
+  /** Sends any command as is: `ferrite.send('HSET', 'user:1', 'name', 'Ada')`. Strings in the reply are UTF-8 text. Never retried. */
   send(name: string, ...args: ArgInput[]): Promise<Reply>;
   /** As `send`, but every string of the reply is a `Buffer`: use it for binary values (`GET` of an image, `VECTOR.GET`). */
   sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply>;
   /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
   supports(command: string): Promise<boolean>;
-  /** A new client with one more plugin, over the same transport. */
+  /**
+   * A client with one more plugin, over the same transport, sharing the existing plugins'
+   * instances and one lifecycle: closing any client of the family closes them all.
+   */
   extend<P extends AnyPlugin>(plugin: P): FerriteClient<readonly [...Plugins, P]>;
-  /** Runs the plugins' cleanups, then closes the transport. Safe to call twice. */
+  /**
+   * A view of this client (same plugins, state and transport) whose every call uses these
+   * options: `ferrite.withOptions({ signal }).vector.search(...)`. Handles and iterators a plugin
+   * method returns keep them. Views compose: the innermost timeout wins; every signal applies.
+   */
+  withOptions(options: CallOptions): FerriteClient<Plugins>;
+  /**
+   * Runs the plugins' cleanups, then closes the transport, then rejects calls still pending with
+   * `FerriteConnectionError`. Settles within a second whatever the server does. Closes every
+   * client of the family (`extend`, `withOptions`). Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
 export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
   PluginApis<Plugins>;
 
-const RESERVED = new Set(['transport', 'send', 'sendBuffer', 'supports', 'extend', 'close', 'then']);
+const RESERVED = new Set(['transport', 'send', 'sendBuffer', 'supports', 'extend', 'withOptions', 'close', 'then']);
 
 /**
  * Composes a client from a transport and plugins. The client's type has exactly the namespaces
@@ -41,46 +76,27 @@ const RESERVED = new Set(['transport', 'send', 'sendBuffer', 'supports', 'extend
 export function createFerrite<const Plugins extends readonly AnyPlugin[] = readonly []>(
   options: FerriteOptions<Plugins>,
 ): FerriteClient<Plugins> {
-  return compose(options.transport, options.plugins ?? ([] as unknown as Plugins), new Map());
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  assertTimeout(timeout, 'timeout');
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+    throw new FerriteValidationError('maxAttempts', `expected an integer of at least 1, got ${String(maxAttempts)}`);
+  }
+  const family = new ClientFamily(options.transport, timeout, maxAttempts);
+  return compose(family, options.plugins ?? ([] as unknown as Plugins));
 }
 
-function compose<Plugins extends readonly AnyPlugin[]>(
-  transport: Transport,
-  plugins: Plugins,
-  capabilities: Map<string, Promise<boolean>>,
-): FerriteClient<Plugins> {
-  const context = new CommandContext(transport, capabilities);
-  const cleanups: Array<() => void | Promise<void>> = [];
-  let closing: Promise<void> | undefined;
+function compose<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plugins: Plugins): FerriteClient<Plugins> {
+  const context = createContext(family.transport, family);
+  const close = (): Promise<void> => family.close();
 
-  const pluginContext: PluginContext = {
-    transport,
-    call: (command, ...args) => context.call(command, ...args),
-    batch: (commands) => context.batch(commands),
-    send: (name, ...args) => context.send(name, ...args),
-    sendBuffer: (name, ...args) => context.sendBuffer(name, ...args),
-    supports: (command) => context.supports(command),
-    dedicated: (dedicatedOptions?: DedicatedOptions) => context.dedicated(dedicatedOptions),
-    onClose: (cleanup) => void cleanups.push(cleanup),
-  };
-
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // A cleanup that throws synchronously must not stop the others or the transport's close.
-      const results = await Promise.allSettled(cleanups.reverse().map(async (cleanup) => cleanup()));
-      await transport.close();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    })();
-    return closing;
-  };
-
-  const client: Record<string, unknown> = {
-    transport,
-    send: pluginContext.send,
-    sendBuffer: pluginContext.sendBuffer,
-    supports: pluginContext.supports,
-    extend: (plugin: AnyPlugin) => compose(transport, [...plugins, plugin], capabilities),
+  const client: Record<string | symbol, unknown> = {
+    transport: family.transport,
+    send: context.send,
+    sendBuffer: context.sendBuffer,
+    supports: context.supports,
+    extend: (plugin: AnyPlugin) => compose(family, [...plugins, plugin]),
+    withOptions: (callOptions: CallOptions) => view(client, plugins, toScope(callOptions)),
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -88,7 +104,33 @@ function compose<Plugins extends readonly AnyPlugin[]>(
   for (const plugin of plugins) {
     if (RESERVED.has(plugin.name)) throw new TypeError(`a plugin cannot be named "${plugin.name}"`);
     if (Object.hasOwn(client, plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
-    client[plugin.name] = plugin.setup(pluginContext);
+    client[plugin.name] = null;
   }
+  for (const plugin of plugins) {
+    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(context));
+    client[plugin.name] = family.instances.get(plugin);
+  }
+  return Object.freeze(client) as unknown as FerriteClient<Plugins>;
+}
+
+/** `base` seen through a scope: every function reached from it runs with the scope's options. */
+function view<Plugins extends readonly AnyPlugin[]>(base: Record<string | symbol, unknown>, plugins: Plugins, scope: CallScope): FerriteClient<Plugins> {
+  const enter = <T>(work: () => T): T => runInScope(mergeScopes(currentScope(), scope), work);
+  const scoper = new Scoper(enter);
+  const call =
+    (name: 'send' | 'sendBuffer' | 'supports') =>
+    (...args: unknown[]): unknown =>
+      enter(() => (base[name] as (...a: unknown[]) => unknown)(...args));
+  const client: Record<string | symbol, unknown> = {
+    transport: base.transport,
+    send: call('send'),
+    sendBuffer: call('sendBuffer'),
+    supports: call('supports'),
+    extend: (plugin: AnyPlugin) => view((base.extend as (p: AnyPlugin) => Record<string, unknown>)(plugin), [...plugins, plugin], scope),
+    withOptions: (callOptions: CallOptions) => view(base, plugins, mergeScopes(scope, toScope(callOptions))),
+    close: base.close,
+    [Symbol.asyncDispose]: base.close,
+  };
+  for (const plugin of plugins) client[plugin.name] = scoper.wrap(base[plugin.name]);
   return Object.freeze(client) as unknown as FerriteClient<Plugins>;
 }

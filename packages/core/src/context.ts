@@ -1,97 +1,176 @@
 import { toArg, type ArgInput } from './args.js';
+import { blockingTime, combineSignals, currentScope, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope, type EffectiveCallOptions } from './call-options.js';
 import { prepareCommand, type CommandDefinition, type PreparedCommand } from './command.js';
-import { FerriteError, FerriteUnsupportedError, isReplyError } from './errors.js';
+import { FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isFerriteError, isReplyError } from './errors.js';
+import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
-import type { DedicatedOptions, Transport, WireCommand } from './transport.js';
+import { runCall } from './run-call.js';
+import type { BatchEntry, DedicatedOptions, Transport, WireCommand } from './transport.js';
+import { describeValue } from './validate.js';
 
-/** Error replies that say the server lacks the command become `FerriteUnsupportedError`. */
+/** Anything a transport rejects with, as a Ferrite error; "unknown command" becomes `FerriteUnsupportedError`. */
 function translate(error: unknown, command: string): FerriteError {
   if (isReplyError(error, 'unknown-command')) return new FerriteUnsupportedError(command, { cause: error });
-  if (error instanceof FerriteError) return error;
-  return new FerriteError('CONNECTION', error instanceof Error ? error.message : String(error), { cause: error });
+  return asFerriteError(error);
+}
+
+function asFerriteError(error: unknown): FerriteError {
+  if (isFerriteError(error)) return error;
+  return new FerriteConnectionError(error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transport: Transport): Result {
   return prepared.definition.decode(reply, { protocol: transport.protocol });
 }
 
-export function rawCommand(name: string, args: readonly ArgInput[], binary = false): WireCommand {
-  return binary ? { name, args: args.map(toArg), binary } : { name, args: args.map(toArg) };
+/** A command given as a name and arguments (`ferrite.send`), checked before anything is sent. */
+export function rawCommand(name: unknown, args: readonly unknown[], binary = false): WireCommand {
+  if (typeof name !== 'string') throw new FerriteValidationError('command name', `expected a string, got ${describeValue(name)}`);
+  if (name.length === 0) throw new FerriteValidationError('command name', 'must not be empty');
+  const wireArgs = args.map((arg, index) => {
+    try {
+      return toArg(arg as ArgInput);
+    } catch (error) {
+      if (error instanceof FerriteValidationError) throw new FerriteValidationError(`argument ${index + 1} of ${name.slice(0, 200)}`, error.message.replace(/^invalid argument: /, ''));
+      throw error;
+    }
+  });
+  return binary ? { name, args: wireArgs, binary } : { name, args: wireArgs };
 }
 
+/** A context with close, as `dedicated()` hands out. */
+type ContextWithClose = PluginContext & { close?: () => Promise<void> };
+
 /**
- * The command-running half of a client: shared by the client itself, by what plugins receive,
- * and by dedicated connections.
+ * The command-running half of a client, shared by the client itself, by what plugins receive, by
+ * views and by dedicated connections. Every call runs under the effective options: the scope of
+ * the view it was made through (see `withOptions`), this context's own overrides, then the
+ * client's defaults.
  */
-export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicated'> {
-  readonly transport: Transport;
-  readonly #capabilities: Map<string, Promise<boolean>>;
+export function createContext(transport: Transport, family: ClientFamily, own: CallScope = EMPTY_SCOPE, close?: () => Promise<void>): ContextWithClose {
+  const scope = (): CallScope => mergeScopes(currentScope(), own);
+  const effective = (): EffectiveCallOptions => {
+    const current = scope();
+    return { timeout: current.timeout ?? family.timeout, signal: combineSignals(current.signals) };
+  };
 
-  constructor(transport: Transport, capabilities = new Map<string, Promise<boolean>>()) {
-    this.transport = transport;
-    this.#capabilities = capabilities;
+  function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const current = scope();
+    const timeout = (current.timeout ?? family.timeout) + blockMs;
+    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt });
   }
 
-  async call<Args extends readonly unknown[], Result>(
-    command: CommandDefinition<Args, Result>,
-    ...args: Args
-  ): Promise<Result> {
-    const prepared = prepareCommand(command, ...args);
-    let reply: Reply;
+  function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
+    return run(wire.name, blockingTime(wire.name, wire.args), retryable, (signal) =>
+      transport.send(wire, { signal }).catch((error: unknown) => {
+        throw translateUnknown ? translate(error, wire.name) : asFerriteError(error);
+      }),
+    );
+  }
+
+  function sendRaw(binary: boolean, name: unknown, args: readonly unknown[]): Promise<Reply> {
+    let wire: WireCommand;
     try {
-      reply = await this.transport.send(prepared.wire);
+      wire = rawCommand(name, args, binary);
     } catch (error) {
-      throw translate(error, command.name);
+      return Promise.reject(error);
     }
-    return decode(prepared, reply, this.transport);
+    // Never retried: core knows nothing of an arbitrary command, so it is sent at most once.
+    return sendWire(wire, false, false);
   }
 
-  async batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
+  async function batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
     if (commands.length === 0) return [];
-    const entries = await this.transport.batch(commands.map((c) => c.wire));
-    return entries.map((entry, i): Settled<Result> => {
-      const prepared = commands[i] as PreparedCommand<Result>;
-      if (!entry.ok) return { ok: false, error: translate(entry.error, prepared.wire.name) };
+    const entries = new Array<BatchEntry | undefined>(commands.length);
+    const retryable = commands.some((c) => c.definition.retryable);
+    const blockMs = Math.max(...commands.map((c) => blockingTime(c.wire.name, c.wire.args)));
+    try {
+      await run('PIPELINE', blockMs, retryable, async (signal) => {
+        // Each attempt sends what has not settled yet: everything the first time, then the
+        // retryable commands whose connection failed.
+        const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
+        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), { signal });
+        let retry: FerriteError | undefined;
+        due.forEach((index, position) => {
+          const entry = results[position] ?? { ok: false, error: new FerriteConnectionError('the transport returned no entry for this command') };
+          if (!entry.ok && (commands[index] as PreparedCommand<Result>).definition.retryable && entry.error.code === 'CONNECTION') retry ??= entry.error;
+          else entries[index] = entry;
+        });
+        if (retry) throw retry;
+      });
+    } catch (error) {
+      const failure = asFerriteError(error);
+      for (let index = 0; index < entries.length; index++) entries[index] ??= { ok: false, error: failure };
+    }
+    return entries.map((entry, index): Settled<Result> => {
+      const prepared = commands[index] as PreparedCommand<Result>;
+      const settled = entry as BatchEntry;
+      if (!settled.ok) return { ok: false, error: translate(settled.error, prepared.wire.name) };
       try {
-        return { ok: true, value: decode(prepared, entry.value, this.transport) };
+        return { ok: true, value: decode(prepared, settled.value, transport) };
       } catch (error) {
         return { ok: false, error: translate(error, prepared.wire.name) };
       }
     });
   }
 
-  send(name: string, ...args: ArgInput[]): Promise<Reply> {
-    return this.transport.send(rawCommand(name, args));
-  }
-
-  sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply> {
-    return this.transport.send(rawCommand(name, args, true));
-  }
-
-  supports(command: string): Promise<boolean> {
-    const name = command.toUpperCase();
-    let known = this.#capabilities.get(name);
-    if (!known) {
-      known = this.transport.send({ name: 'COMMAND', args: ['INFO', name], routingKey: null }).then(
-        (reply) => {
-          const entry = readArray(reply)[0];
-          return entry !== null && entry !== undefined;
-        },
-        (error: unknown) => {
-          this.#capabilities.delete(name);
-          throw translate(error, 'COMMAND');
-        },
+  const context: ContextWithClose = {
+    transport,
+    call<Args extends readonly unknown[], Result>(command: CommandDefinition<Args, Result>, ...args: Args): Promise<Result> {
+      let prepared: PreparedCommand<Result>;
+      try {
+        prepared = prepareCommand(command, ...args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return sendWire(prepared.wire, command.retryable, true).then((reply) => decode(prepared, reply, transport));
+    },
+    batch,
+    send: (name: string, ...args: ArgInput[]) => sendRaw(false, name, args),
+    sendBuffer: (name: string, ...args: ArgInput[]) => sendRaw(true, name, args),
+    supports(command: string): Promise<boolean> {
+      if (typeof command !== 'string' || command.length === 0) {
+        return Promise.reject(new FerriteValidationError('command', `expected a command name, got ${describeValue(command)}`));
+      }
+      const name = command.toUpperCase();
+      let known = family.capabilities.get(name);
+      if (!known) {
+        known = sendWire({ name: 'COMMAND', args: ['INFO', name], routingKey: null, readonly: true }, true, false).then(
+          (reply) => {
+            const entry = readArray(reply)[0];
+            return entry !== null && entry !== undefined;
+          },
+          (error: unknown) => {
+            family.capabilities.delete(name);
+            throw translate(error, 'COMMAND');
+          },
+        );
+        family.capabilities.set(name, known);
+      }
+      return known;
+    },
+    async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
+      const opened = await run('CONNECT', 0, false, (signal) =>
+        transport.dedicated(options).then((connection) => {
+          // Opened after the caller gave up: nobody will close it but us.
+          if (signal.aborted) {
+            void connection.close().catch(() => {});
+            throw new FerriteConnectionError('the dedicated connection opened after the call was abandoned', { maybeApplied: false });
+          }
+          return connection;
+        }),
       );
-      this.#capabilities.set(name, known);
-    }
-    return known;
+      return createContext(opened, family, own, () => opened.close()) as unknown as DedicatedContext;
+    },
+    onClose: (cleanup) => family.onClose(cleanup),
+    callOptions: effective,
+    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close),
+  };
+  if (close) {
+    const dedicated = context as ContextWithClose & AsyncDisposable;
+    dedicated.close = close;
+    dedicated[Symbol.asyncDispose] = close;
   }
-
-  async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
-    const transport = await this.transport.dedicated(options);
-    const context = new CommandContext(transport, this.#capabilities);
-    const close = () => transport.close();
-    return Object.assign(context, { close, [Symbol.asyncDispose]: close }) as unknown as DedicatedContext;
-  }
+  return context;
 }

@@ -51,6 +51,27 @@ export interface FerriteErrorOptions {
   cause?: unknown;
 }
 
+/** Options of the errors that say whether the command may have run (timeout, abort, connection). */
+export interface MaybeAppliedErrorOptions extends FerriteErrorOptions {
+  /**
+   * `false` only when the command provably never left the client (rejected before it was
+   * written, dropped from a driver's queue while disconnected).
+   */
+  maybeApplied?: boolean;
+}
+
+/** Longest stretch of a caller's value an error message quotes: a 1 MB key must not make a 1 MB message. */
+export const MAX_QUOTED_CHARS = 200;
+
+/** `text` cut to {@link MAX_QUOTED_CHARS} characters, saying how long it was when cut. */
+export function truncateForMessage(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  return `${text.slice(0, MAX_QUOTED_CHARS)}… (${text.length} characters)`;
+}
+
+/** Redis echoes the arguments of an unknown command; the SDK never puts arguments in errors. */
+const ARGUMENT_ECHO = /,? with args beginning with:[\s\S]*$/;
+
 export class FerriteError extends Error {
   static readonly brand: string = 'FerriteError';
   declare readonly [BRAND]: ReadonlySet<string>;
@@ -79,10 +100,11 @@ export class FerriteReplyError extends FerriteError {
   readonly kind: ReplyErrorKind;
 
   constructor(command: string, serverMessage: string, options?: FerriteErrorOptions) {
-    super('REPLY', serverMessage, options);
-    this.command = command.toUpperCase();
-    this.serverMessage = serverMessage;
-    this.kind = classifyReplyError(serverMessage);
+    const text = serverMessage.replace(ARGUMENT_ECHO, '');
+    super('REPLY', text, options);
+    this.command = truncateForMessage(command.toUpperCase());
+    this.serverMessage = text;
+    this.kind = classifyReplyError(text);
   }
 }
 
@@ -93,30 +115,38 @@ export class FerriteValidationError extends FerriteError {
   readonly field: string;
 
   constructor(field: string, message: string, options?: FerriteErrorOptions) {
-    super('VALIDATION', `invalid ${field}: ${message}`, options);
+    // A safety net for callers that quote a value whole: the message stays readable in a log.
+    super('VALIDATION', `invalid ${truncateForMessage(field)}: ${message.length > 4 * MAX_QUOTED_CHARS ? truncateForMessage(message) : message}`, options);
     this.field = field;
   }
 }
 
-/** No reply within the deadline. The command may or may not have been applied. */
+/** No reply within the deadline. Unless `maybeApplied` is false, the command may have been applied. */
 export class FerriteTimeoutError extends FerriteError {
   static override readonly brand: string = 'FerriteTimeoutError';
   readonly command: string;
   readonly timeoutMs: number;
+  /** Whether the server may have run the command; `false` only when it provably never left the client. Default `true`. */
+  readonly maybeApplied: boolean;
 
-  constructor(command: string, timeoutMs: number, options?: FerriteErrorOptions) {
-    super('TIMEOUT', `${command.toUpperCase()} timed out after ${timeoutMs} ms`, options);
-    this.command = command.toUpperCase();
+  constructor(command: string, timeoutMs: number, options?: MaybeAppliedErrorOptions) {
+    const name = truncateForMessage(command.toUpperCase());
+    super('TIMEOUT', `${name} timed out after ${timeoutMs} ms`, options);
+    this.command = name;
     this.timeoutMs = timeoutMs;
+    this.maybeApplied = options?.maybeApplied ?? true;
   }
 }
 
 /** The connection failed, closed, or was never established. */
 export class FerriteConnectionError extends FerriteError {
   static override readonly brand: string = 'FerriteConnectionError';
+  /** Whether the server may have run the command; `false` only when it provably never left the client. Default `true`. */
+  readonly maybeApplied: boolean;
 
-  constructor(message: string, options?: FerriteErrorOptions) {
+  constructor(message: string, options?: MaybeAppliedErrorOptions) {
     super('CONNECTION', message, options);
+    this.maybeApplied = options?.maybeApplied ?? true;
   }
 }
 
@@ -126,8 +156,9 @@ export class FerriteUnsupportedError extends FerriteError {
   readonly command: string;
 
   constructor(command: string, options?: FerriteErrorOptions) {
-    super('UNSUPPORTED', `this server does not support ${command.toUpperCase()}`, options);
-    this.command = command.toUpperCase();
+    const name = truncateForMessage(command.toUpperCase());
+    super('UNSUPPORTED', `this server does not support ${name}`, options);
+    this.command = name;
   }
 }
 
@@ -143,9 +174,12 @@ export class FerriteProtocolError extends FerriteError {
 /** The caller's AbortSignal fired. */
 export class FerriteAbortError extends FerriteError {
   static override readonly brand: string = 'FerriteAbortError';
+  /** Whether the server may have run the command; `false` only when it provably never left the client. Default `false`. */
+  readonly maybeApplied: boolean;
 
-  constructor(message = 'the operation was aborted', options?: FerriteErrorOptions) {
+  constructor(message = 'the operation was aborted', options?: MaybeAppliedErrorOptions) {
     super('ABORTED', message, options);
+    this.maybeApplied = options?.maybeApplied ?? false;
   }
 }
 

@@ -1,5 +1,6 @@
 export { toArg, type Arg, type ArgInput } from './args.js';
-export { createFerrite, type FerriteBase, type FerriteClient, type FerriteOptions } from './client.js';
+export { createFerrite, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, type FerriteBase, type FerriteClient, type FerriteOptions } from './client.js';
+export { blockingTime, type CallOptions, type EffectiveCallOptions } from './call-options.js';
 export {
   defineCommand,
   prepareCommand,
@@ -12,6 +13,8 @@ export {
 } from './command.js';
 export {
   classifyReplyError,
+  MAX_QUOTED_CHARS,
+  truncateForMessage,
   FerriteAbortError,
   FerriteConnectionError,
   FerriteError,
@@ -29,6 +32,7 @@ export {
   isValidationError,
   type FerriteErrorCode,
   type FerriteErrorOptions,
+  type MaybeAppliedErrorOptions,
   type ReplyErrorKind,
 } from './errors.js';
 export {
@@ -61,9 +65,10 @@ export type {
   DedicatedTransport,
   ProtocolVersion,
   Transport,
+  TransportSendOptions,
   WireCommand,
 } from './transport.js';
-export { assertFiniteNumber, assertInteger, assertName, type IntegerRange } from './validate.js';
+export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';
 export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';
 export { withDeadline } from './deadline.js';
 export { TransportLifecycle, type Closable } from './lifecycle.js';

@@ -5,13 +5,33 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** How long `close` waits for dependents and the release before settling anyway. */
+const RELEASE_BUDGET_MS = 800;
+
+interface Tracked {
+  readonly withdraw: () => boolean;
+  readonly reject: (error: FerriteConnectionError) => void;
+}
+
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
- * For transport authors: whether a transport is closed, and the dedicated connections it handed
- * out, which end with it. `close` runs once; every later call returns the same promise.
+ * For transport authors: whether a transport is closed, the dedicated connections it handed
+ * out (which end with it), and the calls in progress (which `close` settles). `close` runs once;
+ * every later call returns the same promise, and it settles within a second.
  */
 export class TransportLifecycle {
   #closing: Promise<void> | undefined;
   readonly #dependents = new Set<Closable>();
+  readonly #pending = new Set<Tracked>();
   readonly #transportName: string;
 
   /** `transportName` names the transport in the error later calls get (`the ioredis transport is closed`). */
@@ -23,8 +43,9 @@ export class TransportLifecycle {
     return this.#closing !== undefined;
   }
 
+  /** For calls made after `close`: never sent, so `maybeApplied` is false. */
   closedError(): FerriteConnectionError {
-    return new FerriteConnectionError(`the ${this.#transportName} transport is closed`);
+    return new FerriteConnectionError(`the ${this.#transportName} transport is closed`, { maybeApplied: false });
   }
 
   /** Throws the closed error once `close` has been called. */
@@ -41,13 +62,58 @@ export class TransportLifecycle {
     this.#dependents.delete(dependent);
   }
 
-  /** Closes the dependents, then runs `release` (which frees the transport's own connection, if any). */
+  /**
+   * Settles `work` when the transport closes first. `withdraw` takes the command back if the
+   * driver has not written it yet (returns true then): such a call rejects with `maybeApplied`
+   * false, before the connection is released; the others get until the release is done (a
+   * graceful QUIT lets their replies arrive), then reject with `maybeApplied` true.
+   */
+  track<T>(work: Promise<T>, withdraw: () => boolean = () => false): Promise<T> {
+    if (this.closed) {
+      work.catch(() => {});
+      return Promise.reject(this.closedError());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const entry: Tracked = { withdraw, reject };
+      this.#pending.add(entry);
+      work.then(
+        (value) => {
+          this.#pending.delete(entry);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(entry);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * Withdraws unsent calls, closes the dependents and runs `release` (which frees the transport's
+   * own connection, if any; it should end sockets that do not close by themselves), then rejects
+   * the calls still pending. Settles within a second even when `release` hangs.
+   */
   close(release: () => Promise<void>): Promise<void> {
     this.#closing ??= (async () => {
+      for (const entry of [...this.#pending]) {
+        if (entry.withdraw()) {
+          this.#pending.delete(entry);
+          entry.reject(new FerriteConnectionError(`the ${this.#transportName} transport closed before the command was sent`, { maybeApplied: false }));
+        }
+      }
       const dependents = [...this.#dependents];
       this.#dependents.clear();
-      await Promise.allSettled(dependents.map((dependent) => dependent.close()));
-      await release();
+      let failure: { error: unknown } | undefined;
+      const releasing = (async () => {
+        await Promise.allSettled(dependents.map((dependent) => dependent.close()));
+        await release();
+      })().catch((error: unknown) => void (failure = { error }));
+      await within(releasing, RELEASE_BUDGET_MS);
+      const error = new FerriteConnectionError(`the ${this.#transportName} transport closed before the reply arrived`);
+      for (const entry of [...this.#pending]) entry.reject(error);
+      this.#pending.clear();
+      if (failure) throw failure.error;
     })();
     return this.#closing;
   }

@@ -1,4 +1,5 @@
 import type { ArgInput } from './args.js';
+import type { CallOptions, EffectiveCallOptions } from './call-options.js';
 import type { CommandDefinition, PreparedCommand } from './command.js';
 import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
@@ -6,10 +7,17 @@ import type { DedicatedOptions, Transport } from './transport.js';
 
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
 
-/** What a plugin gets to build its API with. */
+/**
+ * What a plugin gets to build its API with. Every call runs under the client's deadline and, when
+ * the plugin's method was called through `ferrite.withOptions(...)`, under that view's timeout and
+ * signal: plugins need do nothing for it.
+ */
 export interface PluginContext {
   readonly transport: Transport;
-  /** Validates, sends and decodes one command. "unknown command" becomes `FerriteUnsupportedError`. */
+  /**
+   * Validates, sends and decodes one command. "unknown command" becomes `FerriteUnsupportedError`.
+   * A `retryable` command is sent again after a connection failure, within the deadline.
+   */
   call<Args extends readonly unknown[], Result>(command: CommandDefinition<Args, Result>, ...args: Args): Promise<Result>;
   /** Sends prepared commands in one pipeline; every entry settles on its own, in order. */
   batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]>;
@@ -21,17 +29,29 @@ export interface PluginContext {
   supports(command: string): Promise<boolean>;
   /** A context over a dedicated connection, for blocking calls and per-connection state. */
   dedicated(options?: DedicatedOptions): Promise<DedicatedContext>;
-  /** Runs `cleanup` when the client closes, before the transport is closed. */
+  /** Runs `cleanup` when the client closes, before the transport is closed (within half a second). */
   onClose(cleanup: () => void | Promise<void>): void;
+  /**
+   * The options a call made here now would run with: the view's timeout and signal when the
+   * plugin's method was called through one, else the client's. For long-lived work a method
+   * starts (a feed) that should end with the caller's signal.
+   */
+  callOptions(): EffectiveCallOptions;
+  /** The same context whose calls use these options over the current ones (the timeout replaces, signals add up). */
+  withOptions(options: CallOptions): PluginContext;
 }
 
-export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated'>, AsyncDisposable {
+/** A context over a connection of its own; closing it (or any view of it) closes the connection. */
+export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated' | 'withOptions'>, AsyncDisposable {
   close(): Promise<void>;
+  /** This connection, with calls using these options over the current ones. */
+  withOptions(options: CallOptions): DedicatedContext;
 }
 
 /**
  * A plugin adds one namespace to the client: `createFerrite({ plugins: [vector()] })` gives
- * `ferrite.vector`. `setup` runs once per client.
+ * `ferrite.vector`. `setup` runs once per root client: clients made with `extend()` and views
+ * made with `withOptions()` share the instance.
  */
 export interface FerritePlugin<Name extends string = string, Api = unknown> {
   readonly name: Name;

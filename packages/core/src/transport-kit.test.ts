@@ -43,3 +43,26 @@ describe('TransportLifecycle', () => {
     expect(a).toBeDefined();
   });
 });
+
+describe('TransportLifecycle.track', () => {
+  it('settles every tracked call on close: withdrawn ones unsent, the rest maybe applied', async () => {
+    const lifecycle = new TransportLifecycle('test');
+    const queued = lifecycle.track(new Promise(() => {}), () => true);
+    const written = lifecycle.track(new Promise(() => {}));
+    const answered = lifecycle.track(Promise.resolve('OK'));
+    await expect(answered).resolves.toBe('OK');
+    await lifecycle.close(async () => {});
+    await expect(queued).rejects.toMatchObject({ name: 'FerriteConnectionError', maybeApplied: false });
+    await expect(written).rejects.toMatchObject({ name: 'FerriteConnectionError', maybeApplied: true });
+    await expect(lifecycle.track(Promise.resolve(1))).rejects.toMatchObject({ maybeApplied: false });
+  });
+
+  it('settles within a second when the release hangs', async () => {
+    const lifecycle = new TransportLifecycle('test');
+    const written = lifecycle.track(new Promise(() => {}));
+    const started = performance.now();
+    await lifecycle.close(() => new Promise(() => {}));
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(written).rejects.toBeInstanceOf(Error);
+  });
+});

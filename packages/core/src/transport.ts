@@ -22,6 +22,20 @@ export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readon
 
 export type ProtocolVersion = 2 | 3;
 
+/**
+ * What core hands a transport with each call. Core owns deadlines and cancellation; a transport
+ * need not read this, but one that does makes errors more precise.
+ */
+export interface TransportSendOptions {
+  /**
+   * Fires when the caller no longer waits (deadline passed, caller aborted, client closing). A
+   * transport that can still take the command back (not yet written: queued while reconnecting)
+   * should drop it and reject with an error whose `maybeApplied` is `false`. A command already
+   * written cannot be taken back; it may be left to settle on its own.
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
@@ -35,16 +49,20 @@ export interface DedicatedOptions {
  * - replies are normalised as {@link Reply} describes, identically on every driver and protocol;
  * - an error reply rejects with a `FerriteReplyError` carrying the server's text and the command
  *   name but not the arguments; connection loss rejects with a `FerriteConnectionError`;
- * - arguments are binary-safe.
+ * - arguments are binary-safe;
+ * - a driver never sends a command twice on its own (no resend after a reconnect): core retries
+ *   the commands that are safe to retry;
+ * - every call settles, even when the connection drops or the server stops answering; `close()`
+ *   settles within a second whatever the server does and settles the calls still pending.
  */
 export interface Transport {
   /** Short name of the implementation (`ioredis`, `node-redis`, `memory`), for messages and logs. */
   readonly name: string;
   /** The protocol version of the connection: 2 or 3. */
   readonly protocol: ProtocolVersion;
-  send(command: WireCommand): Promise<Reply>;
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
-  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]>;
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;
   /** A new connection of its own, for blocking or long calls and per-connection state (CDC, SELECT). */
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport>;
   /** Releases what the transport opened. A driver client the user passed in is closed only if the user asked. */

@@ -1,4 +1,4 @@
-import { FerriteValidationError } from './errors.js';
+import { FerriteValidationError, truncateForMessage } from './errors.js';
 
 const FORBIDDEN_IN_NAMES = /[\r\n\0]/;
 
@@ -13,7 +13,7 @@ export function assertName(value: unknown, field: string): asserts value is stri
   const bad = FORBIDDEN_IN_NAMES.exec(value);
   if (bad) {
     const which = bad[0] === '\r' ? 'CR' : bad[0] === '\n' ? 'LF' : 'NUL';
-    throw new FerriteValidationError(field, `must not contain ${which} (${JSON.stringify(value)})`);
+    throw new FerriteValidationError(field, `must not contain ${which} (${truncateForMessage(JSON.stringify(value))})`);
   }
 }
 
@@ -24,7 +24,7 @@ export interface IntegerRange {
 
 export function assertInteger(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new FerriteValidationError(field, `expected an integer, got ${String(value)}`);
+    throw new FerriteValidationError(field, `expected an integer, got ${describeValue(value)}`);
   }
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
   if (value < min || value > max) throw new FerriteValidationError(field, `${value} is outside ${min} to ${max}`);
@@ -32,8 +32,17 @@ export function assertInteger(value: unknown, field: string, range: IntegerRange
 
 export function assertFiniteNumber(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new FerriteValidationError(field, `expected a finite number, got ${String(value)}`);
+    throw new FerriteValidationError(field, `expected a finite number, got ${describeValue(value)}`);
   }
   const { min = -Infinity, max = Infinity } = range;
   if (value < min || value > max) throw new FerriteValidationError(field, `${value} is outside ${min} to ${max}`);
+}
+
+/** A caller's value in an error message: its type for objects, at most 200 characters of text. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return truncateForMessage(JSON.stringify(value));
+  return truncateForMessage(String(value));
 }

@@ -1,0 +1,152 @@
+import {
+  FerriteAbortError,
+  FerriteConnectionError,
+  FerriteTimeoutError,
+  isConnectionError,
+  isFerriteError,
+  isValidationError,
+  type FerriteError,
+} from './errors.js';
+
+/** A call in progress, as its client sees it: closing the client stops it. */
+export interface PendingCall {
+  /** Settles the call with `error(maybeApplied)` unless it has settled already. */
+  stop(error: (maybeApplied: boolean) => FerriteError): void;
+}
+
+export interface CallRunnerSettings {
+  /** Total attempts for a retryable call, the first included. */
+  readonly maxAttempts: number;
+  /** Calls in progress; the client stops them when it closes. */
+  readonly pending: Set<PendingCall>;
+  /** Whether the client has closed (new calls are refused, never sent). */
+  readonly closed: boolean;
+}
+
+export interface CallPlan<T> {
+  /** Command name, for error messages. */
+  readonly name: string;
+  /** Milliseconds for the whole call, every attempt and backoff included; `Infinity` for none. */
+  readonly timeout: number;
+  readonly signals: readonly AbortSignal[];
+  /** Whether a connection failure may be followed by another attempt. */
+  readonly retryable: boolean;
+  /** One attempt. `signal` fires when the call is no longer awaited, so a transport can drop an unwritten command. */
+  readonly attempt: (signal: AbortSignal) => Promise<T>;
+}
+
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 1000;
+
+/** Exponential backoff with jitter, so clients that lost one server do not return in lockstep. */
+export function backoffBefore(attempt: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+  return Math.round(ceiling * (0.5 + Math.random() / 2));
+}
+
+/** Whether a failed attempt may have reached the server and run. */
+export function mayHaveRun(error: unknown): boolean {
+  if (isValidationError(error)) return false;
+  const flag = (error as { maybeApplied?: unknown } | null)?.maybeApplied;
+  return typeof flag === 'boolean' ? flag : true;
+}
+
+function abortError(signal: AbortSignal, maybeApplied: boolean): FerriteAbortError {
+  return new FerriteAbortError('the operation was aborted', { cause: signal.reason, maybeApplied });
+}
+
+function withMaybeApplied(error: unknown, maybeApplied: boolean): unknown {
+  if (isConnectionError(error) && error.maybeApplied !== maybeApplied) {
+    return new FerriteConnectionError(error.message, { cause: error, maybeApplied });
+  }
+  return error;
+}
+
+/**
+ * Runs one call to completion under a deadline, the caller's signals and the client's lifecycle,
+ * retrying a retryable call after connection failures with backoff while time remains. Every
+ * call settles by its deadline: an attempt still in flight then is abandoned (its late outcome is
+ * dropped), and the error says whether the command may have run.
+ */
+export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Promise<T> {
+  const aborted = plan.signals.find((signal) => signal.aborted);
+  if (aborted) return Promise.reject(abortError(aborted, false));
+  if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
+
+  return new Promise<T>((resolve, reject) => {
+    const controller = new AbortController();
+    const deadlineAt = performance.now() + plan.timeout;
+    let attempts = 0;
+    let maybeApplied = false;
+    let inFlight = false;
+    let settled = false;
+    let stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    let backoffTimer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Immediate | undefined;
+
+    const onAbort = (event: Event): void => stop((applied) => abortError(event.target as AbortSignal, applied));
+    const pending: PendingCall = { stop: (error) => stop(error) };
+
+    function settle(finish: () => void): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadlineTimer);
+      clearTimeout(backoffTimer);
+      if (graceTimer) clearImmediate(graceTimer);
+      for (const signal of plan.signals) signal.removeEventListener('abort', onAbort);
+      settings.pending.delete(pending);
+      finish();
+    }
+
+    function stop(error: (maybeApplied: boolean) => FerriteError): void {
+      if (settled || stopping) return;
+      stopping = error;
+      controller.abort();
+      if (!inFlight) return settle(() => reject(error(maybeApplied)));
+      // A transport that can take the command back (not written yet) rejects at once, with
+      // maybeApplied false; that arrives within this turn of the event loop. Otherwise it may run.
+      graceTimer = setImmediate(() => settle(() => reject(error(true))));
+    }
+
+    function attempt(): void {
+      attempts++;
+      inFlight = true;
+      let work: Promise<T>;
+      try {
+        work = plan.attempt(controller.signal);
+      } catch (error) {
+        work = Promise.reject(error);
+      }
+      work.then(
+        (value) => {
+          inFlight = false;
+          settle(() => resolve(value));
+        },
+        (error: unknown) => {
+          inFlight = false;
+          if (mayHaveRun(error)) maybeApplied = true;
+          if (stopping) {
+            const finalError = stopping(maybeApplied);
+            return settle(() => reject(finalError));
+          }
+          if (plan.retryable && isConnectionError(error) && attempts < settings.maxAttempts && !settings.closed) {
+            const wait = backoffBefore(attempts);
+            if (performance.now() + wait < deadlineAt) {
+              backoffTimer = setTimeout(attempt, wait);
+              return;
+            }
+          }
+          settle(() => reject(isFerriteError(error) ? withMaybeApplied(error, maybeApplied) : error));
+        },
+      );
+    }
+
+    settings.pending.add(pending);
+    for (const signal of plan.signals) signal.addEventListener('abort', onAbort, { once: true });
+    if (Number.isFinite(plan.timeout)) {
+      deadlineTimer = setTimeout(() => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })), plan.timeout);
+    }
+    attempt();
+  });
+}
