@@ -8,6 +8,13 @@ export const DEFAULT_URL = 'redis://localhost:6380';
 
 /** Options every client takes, whatever it connects through. */
 export interface ClientPluginOptions {
+  /**
+   * Deadline of every call in milliseconds, all attempts included; then it rejects with
+   * `FerriteTimeoutError`. Default 10000; `Infinity` disables it. Per call: `client.withOptions({ timeout })`.
+   */
+  readonly timeout?: number;
+  /** Attempts of a retryable command after connection failures, the first included. Default 3. */
+  readonly maxAttempts?: number;
   /** Defaults of `client.semantic` (threshold, TTL). */
   readonly semantic?: SemanticPluginOptions;
 }

@@ -16,7 +16,7 @@
 import type { Reply } from '@ferrite/core';
 
 /** A redis-py argument as the seed passes it. */
-export type PyArg = string | number | Buffer;
+export type PyArg = string | number | bigint | Buffer;
 
 /** `execute_command`: sends one command, resolves to the reply (text replies, as `decode_responses=True`). */
 export type Execute = (name: string, ...args: (string | Buffer)[]) => Promise<Reply>;
@@ -44,6 +44,7 @@ export function pythonFloatRepr(x: number): string {
 
 /** redis-py's `Encoder.encode`: how each argument goes on the wire. `Number.isInteger` stands for Python's `int`. */
 export function redisPyArg(value: PyArg, pythonType: 'int' | 'float' = Number.isInteger(value) ? 'int' : 'float'): string | Buffer {
+  if (typeof value === 'bigint') return value.toString(); // a Python int of any size
   if (typeof value !== 'number') return value;
   return pythonType === 'int' ? value.toFixed(0) : pythonFloatRepr(value);
 }
@@ -191,7 +192,7 @@ export class SeedClient {
     return this.command('SEMANTIC.DEL', key);
   }
 
-  crdt_counter_incr(key: string, amount = 1): Promise<Reply> {
+  crdt_counter_incr(key: string, amount: number | bigint = 1): Promise<Reply> {
     return this.command('CRDT.COUNTER.INCR', key, amount);
   }
 
