@@ -211,4 +211,30 @@ export class SeedClient {
   cdc_subscribe(pattern: string): Promise<Reply> {
     return this.command('CDC.SUBSCRIBE', pattern);
   }
+
+  /**
+   * Not in the seed, which stops at `cdc_subscribe`: what its user writes next to read events,
+   * `client.execute_command("CDC.POLL", sub_id, "COUNT", count)`, each event read as redis-py
+   * hands it over (a dict in RESP3; a flat `[field, value, …]` list in RESP2, read pairwise).
+   */
+  async cdc_poll(subscription: number | bigint, count = 100): Promise<PyEvent[]> {
+    const reply = await this.command('CDC.POLL', subscription, 'COUNT', count);
+    return (reply as Reply[]).map(pyEvent);
+  }
+}
+
+/** A CDC event as a Python dict: ints stay ints, bulk strings are text, nil is None. */
+export type PyEvent = Record<string, string | number | bigint | null>;
+
+function pyEvent(reply: Reply): PyEvent {
+  const event: PyEvent = {};
+  const entries: Array<[Reply, Reply]> = [];
+  if (reply instanceof Map) for (const [field, value] of reply) entries.push([field, value]);
+  else if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) entries.push([reply[i] as Reply, reply[i + 1] as Reply]);
+  else throw new Error(`a CDC event should be a dict or a list, got ${pyStr(reply)}`);
+  for (const [field, value] of entries) {
+    if (Array.isArray(value) || value instanceof Map || Buffer.isBuffer(value)) throw new Error('unexpected nested value in a CDC event');
+    event[pyStr(field)] = value;
+  }
+  return event;
 }
