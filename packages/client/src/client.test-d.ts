@@ -4,6 +4,8 @@ import {
   createClient,
   decodeSearchReply,
   jsonCodec,
+  type ChangeEvent,
+  type ChangeFeed,
   type Cluster,
   type CreateClientOptions,
   type Ferrite,
@@ -55,5 +57,13 @@ describe('createClient types', () => {
     expectTypeOf(client.semantic.cache('llm')).toEqualTypeOf<SemanticCache<string>>();
     expectTypeOf(client.semantic.cache('llm', { codec: jsonCodec<{ a: number }>() })).toEqualTypeOf<SemanticCache<{ a: number }>>();
     expectTypeOf(client.semantic.delete('llm:cache')).resolves.toEqualTypeOf<number>();
+    expectTypeOf(client.crdt.counter('views').incr(5)).resolves.toEqualTypeOf<number>();
+    expectTypeOf(client.crdt.counter('views', { bigint: true }).get()).resolves.toEqualTypeOf<bigint>();
+    expectTypeOf(client.crdt.set('tags').add('a', 'b')).resolves.toEqualTypeOf<number>();
+    expectTypeOf(client.crdt.set('tags').members()).resolves.toEqualTypeOf<string[]>();
+    expectTypeOf(client.cdc.subscribe('user:*')).resolves.toEqualTypeOf<ChangeFeed<string>>();
+    expectTypeOf<ChangeEvent['value']>().toEqualTypeOf<string | null>();
+    expectTypeOf(client.withOptions({ timeout: 100 }).redis).toEqualTypeOf<Redis>();
+    expectTypeOf(createClient({ transport }).withOptions({}).redis).toEqualTypeOf<undefined>();
   });
 });

@@ -2,7 +2,7 @@ import { memoryTransport, startEmulator, type RunningEmulator } from '@ferrite/e
 import { redisServerMissing, startRedisCluster } from '@ferrite/testkit';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, createClient, FerriteConnectionError, FerriteValidationError, Redis, type CreateClientOptions } from './index.js';
+import { Cluster, createClient, FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, Redis, type CreateClientOptions } from './index.js';
 
 let counter = 0;
 const unique = (prefix: string) => `client:${prefix}:${++counter}`;
@@ -63,6 +63,20 @@ describe('createClient over TCP', () => {
     expect(await byHost.redis.get(key)).toBe('in db 3');
     probe.disconnect();
     await Promise.all([fromUrl.close(), explicit.close(), byHost.close()]);
+  });
+
+  it('applies timeout to every call, and withOptions views keep redis and the plugins', async () => {
+    const client = createClient({ url: server.url, timeout: 150 });
+    const started = Date.now();
+    await expect(client.send('DEBUG', 'SLEEP', '1')).rejects.toBeInstanceOf(FerriteTimeoutError);
+    expect(Date.now() - started).toBeLessThan(900);
+    const patient = client.withOptions({ timeout: 5000 });
+    expect(patient.redis).toBe(client.redis);
+    expect(await patient.send('DEBUG', 'SLEEP', '0.3')).toBe('OK');
+    const hurried = createClient({ url: server.url }).withOptions({ timeout: 150 });
+    await expect(hurried.crdt.counter(unique('slow')).get().then(() => hurried.send('DEBUG', 'SLEEP', '1'))).rejects.toBeInstanceOf(FerriteTimeoutError);
+    expect(hurried.withOptions({ timeout: 1000 }).redis).toBe(hurried.redis);
+    await Promise.all([client.close(), hurried.close()]);
   });
 
   it('closes the ioredis client it made with itself, and only then', async () => {
@@ -130,6 +144,8 @@ describe('createClient options', () => {
       ['cluster', { cluster: ['redis://a:1/2'] }],
       ['cluster[1]', { cluster: ['redis://a:1', 'ftp://b'] }],
       ['threshold', { transport: memoryTransport(), semantic: { threshold: 2 } }],
+      ['timeout', { transport: memoryTransport(), timeout: -1 }],
+      ['maxAttempts', { transport: memoryTransport(), maxAttempts: 0 }],
     ];
     for (const [field, options] of cases) {
       let error: unknown;

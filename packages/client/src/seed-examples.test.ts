@@ -110,6 +110,33 @@ const examples = {
     // example: async end
   },
 
+  async methods(client: Ferrite, console: { log(...values: unknown[]): void }) {
+    // example: methods begin
+    await client.vector.createIndex('catalog', { dim: 3, distance: 'COSINE', type: 'HNSW' }); // vector_create
+    await client.vector.add('catalog', 'sku:1', [0.1, 0.2, 0.3], { category: 'footwear' }); // vector_add
+    const hits = await client.vector.search('catalog', [0.1, 0.2, 0.3], { topK: 10, filter: "category = 'footwear'" }); // vector_search
+    console.log(hits); // [{ id: 'sku:1', score: 0, metadata: { category: 'footwear' } }]
+    await client.vector.delete('catalog', 'sku:1'); // vector_delete
+    await client.vector.dropIndex('catalog'); // vector_index_drop
+
+    await client.semantic.set('faq', 'What is Ferrite?', 'A Redis-compatible server.', { ttl: 3600 }); // semantic_set
+    console.log(await client.semantic.get('faq', 'what is ferrite', { threshold: 0.85 })); // semantic_get: A Redis-compatible server.
+    await client.semantic.delete('faq'); // semantic_delete
+
+    console.log(await client.crdt.counter('page:views').incr(5)); // crdt_counter_incr: 5
+    console.log(await client.crdt.counter('page:views').get()); // crdt_counter_get: 5
+    await client.crdt.set('tags').add('redis', 'vector'); // crdt_set_add
+    console.log((await client.crdt.set('tags').members()).sort()); // crdt_set_members: ['redis', 'vector']
+
+    await using feed = await client.cdc.subscribe('user:*'); // cdc_subscribe
+    await client.send('SET', 'user:1', 'Alice');
+    for await (const event of feed) {
+      console.log(event.op, event.key, event.value); // SET user:1 Alice
+      break;
+    }
+    // example: methods end
+  },
+
   async pooling(client: Ferrite, console: { log(value: unknown): void }) {
     await client.vector.createIndex('embeddings', { dim: 384 });
     await client.vector.add('embeddings', 'doc:1', generateEmbedding('connection pooling in Ferrite'));
@@ -185,6 +212,21 @@ for (const target of targets) {
       await check.close();
     });
 
+    it('every seed method through its TypeScript equivalent', async () => {
+      const lines: unknown[][] = [];
+      await examples.methods(client, { log: (...values: unknown[]) => void lines.push(values) });
+      expect(lines).toEqual([
+        [[{ id: 'sku:1', score: 0, metadata: { category: 'footwear' } }]],
+        ['A Redis-compatible server.'],
+        [5],
+        [5],
+        [['redis', 'vector']],
+        ['SET', 'user:1', 'Alice'],
+      ]);
+      expect(await client.vector.list()).toEqual([]);
+      expect((await client.semantic.stats('faq')).entries).toBe(0);
+    });
+
     it('async usage: concurrent calls on one client', async () => {
       await examples.concurrent(client, console);
       expect(printed).toEqual([[['doc:1'], 'A Redis-compatible server.']]);
@@ -201,7 +243,7 @@ for (const target of targets) {
 it('the README shows each example exactly as tested', () => {
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  for (const name of ['embedding', 'standard', 'raw', 'together', 'async', 'pooling']) {
+  for (const name of ['embedding', 'standard', 'raw', 'together', 'async', 'pooling', 'methods']) {
     const begin = `// example: ${name} begin\n`;
     const start = source.lastIndexOf(begin) + begin.length;
     const body = source.slice(start, source.lastIndexOf(`// example: ${name} end`)).split('\n').slice(0, -1);
