@@ -1,5 +1,5 @@
 import type { PluginContext } from '@ferrite/core';
-import { semanticDeleteCommand, semanticGetCommand, semanticSetCommand, semanticStatsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
+import { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
 import { SemanticCacheHandle, type SemanticCache, type SemanticCacheOptions } from './cache-handle.js';
 import { textCodec, type SemanticCodec } from './codec.js';
 import { pickThreshold, pickTtl, type LookupOptions, type SemanticDefaults, type StoreOptions } from './options.js';
@@ -43,18 +43,18 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
 
   const api: SemanticApi = {
     async set(namespace, text, value, options = {}) {
-      await context.call(semanticSetCommand, namespace, text, value, pickTtl(options.ttl, defaults));
+      await context.call(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
     },
     async get(namespace, text, options = {}) {
       return (await api.match(namespace, text, options))?.value ?? null;
     },
     async match(namespace, text, options = {}) {
       const threshold = pickThreshold(options.threshold, defaults);
-      const found = await context.call(semanticGetCommand, namespace, text, threshold);
+      const found = await context.call(getCommand, namespace, text, threshold);
       return found !== null && meetsThreshold(found.similarity, threshold) ? found : null;
     },
-    delete: (namespace, text) => context.call(semanticDeleteCommand, namespace, text),
-    stats: (namespace) => context.call(semanticStatsCommand, namespace),
+    delete: (namespace, text) => context.call(deleteCommand, namespace, text),
+    stats: (namespace) => context.call(statsCommand, namespace),
     cache<T>(namespace: string, options: SemanticCacheOptions<T> = {}): SemanticCache<T> {
       assertNamespace(namespace);
       const threshold = pickThreshold(options.threshold, defaults);

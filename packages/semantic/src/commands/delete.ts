@@ -5,7 +5,7 @@ import { assertNamespace, assertText } from '../validate.js';
  * `SEMANTIC.DEL <namespace> [<text>]` → how many entries went. Without text the whole namespace
  * goes, its server-side hit and miss counters included. Deleting twice leaves the same state.
  */
-export const semanticDeleteCommand = defineCommand({
+export const deleteCommand = defineCommand({
   name: 'SEMANTIC.DEL',
   retryable: true,
   encode(namespace: string, text?: string) {

@@ -25,7 +25,7 @@ function decodeMatch(reply: Reply): SemanticMatch | null {
  * server's default. `t'` is the caller's threshold lowered to cover rounding (see threshold.ts):
  * the caller must still check the reported similarity with `meetsThreshold`.
  */
-export const semanticGetCommand = defineCommand({
+export const getCommand = defineCommand({
   name: 'SEMANTIC.GET',
   readonly: true,
   retryable: true,

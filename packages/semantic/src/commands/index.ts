@@ -1,4 +1,4 @@
-export { semanticDeleteCommand } from './delete.js';
-export { semanticGetCommand, type SemanticMatch } from './get.js';
-export { semanticSetCommand } from './set.js';
-export { semanticStatsCommand, type SemanticServerStats } from './stats.js';
+export { deleteCommand } from './delete.js';
+export { getCommand, type SemanticMatch } from './get.js';
+export { setCommand } from './set.js';
+export { statsCommand, type SemanticServerStats } from './stats.js';

@@ -6,7 +6,7 @@ import { assertNamespace, assertText, assertTtl, assertValue } from '../validate
  * exact text, expiry included, so sending it twice has the effect of once: retryable.
  * `ttl` undefined sends no EX (the entry lives until deleted, or the server's own default TTL).
  */
-export const semanticSetCommand = defineCommand({
+export const setCommand = defineCommand({
   name: 'SEMANTIC.SET',
   retryable: true,
   encode(namespace: string, text: string, value: string, ttl?: number) {

@@ -17,7 +17,7 @@ function field(map: Map<string, Reply>, name: string): number {
 }
 
 /** `SEMANTIC.STATS <namespace>` → `entries`, `hits`, `misses` (a RESP3 map or a RESP2 flat array). */
-export const semanticStatsCommand = defineCommand({
+export const statsCommand = defineCommand({
   name: 'SEMANTIC.STATS',
   readonly: true,
   retryable: true,
