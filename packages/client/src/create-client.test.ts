@@ -89,10 +89,12 @@ describe('createClient over TCP', () => {
     await expect(client.send('PING')).rejects.toBeInstanceOf(FerriteConnectionError);
   });
 
-  it('rejects the first command with FerriteConnectionError when nothing listens', async () => {
-    const client = createClient({ url: 'redis://127.0.0.1:1', redisOptions: { retryStrategy: () => null } });
-    await expect(client.vector.list()).rejects.toBeInstanceOf(FerriteConnectionError);
-    await client.close();
+  it('when nothing listens: FerriteTimeoutError while ioredis reconnects, FerriteConnectionError once it gives up', async () => {
+    const retrying = createClient({ url: 'redis://127.0.0.1:1', timeout: 300 });
+    await expect(retrying.vector.list()).rejects.toBeInstanceOf(FerriteTimeoutError);
+    const givingUp = createClient({ url: 'redis://127.0.0.1:1', redisOptions: { retryStrategy: () => null } });
+    await expect(givingUp.vector.list()).rejects.toBeInstanceOf(FerriteConnectionError);
+    await Promise.all([retrying.close(), givingUp.close()]);
   });
 });
 

@@ -56,7 +56,8 @@ function withDriver<Driver extends Redis | Cluster | undefined>(ferrite: Ferrite
  * transport (node-redis's, the emulator's). `timeout` (ms, default 10000) and `maxAttempts`
  * (default 3) as for `createFerrite`. Plugin defaults: `semantic: { threshold, ttl }`.
  * A wrong mix of options throws `FerriteValidationError` at once. Nothing waits for the
- * connection: the first command does, and fails with `FerriteConnectionError` if it cannot.
+ * connection: commands do, and reject with `FerriteTimeoutError` when `timeout` passes while
+ * ioredis is still reconnecting (or `FerriteConnectionError` once its `retryStrategy` gives up).
  *
  * The client owns what it made: `close()` closes the transport and the `redis` client.
  */
