@@ -1,5 +1,6 @@
 import {
   createFerrite,
+  FerriteAbortError,
   FerriteConnectionError,
   FerriteError,
   FerriteTimeoutError,
@@ -13,25 +14,32 @@ import { CrdtIndeterminateError, CrdtOverflowError, CrdtTypeError, CrdtUnsafeInt
 import { crdt } from './plugin.js';
 
 /** The memory transport, recording what is sent and failing the sends `fail` picks, after the server applied them or before. */
-function recording(fail?: (command: WireCommand) => { error: FerriteError; applied: boolean } | undefined) {
+function recording(
+  fail?: (command: WireCommand) => { error: FerriteError; applied: boolean } | 'hang' | undefined,
+  options: { maxAttempts?: number; timeout?: number } = {},
+) {
   const inner = memoryTransport({ emulator: new Emulator() });
   const sent: WireCommand[] = [];
   const transport: Transport = {
     name: 'recording',
     protocol: inner.protocol,
-    async send(command) {
+    async send(command, sendOptions) {
       sent.push(command);
       const failure = fail?.(command);
+      if (failure === 'hang') {
+        await inner.send(command, sendOptions);
+        return new Promise<never>(() => {});
+      }
       if (failure && !failure.applied) throw failure.error;
-      const reply = await inner.send(command);
+      const reply = await inner.send(command, sendOptions);
       if (failure) throw failure.error;
       return reply;
     },
-    batch: (commands) => inner.batch(commands),
+    batch: (commands, sendOptions) => inner.batch(commands, sendOptions),
     dedicated: (options) => inner.dedicated(options),
     close: () => inner.close(),
   };
-  return { transport, sent, ferrite: createFerrite({ transport, plugins: [crdt()] }) };
+  return { transport, sent, ferrite: createFerrite({ transport, plugins: [crdt()], ...options }) };
 }
 
 const incrs = (sent: readonly WireCommand[]) => sent.filter((c) => c.name === 'CRDT.COUNTER.INCR');
@@ -88,13 +96,67 @@ describe('an increment whose outcome is unknown', () => {
     expect(indeterminate.cause).toBe(failure);
   });
 
-  it('is settled by resending with its op-id: the server counts it once', async () => {
+  it('is resent by core with the same op-id after a lost reply: counted once, resolving to the value', async () => {
     let failNext = true;
-    const { ferrite } = recording((c) => {
+    const { ferrite, sent } = recording((c) => {
       if (c.name !== 'CRDT.COUNTER.INCR' || !failNext) return undefined;
       failNext = false;
       return { error: lost(), applied: true };
     });
+    const counter = ferrite.crdt.counter('k', { bigint: true });
+    expect(await counter.incr(5n)).toBe(5n);
+    const [first, resend] = incrs(sent);
+    expect(resend?.args).toEqual(first?.args);
+    expect(incrs(sent)).toHaveLength(2);
+    expect(await counter.get()).toBe(5n);
+  });
+
+  it('rejects after a deadline with no reply, within a generous margin', async () => {
+    const { ferrite } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? 'hang' : undefined), { timeout: 100 });
+    const started = performance.now();
+    const error = await ferrite.crdt.counter('k').incr(3).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(CrdtIndeterminateError);
+    expect(error).toMatchObject({ code: 'TIMEOUT', maybeApplied: true, amount: 3 });
+    expect((error as Error).cause).toBeInstanceOf(FerriteTimeoutError);
+    expect(await ferrite.crdt.counter('k').get()).toBe(3);
+  });
+
+  it('keeps the deadline of the view a handle came from', async () => {
+    const { ferrite } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? 'hang' : undefined));
+    const hits = ferrite.withOptions({ timeout: 100 }).crdt.counter('hits');
+    const started = performance.now();
+    const error = await hits.incr().catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(error).toMatchObject({ code: 'TIMEOUT', maybeApplied: true, key: 'hits' });
+  });
+
+  it('rejects with CrdtIndeterminateError when aborted after sending, and passes an abort before sending through', async () => {
+    const { ferrite, sent } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? 'hang' : undefined));
+    const controller = new AbortController();
+    const pending = ferrite.withOptions({ signal: controller.signal }).crdt.counter('k').incr(2).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'ABORTED', maybeApplied: true, amount: 2 });
+    expect(await pending).toBeInstanceOf(CrdtIndeterminateError);
+
+    const before = sent.length;
+    const unsent = await ferrite.withOptions({ signal: AbortSignal.abort() }).crdt.counter('k').incr(2).catch((e: unknown) => e);
+    expect(unsent).toBeInstanceOf(FerriteAbortError);
+    expect(unsent).not.toBeInstanceOf(CrdtIndeterminateError);
+    expect(sent.length).toBe(before);
+  });
+
+  it('is settled by resending with its op-id: the server counts it once', async () => {
+    let failNext = true;
+    const { ferrite } = recording(
+      (c) => {
+        if (c.name !== 'CRDT.COUNTER.INCR' || !failNext) return undefined;
+        failNext = false;
+        return { error: lost(), applied: true };
+      },
+      { maxAttempts: 1 },
+    );
     const counter = ferrite.crdt.counter('k', { bigint: true });
     const error = (await counter.incr(5n).catch((e: unknown) => e)) as CrdtIndeterminateError;
     expect(error).toBeInstanceOf(CrdtIndeterminateError);
@@ -103,18 +165,37 @@ describe('an increment whose outcome is unknown', () => {
   });
 
   it('passes through an error core proved was never sent (maybeApplied: false)', async () => {
-    const unsent = Object.assign(lost(), { maybeApplied: false });
+    const unsent = new FerriteConnectionError('dropped from the queue', { maybeApplied: false });
     const { ferrite } = recording((c) => (c.name === 'CRDT.COUNTER.INCR' ? { error: unsent, applied: false } : undefined));
     const error = await ferrite.crdt.counter('k').incr().catch((e: unknown) => e);
-    expect(error).toBe(unsent);
+    expect(error).toBeInstanceOf(FerriteConnectionError);
+    expect(error).toMatchObject({ maybeApplied: false });
     expect(error).not.toBeInstanceOf(CrdtIndeterminateError);
   });
 
   it('does not turn lost replies of reads into CrdtIndeterminateError', async () => {
     const failure = lost();
     const { ferrite } = recording(() => ({ error: failure, applied: true }));
-    await expect(ferrite.crdt.counter('k').get()).rejects.toBe(failure);
-    await expect(ferrite.crdt.set('k').members()).rejects.toBe(failure);
+    for (const read of [() => ferrite.crdt.counter('k').get(), () => ferrite.crdt.set('k').members()]) {
+      const error = await read().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteConnectionError);
+      expect(error).not.toBeInstanceOf(CrdtIndeterminateError);
+    }
+  });
+});
+
+describe('set calls after a lost reply', () => {
+  it('are resent: the members are right, and the count is the last attempt’s', async () => {
+    let failNext = true;
+    const { ferrite, sent } = recording((c) => {
+      if (c.name !== 'CRDT.SET.ADD' || !failNext) return undefined;
+      failNext = false;
+      return { error: new FerriteConnectionError('connection reset'), applied: true };
+    });
+    const tags = ferrite.crdt.set('tags');
+    expect(await tags.add('a', 'b')).toBe(0);
+    expect(sent.filter((c) => c.name === 'CRDT.SET.ADD')).toHaveLength(2);
+    expect((await tags.members()).sort()).toEqual(['a', 'b']);
   });
 });
 

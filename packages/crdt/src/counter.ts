@@ -84,7 +84,7 @@ function assertIncrOptions(options: unknown): asserts options is CrdtIncrOptions
 
 export function createCounter<Value extends number | bigint>(context: PluginContext, key: string, mode: Mode<Value>): CrdtCounter<Value> {
   const increment = async (by: unknown, negate: boolean, options: unknown): Promise<Value> => {
-    const amount = mode.amount(by ?? mode.one, negate);
+    const amount = mode.amount(by === undefined ? mode.one : by, negate);
     assertIncrOptions(options);
     // One op-id per logical increment: core's resends reuse these encoded arguments, id included.
     const opId = options?.opId ?? newCrdtOpId();

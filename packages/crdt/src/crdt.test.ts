@@ -188,6 +188,7 @@ describeEachTransport('crdt', (harness) => {
       ['an amount beyond 2^53 in number mode', () => ferrite.crdt.counter('c').incr(2 ** 53)],
       ['a bigint in number mode', () => ferrite.crdt.counter('c').incr(1n as unknown as number)],
       ['a string amount', () => ferrite.crdt.counter('c').incr('1' as unknown as number)],
+      ['a null amount', () => ferrite.crdt.counter('c').incr(null as unknown as number)],
       ['a number in bigint mode', () => ferrite.crdt.counter('c', { bigint: true }).incr(1 as unknown as bigint)],
       ['an amount beyond 2^63 − 1', () => ferrite.crdt.counter('c', { bigint: true }).incr(INT64_MAX + 1n)],
       ['an amount below −2^63', () => ferrite.crdt.counter('c', { bigint: true }).incr(INT64_MIN - 1n)],

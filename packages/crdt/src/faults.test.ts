@@ -102,11 +102,11 @@ function recordingOpIds(inner: Transport): { transport: Transport; opIds: () => 
     get protocol() {
       return inner.protocol;
     },
-    send(command) {
+    send(command, options) {
       if (command.name === 'CRDT.COUNTER.INCR') sent.push(String(command.args[3]));
-      return inner.send(command);
+      return inner.send(command, options);
     },
-    batch: (commands) => inner.batch(commands),
+    batch: (commands, options) => inner.batch(commands, options),
     dedicated: (options) => inner.dedicated(options),
     close: () => inner.close(),
   };
@@ -126,7 +126,7 @@ interface Faults {
 interface Target {
   readonly label: string;
   /** A client through the faults (its own connection), an observer past them, and the faults. */
-  open(): Promise<{ client: () => Promise<{ ferrite: Client; opIds: () => string[] }>; observer: Client; faults: Faults; close(): Promise<void> }>;
+  open(): Promise<{ client: (maxAttempts?: number) => Promise<{ ferrite: Client; opIds: () => string[] }>; observer: Client; faults: Faults; close(): Promise<void> }>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,7 +149,7 @@ function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
       const proxy: FaultProxy = await faultProxy({ target: { port: server.port } });
       const observer = createFerrite({ transport: memoryTransport({ emulator }), plugins: [crdt()] });
       const opened: Transport[] = [];
-      const client = async () => {
+      const client = async (maxAttempts?: number) => {
         let transport: Transport;
         if (driver === 'ioredis') {
           const redis = new Redis({ host: proxy.host, port: proxy.port, protocol, lazyConnect: true, retryStrategy: () => 5 });
@@ -164,7 +164,7 @@ function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
         }
         opened.push(transport);
         const recording = recordingOpIds(transport);
-        return { ferrite: createFerrite({ transport: recording.transport, plugins: [crdt()] }), opIds: recording.opIds };
+        return { ferrite: createFerrite({ transport: recording.transport, plugins: [crdt()], timeout: CALL_TIMEOUT_MS, maxAttempts }), opIds: recording.opIds };
       };
       const faults: Faults = {
         async loseReply(call, rst) {
@@ -211,25 +211,25 @@ const memoryTarget: Target = {
     const emulator = new Emulator();
     const observer = createFerrite({ transport: memoryTransport({ emulator }), plugins: [crdt()] });
     let fault: 'lose reply' | 'cut' | undefined;
-    const client = async () => {
+    const client = async (maxAttempts?: number) => {
       const inner = memoryTransport({ emulator });
       const lossy: Transport = {
         name: 'lossy memory',
         protocol: inner.protocol,
-        async send(command: WireCommand) {
+        async send(command: WireCommand, options) {
           const now = fault;
           fault = undefined;
           if (now === 'cut' && Math.random() < 0.5) throw new FerriteConnectionError('simulated cut before the server read the command');
-          const reply = await inner.send(command);
+          const reply = await inner.send(command, options);
           if (now !== undefined) throw new FerriteConnectionError('simulated lost reply');
           return reply;
         },
-        batch: (commands) => inner.batch(commands),
+        batch: (commands, options) => inner.batch(commands, options),
         dedicated: (options) => inner.dedicated(options),
         close: () => inner.close(),
       };
       const recording = recordingOpIds(lossy);
-      return { ferrite: createFerrite({ transport: recording.transport, plugins: [crdt()] }), opIds: recording.opIds };
+      return { ferrite: createFerrite({ transport: recording.transport, plugins: [crdt()], timeout: CALL_TIMEOUT_MS, maxAttempts }), opIds: recording.opIds };
     };
     return {
       client,
@@ -281,19 +281,25 @@ for (const target of targets) {
       const run = plan(INCREMENTS);
       const key = uniqueKey('faults');
       const context = `seed ${run.seed}`;
-      const { ferrite, opIds } = await opened.client();
-      const counter = ferrite.crdt.counter(key);
+      // Even increments go through a client that retries (core's default), odd ones through one
+      // that does not, so lost replies end both ways: recovered by a resend, or indeterminate.
+      const clients = [await opened.client(), await opened.client(1)];
       const observed = opened.observer.crdt.counter(key);
 
       let succeeded = 0;
+      const lost = [0, 0];
+      const recovered = [0, 0];
       const indeterminate: CrdtIndeterminateError[] = [];
       const notSent: Array<{ amount: number; opId: string | undefined }> = [];
       for (let i = 0; i < INCREMENTS; i++) {
         const amount = run.amounts[i] as number;
+        const { ferrite, opIds } = clients[i % 2]!;
+        const counter = ferrite.crdt.counter(key);
         const sentBefore = opIds().length;
         const call = () => counter.incr(amount);
         let outcome: Outcome;
         if (run.lostReply.has(i)) {
+          lost[i % 2]!++;
           await counter.get().catch(() => undefined); // connected, so the dropped reply is this call's
           outcome = await opened.faults.loseReply(call, run.rst(i));
         } else if (run.cut.has(i)) {
@@ -303,6 +309,7 @@ for (const target of targets) {
         }
         if (outcome.kind === 'ok') {
           succeeded += amount;
+          if (run.lostReply.has(i)) recovered[i % 2]!++;
           // One writer, one call at a time: a success reports the server's value after it, never a guess.
           expect(outcome.value, `${context}, increment ${i}`).toBe(await observed.get());
         } else if (outcome.kind === 'indeterminate') {
@@ -320,11 +327,19 @@ for (const target of targets) {
       for (const { amount, opId } of notSent) {
         if (opId !== undefined) expect(await wasApplied(key, amount, opId), `${context}: reported never sent, but applied`).toBe(amount === 0);
       }
-      expect(final, `${context}: ${indeterminate.length} indeterminate, ${notSent.length} not sent`).toBe(succeeded + applied);
+      const tally =
+        `${context}: lost replies recovered ${recovered[0]}/${lost[0]} with retries, ${recovered[1]}/${lost[1]} without; ` +
+        `${indeterminate.length} indeterminate, ${notSent.length} not sent`;
+      expect(final, tally).toBe(succeeded + applied);
+      // Core resends a lost increment with its op-id: nearly all recover (a reconnect can outlast the deadline on a loaded machine).
+      expect(recovered[0], tally).toBeGreaterThanOrEqual(Math.floor(0.9 * lost[0]!));
+      // Without resends a lost reply is reported indeterminate, never as a success.
+      expect(recovered[1], tally).toBe(0);
+      expect(indeterminate.length, tally).toBeGreaterThanOrEqual(lost[1]!);
 
       // Every op-id ever sent, resent with an amount that would show: none may count again.
       const settled = await observed.get();
-      const ids = [...new Set(opIds())];
+      const ids = [...new Set([...clients[0]!.opIds(), ...clients[1]!.opIds()])];
       expect(ids.length).toBeGreaterThanOrEqual(INCREMENTS - notSent.length);
       for (const opId of ids) expect(await observed.incr(1_000_003, { opId }), `${context}: op-id ${opId} counted twice`).toBe(settled);
     }, TEST_TIMEOUT_MS);
@@ -334,7 +349,8 @@ for (const target of targets) {
       const run = plan(count * 2);
       const key = uniqueKey('shared-op-id');
       const context = `seed ${run.seed}`;
-      const clients = [await opened.client(), await opened.client()];
+      // One client retries (core's default), the other does not, so some sends end indeterminate.
+      const clients = [await opened.client(), await opened.client(1)];
       const observed = opened.observer.crdt.counter(key);
       const prefix = `${key}:message`;
 
