@@ -1,6 +1,6 @@
-import { TransportLifecycle, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type WireCommand } from '@ferrite/core';
+import { TransportLifecycle, withDeadline, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
-import { closeClient, duplicateConnection, whenReady } from './connection.js';
+import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { decodesForTransport, protocolOf } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
@@ -58,14 +58,19 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 }
 
+/** Bound on a dedicated connection's handshake when the transport has no deadline of its own. */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /**
  * A new connection duplicated from `source` (same node, options and database), wrapped in a
- * transport the caller owns; `parent` closes it when it closes itself.
+ * transport the caller owns; `parent` closes it when it closes itself. The handshake is bounded
+ * (a half-open server would hold it forever), and closing abandons commands still pending on it,
+ * as node-redis' dedicated connections do: a blocking call does not hold the close up.
  */
 export async function openDedicated(source: Redis, parent: TransportLifecycle, commandTimeout: number | undefined): Promise<DedicatedTransport> {
   const connection = duplicateConnection(source, { lazyConnect: true });
   try {
-    await whenReady(connection);
+    await withDeadline(whenReady(connection), 'CONNECT', commandTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
   } catch (error) {
     connection.disconnect();
     throw translateError(error, 'CONNECT', undefined);
@@ -76,7 +81,7 @@ export async function openDedicated(source: Redis, parent: TransportLifecycle, c
   }
   const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
     commandTimeout,
-    release: () => closeClient(connection),
+    release: () => disconnectClient(connection),
     onClosed: () => parent.forget(dedicated),
   });
   return parent.adopt(dedicated);

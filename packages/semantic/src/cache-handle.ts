@@ -12,7 +12,10 @@ export interface SemanticCacheOptions<T> {
   readonly threshold?: number;
   /** Lifetime of what this handle stores, in whole seconds; `null` for none. Default: the plugin's. */
   readonly ttl?: number | null;
-  /** How values are stored. Default: strings as is, anything else as JSON, behind a one-character tag. */
+  /**
+   * How values are stored. Default: `textCodec`, strings byte for byte as given, readable by every
+   * other Ferrite client. Values of any other type need one, e.g. `jsonCodec<T>()`.
+   */
   readonly codec?: SemanticCodec<T>;
   /**
    * Told when storing a freshly computed value fails. The caller still gets the value (caching
@@ -38,7 +41,10 @@ export interface SemanticCache<T> {
   readonly namespace: string;
   readonly threshold: number;
   readonly ttl: number | undefined;
-  /** The cached value for `text` or a similar text, or null. Throws `SemanticCodecError` if it cannot be read. */
+  /**
+   * The cached value for `text` or a similar text, or null. Throws `SemanticCodecError` (naming
+   * the namespace) if the handle's codec cannot read it; the default codec reads every value.
+   */
   get(text: string, options?: LookupOptions): Promise<T | null>;
   set(text: string, value: T, options?: StoreOptions): Promise<void>;
   /** Removes the entry for this exact text, or (without text) the whole namespace. */
@@ -212,7 +218,9 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
       value = this.#settings.codec.decode(match.value);
     } catch (error) {
       this.#counters.errors++;
-      throw error instanceof SemanticCodecError ? error : new SemanticCodecError((error as Error).message, { cause: error });
+      // Name the namespace: with shared caches the value was likely written by another client.
+      const detail = error instanceof SemanticCodecError ? error.detail : String((error as Error)?.message ?? error);
+      throw new SemanticCodecError(detail, { namespace: this.namespace, cause: error });
     }
     this.#counters.hits++;
     return { value };

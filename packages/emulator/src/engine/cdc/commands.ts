@@ -74,6 +74,19 @@ function startPosition(log: ChangeLog, from: Buffer | undefined): number {
   return Math.max(1, Number(id > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : id));
 }
 
+/**
+ * A pattern the matcher cannot run must fail CDC.SUBSCRIBE, where the caller sees it, and never
+ * leave a subscription behind that errors on every poll. One trial match runs every code path of
+ * the pattern (each token is read at least once against a subject of its own length).
+ */
+function assertUsablePattern(pattern: string): void {
+  try {
+    matchGlob(pattern, pattern.length === 0 ? '' : 'x'.repeat(pattern.length));
+  } catch (error) {
+    throw new CommandError(`ERR invalid pattern: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function subscribe(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
   const [patternArg, ...options] = args as [Buffer, ...Buffer[]];
   let ops: Set<string> | undefined;
@@ -97,7 +110,9 @@ function subscribe(context: ExecutionContext, args: readonly Buffer[]): EngineRe
   }
   const log = changeLogOf(context);
   const position = startPosition(log, from);
-  const subscription = registryOf(context).create(context.session.id, patternArg.toString('latin1'), ops, position);
+  const pattern = patternArg.toString('latin1');
+  assertUsablePattern(pattern);
+  const subscription = registryOf(context).create(context.session.id, pattern, ops, position);
   return integer(subscription.id);
 }
 
