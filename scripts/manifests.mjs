@@ -5,6 +5,7 @@
 //   node scripts/manifests.mjs --fix   # rewrite the package.json files and copy LICENSE
 import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const REPOSITORY = 'https://github.com/ferrite-sdk/ferrite-ts';
 /**
@@ -63,26 +64,30 @@ function reorder(m) {
   return out;
 }
 
-const fix = process.argv.includes('--fix');
-const license = readFileSync(join(root, 'LICENSE'), 'utf8');
-const problems = [];
-for (const pkg of publicPackages()) {
-  const want = expected(pkg);
-  const before = JSON.stringify(pkg.manifest, null, 2) + '\n';
-  const after = JSON.stringify(want, null, 2) + '\n';
-  if (JSON.stringify(reorder(structuredClone(pkg.manifest))) !== JSON.stringify(want)) {
-    if (fix) writeFileSync(join(pkg.dir, 'package.json'), after);
-    else problems.push(`${pkg.rel}/package.json does not follow the publishing conventions`);
-  } else if (fix && before !== after) {
-    writeFileSync(join(pkg.dir, 'package.json'), after);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
+
+function main() {
+  const fix = process.argv.includes('--fix');
+  const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+  const problems = [];
+  for (const pkg of publicPackages()) {
+    const want = expected(pkg);
+    const before = JSON.stringify(pkg.manifest, null, 2) + '\n';
+    const after = JSON.stringify(want, null, 2) + '\n';
+    if (JSON.stringify(reorder(structuredClone(pkg.manifest))) !== JSON.stringify(want)) {
+      if (fix) writeFileSync(join(pkg.dir, 'package.json'), after);
+      else problems.push(`${pkg.rel}/package.json does not follow the publishing conventions`);
+    } else if (fix && before !== after) {
+      writeFileSync(join(pkg.dir, 'package.json'), after);
+    }
+    const licensePath = join(pkg.dir, 'LICENSE');
+    if (!existsSync(licensePath) || readFileSync(licensePath, 'utf8') !== license) {
+      if (fix) copyFileSync(join(root, 'LICENSE'), licensePath);
+      else problems.push(`${pkg.rel}/LICENSE is missing or differs from the root LICENSE`);
+    }
   }
-  const licensePath = join(pkg.dir, 'LICENSE');
-  if (!existsSync(licensePath) || readFileSync(licensePath, 'utf8') !== license) {
-    if (fix) copyFileSync(join(root, 'LICENSE'), licensePath);
-    else problems.push(`${pkg.rel}/LICENSE is missing or differs from the root LICENSE`);
+  if (problems.length) {
+    console.error(problems.join('\n') + '\nRun `node scripts/manifests.mjs --fix` and review the diff.');
+    process.exit(1);
   }
-}
-if (problems.length) {
-  console.error(problems.join('\n') + '\nRun `node scripts/manifests.mjs --fix` and review the diff.');
-  process.exit(1);
 }
