@@ -15,7 +15,7 @@ export type FerriteErrorCode =
   | 'ABORTED'
   | 'PROTOCOL';
 
-/** Kinds of server error, recognised by the stable phrases of PROTOCOL.md §7. */
+/** Kinds of server error, recognised by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
 export type ReplyErrorKind =
   | 'unknown-index'
   | 'index-exists'
@@ -75,7 +75,7 @@ export class FerriteReplyError extends FerriteError {
   readonly command: string;
   /** The server's error text, unchanged. */
   readonly serverMessage: string;
-  /** Classification by the stable phrases of PROTOCOL.md §7. */
+  /** Classification by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
   readonly kind: ReplyErrorKind;
 
   constructor(command: string, serverMessage: string, options?: FerriteErrorOptions) {
@@ -131,7 +131,7 @@ export class FerriteUnsupportedError extends FerriteError {
   }
 }
 
-/** A reply of a shape PROTOCOL.md does not allow: the server does not follow the contract. */
+/** A reply of a shape {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md | the wire contract} does not allow: the server does not follow the contract. */
 export class FerriteProtocolError extends FerriteError {
   static override readonly brand: string = 'FerriteProtocolError';
 
@@ -162,7 +162,7 @@ const PHRASES: ReadonlyArray<readonly [ReplyErrorKind, (text: string) => boolean
   ['unknown-command', (t) => t.includes('unknown command')],
 ];
 
-/** Classifies a server error text by the stable phrases of PROTOCOL.md §7. */
+/** Classifies a server error text by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
 export function classifyReplyError(message: string): ReplyErrorKind {
   const text = message.toLowerCase();
   for (const [kind, matches] of PHRASES) if (matches(text)) return kind;

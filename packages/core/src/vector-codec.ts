@@ -20,7 +20,7 @@ function assertFinite(values: Float32Array, field: string): void {
 }
 
 /**
- * Encodes a vector as PROTOCOL.md's blob: float32, little-endian, no header.
+ * Encodes a vector as the wire contract's {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#ground-rules | vector blob}: float32, little-endian, no header.
  *
  * A little-endian `Float32Array` is sent without a copy: do not modify it until the command
  * has resolved. Other inputs are converted, and checked after conversion, so a float64 too large

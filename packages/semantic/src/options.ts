@@ -1,4 +1,4 @@
-/** Protocol default (PROTOCOL.md §3), sent explicitly so every server applies the same one. */
+/** Protocol default ({@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#semantic-cache | the wire contract}), sent explicitly so every server applies the same one. */
 export const DEFAULT_THRESHOLD = 0.85;
 
 export interface SemanticPluginOptions {

@@ -188,7 +188,7 @@ export class Emulator {
     return removed;
   }
 
-  /** Appends a change event (PROTOCOL.md §5) and marks the key changed for WATCH. */
+  /** Appends a change event (docs/protocol.md#change-data-capture) and marks the key changed for WATCH. */
   recordChange(db: number, op: string, key: string, value: Buffer | null): void {
     if (key !== '') this.watches.touch(db, key);
     this.changeLog.append({ db, op, key, value });

@@ -30,7 +30,7 @@ function isCount(reply: Reply | undefined): boolean {
 
 /**
  * Reads `[n, id, score, [meta…]?, id, score, …]`. The metadata array is present only for hits
- * that have metadata, and the leading count may be missing: both are allowed by PROTOCOL.md §2,
+ * that have metadata, and the leading count may be missing: both are allowed by {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#vector-search | the wire contract},
  * so the hits are walked by shape, not by stride, and the count is not trusted.
  */
 export function decodeSearchReply(reply: Reply): SearchHit[] {

@@ -20,7 +20,7 @@ export type OrderedValue<Meta, K extends keyof Meta> = Extract<FilterValue<Meta,
 /**
  * Builds FILTER expressions whose field names and value types are checked against `Meta`.
  *
- * Semantics are the server's (PROTOCOL.md §2): a comparison on a field the vector lacks is false,
+ * Semantics are the server's ({@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#vector-search | the wire contract}): a comparison on a field the vector lacks is false,
  * `ne` included (use `not(eq(…))` to keep vectors without the field); a number is compared
  * numerically with metadata that parses as a number and is false otherwise; strings compare bytewise.
  */

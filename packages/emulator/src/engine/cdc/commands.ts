@@ -161,7 +161,7 @@ function info(context: ExecutionContext): EngineReply {
 
 const keyless = { firstKey: 0, lastKey: 0, step: 0 } as const;
 
-/** PROTOCOL.md §5. Node-local, no keys. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#change-data-capture. Node-local, no keys. Handlers receive the arguments after the command name. */
 export const cdcCommands: readonly CommandSpec[] = [
   { name: 'CDC.SUBSCRIBE', arity: -2, flags: ['noscript', 'loading', 'stale'], ...keyless, handler: subscribe },
   { name: 'CDC.POLL', arity: -2, flags: ['readonly', 'noscript', 'blocking', 'loading', 'stale'], ...keyless, handler: poll },

@@ -69,7 +69,7 @@ function setMembers(context: ExecutionContext, args: readonly Buffer[]): EngineR
 
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
-/** PROTOCOL.md §4. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#crdts. Handlers receive the arguments after the command name. */
 export const crdtCommands: readonly CommandSpec[] = [
   { name: 'CRDT.COUNTER.INCR', arity: -3, flags: ['write', 'denyoom', 'fast'], ...keyed, handler: counterIncrement },
   { name: 'CRDT.COUNTER.GET', arity: 2, flags: ['readonly', 'fast'], ...keyed, handler: counterGet },

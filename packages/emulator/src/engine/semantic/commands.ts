@@ -77,7 +77,7 @@ function stats(context: ExecutionContext, args: readonly Buffer[]): EngineReply 
 
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
-/** PROTOCOL.md §3. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#semantic-cache. Handlers receive the arguments after the command name. */
 export const semanticCommands: readonly CommandSpec[] = [
   { name: 'SEMANTIC.SET', arity: -4, flags: ['write', 'denyoom'], ...keyed, handler: set },
   { name: 'SEMANTIC.GET', arity: -3, flags: ['readonly'], ...keyed, handler: get },

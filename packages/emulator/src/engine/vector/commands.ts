@@ -163,7 +163,7 @@ function list(context: ExecutionContext): EngineReply {
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
 /**
- * PROTOCOL.md §2. Handlers receive the arguments after the command name; the dispatcher has
+ * docs/protocol.md#vector-search. Handlers receive the arguments after the command name; the dispatcher has
  * checked arity already.
  */
 export const vectorCommands: readonly CommandSpec[] = [
