@@ -2,7 +2,7 @@ import type { Arg } from './args.js';
 import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
 
-/** A command ready for the wire. Built by {@link encodeCommand} or by `ferrite.send`. */
+/** A command ready for the wire: the `wire` of {@link prepareCommand}'s result, or what `ferrite.send` builds. */
 export interface WireCommand {
   /** The command name as sent (`SET`, `VECTOR.SEARCH`). Multi-word commands put the rest in `args`. */
   readonly name: string;
