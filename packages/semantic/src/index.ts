@@ -4,4 +4,12 @@ export type { ComputeOptions, SemanticCache, SemanticCacheOptions, SemanticCache
 export { defaultCodec, SemanticCodecError, type SemanticCodec } from './codec.js';
 export type { SemanticLocalStats } from './local-stats.js';
 export { DEFAULT_THRESHOLD, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
-export { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
+// Command definitions carry the plugin's prefix so they never clash with another plugin's.
+export {
+  deleteCommand as semanticDeleteCommand,
+  getCommand as semanticGetCommand,
+  setCommand as semanticSetCommand,
+  statsCommand as semanticStatsCommand,
+  type SemanticMatch,
+  type SemanticServerStats,
+} from './commands/index.js';

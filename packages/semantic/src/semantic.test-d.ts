@@ -20,3 +20,13 @@ describe('types', () => {
     answers.getOrSetStream('q', async function* () {});
   });
 });
+
+describe('public exports', () => {
+  it('publish command definitions under the plugin prefix', async () => {
+    const api = await import('./index.js');
+    expectTypeOf(api).toHaveProperty('semanticGetCommand');
+    expectTypeOf(api).toHaveProperty('semanticDeleteCommand');
+    expectTypeOf(api).not.toHaveProperty('getCommand');
+    expectTypeOf(api).not.toHaveProperty('deleteCommand');
+  });
+});
