@@ -4,6 +4,7 @@ export type Arg = string | Buffer;
 /** What callers may pass where an argument goes; numbers are sent as decimal text. */
 export type ArgInput = string | Buffer | Uint8Array | number | bigint;
 
+/** Converts one argument to what goes on the wire: strings and Buffers as they are, numbers and bigints as decimal text, other byte arrays as a Buffer view. */
 export function toArg(value: ArgInput): Arg {
   if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);

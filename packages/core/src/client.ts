@@ -4,6 +4,7 @@ import type { AnyPlugin, PluginApis, PluginContext } from './plugin.js';
 import type { Reply } from './reply.js';
 import type { DedicatedOptions, Transport } from './transport.js';
 
+/** What `createFerrite` needs: a transport, and the plugins whose namespaces the client gets. */
 export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
   readonly transport: Transport;
   readonly plugins?: Plugins;
@@ -24,6 +25,7 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
   close(): Promise<void>;
 }
 
+/** A client: the base methods plus one namespace per plugin (`ferrite.vector`), typed from the plugins given. */
 export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
   PluginApis<Plugins>;
 

@@ -2,6 +2,7 @@ import { FerriteConnectionError } from './errors.js';
 
 /** Something a transport opened and must close with it (a dedicated connection). */
 export interface Closable {
+  /** Closes it; called once when its transport closes. */
   close(): Promise<void>;
 }
 
@@ -19,10 +20,12 @@ export class TransportLifecycle {
     this.#transportName = transportName;
   }
 
+  /** Whether `close` has been called. */
   get closed(): boolean {
     return this.#closing !== undefined;
   }
 
+  /** The error every call on a closed transport rejects with. */
   closedError(): FerriteConnectionError {
     return new FerriteConnectionError(`the ${this.#transportName} transport is closed`);
   }
@@ -32,11 +35,13 @@ export class TransportLifecycle {
     if (this.closed) throw this.closedError();
   }
 
+  /** Registers a dedicated connection so that closing the transport closes it too; returns it. */
   adopt<T extends Closable>(dependent: T): T {
     this.#dependents.add(dependent);
     return dependent;
   }
 
+  /** Stops tracking a dedicated connection its owner closed. */
   forget(dependent: Closable): void {
     this.#dependents.delete(dependent);
   }

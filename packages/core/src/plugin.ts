@@ -4,6 +4,7 @@ import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
 import type { DedicatedOptions, Transport } from './transport.js';
 
+/** The outcome of one entry of a batch: its value, or the error that entry alone met. */
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
 
 /** What a plugin gets to build its API with. */
@@ -25,7 +26,9 @@ export interface PluginContext {
   onClose(cleanup: () => void | Promise<void>): void;
 }
 
+/** A plugin context over a connection of its own (blocking calls, per-connection state); close it when done. */
 export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated'>, AsyncDisposable {
+  /** Closes the connection. */
   close(): Promise<void>;
 }
 
@@ -34,7 +37,9 @@ export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedic
  * `ferrite.vector`. `setup` runs once per client.
  */
 export interface FerritePlugin<Name extends string = string, Api = unknown> {
+  /** The namespace the plugin adds to the client (`vector` gives `ferrite.vector`). */
   readonly name: Name;
+  /** Builds the namespace's API from the plugin context; called once per client. */
   setup(context: PluginContext): Api;
 }
 
@@ -43,7 +48,9 @@ export function definePlugin<const Name extends string, Api>(plugin: FerritePlug
   return plugin;
 }
 
+/** Any plugin, whatever its name and API: the element type of `plugins`. */
 export type AnyPlugin = FerritePlugin<string, unknown>;
+/** The API type a plugin adds. */
 export type PluginApi<P> = P extends FerritePlugin<string, infer Api> ? Api : never;
 
 /** The namespaces a list of plugins adds, keyed by plugin name. */

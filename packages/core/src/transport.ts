@@ -18,10 +18,13 @@ export interface WireCommand {
   readonly readonly?: boolean;
 }
 
+/** One settled entry of `Transport.batch`: its reply, or its own error. */
 export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readonly ok: false; readonly error: FerriteError };
 
+/** RESP2 or RESP3. */
 export type ProtocolVersion = 2 | 3;
 
+/** Where a dedicated connection should go. */
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
@@ -42,6 +45,7 @@ export interface Transport {
   readonly name: string;
   /** The protocol version of the connection: 2 or 3. */
   readonly protocol: ProtocolVersion;
+  /** Sends one command and resolves with its normalised reply. */
   send(command: WireCommand): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
   batch(commands: readonly WireCommand[]): Promise<BatchEntry[]>;

@@ -1,9 +1,11 @@
 import { FerriteValidationError } from './errors.js';
 
+/** A vector as callers may pass it; every value is stored as float32. */
 export type VectorInput = Float32Array | Float64Array | readonly number[];
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Checks `encodeVector` makes before encoding. */
 export interface EncodeVectorOptions {
   /** The dimension the vector must have. */
   readonly dimension?: number;

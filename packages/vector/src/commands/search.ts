@@ -13,6 +13,7 @@ import {
 import type { SearchHit, StoredMetadata } from '../types.js';
 import { assertIndexName, assertTopK } from '../validate.js';
 
+/** Options of `vectorSearchCommand`, with the filter already compiled. */
 export interface SearchCommandOptions {
   /** 1 to 10000; the server's default is 10. */
   readonly topK?: number | undefined;

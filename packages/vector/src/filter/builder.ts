@@ -25,16 +25,25 @@ export type OrderedValue<Meta, K extends keyof Meta> = Extract<FilterValue<Meta,
  * numerically with metadata that parses as a number and is false otherwise; strings compare bytewise.
  */
 export interface FilterBuilder<Meta> {
+  /** `field = value`. */
   eq<K extends FilterField<Meta>>(field: K, value: FilterValue<Meta, K>): Filter;
+  /** `field != value`; false, like every comparison, when the vector lacks the field. */
   ne<K extends FilterField<Meta>>(field: K, value: FilterValue<Meta, K>): Filter;
+  /** `field < value`: numbers compare numerically, strings bytewise. */
   lt<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field <= value`. */
   lte<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field > value`. */
   gt<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field >= value`. */
   gte<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
   /** True when `eq` holds for any of the values; needs at least one value. */
   in<K extends FilterField<Meta>>(field: K, values: readonly FilterValue<Meta, K>[]): Filter;
+  /** True when every filter holds. */
   and(...filters: FilterInput[]): Filter;
+  /** True when any filter holds. */
   or(...filters: FilterInput[]): Filter;
+  /** True when the filter does not hold. */
   not(filter: FilterInput): Filter;
   /** A raw FILTER expression, to combine with built ones. Sent as is: never put user input in it. */
   raw(expression: string): Filter;
