@@ -35,7 +35,12 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
 /** The argument types a command definition takes. */
 export type CommandArgs<C> = C extends CommandDefinition<infer A, unknown> ? A : never;
 /** The result type a command definition decodes to. */
-export type CommandResult<C> = C extends { readonly decode: (reply: Reply, context: DecodeContext) => infer R } ? R : never;
+export type CommandResult<C> = C extends {
+  /** The decoder whose result type is taken. */
+  readonly decode: (reply: Reply, context: DecodeContext) => infer R;
+}
+  ? R
+  : never;
 
 /** What `defineCommand` takes: name, encoder and decoder, and the flags that default to the safe choice. */
 export interface CommandSpec<Args extends readonly unknown[], Result>
