@@ -6,15 +6,18 @@
 //   <!-- preamble: declare const query: number[]; -->   code put before the block, for the names a
 //                                                        fragment uses without declaring them
 //   <!-- run -->                                         run the block (it must exit by itself);
-//                                                        `redis://127.0.0.1:6380` in it is replaced
-//                                                        by the address of a fresh emulator
+//                                                        `redis://127.0.0.1:6380` (or :6379) in it is
+//                                                        replaced by the address of an emulator; it
+//                                                        passes when its top-level code completes
+//                                                        (clients a sample leaves open do not hang it)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const DEFAULT_URL = 'redis://127.0.0.1:6380';
+/** Addresses the samples use, replaced by the emulator's when a sample runs. */
+const SAMPLE_URLS = ['redis://127.0.0.1:6380', 'redis://127.0.0.1:6379'];
 
 /** README files this check covers. */
 function readmes() {
@@ -156,9 +159,10 @@ try {
     });
     for (const file of runnable) {
       const js = join(work, 'out', file.name.replace(/\.ts$/, '.js'));
-      writeFileSync(js, readFileSync(js, 'utf8').replaceAll(DEFAULT_URL, url));
+      writeFileSync(js, SAMPLE_URLS.reduce((code, sample) => code.replaceAll(sample, url), readFileSync(js, 'utf8')));
+      const runner = `import(${JSON.stringify(js)}).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`;
       try {
-        execFileSync('node', [js], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+        execFileSync('node', ['--input-type=module', '-e', runner], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
         console.log(`check:readmes: ran ${file.where}`);
       } catch (error) {
         failures.push(`${file.where} (runnable) failed:\n${error.stdout ?? ''}${error.stderr ?? ''}${error.signal ? `killed by ${error.signal}` : ''}`);
