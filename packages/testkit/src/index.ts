@@ -1,2 +1,2 @@
-export { describeTransportConformance, type ConformanceOptions, type ConformanceTarget } from './conformance.js';
+export { describeTransportConformance, type ConformanceOptions, type ConformanceTarget, type HeldConnection } from './conformance.js';
 export { freePort, redisServerMissing, startRedisCluster, startRedisServer, type RedisCluster, type RedisServer } from './redis-server.js';
