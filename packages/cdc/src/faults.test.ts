@@ -36,7 +36,7 @@ async function rig(target: TransportTarget): Promise<Rig> {
   const emulator = new Emulator();
   if (target.driver === 'memory') {
     const transport = memoryTransport({ emulator, protocol: target.protocol });
-    const ferrite = createFerrite({ transport, plugins: [cdc()] });
+    const ferrite = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
     return {
       emulator,
       ferrite,
@@ -65,11 +65,12 @@ async function rig(target: TransportTarget): Promise<Rig> {
     await client.connect();
     transport = nodeRedisTransport(client, { closeClient: true });
   }
-  const ferrite = createFerrite({ transport, plugins: [cdc()] });
+  const ferrite = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
   return {
     emulator,
     ferrite,
-    kinds: ['rst', 'fin'],
+    // One blackhole in six cuts: each costs a second of silence plus the time to notice it.
+    kinds: ['rst', 'fin', 'rst', 'blackhole', 'fin', 'rst'],
     async cut(kind) {
       if (kind === 'blackhole') {
         proxy.blackhole(true);
@@ -131,8 +132,9 @@ for (const target of transportTargets) {
       expect(values.join(',')).toBe(expected.join(','));
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1] as number);
       expect(feed.position).toBe(ids.at(-1));
-      // The cuts really reached the feed: it connected again after (nearly) every one.
-      expect(setup.emulator.stats.connectionsReceived - connectionsBefore).toBeGreaterThanOrEqual(cuts);
+      // The cuts really reached the feed: it connected again after many of them (not after all: a
+      // cut that lands while the feed is between connections has nothing to cut).
+      expect(setup.emulator.stats.connectionsReceived - connectionsBefore).toBeGreaterThanOrEqual(Math.floor(cuts / 4));
     }, 120_000);
   });
 }
