@@ -18,5 +18,9 @@ describe.each(['ioredis', 'node-redis'] as const)('the demo tour on %s', (driver
     expect(shown.every((l) => /\((89|15)\)$/.test(l))).toBe(true);
     // The paraphrase is served from the cache: one hit, two computations.
     expect(output).toContain('hits 1, misses 2, computations saved 1');
+    // The feed shows the cart's four writes live, in order, with the values of string writes.
+    const feed = lines.filter((l) => / demo:cart:7/.test(l)).map((l) => l.replace(/#\d+ /, '').trim());
+    expect(feed).toEqual(['SET    demo:cart:7 = socks', 'APPEND demo:cart:7 = socks,shoes', 'EXPIRE demo:cart:7', 'DEL    demo:cart:7']);
+    expect(output).toMatch(/checkpoint \d+: subscribe with/);
   }, 30_000);
 });

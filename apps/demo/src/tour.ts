@@ -1,7 +1,8 @@
 /**
- * A tour of the Ferrite SDK: standard commands, vector search with a typed filter, and a semantic
- * cache in front of a slow function. Swapping the driver changes one line of `connect`, nothing else.
+ * A tour of the Ferrite SDK: standard commands, vector search with a typed filter, a semantic
+ * cache in front of a slow function, and a live change feed of the tour's own writes. Swapping the driver changes one line of `connect`, nothing else.
  */
+import { cdc } from '@ferrite/cdc';
 import { createFerrite, type Transport } from '@ferrite/core';
 import { startEmulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
@@ -47,7 +48,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
   const url = options.url ?? emulator!.url;
   log(`Ferrite at ${url}${emulator ? ' (emulator)' : ''}, driver ${driver}\n`);
 
-  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic()] });
+  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic(), cdc()] });
   try {
     log('Standard commands work as on Redis:');
     await ferrite.send('HSET', 'user:42', 'name', 'Bob', 'role', 'admin');
@@ -81,6 +82,21 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     }
     const stats = await llm.stats();
     log(`  hits ${stats.process.hits}, misses ${stats.process.misses}, computations saved ${stats.process.computationsSaved}`);
+
+    log('\nChange feed of the writes above, live (resumable from a saved position):');
+    await using feed = await ferrite.cdc.subscribe('demo:cart:*');
+    const shown = (async () => {
+      for await (const event of feed) {
+        log(`  #${event.id} ${event.op.padEnd(6)} ${event.key}${event.value === null ? '' : ` = ${event.value}`}`);
+        if (event.op === 'DEL') break;
+      }
+    })();
+    await ferrite.send('SET', 'demo:cart:7', 'socks');
+    await ferrite.send('APPEND', 'demo:cart:7', ',shoes');
+    await ferrite.send('EXPIRE', 'demo:cart:7', '60');
+    await ferrite.send('DEL', 'demo:cart:7');
+    await shown;
+    log(`  checkpoint ${feed.position}: subscribe with { from: ${feed.position} + 1 } to resume after it`);
 
     await ferrite.vector.dropIndex('demo:products');
     await ferrite.semantic.delete('demo:llm');
