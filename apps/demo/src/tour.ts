@@ -83,7 +83,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     const stats = await llm.stats();
     log(`  hits ${stats.process.hits}, misses ${stats.process.misses}, computations saved ${stats.process.computationsSaved}`);
 
-    log('\nChange feed of the tour's cart writes, live (resumable from a saved position):');
+    log('\nChange feed of the cart writes below, live (resumable from a saved position):');
     await using feed = await ferrite.cdc.subscribe('demo:cart:*');
     const shown = (async () => {
       for await (const event of feed) {
