@@ -11,9 +11,6 @@ import type {
   TextSubscribeOptions,
 } from './types.js';
 
-/** The client deadline when core does not tell one: core's own default. */
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 /** `ferrite.cdc`: change feeds over the server's change log. */
 export interface CdcApi {
   /**
@@ -57,12 +54,6 @@ function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly bin
   return { pattern, events, from, signal, batchSize, blockMs, bufferSize, binary };
 }
 
-/** The client's deadline and signal, when this core exposes them (`context.callOptions()`). */
-function callOptionsOf(context: PluginContext): { readonly timeout: number; readonly signal: AbortSignal | undefined } {
-  const read = (context as { callOptions?: () => { timeout: number; signal: AbortSignal | undefined } }).callOptions;
-  return read?.call(context) ?? { timeout: DEFAULT_TIMEOUT_MS, signal: undefined };
-}
-
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -78,7 +69,9 @@ function createCdcApi(context: PluginContext): CdcApi {
 
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
-    const call = callOptionsOf(context);
+    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
+    // view it was opened through.
+    const call = context.callOptions();
     const feed = await Feed.open<string | Buffer>(
       { context, timeoutMs: call.timeout, onEnded: (ended) => open.delete(ended) },
       { ...settings, signal: combine(settings.signal, call.signal) },
