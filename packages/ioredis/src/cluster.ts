@@ -202,10 +202,17 @@ export class ClusterTransport implements Transport {
       const [start, end, primary] = readArray(range);
       const [host, port] = readArray(primary ?? null);
       const address = host === undefined || readText(host) === '' ? asked.options.host : readText(host);
-      const key = `${address}:${readInteger(port ?? null)}`;
+      const key = this.#natMapped(`${address}:${readInteger(port ?? null)}`);
       for (let slot = readInteger(start ?? null); slot <= readInteger(end ?? null); slot++) owners[slot] = key;
     }
     return owners;
+  }
+
+  /** The address ioredis connects to for a node the cluster announces (its `natMap`, if any). */
+  #natMapped(announced: string): string {
+    const natMap = this.#cluster.options.natMap;
+    const mapped = typeof natMap === 'function' ? natMap(announced) : natMap?.[announced];
+    return mapped ? `${mapped.host}:${mapped.port}` : announced;
   }
 
   async #primaryFor(key: Arg): Promise<Redis> {
