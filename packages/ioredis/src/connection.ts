@@ -37,6 +37,11 @@ export async function whenReady(client: Client): Promise<void> {
   });
 }
 
+/** Read afresh each time: the status changes while `closeClient` awaits. */
+function hasEnded(client: Client): boolean {
+  return client.status === 'end';
+}
+
 /** The sockets of a `Redis` (one) or a `Cluster` (one per node), for when ending them politely failed. */
 function socketsOf(client: Client): Array<{ destroy(): void }> {
   const nodes = (client as unknown as { nodes?: () => Redis[] }).nodes;
@@ -59,11 +64,11 @@ export async function closeClient(client: Client): Promise<void> {
   if (client.status === 'ready') {
     const answered = await Promise.race([client.quit().then(() => true, () => false), ended.then(() => true), pause(QUIT_GRACE_MS).then(() => false)]);
     // After QUIT the client ends by itself; disconnecting it now would start a second close.
-    if (answered && client.status !== 'end') await Promise.race([ended, pause(END_GRACE_MS)]);
+    if (answered && !hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
   }
-  if (client.status !== 'end') client.disconnect();
-  if (client.status !== 'end') await Promise.race([ended, pause(END_GRACE_MS)]);
-  if (client.status === 'end') return;
+  if (!hasEnded(client)) client.disconnect();
+  if (!hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
+  if (hasEnded(client)) return;
   for (const socket of socketsOf(client)) socket.destroy();
   await Promise.race([ended, pause(DESTROY_GRACE_MS)]);
 }
