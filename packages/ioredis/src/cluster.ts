@@ -51,6 +51,14 @@ export class ClusterTransport implements Transport {
   readonly #onTopologyRefresh = (): void => {
     this.#owners = undefined;
   };
+  /**
+   * ioredis never reconnects a lost node connection of a cluster: it waits for a MOVED reply to
+   * refresh its topology, and this transport's commands never meet one. So a lost node makes it
+   * refresh at once, which connects the node again.
+   */
+  readonly #onNodeLost = (): void => {
+    if (!this.#lifecycle.closed) this.#forgetSlotOwners();
+  };
 
   constructor(cluster: Cluster, ownership: ClientOwnership) {
     this.#userCluster = cluster;
@@ -67,6 +75,7 @@ export class ClusterTransport implements Transport {
     this.#builtins = new Set(cluster.getBuiltinCommands());
     // ioredis refreshes its topology after failovers and redirects; ours follows.
     this.#cluster.on('refresh', this.#onTopologyRefresh);
+    this.#cluster.on('-node', this.#onNodeLost);
   }
 
   get protocol(): ProtocolVersion {
@@ -141,6 +150,7 @@ export class ClusterTransport implements Transport {
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
       this.#cluster.off('refresh', this.#onTopologyRefresh);
+      this.#cluster.off('-node', this.#onNodeLost);
       await Promise.all([
         this.#cluster !== this.#userCluster ? closeClient(this.#cluster) : undefined,
         this.#ownership.closeClient ? closeClient(this.#userCluster) : undefined,
@@ -219,7 +229,11 @@ export class ClusterTransport implements Transport {
     const slot = slotOf(key);
     const owner = (await this.#slotOwners())[slot];
     const node = owner === undefined ? undefined : this.#cluster.nodes('master').find((candidate) => nodeKey(candidate) === owner);
-    if (!node) throw new FerriteConnectionError(`ioredis: no primary is known for slot ${slot}`);
+    if (!node) {
+      // The node was lost (or the topology changed): learn it again for the next call.
+      this.#forgetSlotOwners();
+      throw new FerriteConnectionError(`ioredis: no primary is connected for slot ${slot}`, { maybeApplied: false });
+    }
     return node;
   }
 
