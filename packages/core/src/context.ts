@@ -152,7 +152,7 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
     },
     async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
       const opened = await run('CONNECT', 0, false, (signal) =>
-        transport.dedicated(options).then((connection) => {
+        transport.dedicated({ ...options, signal }).then((connection) => {
           // Opened after the caller gave up: nobody will close it but us.
           if (signal.aborted) {
             void connection.close().catch(() => {});

@@ -42,6 +42,11 @@ export interface TransportSendOptions {
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
+  /**
+   * Set by core: fires when the caller stops waiting for the connection (deadline, abort, close).
+   * A transport should then stop connecting and release what it opened.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -15,11 +15,12 @@ import {
   type ProtocolVersion,
   type Reply,
   type Transport,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
 import { Command, type Cluster, type Redis } from 'ioredis';
 import { closeClient, whenReady } from './connection.js';
-import { decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './options.js';
+import { decoderOptions, protocolOf, requestedProtocol, usableAsIs } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import type { ClientOwnership } from './single.js';
@@ -45,17 +46,25 @@ export class ClusterTransport implements Transport {
   readonly #ownership: ClientOwnership;
   readonly #lifecycle = new TransportLifecycle('ioredis');
   readonly #builtins: ReadonlySet<string>;
-  readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command));
+  readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command, undefined));
   #owners: Promise<string[]> | undefined;
   readonly #onTopologyRefresh = (): void => {
     this.#owners = undefined;
+  };
+  /**
+   * ioredis never reconnects a lost node connection of a cluster: it waits for a MOVED reply to
+   * refresh its topology, and this transport's commands never meet one. So a lost node makes it
+   * refresh at once, which connects the node again.
+   */
+  readonly #onNodeLost = (): void => {
+    if (!this.#lifecycle.closed) this.#forgetSlotOwners();
   };
 
   constructor(cluster: Cluster, ownership: ClientOwnership) {
     this.#userCluster = cluster;
     this.#ownership = ownership;
     const redisOptions = cluster.options.redisOptions ?? {};
-    if (decodesForTransport(redisOptions)) {
+    if (usableAsIs(redisOptions)) {
       this.#cluster = cluster;
     } else {
       this.#cluster = cluster.duplicate([], {
@@ -66,6 +75,7 @@ export class ClusterTransport implements Transport {
     this.#builtins = new Set(cluster.getBuiltinCommands());
     // ioredis refreshes its topology after failovers and redirects; ours follows.
     this.#cluster.on('refresh', this.#onTopologyRefresh);
+    this.#cluster.on('-node', this.#onNodeLost);
   }
 
   get protocol(): ProtocolVersion {
@@ -73,27 +83,29 @@ export class ClusterTransport implements Transport {
     return node ? protocolOf(node) : requestedProtocol(this.#cluster.options.redisOptions ?? {});
   }
 
-  async send(command: WireCommand): Promise<Reply> {
+  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
+    const signal = options?.signal;
     try {
-      return await this.#sendTo(await this.#nodeFor(command), command);
+      return await this.#sendTo(await this.#nodeFor(command), command, signal);
     } catch (error) {
       if (!isMoved(error)) throw error;
       // The slot has moved (resharding, failover) and the command was not applied: learn the
       // new owner and try once more.
       this.#forgetSlotOwners();
-      return this.#sendTo(await this.#nodeFor(command), command);
+      return this.#sendTo(await this.#nodeFor(command), command, signal);
     }
   }
 
-  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
-    const entries = await this.#batchOnce(commands);
+    const signal = options?.signal;
+    const entries = await this.#batchOnce(commands, signal);
     const moved = entries.flatMap((entry, index) => (!entry.ok && isMoved(entry.error) ? [index] : []));
     if (moved.length === 0) return entries;
     // As in `send`: the moved commands were not applied; they go once more to their new owners.
     this.#forgetSlotOwners();
-    const retried = await this.#batchOnce(moved.map((index) => commands[index] as WireCommand));
+    const retried = await this.#batchOnce(moved.map((index) => commands[index] as WireCommand), signal);
     moved.forEach((index, position) => (entries[index] = retried[position] as BatchEntry));
     return entries;
   }
@@ -103,7 +115,7 @@ export class ClusterTransport implements Transport {
     this.#cluster.refreshSlotsCache();
   }
 
-  async #batchOnce(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async #batchOnce(commands: readonly WireCommand[], signal: AbortSignal | undefined): Promise<BatchEntry[]> {
     const entries: BatchEntry[] = new Array(commands.length);
     const groups = new Map<Redis, number[]>();
     await Promise.all(
@@ -121,7 +133,7 @@ export class ClusterTransport implements Transport {
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
         indexes.sort((a, b) => a - b);
-        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#ownership.commandTimeout);
+        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), { lifecycle: this.#lifecycle, signal });
         indexes.forEach((index, position) => (entries[index] = results[position] as BatchEntry));
       }),
     );
@@ -132,27 +144,30 @@ export class ClusterTransport implements Transport {
     this.#lifecycle.assertOpen();
     await this.#ready();
     const node = options?.routingKey === undefined ? this.#anyPrimary() : await this.#primaryFor(options.routingKey);
-    return openDedicated(node, this.#lifecycle, this.#ownership.commandTimeout);
+    return openDedicated(node, this.#lifecycle, options?.signal);
   }
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
       this.#cluster.off('refresh', this.#onTopologyRefresh);
-      if (this.#cluster !== this.#userCluster) await closeClient(this.#cluster);
-      if (this.#ownership.closeClient) await closeClient(this.#userCluster);
+      this.#cluster.off('-node', this.#onNodeLost);
+      await Promise.all([
+        this.#cluster !== this.#userCluster ? closeClient(this.#cluster) : undefined,
+        this.#ownership.closeClient ? closeClient(this.#userCluster) : undefined,
+      ]);
     });
   }
 
   async #ready(): Promise<void> {
     try {
-      await whenReady(this.#cluster);
+      await this.#lifecycle.track(whenReady(this.#cluster));
     } catch (error) {
       throw translateError(error, 'CONNECT', undefined);
     }
   }
 
-  #sendTo(node: Redis, command: WireCommand): Promise<Reply> {
-    return execute(node, command, this.#ownership.commandTimeout);
+  #sendTo(node: Redis, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    return execute(node, command, { lifecycle: this.#lifecycle, signal });
   }
 
   async #nodeFor(command: WireCommand): Promise<Redis> {
@@ -191,23 +206,34 @@ export class ClusterTransport implements Transport {
 
   async #loadSlotOwners(): Promise<string[]> {
     const asked = this.#anyPrimary();
-    const reply = await this.#sendTo(asked, { name: 'CLUSTER', args: ['SLOTS'], routingKey: null });
+    const reply = await this.#sendTo(asked, { name: 'CLUSTER', args: ['SLOTS'], routingKey: null }, undefined);
     const owners = new Array<string>(CLUSTER_SLOTS);
     for (const range of readArray(reply)) {
       const [start, end, primary] = readArray(range);
       const [host, port] = readArray(primary ?? null);
       const address = host === undefined || readText(host) === '' ? asked.options.host : readText(host);
-      const key = `${address}:${readInteger(port ?? null)}`;
+      const key = this.#natMapped(`${address}:${readInteger(port ?? null)}`);
       for (let slot = readInteger(start ?? null); slot <= readInteger(end ?? null); slot++) owners[slot] = key;
     }
     return owners;
+  }
+
+  /** The address ioredis connects to for a node the cluster announces (its `natMap`, if any). */
+  #natMapped(announced: string): string {
+    const natMap = this.#cluster.options.natMap;
+    const mapped = typeof natMap === 'function' ? natMap(announced) : natMap?.[announced];
+    return mapped ? `${mapped.host}:${mapped.port}` : announced;
   }
 
   async #primaryFor(key: Arg): Promise<Redis> {
     const slot = slotOf(key);
     const owner = (await this.#slotOwners())[slot];
     const node = owner === undefined ? undefined : this.#cluster.nodes('master').find((candidate) => nodeKey(candidate) === owner);
-    if (!node) throw new FerriteConnectionError(`ioredis: no primary is known for slot ${slot}`);
+    if (!node) {
+      // The node was lost (or the topology changed): learn it again for the next call.
+      this.#forgetSlotOwners();
+      throw new FerriteConnectionError(`ioredis: no primary is connected for slot ${slot}`, { maybeApplied: false });
+    }
     return node;
   }
 

@@ -47,6 +47,7 @@ for (const protocol of [2, 3] as const) {
         port: server.port,
         protocol,
         stringNumbers: true,
+        autoResendUnfulfilledCommands: false,
         ...(protocol === 3 ? { replyMapping: 'resp3' as const } : {}),
       });
       return {

@@ -14,11 +14,12 @@ import {
   type ProtocolVersion,
   type Reply,
   type Transport,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
-import { execute, executeBatch, executeWith } from './execute.js';
-import { openDedicated, type ConnectionSettings } from './single.js';
+import { execute, executeBatch, executeWith, type SendContext } from './execute.js';
+import { closeConnection, openDedicated, type ConnectionSettings } from './single.js';
 
 /** A node of the cluster as node-redis describes it (opaque here: handed back to `nodeClient`). */
 export type ClusterNode = object;
@@ -34,6 +35,8 @@ export interface ClusterClient {
   /** node-redis' own routing by `firstKey`, following MOVED/ASK and refreshing its slot map. */
   sendCommand(firstKey: Arg | undefined, isReadonly: boolean, args: ReadonlyArray<string | Buffer>, options: SendOptions): Promise<unknown>;
   close(): Promise<void>;
+  /** Closes every node connection at once, abandoning pending commands. */
+  destroy(): void;
   readonly _options?: NodeConnection['options'];
 }
 
@@ -66,22 +69,24 @@ export class ClusterTransport implements Transport {
     this.#cluster = cluster;
     this.#settings = settings;
     this.protocol = settings.protocol;
-    this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, this.#settings.commandTimeout));
+    this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, { lifecycle: this.#lifecycle, signal: undefined }));
   }
 
-  async send(command: WireCommand): Promise<Reply> {
+  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
+    const context = { lifecycle: this.#lifecycle, signal: options?.signal };
     const route = await this.#route(command);
     try {
-      return await execute(route.node, command, this.#settings.commandTimeout);
+      return await execute(route.node, command, context);
     } catch (error) {
-      return this.#afterRedirection(error, command, route.key);
+      return this.#afterRedirection(error, command, route.key, context);
     }
   }
 
   /** Groups the commands by node, pipelines each group on its node, and puts the replies back in order. */
-  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
+    const context = { lifecycle: this.#lifecycle, signal: options?.signal };
     const entries = new Array<BatchEntry>(commands.length);
     const routes = await Promise.all(
       commands.map((command, index) =>
@@ -101,7 +106,7 @@ export class ClusterTransport implements Transport {
     });
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
-        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#settings.commandTimeout);
+        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), context);
         results.forEach((result, position) => (entries[indexes[position] as number] = result));
       }),
     );
@@ -110,7 +115,7 @@ export class ClusterTransport implements Transport {
       entries.map(async (entry, index) => {
         if (entry.ok || !isRedirection(entry.error)) return;
         const command = commands[index] as WireCommand;
-        entries[index] = await this.#afterRedirection(entry.error, command, routes[index]?.key ?? null).then(
+        entries[index] = await this.#afterRedirection(entry.error, command, routes[index]?.key ?? null, context).then(
           (value): BatchEntry => ({ ok: true, value }),
           (error: unknown): BatchEntry => ({ ok: false, error: asConnectionError(error) }),
         );
@@ -123,12 +128,12 @@ export class ClusterTransport implements Transport {
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
     const node = options?.routingKey === undefined ? await this.#anyPrimary() : await this.#primaryFor(options.routingKey);
-    return openDedicated(node, this.#lifecycle, this.#settings);
+    return openDedicated(node, this.#lifecycle, { protocol: this.protocol }, options?.signal);
   }
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
-      if (this.#settings.closeClient && this.#cluster.isOpen) await this.#cluster.close();
+      if (this.#settings.closeClient) await closeConnection(this.#cluster);
     });
   }
 
@@ -147,13 +152,12 @@ export class ClusterTransport implements Transport {
    * refreshes the map, so later commands go straight to the new owner again. When that fails
    * too (a client configured not to follow redirections), the original error stands.
    */
-  async #afterRedirection(error: unknown, command: WireCommand, key: Arg | null): Promise<Reply> {
+  async #afterRedirection(error: unknown, command: WireCommand, key: Arg | null, context: SendContext): Promise<Reply> {
     if (key === null || !isRedirection(error) || this.#lifecycle.closed) throw error;
     const cluster = this.#cluster;
-    const { commandTimeout } = this.#settings;
-    const driverTimeoutMs = driverTimeoutOf(cluster._options, commandTimeout);
+    const driverTimeoutMs = driverTimeoutOf(cluster._options);
     try {
-      return await executeWith((args, options) => cluster.sendCommand(key, false, args, options), driverTimeoutMs, command, commandTimeout);
+      return await executeWith((args, options) => cluster.sendCommand(key, false, args, options), driverTimeoutMs, command, context);
     } catch (retryError) {
       const answered = (isReplyError(retryError) && !isRedirection(retryError)) || isTimeoutError(retryError);
       throw answered ? retryError : error;

@@ -6,7 +6,8 @@ const DRIVER_DEFAULT_TIMEOUT_MS = 5000;
 
 export interface SendOptions {
   readonly typeMapping: TypeMapping;
-  readonly timeout?: number;
+  /** Takes the command back while node-redis has not written it (it then rejects with `AbortError`). */
+  readonly abortSignal?: AbortSignal;
 }
 
 /**
@@ -30,6 +31,6 @@ export function protocolOf(options: { readonly RESP?: ProtocolVersion } | undefi
 }
 
 /** The driver's own deadline for a command it has not written yet. */
-export function driverTimeoutOf(options: NodeConnection['options'], commandTimeout: number | undefined): number {
-  return commandTimeout ?? options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
+export function driverTimeoutOf(options: NodeConnection['options']): number {
+  return options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
 }

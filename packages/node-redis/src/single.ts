@@ -1,11 +1,12 @@
 import {
   FerriteConnectionError,
   TransportLifecycle,
-  withDeadline,
   type BatchEntry,
+  type DedicatedOptions,
   type DedicatedTransport,
   type ProtocolVersion,
   type Reply,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
 import type { NodeConnection } from './connection.js';
@@ -13,7 +14,27 @@ import { execute, executeBatch } from './execute.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
-  readonly commandTimeout: number | undefined;
+}
+
+/** How long a graceful close (pending replies arrive first) may take before the socket is destroyed. */
+const CLOSE_GRACE_MS = 200;
+
+/**
+ * Closes a node-redis client within a bounded time whatever the server does: `close()` lets
+ * pending replies arrive, and a server that stopped answering gets `destroy()` instead.
+ */
+export async function closeConnection(connection: { close(): Promise<void>; destroy(): void; readonly isOpen: boolean }): Promise<void> {
+  if (!connection.isOpen) return;
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = await Promise.race([
+    connection.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!graceful) connection.destroy();
 }
 
 /**
@@ -25,30 +46,28 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly name = 'node-redis';
   readonly protocol: ProtocolVersion;
   readonly #connection: NodeConnection;
-  readonly #settings: ConnectionSettings;
   readonly #release: () => Promise<void>;
   readonly #lifecycle = new TransportLifecycle('node-redis');
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
-    this.#settings = settings;
     this.#release = release;
     this.protocol = settings.protocol;
   }
 
-  send(command: WireCommand): Promise<Reply> {
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return execute(this.#connection, command, this.#settings.commandTimeout);
+    return execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
-  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return executeBatch(this.#connection, commands, this.#settings.commandTimeout);
+    return executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
-  dedicated(): Promise<DedicatedTransport> {
+  dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return openDedicated(this.#connection, this.#lifecycle, this.#settings);
+    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol }, options?.signal);
   }
 
   close(): Promise<void> {
@@ -65,19 +84,32 @@ export class SingleConnectionTransport implements DedicatedTransport {
  * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
  * still pending on it (a blocking call does not hold the close up).
  */
-export async function openDedicated(source: NodeConnection, parent: TransportLifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
+export async function openDedicated(
+  source: NodeConnection,
+  parent: TransportLifecycle,
+  settings: ConnectionSettings,
+  signal?: AbortSignal,
+): Promise<DedicatedTransport> {
   // Duplicating only needs the options, but a closed client means the user is done with it.
-  if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected');
+  if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected', { maybeApplied: false });
   const connection = source.duplicate();
   // Failures reach callers through their commands; an 'error' event without a listener would
   // throw from the driver's event emitter instead.
   connection.on('error', () => {});
+  // node-redis keeps retrying an unreachable server: the caller's signal (core's deadline) and
+  // closing the transport end the attempt.
+  const giveUp = (): void => connection.destroy();
+  signal?.addEventListener('abort', giveUp, { once: true });
   try {
-    // node-redis keeps retrying an unreachable server; the transport's deadline bounds the wait.
-    await withDeadline(connection.connect(), 'CONNECT', settings.commandTimeout);
+    if (signal?.aborted) throw new Error('the caller stopped waiting');
+    await parent.track(connection.connect());
   } catch (error) {
-    connection.destroy();
-    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`);
+    if (connection.isOpen) connection.destroy();
+    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`, {
+      maybeApplied: false,
+    });
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
   }
   if (parent.closed) {
     connection.destroy();
