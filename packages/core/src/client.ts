@@ -49,20 +49,24 @@ function compose<Plugins extends readonly AnyPlugin[]>(
   plugins: Plugins,
   capabilities: Map<string, Promise<boolean>>,
 ): FerriteClient<Plugins> {
-  const context = new CommandContext(transport, capabilities);
   const cleanups: Array<() => void | Promise<void>> = [];
   let closing: Promise<void> | undefined;
 
-  const pluginContext: PluginContext = {
-    transport,
-    call: (command, ...args) => context.call(command, ...args),
-    batch: (commands) => context.batch(commands),
-    send: (name, ...args) => context.send(name, ...args),
-    sendBuffer: (name, ...args) => context.sendBuffer(name, ...args),
-    supports: (command) => context.supports(command),
-    dedicated: (dedicatedOptions?: DedicatedOptions) => context.dedicated(dedicatedOptions),
-    onClose: (cleanup) => void cleanups.push(cleanup),
+  // One context per plugin, so tracing can say which plugin issued a command.
+  const contextFor = (plugin: string | null): PluginContext => {
+    const context = new CommandContext(transport, capabilities, plugin);
+    return {
+      transport,
+      call: (command, ...args) => context.call(command, ...args),
+      batch: (commands) => context.batch(commands),
+      send: (name, ...args) => context.send(name, ...args),
+      sendBuffer: (name, ...args) => context.sendBuffer(name, ...args),
+      supports: (command) => context.supports(command),
+      dedicated: (dedicatedOptions?: DedicatedOptions) => context.dedicated(dedicatedOptions),
+      onClose: (cleanup) => void cleanups.push(cleanup),
+    };
   };
+  const pluginContext = contextFor(null);
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -88,7 +92,7 @@ function compose<Plugins extends readonly AnyPlugin[]>(
   for (const plugin of plugins) {
     if (RESERVED.has(plugin.name)) throw new TypeError(`a plugin cannot be named "${plugin.name}"`);
     if (Object.hasOwn(client, plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
-    client[plugin.name] = plugin.setup(pluginContext);
+    client[plugin.name] = plugin.setup(contextFor(plugin.name));
   }
   return Object.freeze(client) as unknown as FerriteClient<Plugins>;
 }

@@ -26,6 +26,11 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
   readonly retryable: boolean;
   /** Strings in the reply arrive as Buffers. */
   readonly binary: boolean;
+  /**
+   * The routing key names a collection (a vector index, a semantic namespace), so tracing may
+   * report it (`db.collection.name`); other keys are user data and are never reported.
+   */
+  readonly collection: boolean;
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
 }
 
@@ -33,7 +38,7 @@ export type CommandArgs<C> = C extends CommandDefinition<infer A, unknown> ? A :
 export type CommandResult<C> = C extends { readonly decode: (reply: Reply, context: DecodeContext) => infer R } ? R : never;
 
 export interface CommandSpec<Args extends readonly unknown[], Result>
-  extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary'>> {
+  extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary' | 'collection'>> {
   readonly name: string;
   readonly encode: (...args: Args) => readonly ArgInput[];
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
@@ -41,7 +46,8 @@ export interface CommandSpec<Args extends readonly unknown[], Result>
 
 /**
  * Defines a command. Defaults: the routing key is the first argument (`keyIndex: 0`, as for every
- * VECTOR.*, SEMANTIC.* and CRDT.* command), not read-only, not retryable, text replies.
+ * VECTOR.*, SEMANTIC.* and CRDT.* command), not read-only, not retryable, text replies, a key that
+ * is not a collection name.
  */
 export function defineCommand<Args extends readonly unknown[], Result>(
   spec: CommandSpec<Args, Result>,
@@ -51,6 +57,7 @@ export function defineCommand<Args extends readonly unknown[], Result>(
     readonly: false,
     retryable: false,
     binary: false,
+    collection: false,
     ...spec,
   });
 }

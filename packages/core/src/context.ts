@@ -3,6 +3,7 @@ import { prepareCommand, type CommandDefinition, type PreparedCommand } from './
 import { FerriteError, FerriteUnsupportedError, isReplyError } from './errors.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
+import { traceBatch, traceCommand, type TraceScope } from './tracing.js';
 import type { DedicatedOptions, Transport, WireCommand } from './transport.js';
 
 /** Error replies that say the server lacks the command become `FerriteUnsupportedError`. */
@@ -24,13 +25,16 @@ export function rawCommand(name: string, args: readonly ArgInput[], binary = fal
  * The command-running half of a client: shared by the client itself, by what plugins receive,
  * and by dedicated connections.
  */
-export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicated'> {
+export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicated'>, TraceScope {
   readonly transport: Transport;
+  /** The plugin this context was given to, reported by tracing; `null` for the client's own calls. */
+  readonly plugin: string | null;
   readonly #capabilities: Map<string, Promise<boolean>>;
 
-  constructor(transport: Transport, capabilities = new Map<string, Promise<boolean>>()) {
+  constructor(transport: Transport, capabilities = new Map<string, Promise<boolean>>(), plugin: string | null = null) {
     this.transport = transport;
     this.#capabilities = capabilities;
+    this.plugin = plugin;
   }
 
   async call<Args extends readonly unknown[], Result>(
@@ -38,35 +42,41 @@ export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicate
     ...args: Args
   ): Promise<Result> {
     const prepared = prepareCommand(command, ...args);
-    let reply: Reply;
-    try {
-      reply = await this.transport.send(prepared.wire);
-    } catch (error) {
-      throw translate(error, command.name);
-    }
-    return decode(prepared, reply, this.transport);
+    return traceCommand(this, 'call', prepared, async () => {
+      let reply: Reply;
+      try {
+        reply = await this.transport.send(prepared.wire);
+      } catch (error) {
+        throw translate(error, command.name);
+      }
+      return decode(prepared, reply, this.transport);
+    });
   }
 
   async batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
     if (commands.length === 0) return [];
-    const entries = await this.transport.batch(commands.map((c) => c.wire));
-    return entries.map((entry, i): Settled<Result> => {
-      const prepared = commands[i] as PreparedCommand<Result>;
-      if (!entry.ok) return { ok: false, error: translate(entry.error, prepared.wire.name) };
-      try {
-        return { ok: true, value: decode(prepared, entry.value, this.transport) };
-      } catch (error) {
-        return { ok: false, error: translate(error, prepared.wire.name) };
-      }
+    return traceBatch(this, commands, async () => {
+      const entries = await this.transport.batch(commands.map((c) => c.wire));
+      return entries.map((entry, i): Settled<Result> => {
+        const prepared = commands[i] as PreparedCommand<Result>;
+        if (!entry.ok) return { ok: false, error: translate(entry.error, prepared.wire.name) };
+        try {
+          return { ok: true, value: decode(prepared, entry.value, this.transport) };
+        } catch (error) {
+          return { ok: false, error: translate(error, prepared.wire.name) };
+        }
+      });
     });
   }
 
   send(name: string, ...args: ArgInput[]): Promise<Reply> {
-    return this.transport.send(rawCommand(name, args));
+    const wire = rawCommand(name, args);
+    return traceCommand(this, 'send', wire, () => this.transport.send(wire));
   }
 
   sendBuffer(name: string, ...args: ArgInput[]): Promise<Reply> {
-    return this.transport.send(rawCommand(name, args, true));
+    const wire = rawCommand(name, args, true);
+    return traceCommand(this, 'send', wire, () => this.transport.send(wire));
   }
 
   supports(command: string): Promise<boolean> {
@@ -90,7 +100,7 @@ export class CommandContext implements Omit<PluginContext, 'onClose' | 'dedicate
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
     const transport = await this.transport.dedicated(options);
-    const context = new CommandContext(transport, this.#capabilities);
+    const context = new CommandContext(transport, this.#capabilities, this.plugin);
     const close = () => transport.close();
     return Object.assign(context, { close, [Symbol.asyncDispose]: close }) as unknown as DedicatedContext;
   }

@@ -55,12 +55,14 @@ export {
   type Reply,
 } from './reply.js';
 export { CLUSTER_SLOTS, CommandKeyResolver, crc16, slotOf } from './routing.js';
+export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,
   DedicatedTransport,
   ProtocolVersion,
   Transport,
+  TransportServer,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, type IntegerRange } from './validate.js';

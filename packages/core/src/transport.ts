@@ -22,6 +22,12 @@ export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readon
 
 export type ProtocolVersion = 2 | 3;
 
+/** The address a transport sends to, for tracing (`server.address`, `server.port`). */
+export interface TransportServer {
+  readonly address: string;
+  readonly port?: number;
+}
+
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
@@ -42,6 +48,8 @@ export interface Transport {
   readonly name: string;
   /** The protocol version of the connection: 2 or 3. */
   readonly protocol: ProtocolVersion;
+  /** The one server this transport talks to, when it knows it (not for a cluster); reported by tracing. */
+  readonly server?: TransportServer;
   send(command: WireCommand): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
   batch(commands: readonly WireCommand[]): Promise<BatchEntry[]>;

@@ -1,4 +1,4 @@
-import { TransportLifecycle, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type WireCommand } from '@ferrite/core';
+import { TransportLifecycle, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportServer, type WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
 import { closeClient, duplicateConnection, whenReady } from './connection.js';
 import { decodesForTransport, protocolOf } from './options.js';
@@ -27,6 +27,12 @@ export class ConnectionTransport implements DedicatedTransport {
 
   get protocol(): ProtocolVersion {
     return protocolOf(this.#connection);
+  }
+
+  /** The connection's address from its options (a Unix socket path has no port). */
+  get server(): TransportServer {
+    const { host, port, path } = this.#connection.options;
+    return path ? { address: path } : { address: host ?? 'localhost', port: port ?? 6379 };
   }
 
   send(command: WireCommand): Promise<Reply> {

@@ -6,6 +6,7 @@ import {
   type DedicatedTransport,
   type ProtocolVersion,
   type Reply,
+  type TransportServer,
   type WireCommand,
 } from '@ferrite/core';
 import type { NodeConnection } from './connection.js';
@@ -34,6 +35,13 @@ export class SingleConnectionTransport implements DedicatedTransport {
     this.#settings = settings;
     this.#release = release;
     this.protocol = settings.protocol;
+  }
+
+  /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
+  get server(): TransportServer {
+    const socket = this.#connection.options?.socket;
+    if (socket?.path) return { address: socket.path };
+    return { address: socket?.host ?? 'localhost', port: socket?.port ?? 6379 };
   }
 
   send(command: WireCommand): Promise<Reply> {
