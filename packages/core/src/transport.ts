@@ -22,10 +22,14 @@ export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readon
 
 export type ProtocolVersion = 2 | 3;
 
-/** The address a transport sends to, for tracing (`server.address`, `server.port`). */
+/** The address a transport sends to, for tracing (`server.address`, `server.port`, `db.namespace`). */
 export interface TransportServer {
+  /** Host name, IP address or Unix socket path. */
   readonly address: string;
+  /** Absent for a Unix socket. */
   readonly port?: number;
+  /** The logical database the connection was opened on (`SELECT` index). */
+  readonly database?: number;
 }
 
 export interface DedicatedOptions {

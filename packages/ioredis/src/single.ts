@@ -31,8 +31,9 @@ export class ConnectionTransport implements DedicatedTransport {
 
   /** The connection's address from its options (a Unix socket path has no port). */
   get server(): TransportServer {
-    const { host, port, path } = this.#connection.options;
-    return path ? { address: path } : { address: host ?? 'localhost', port: port ?? 6379 };
+    const { host, port, path, db } = this.#connection.options;
+    const database = db ?? 0;
+    return path ? { address: path, database } : { address: host ?? 'localhost', port: port ?? 6379, database };
   }
 
   send(command: WireCommand): Promise<Reply> {

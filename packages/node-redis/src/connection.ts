@@ -25,6 +25,7 @@ export interface NodeConnection {
     readonly RESP?: ProtocolVersion;
     readonly commandOptions?: { readonly timeout?: number };
     readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
+    readonly database?: number;
   };
 }
 

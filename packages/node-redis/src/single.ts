@@ -39,9 +39,10 @@ export class SingleConnectionTransport implements DedicatedTransport {
 
   /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
   get server(): TransportServer {
-    const socket = this.#connection.options?.socket;
-    if (socket?.path) return { address: socket.path };
-    return { address: socket?.host ?? 'localhost', port: socket?.port ?? 6379 };
+    const options = this.#connection.options;
+    const database = options?.database ?? 0;
+    if (options?.socket?.path) return { address: options.socket.path, database };
+    return { address: options?.socket?.host ?? 'localhost', port: options?.socket?.port ?? 6379, database };
   }
 
   send(command: WireCommand): Promise<Reply> {

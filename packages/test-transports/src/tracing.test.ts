@@ -92,7 +92,7 @@ describeEachTransport('ferrite:command events', (harness) => {
     if (harness.target.driver === 'memory') {
       expect(server).toBeNull();
     } else {
-      expect(server).toEqual({ address: '127.0.0.1', port: expect.any(Number) });
+      expect(server).toEqual({ address: '127.0.0.1', port: expect.any(Number), database: 0 });
       expect(server?.port).toBeGreaterThan(0);
     }
   });
