@@ -176,6 +176,22 @@ describeEachTransport(
       expect(allowing.doGenerateCalls).toHaveLength(1);
     });
 
+    it('does not store a generated result that failed or holds binary content', async () => {
+      const base = { usage, warnings: [] };
+      const model = new MockLanguageModelV4({
+        doGenerate: [
+          { ...base, content: [{ type: 'text', text: 'Par' }], finishReason: { unified: 'error', raw: 'overloaded' } },
+          { ...base, content: [{ type: 'file', mediaType: 'image/png', data: { type: 'data', data: new Uint8Array([1, 2]) } }], finishReason: { unified: 'stop', raw: 'stop' } },
+          { ...base, content: [{ type: 'text', text: 'Paris.' }], finishReason: { unified: 'stop', raw: 'stop' } },
+        ],
+      });
+      const cached = wrapLanguageModel({ model, middleware: semanticCacheMiddleware(ferrite(), options()) });
+      for (let i = 0; i < 3; i++) await generateText({ model: cached, prompt: 'What is the capital of France?' });
+      expect(model.doGenerateCalls).toHaveLength(3);
+      expect((await generateText({ model: cached, prompt: 'What is the capital of France?' })).text).toBe('Paris.');
+      expect(model.doGenerateCalls).toHaveLength(3);
+    });
+
     it('does not store a stream that errored', async () => {
       const model = new MockLanguageModelV4({
         doStream: [
