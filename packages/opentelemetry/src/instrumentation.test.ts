@@ -1,4 +1,4 @@
-import { createFerrite } from '@ferrite/core';
+import { createFerrite, defineCommand, definePlugin, prepareCommand, readInteger } from '@ferrite/core';
 import { semantic } from '@ferrite/semantic';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { vector } from '@ferrite/vector';
@@ -26,6 +26,12 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { FerriteInstrumentation } from './index.js';
 
 const SCOPE = '@ferrite/opentelemetry';
+
+const incrCommand = defineCommand({ name: 'INCR', encode: (key: string) => [key], decode: (reply) => readInteger(reply) });
+const counters = definePlugin({
+  name: 'counters',
+  setup: (ctx) => ({ incrAll: (keys: string[]) => ctx.batch(keys.map((key) => prepareCommand(incrCommand, key))) }),
+});
 
 class TestMetricReader extends MetricReader {
   constructor() {
@@ -146,6 +152,20 @@ describeEachTransport(
       expect(span?.attributes).toMatchObject({ [ATTR_DB_OPERATION_NAME]: 'BATCH VECTOR.ADD', [ATTR_DB_OPERATION_BATCH_SIZE]: 3 });
     });
 
+    it('marks a pipeline with a failed entry with error.type and an error status', async () => {
+      const ferrite = createFerrite({ transport: harness.transport, plugins: [counters] });
+      const key = unique('counter');
+      await ferrite.send('SET', `${key}:text`, 'not a number');
+      exporter.reset();
+      const settled = await ferrite.counters.incrAll([`${key}:n`, `${key}:text`]);
+      expect(settled.map((s) => s.ok)).toEqual([true, false]);
+      const [span] = ours();
+      expect(span?.name).toBe('BATCH INCR');
+      expect(span?.attributes).toMatchObject({ [ATTR_DB_OPERATION_BATCH_SIZE]: 2, 'ferrite.plugin': 'counters' });
+      expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: '1 of 2 commands failed' });
+      expect(span?.attributes[ATTR_ERROR_TYPE]).toBe('FerriteReplyError');
+    });
+
     it('marks failed calls with error.type and an error status', async () => {
       const ferrite = client();
       await expect(ferrite.vector.search(unique('missing'), [1, 2], { topK: 1 })).rejects.toThrow();
@@ -197,6 +217,14 @@ describeEachTransport(
       expect(ours()).toEqual([]);
       await inSpan('job', () => ferrite.send('PING'));
       expect(ours().map((s) => s.name)).toEqual(['PING']);
+      // The duration metric does not depend on spans.
+      const { resourceMetrics } = await metricReader.collect();
+      const pings = resourceMetrics.scopeMetrics
+        .flatMap((m) => m.metrics)
+        .filter((m) => m.descriptor.name === METRIC_DB_CLIENT_OPERATION_DURATION)
+        .flatMap((m) => (m as HistogramMetricData).dataPoints)
+        .filter((p) => p.attributes[ATTR_DB_OPERATION_NAME] === 'PING');
+      expect(pings.reduce((sum, p) => sum + p.value.count, 0)).toBeGreaterThanOrEqual(2);
     });
 
     it('lets a requestHook add attributes', async () => {
