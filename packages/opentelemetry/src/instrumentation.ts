@@ -111,10 +111,11 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
   override enable(): void {
     super.enable();
     const state = this.state();
-    if (state.subscribed) return;
-    state.subscribed = true;
-    channel.start.subscribe(state.onStart);
-    channel.asyncEnd.subscribe(state.onAsyncEnd);
+    if (!state.subscribed) {
+      state.subscribed = true;
+      channel.start.subscribe(state.onStart);
+      channel.asyncEnd.subscribe(state.onAsyncEnd);
+    }
     this.bindStorage();
   }
 
