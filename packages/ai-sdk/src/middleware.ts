@@ -16,6 +16,7 @@ export interface SemanticCacheClient {
   readonly semantic: Pick<SemanticApi, 'match' | 'set'>;
 }
 
+/** Options of {@link semanticCacheMiddleware}; every one is optional. */
 export interface SemanticCacheMiddlewareOptions {
   /**
    * Prefix of the semantic namespaces used; each distinct provider, model, system prompt, history
