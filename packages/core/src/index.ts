@@ -59,6 +59,7 @@ export {
   type Reply,
 } from './reply.js';
 export { CLUSTER_SLOTS, CommandKeyResolver, crc16, slotOf } from './routing.js';
+export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,
@@ -66,6 +67,7 @@ export type {
   ProtocolVersion,
   Transport,
   TransportSendOptions,
+  TransportServer,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';

@@ -7,6 +7,7 @@ import {
   type ProtocolVersion,
   type Reply,
   type TransportSendOptions,
+  type TransportServer,
   type WireCommand,
 } from '@ferrite/core';
 import type { Redis } from 'ioredis';
@@ -36,6 +37,13 @@ export class ConnectionTransport implements DedicatedTransport {
 
   get protocol(): ProtocolVersion {
     return protocolOf(this.#connection);
+  }
+
+  /** The connection's address from its options (a Unix socket path has no port). */
+  get server(): TransportServer {
+    const { host, port, path, db } = this.#connection.options;
+    const database = db ?? 0;
+    return path ? { address: path, database } : { address: host ?? 'localhost', port: port ?? 6379, database };
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {

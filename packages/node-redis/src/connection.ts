@@ -22,7 +22,12 @@ export interface NodeConnection {
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isOpen: boolean;
-  readonly options?: { readonly RESP?: ProtocolVersion; readonly commandOptions?: { readonly timeout?: number } };
+  readonly options?: {
+    readonly RESP?: ProtocolVersion;
+    readonly commandOptions?: { readonly timeout?: number };
+    readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
+    readonly database?: number;
+  };
 }
 
 /** The protocol the connection speaks: node-redis sends `HELLO 3` unless told `RESP: 2`. */

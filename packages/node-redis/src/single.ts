@@ -7,6 +7,7 @@ import {
   type ProtocolVersion,
   type Reply,
   type TransportSendOptions,
+  type TransportServer,
   type WireCommand,
 } from '@ferrite/core';
 import type { NodeConnection } from './connection.js';
@@ -53,6 +54,14 @@ export class SingleConnectionTransport implements DedicatedTransport {
     this.#connection = connection;
     this.#release = release;
     this.protocol = settings.protocol;
+  }
+
+  /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
+  get server(): TransportServer {
+    const options = this.#connection.options;
+    const database = options?.database ?? 0;
+    if (options?.socket?.path) return { address: options.socket.path, database };
+    return { address: options?.socket?.host ?? 'localhost', port: options?.socket?.port ?? 6379, database };
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
