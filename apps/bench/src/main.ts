@@ -6,6 +6,7 @@
  * --quick   small sizes, a smoke run of every case in a few seconds; time goals are shown, not judged.
  * --strict  exit 1 when a goal fails (by default only a case that errors makes the exit code 1).
  */
+import { benchCounterIncr } from './cases/counter-incr.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
@@ -26,8 +27,8 @@ const quick = args.has('--quick');
 const strict = args.has('--strict');
 
 const SIZES = quick
-  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200 }
-  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000 };
+  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200, incrsPerRound: 200 }
+  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000, incrsPerRound: 2_000 };
 
 const results: CaseResult[] = [];
 let errors = 0;
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     }
     for (const driver of ['ioredis', 'node-redis'] as const) {
       await run(`GET overhead (${driver})`, () => benchTransportOverhead(driver, emulator.url, SIZES.getsPerRound));
+    }
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`counter incr (${driver})`, () => benchCounterIncr(driver, emulator.url, SIZES.incrsPerRound));
     }
   } finally {
     await emulator.close();

@@ -18,5 +18,11 @@ describe.each(['ioredis', 'node-redis'] as const)('the demo tour on %s', (driver
     expect(shown.every((l) => /\((89|15)\)$/.test(l))).toBe(true);
     // The paraphrase is served from the cache: one hit, two computations.
     expect(output).toContain('hits 1, misses 2, computations saved 1');
+    // Twenty increments from two clients all count; the shared op-id counts once.
+    const views = /10 views from each client: (-?\d+) → (-?\d+)/.exec(output);
+    expect(views).not.toBeNull();
+    expect(Number(views?.[2]) - Number(views?.[1])).toBe(20);
+    expect(output).toContain(`one visit sent by both clients with the same op-id: ${Number(views?.[2]) + 1}`);
+    expect(output).toContain('tags: fast, typed (has "fast": true)');
   }, 30_000);
 });

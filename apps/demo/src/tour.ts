@@ -1,8 +1,9 @@
 /**
- * A tour of the Ferrite SDK: standard commands, vector search with a typed filter, and a semantic
- * cache in front of a slow function. Swapping the driver changes one line of `connect`, nothing else.
+ * A tour of the Ferrite SDK: standard commands, vector search with a typed filter, a semantic
+ * cache in front of a slow function, and CRDT counters and sets shared by two clients. Swapping the driver changes one line of `connect`, nothing else.
  */
 import { createFerrite, type Transport } from '@ferrite/core';
+import { crdt, newCrdtOpId } from '@ferrite/crdt';
 import { startEmulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
@@ -47,7 +48,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
   const url = options.url ?? emulator!.url;
   log(`Ferrite at ${url}${emulator ? ' (emulator)' : ''}, driver ${driver}\n`);
 
-  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic()] });
+  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic(), crdt()] });
   try {
     log('Standard commands work as on Redis:');
     await ferrite.send('HSET', 'user:42', 'name', 'Bob', 'role', 'admin');
@@ -81,6 +82,32 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     }
     const stats = await llm.stats();
     log(`  hits ${stats.process.hits}, misses ${stats.process.misses}, computations saved ${stats.process.computationsSaved}`);
+
+    log('\nCRDTs: a page-view counter and a tag set shared by two clients:');
+    const other = createFerrite({ transport: await connect(url, driver), plugins: [crdt()] });
+    try {
+      const views = ferrite.crdt.counter('demo:page:views');
+      const before = await views.get();
+      // Each increment carries its own op-id, so a retry after a lost reply never counts twice.
+      await Promise.all([
+        ...Array.from({ length: 10 }, () => views.incr()),
+        ...Array.from({ length: 10 }, () => other.crdt.counter('demo:page:views').incr()),
+      ]);
+      log(`  10 views from each client: ${before} → ${await views.get()}`);
+      // A visit known by its own id (a queue message, say) counts once, whoever sends it, however often.
+      const visit = `demo:visit:${newCrdtOpId()}`;
+      await views.incr(1, { opId: visit });
+      await other.crdt.counter('demo:page:views').incr(1, { opId: visit });
+      log(`  one visit sent by both clients with the same op-id: ${await views.get()}`);
+
+      const tags = ferrite.crdt.set<'fast' | 'typed' | 'retro'>('demo:tags');
+      await Promise.all([tags.add('fast', 'typed'), other.crdt.set<'fast' | 'typed' | 'retro'>('demo:tags').add('typed', 'retro')]);
+      await tags.remove('retro');
+      log(`  tags: ${(await tags.members()).sort().join(', ')} (has "fast": ${await tags.has('fast')})`);
+      await tags.remove('fast', 'typed');
+    } finally {
+      await other.close();
+    }
 
     await ferrite.vector.dropIndex('demo:products');
     await ferrite.semantic.delete('demo:llm');

@@ -14,7 +14,16 @@ export interface StartEmulatorOptions extends EmulatorOptions {
   readonly host?: string;
   /** Serve this emulator (its own options win over the ones above). Default: a new one. */
   readonly emulator?: Emulator;
+  /**
+   * Most bytes a connection may send of one command before it is complete, as Redis'
+   * `client-query-buffer-limit`. Over it the connection gets an error and is closed.
+   * Default 1 GiB (Redis' default).
+   */
+  readonly queryBufferLimit?: number;
 }
+
+/** Redis' default `client-query-buffer-limit`. */
+export const DEFAULT_QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
 
 export interface RunningEmulator {
   readonly port: number;
@@ -30,11 +39,11 @@ export interface RunningEmulator {
 const EXPIRY_SWEEP_MS = 100;
 
 /** Serves one socket: parse, run in order (async handlers included), write replies in request order. */
-function serveConnection(emulator: Emulator, socket: Socket): void {
+function serveConnection(emulator: Emulator, socket: Socket, queryBufferLimit: number): void {
   socket.setNoDelay(true);
   const address = socket.remoteAddress === undefined ? '' : `${socket.remoteAddress}:${socket.remotePort}`;
   const session = emulator.createSession({ address });
-  const parser = new RequestParser();
+  let parser = new RequestParser();
   const queue: Buffer[][] = [];
   let head = 0;
   let running = false;
@@ -114,6 +123,17 @@ function serveConnection(emulator: Emulator, socket: Socket): void {
     try {
       for (const command of parser.feed(chunk)) queue.push(command);
       pump();
+      if (parser.buffered > queryBufferLimit && !ended) {
+        // A client that keeps sending one command without end would hold memory without bound.
+        socket.write(
+          encodeReply(
+            { kind: 'error', message: `ERR query buffer limit exceeded: more than ${queryBufferLimit} bytes of an unfinished command (client-query-buffer-limit), closing the connection` },
+            session.protocol,
+          ),
+        );
+        parser = new RequestParser(); // lets the unfinished command's bytes go
+        finish();
+      }
     } catch {
       // Whatever went wrong, it concerns this connection only: drop it, keep serving the others.
       socket.destroy();
@@ -131,11 +151,15 @@ function serveConnection(emulator: Emulator, socket: Socket): void {
 /** Starts a RESP2/RESP3 TCP server on loopback (by default) in front of an emulator. */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = options.emulator ?? new Emulator(options);
+  const queryBufferLimit = options.queryBufferLimit ?? DEFAULT_QUERY_BUFFER_LIMIT;
+  if (!(Number.isSafeInteger(queryBufferLimit) && queryBufferLimit > 0)) {
+    throw new RangeError(`queryBufferLimit must be a positive integer, got ${queryBufferLimit}`);
+  }
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    serveConnection(emulator, socket);
+    serveConnection(emulator, socket, queryBufferLimit);
   });
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);

@@ -6,6 +6,7 @@ import { createFerrite } from '@ferrite/core';
 import { memoryTransport, startEmulator, type RunningEmulator } from '@ferrite/emulator';
 import { vector } from '@ferrite/vector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchCounterIncr } from './counter-incr.js';
 import { benchEncodeVector } from './encode-vector.js';
 import { benchSemanticHit } from './semantic-cache.js';
 import { benchTransportOverhead } from './transport-overhead.js';
@@ -53,6 +54,15 @@ describe.each(['ioredis', 'node-redis'] as const)('GET overhead case over %s', (
     expect(raw?.ops).toBe(100);
     expect(sdk?.ops).toBe(100);
     expect(sdk?.goal).toMatch(/^≤ 1\.5× raw time per op \(is \d+\.\d\d×\)$/);
+  }, 30_000);
+});
+
+describe.each(['ioredis', 'node-redis'] as const)('counter incr case over %s', (driver) => {
+  it('times bare and op-id increments on one counter, checks the count and states the ratio', async () => {
+    const [bare, withOpId] = await benchCounterIncr(driver, emulator.url, 20);
+    expect(bare?.ops).toBe(100);
+    expect(withOpId?.ops).toBe(100);
+    expect(withOpId?.goal).toMatch(/^p50 ≤ 1\.5× bare p50 \(is \d+\.\d\d×\)$/);
   }, 30_000);
 });
 

@@ -1,3 +1,4 @@
+import type { ClusterHooks } from './cluster-hooks.js';
 import type { EngineCommandSpec, EngineContext } from './engine-context.js';
 import { CommandError, array, errorReply } from './reply.js';
 import type { EngineReply } from './reply.js';
@@ -39,6 +40,8 @@ function arityOk(arity: number, count: number): boolean {
  */
 export class Dispatcher {
   private readonly specs = new Map<string, EngineCommandSpec>();
+  /** Set on a node of an emulator cluster: slot checks before, replication after each command. */
+  cluster: ClusterHooks | undefined;
 
   constructor(
     private readonly contextFor: (session: Session) => EngineContext,
@@ -67,6 +70,14 @@ export class Dispatcher {
     if (!arityOk(spec.arity, argv.length)) return this.reject(session, arityMessage(name));
     if (!session.authenticated && this.passwordRequired() && !ALLOWED_BEFORE_AUTH.has(upperName)) {
       return this.reject(session, 'NOAUTH Authentication required.');
+    }
+    if (this.cluster !== undefined) {
+      const refusal = this.cluster.admit(session, spec, argv);
+      if (refusal !== undefined) {
+        // As Redis: a refused EXEC discards the transaction, a refused queued command dooms it.
+        if (upperName === 'EXEC') session.transaction = undefined;
+        return this.reject(session, refusal);
+      }
     }
     session.lastCommand = name.toLowerCase();
     if (transaction !== undefined && !RUN_INSIDE_MULTI.has(upperName)) {
@@ -105,13 +116,23 @@ export class Dispatcher {
   }
 
   private run(spec: EngineCommandSpec, session: Session, argv: readonly Buffer[]): EngineReply | Promise<EngineReply> {
+    let result: EngineReply | Promise<EngineReply>;
     try {
-      const result = spec.handler(this.contextFor(session), argv.slice(1));
-      if (result instanceof Promise) return result.catch((error: unknown) => this.failure(error));
-      return result;
+      result = spec.handler(this.contextFor(session), argv.slice(1));
+      if (result instanceof Promise) result = result.catch((error: unknown) => this.failure(error));
     } catch (error) {
-      return this.failure(error);
+      result = this.failure(error);
     }
+    const cluster = this.cluster;
+    if (cluster === undefined) return result;
+    if (result instanceof Promise) {
+      return result.then((settled) => {
+        cluster.executed(session, spec, argv, settled);
+        return settled;
+      });
+    }
+    cluster.executed(session, spec, argv, result);
+    return result;
   }
 
   private failure(error: unknown): EngineReply {

@@ -1,5 +1,6 @@
 import { cdcCommands } from './cdc/commands.js';
 import { ChangeLog } from './cdc/change-log.js';
+import type { ClusterHooks } from './cluster-hooks.js';
 import { connectionCommands } from './commands/connection.js';
 import { hashCommands } from './commands/hashes.js';
 import { keyCommands } from './commands/keys.js';
@@ -63,6 +64,8 @@ export class Emulator {
   private readonly contexts = new WeakMap<Session, Map<number, EngineContext>>();
   /** WATCH state of every session. */
   readonly watches = new WatchRegistry();
+  /** Set when this emulator is a node of an emulator cluster. */
+  private clusterHooks: ClusterHooks | undefined;
   /** Counters reported by INFO stats. */
   readonly stats = { connectionsReceived: 0, commandsProcessed: 0 };
 
@@ -108,6 +111,23 @@ export class Emulator {
       ...crdtCommands,
       ...cdcCommands,
     ]);
+  }
+
+  /**
+   * Makes this emulator a node of an emulator cluster (`startEmulatorCluster` calls it once, before
+   * serving): adds the CLUSTER commands and the slot checks. Not meant to be called directly.
+   * @internal
+   */
+  attachCluster(hooks: ClusterHooks): void {
+    if (this.clusterHooks !== undefined) throw new Error('this emulator is already a cluster node');
+    this.clusterHooks = hooks;
+    this.dispatcher.register(hooks.commands);
+    this.dispatcher.cluster = hooks;
+  }
+
+  /** The cluster this emulator is a node of, or undefined when standalone. */
+  get cluster(): ClusterHooks | undefined {
+    return this.clusterHooks;
   }
 
   now(): number {

@@ -7,7 +7,8 @@ export type EngineReply =
   | { readonly kind: 'simple'; readonly value: string }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'integer'; readonly value: bigint }
-  | { readonly kind: 'bulk'; readonly value: Buffer }
+  /** With `verbatim`, RESP3 sends a verbatim string (`=` and the format, `txt`), as Redis does for CLUSTER INFO. */
+  | { readonly kind: 'bulk'; readonly value: Buffer; readonly verbatim?: 'txt' }
   | { readonly kind: 'null' }
   /** RESP2 `*-1` (EXEC after a WATCH abort, …); RESP3 `_`. */
   | { readonly kind: 'null-array' }

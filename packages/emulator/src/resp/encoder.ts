@@ -20,7 +20,8 @@ function write(reply: EngineReply, protocol: 2 | 3, parts: Array<string | Buffer
       parts.push(`:${reply.value}${CRLF}`);
       return;
     case 'bulk':
-      parts.push(`$${reply.value.length}${CRLF}`, reply.value, CRLF);
+      if (reply.verbatim !== undefined && protocol === 3) parts.push(`=${reply.value.length + 4}${CRLF}${reply.verbatim}:`, reply.value, CRLF);
+      else parts.push(`$${reply.value.length}${CRLF}`, reply.value, CRLF);
       return;
     case 'null':
       parts.push(protocol === 3 ? `_${CRLF}` : `$-1${CRLF}`);

@@ -87,8 +87,19 @@ export class RequestParser {
    */
   private bulk: { readonly chunks: Buffer[]; received: number; readonly needed: number } | undefined;
 
+  /** Bytes of the arguments read so far of the command still incomplete. */
+  private argBytes = 0;
+
   /** Set once a bad frame was read; the parser reads nothing more after it. */
   error: ProtocolError | undefined;
+
+  /**
+   * Bytes held for the command not yet complete (what Redis' `client-query-buffer-limit` bounds):
+   * the unread input, a large argument still arriving and the arguments already read.
+   */
+  get buffered(): number {
+    return this.pending.length - this.offset + (this.bulk?.received ?? 0) + this.argBytes;
+  }
 
   /**
    * Returns every command completed by `chunk`. After a bad frame, returns the commands read
@@ -193,9 +204,11 @@ export class RequestParser {
   private pushArg(arg: Buffer, commands: Buffer[][]): void {
     const args = this.args as Buffer[];
     args.push(arg);
+    this.argBytes += arg.length;
     if (--this.remaining === 0) {
       commands.push(args);
       this.args = undefined;
+      this.argBytes = 0;
     }
   }
 }

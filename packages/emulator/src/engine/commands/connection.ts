@@ -40,8 +40,8 @@ function helloReply(context: EngineContext): EngineReply {
     [bulk('version'), bulk(REDIS_VERSION)],
     [bulk('proto'), integer(context.client.protocol)],
     [bulk('id'), integer(context.client.id)],
-    [bulk('mode'), bulk('standalone')],
-    [bulk('role'), bulk('master')],
+    [bulk('mode'), bulk(context.emulator.cluster === undefined ? 'standalone' : 'cluster')],
+    [bulk('role'), bulk(context.emulator.cluster?.role ?? 'master')],
     [bulk('modules'), array([])],
   ]);
 }

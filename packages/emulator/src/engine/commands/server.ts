@@ -68,7 +68,7 @@ function commandHandler(context: EngineContext, args: readonly Buffer[]): Engine
   return commandContainer(context, args);
 }
 
-const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'] as const;
+const INFO_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'errorstats', 'cluster', 'keyspace'] as const;
 
 function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[number]): string[] {
   const emulator = context.emulator;
@@ -79,7 +79,7 @@ function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[num
         '# Server',
         `redis_version:${REDIS_VERSION}`,
         `ferrite_version:${FERRITE_VERSION}`,
-        'redis_mode:standalone',
+        `redis_mode:${emulator.cluster === undefined ? 'standalone' : 'cluster'}`,
         `os:${process.platform}`,
         'arch_bits:64',
         `process_id:${process.pid}`,
@@ -104,7 +104,11 @@ function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[num
         `cdc_last_event_id:${emulator.changeLog.lastId}`,
       ];
     case 'replication':
-      return ['# Replication', 'role:master', 'connected_slaves:0'];
+      return emulator.cluster?.replicationInfo() ?? ['# Replication', 'role:master', 'connected_slaves:0'];
+    case 'errorstats':
+      return ['# Errorstats', ...(emulator.cluster?.errorStats() ?? [])];
+    case 'cluster':
+      return ['# Cluster', `cluster_enabled:${emulator.cluster === undefined ? 0 : 1}`];
     case 'cpu':
       return ['# CPU', `used_cpu_sys:${(process.cpuUsage().system / 1e6).toFixed(6)}`, `used_cpu_user:${(process.cpuUsage().user / 1e6).toFixed(6)}`];
     case 'keyspace': {
@@ -122,7 +126,10 @@ function infoSection(context: EngineContext, section: (typeof INFO_SECTIONS)[num
 function info(context: EngineContext, args: readonly Buffer[]): EngineReply {
   const wanted = args.map((arg) => arg.toString('latin1').toLowerCase());
   const all = wanted.length === 0 || wanted.some((name) => name === 'all' || name === 'everything' || name === 'default');
-  const sections = INFO_SECTIONS.filter((section) => all || wanted.includes(section));
+  // Only cluster nodes count errors (their redirects); a standalone emulator has no such section.
+  const sections = INFO_SECTIONS.filter(
+    (section) => (all || wanted.includes(section)) && (section !== 'errorstats' || context.emulator.cluster !== undefined),
+  );
   const text = sections.map((section) => infoSection(context, section).join('\r\n')).join('\r\n\r\n');
   return bulk(sections.length === 0 ? '' : `${text}\r\n`);
 }

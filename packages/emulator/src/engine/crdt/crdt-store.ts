@@ -34,6 +34,27 @@ export class CrdtStore {
     return members;
   }
 
+  /** Keys that hold a value. */
+  keys(): string[] {
+    return [...this.values.keys()];
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** Removes the value and hands it over whole (cluster slot migration). */
+  detach(key: string): PnCounter | ObservedRemoveSet | undefined {
+    const value = this.values.get(key);
+    this.values.delete(key);
+    return value;
+  }
+
+  /** Takes in a value moved from another node, replacing any at the same key. */
+  attach(key: string, value: PnCounter | ObservedRemoveSet): void {
+    this.values.set(key, value);
+  }
+
   /** An emptied set frees its key (as Redis does for its own sets). */
   releaseIfEmpty(key: string): void {
     const value = this.values.get(key);

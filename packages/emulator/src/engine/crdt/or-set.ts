@@ -34,4 +34,12 @@ export class ObservedRemoveSet {
   members(): string[] {
     return [...this.tags.keys()];
   }
+
+  /** A deep copy, for a cluster replica that receives a migrated set. */
+  clone(): ObservedRemoveSet {
+    const copy = new ObservedRemoveSet();
+    for (const [member, tags] of this.tags) copy.tags.set(member, new Set(tags));
+    copy.nextTag = this.nextTag;
+    return copy;
+  }
 }

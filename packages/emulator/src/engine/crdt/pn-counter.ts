@@ -40,6 +40,15 @@ export class PnCounter {
     return next;
   }
 
+  /** A deep copy (op-ids included), for a cluster replica that receives a migrated counter. */
+  clone(): PnCounter {
+    const copy = new PnCounter();
+    copy.increments = this.increments;
+    copy.decrements = this.decrements;
+    for (const opId of this.appliedOpIds) copy.appliedOpIds.add(opId);
+    return copy;
+  }
+
   private remember(opId: string): void {
     this.appliedOpIds.add(opId);
     if (this.appliedOpIds.size > REMEMBERED_OP_IDS) {

@@ -25,7 +25,7 @@ function isLive(entry: SemanticEntry, now: number): boolean {
 }
 
 /** One namespace: entries keyed on the exact bytes of their text (latin1), and its GET counters. */
-class SemanticNamespace {
+export class SemanticNamespace {
   readonly entries = new Map<string, SemanticEntry>();
   hits = 0;
   misses = 0;
@@ -33,6 +33,15 @@ class SemanticNamespace {
   /** Drops expired entries, so counts and lookups only ever see live ones. */
   purge(now: number): void {
     for (const [text, entry] of this.entries) if (!isLive(entry, now)) this.entries.delete(text);
+  }
+
+  /** A copy for a cluster replica (entries are never mutated, so they are shared). */
+  clone(): SemanticNamespace {
+    const copy = new SemanticNamespace();
+    for (const [text, entry] of this.entries) copy.entries.set(text, entry);
+    copy.hits = this.hits;
+    copy.misses = this.misses;
+    return copy;
   }
 }
 
@@ -48,6 +57,29 @@ export class SemanticCacheStore {
       this.namespaces.set(name, namespace);
     }
     return namespace;
+  }
+
+  /** Names of the namespaces that hold state (entries or counters). */
+  names(): string[] {
+    return [...this.namespaces.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.namespaces.has(name);
+  }
+
+  /** Removes the namespace and hands it over whole, counters included (cluster slot migration). */
+  detach(name: string): SemanticNamespace | undefined {
+    const space = this.namespaces.get(name);
+    this.namespaces.delete(name);
+    return space;
+  }
+
+  /** Takes in a namespace moved from another node, replacing any of the same name. */
+  attach(name: string, space: SemanticNamespace): void {
+    this.namespaces.set(name, space);
+    // Ties go to the most recent SET: later local SETs must still rank after the moved entries.
+    for (const entry of space.entries.values()) if (entry.sequence > this.sequence) this.sequence = entry.sequence;
   }
 
   /** Replaces an entry with the same exact text, expiry included. */

@@ -37,6 +37,13 @@ export class VectorIndex {
   delete(id: string): boolean {
     return this.entries.delete(id);
   }
+
+  /** A deep copy, for a cluster replica that receives a migrated index. */
+  clone(): VectorIndex {
+    const copy = new VectorIndex(this.name, this.options);
+    for (const [id, entry] of this.entries) copy.put(id, { vector: entry.vector.slice(), metadata: new Map(entry.metadata) });
+    return copy;
+  }
 }
 
 /** The indexes of one database, created lazily through `db.extension`. */
@@ -59,6 +66,18 @@ export class VectorIndexStore {
 
   drop(name: string): boolean {
     return this.indexes.delete(name);
+  }
+
+  /** Removes the index and hands it over whole (cluster slot migration). */
+  detach(name: string): VectorIndex | undefined {
+    const index = this.indexes.get(name);
+    this.indexes.delete(name);
+    return index;
+  }
+
+  /** Takes in an index moved from another node, replacing any of the same name. */
+  attach(index: VectorIndex): void {
+    this.indexes.set(index.name, index);
   }
 
   /** Names sorted bytewise (latin1 code units order as bytes do). */

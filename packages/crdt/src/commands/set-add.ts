@@ -1,0 +1,18 @@
+import { defineCommand, readInteger } from '@ferrite/core';
+import { assertCrdtKey, assertMembers } from '../validate.js';
+
+/**
+ * `CRDT.SET.ADD <key> <member> [<member> …]` → how many members were not present before.
+ * Adding a present member changes nothing, so it is retryable; after a resend the count is the
+ * last attempt's, and may miss members the lost attempt added.
+ */
+export const crdtSetAddCommand = defineCommand({
+  name: 'CRDT.SET.ADD',
+  retryable: true,
+  encode(key: string, ...members: string[]) {
+    assertCrdtKey(key);
+    assertMembers(members);
+    return [key, ...members];
+  },
+  decode: (reply) => readInteger(reply),
+});
