@@ -1,5 +1,6 @@
 import { FerriteConnectionError, FerriteReplyError, TransportLifecycle } from '@ferrite/core';
-import type { BatchEntry, DedicatedTransport, FerriteError, Reply, Transport, TransportSendOptions, WireCommand } from '@ferrite/core';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, FerriteError, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
+import { SingleNode } from '@ferrite/core/transport';
 import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
@@ -13,6 +14,9 @@ export interface MemoryTransportOptions {
 }
 
 const EXPIRY_SWEEP_MS = 100;
+
+/** The in-process emulator as a node: there is one, with a fixed id. */
+const MEMORY_NODE = new SingleNode('memory', 0, 'memory');
 
 /** An error reply found while normalising, rejected as a FerriteReplyError by `send`. */
 class ErrorInReply extends Error {}
@@ -86,8 +90,17 @@ class MemoryTransport implements DedicatedTransport {
     return this.session.protocol;
   }
 
+  nodes(): Promise<readonly TransportNode[]> {
+    return MEMORY_NODE.nodes();
+  }
+
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     if (this.closed || this.session.closed) return Promise.reject(new FerriteConnectionError('the memory transport is closed', { maybeApplied: false }));
+    try {
+      MEMORY_NODE.assert(options?.node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // A command waits for the one before it, as on a real connection; until it starts it can be
     // taken back (the caller's deadline passed, or the transport closed) and was never applied.
     let started = false;
@@ -119,14 +132,16 @@ class MemoryTransport implements DedicatedTransport {
 
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    MEMORY_NODE.assert(options?.node);
     const settled = await Promise.allSettled(commands.map((command) => this.send(command, options)));
     return settled.map((result) =>
       result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as FerriteError },
     );
   }
 
-  async dedicated(): Promise<DedicatedTransport> {
+  async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    MEMORY_NODE.assert(options?.node);
     const child = new MemoryTransport(this.shared, this.session.protocol, false);
     this.children.add(child);
     child.session.onClose(() => this.children.delete(child));

@@ -6,9 +6,11 @@ import {
   type DedicatedTransport,
   type ProtocolVersion,
   type Reply,
+  type TransportNode,
   type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
+import { SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
@@ -20,6 +22,8 @@ export interface ConnectionTransportSettings {
   readonly release: () => Promise<void>;
   /** Called once this transport has closed (a parent forgets its dedicated connection). */
   readonly onClosed?: () => void;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port`. */
+  readonly node?: TransportNode;
 }
 
 /** A transport over one ioredis connection: the main one of a single-node client, or a dedicated one. */
@@ -28,10 +32,17 @@ export class ConnectionTransport implements DedicatedTransport {
   readonly #connection: Redis;
   readonly #settings: ConnectionTransportSettings;
   readonly #lifecycle = new TransportLifecycle('ioredis');
+  readonly #node: SingleNode;
 
   constructor(connection: Redis, settings: ConnectionTransportSettings) {
     this.#connection = connection;
     this.#settings = settings;
+    const node = settings.node;
+    this.#node = node ? new SingleNode(node.host, node.port, node.id) : new SingleNode(connection.options.host ?? '127.0.0.1', connection.options.port ?? 6379);
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
   }
 
   get protocol(): ProtocolVersion {
@@ -39,15 +50,15 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    return this.#whenOpen(() => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    return this.#whenOpen(() => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    return this.#whenOpen(() => openDedicated(this.#connection, this.#lifecycle, options?.signal));
+    return this.#whenOpen(options?.node, () => openDedicated(this.#connection, this.#lifecycle, options?.signal));
   }
 
   close(): Promise<void> {
@@ -61,8 +72,9 @@ export class ConnectionTransport implements DedicatedTransport {
     return this.close();
   }
 
-  async #whenOpen<T>(work: () => Promise<T>): Promise<T> {
+  async #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
     this.#lifecycle.assertOpen();
+    this.#node.assert(node);
     return work();
   }
 }
@@ -71,7 +83,7 @@ export class ConnectionTransport implements DedicatedTransport {
  * A new connection duplicated from `source` (same node, options and database), wrapped in a
  * transport the caller owns; `parent` closes it when it closes itself.
  */
-export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal): Promise<DedicatedTransport> {
+export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
   const connection = duplicateConnection(source, { lazyConnect: true });
   // ioredis keeps retrying a server that is down: the caller's signal (core's deadline) and
   // closing the transport end the attempt.
@@ -93,6 +105,7 @@ export async function openDedicated(source: Redis, parent: TransportLifecycle, s
   const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
     release: () => closeClient(connection),
     onClosed: () => parent.forget(dedicated),
+    node,
   });
   return parent.adopt(dedicated);
 }

@@ -14,15 +14,21 @@ import {
   type ProtocolVersion,
   type Reply,
   type Transport,
+  type TransportNode,
   type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
+import { unknownNode } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { execute, executeBatch, executeWith, type SendContext } from './execute.js';
 import { closeConnection, openDedicated, type ConnectionSettings } from './single.js';
 
-/** A node of the cluster as node-redis describes it (opaque here: handed back to `nodeClient`). */
-export type ClusterNode = object;
+/** A node of the cluster as node-redis describes it (handed back to `nodeClient`). */
+export interface ClusterNode {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+}
 
 /** What the transport uses of a node-redis cluster client. */
 export interface ClusterClient {
@@ -72,9 +78,16 @@ export class ClusterTransport implements Transport {
     this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, { lifecycle: this.#lifecycle, signal: undefined }));
   }
 
+  /** The primaries of the driver's slot map; ids are the nodes' `CLUSTER MYID`. */
+  async nodes(): Promise<readonly TransportNode[]> {
+    this.#assertConnected();
+    return this.#cluster.masters.map(({ id, host, port }) => ({ id, host, port }));
+  }
+
   async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const context = { lifecycle: this.#lifecycle, signal: options?.signal };
+    if (options?.node !== undefined) return execute(await this.#nodeById(options.node), command, context);
     const route = await this.#route(command);
     try {
       return await execute(route.node, command, context);
@@ -87,6 +100,7 @@ export class ClusterTransport implements Transport {
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
     const context = { lifecycle: this.#lifecycle, signal: options?.signal };
+    if (options?.node !== undefined) return executeBatch(await this.#nodeById(options.node), commands, context);
     const entries = new Array<BatchEntry>(commands.length);
     const routes = await Promise.all(
       commands.map((command, index) =>
@@ -127,8 +141,13 @@ export class ClusterTransport implements Transport {
   /** A new connection to the primary owning `options.routingKey`'s slot (any primary without one). */
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
-    const node = options?.routingKey === undefined ? await this.#anyPrimary() : await this.#primaryFor(options.routingKey);
-    return openDedicated(node, this.#lifecycle, { protocol: this.protocol }, options?.signal);
+    if (options?.node !== undefined) {
+      const primary = this.#primaryById(options.node);
+      return openDedicated(await this.#connectionTo(primary), this.#lifecycle, { protocol: this.protocol, node: primary }, options.signal);
+    }
+    const primary = options?.routingKey === undefined ? this.#nextPrimary() : this.#primaryOf(options.routingKey);
+    const node = await this.#connectionTo(primary);
+    return openDedicated(node, this.#lifecycle, { protocol: this.protocol, node: { id: primary.id, host: primary.host, port: primary.port } }, options?.signal);
   }
 
   close(): Promise<void> {
@@ -164,19 +183,39 @@ export class ClusterTransport implements Transport {
     }
   }
 
-  #primaryFor(key: Arg): Promise<NodeConnection> {
+  #primaryOf(key: Arg): ClusterNode {
     this.#assertConnected();
     const shard = this.#cluster.slots[slotOf(key)];
     if (!shard) throw new FerriteConnectionError('node-redis: the cluster client has no slot map (connect it first)');
-    return this.#connectionTo(shard.master);
+    return shard.master;
+  }
+
+  #primaryFor(key: Arg): Promise<NodeConnection> {
+    return this.#connectionTo(this.#primaryOf(key));
   }
 
   /** Keyless commands go to the primaries in turn (never to a replica, which would refuse writes). */
-  #anyPrimary(): Promise<NodeConnection> {
+  #nextPrimary(): ClusterNode {
     this.#assertConnected();
     const primaries = this.#cluster.masters;
     if (primaries.length === 0) throw new FerriteConnectionError('node-redis: the cluster client knows no primary (connect it first)');
-    return this.#connectionTo(primaries[this.#turn++ % primaries.length] as ClusterNode);
+    return primaries[this.#turn++ % primaries.length] as ClusterNode;
+  }
+
+  #anyPrimary(): Promise<NodeConnection> {
+    return this.#connectionTo(this.#nextPrimary());
+  }
+
+  #primaryById(id: string): TransportNode {
+    this.#assertConnected();
+    const primary = this.#cluster.masters.find((candidate) => candidate.id === id);
+    if (!primary) throw unknownNode(id);
+    return { id: primary.id, host: primary.host, port: primary.port };
+  }
+
+  async #nodeById(id: string): Promise<NodeConnection> {
+    const primary = this.#primaryById(id);
+    return this.#connectionTo(this.#cluster.masters.find((candidate) => candidate.id === primary.id) as ClusterNode);
   }
 
   async #connectionTo(node: ClusterNode): Promise<NodeConnection> {

@@ -6,14 +6,18 @@ import {
   type DedicatedTransport,
   type ProtocolVersion,
   type Reply,
+  type TransportNode,
   type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
-import type { NodeConnection } from './connection.js';
+import { SingleNode } from '@ferrite/core/transport';
+import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port` of the client. */
+  readonly node?: TransportNode;
 }
 
 /** How long a graceful close (pending replies arrive first) may take before the socket is destroyed. */
@@ -48,26 +52,47 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly #connection: NodeConnection;
   readonly #release: () => Promise<void>;
   readonly #lifecycle = new TransportLifecycle('node-redis');
+  readonly #node: SingleNode;
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
     this.#release = release;
     this.protocol = settings.protocol;
+    const node = settings.node ?? { ...addressOf(connection.options), id: undefined };
+    this.#node = new SingleNode(node.host, node.port, node.id);
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
+  }
+
+  /** Rejects calls made after close, or for another node. */
+  #refusal(node: string | undefined): Promise<never> | undefined {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    try {
+      this.#node.assert(node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return undefined;
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
     return execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
     return executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol }, options?.signal);
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
+    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol, node: this.#node.node }, options?.signal);
   }
 
   close(): Promise<void> {
