@@ -27,6 +27,7 @@ export type ReplyErrorKind =
   | 'wrongtype'
   | 'noauth'
   | 'wrongpass'
+  | 'crossslot'
   | 'other';
 
 type Branded = { readonly [BRAND]: ReadonlySet<string> };
@@ -106,6 +107,22 @@ export class FerriteReplyError extends FerriteError {
     this.serverMessage = text;
     this.kind = classifyReplyError(text);
   }
+}
+
+/**
+ * A cluster refused a command whose keys hash to different slots (`CROSSSLOT`). Nothing ran.
+ * Put the keys under one hash tag (`{user:1}:a`, `{user:1}:b`) or send one command per key.
+ */
+export class FerriteCrossSlotError extends FerriteReplyError {
+  static override readonly brand: string = 'FerriteCrossSlotError';
+}
+
+/**
+ * A server error reply as the Ferrite error every transport rejects with: `CROSSSLOT` as
+ * {@link FerriteCrossSlotError}, anything else as {@link FerriteReplyError}.
+ */
+export function replyErrorFor(command: string, serverMessage: string): FerriteReplyError {
+  return /^CROSSSLOT /.test(serverMessage) ? new FerriteCrossSlotError(command, serverMessage) : new FerriteReplyError(command, serverMessage);
 }
 
 /** Bad input, rejected before anything was sent. */
@@ -194,6 +211,7 @@ const PHRASES: ReadonlyArray<readonly [ReplyErrorKind, (text: string) => boolean
   ['cdc-position-expired', (t) => t.includes('cdc position expired')],
   ['no-such-subscription', (t) => t.includes('no such cdc subscription')],
   ['unknown-command', (t) => t.includes('unknown command')],
+  ['crossslot', (t) => t.startsWith('crossslot ')],
 ];
 
 /** Classifies a server error text by the stable phrases of PROTOCOL.md §7. */
@@ -206,6 +224,7 @@ export function classifyReplyError(message: string): ReplyErrorKind {
 export const isFerriteError = (e: unknown): e is FerriteError => hasBrand(e, FerriteError.brand);
 export const isReplyError = (e: unknown, kind?: ReplyErrorKind): e is FerriteReplyError =>
   hasBrand(e, FerriteReplyError.brand) && (kind === undefined || (e as FerriteReplyError).kind === kind);
+export const isCrossSlotError = (e: unknown): e is FerriteCrossSlotError => hasBrand(e, FerriteCrossSlotError.brand);
 export const isValidationError = (e: unknown): e is FerriteValidationError =>
   hasBrand(e, FerriteValidationError.brand);
 export const isTimeoutError = (e: unknown): e is FerriteTimeoutError => hasBrand(e, FerriteTimeoutError.brand);

@@ -1,6 +1,9 @@
-import { FerriteConnectionError, FerriteReplyError, TransportLifecycle } from '@ferrite/core';
+import {
+  FerriteConnectionError,
+  FerriteReplyError,
+} from '@ferrite/core';
+import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, FerriteError, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
-import { SingleNode } from '@ferrite/core/transport';
 import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';

@@ -1,4 +1,5 @@
-import type { BatchEntry, Reply, TransportLifecycle, WireCommand } from '@ferrite/core';
+import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
+import type { TransportLifecycle } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { driverCommand, pipelineOn, sendOn } from './wire.js';
 import { translateError } from './errors.js';

@@ -1,4 +1,7 @@
-import { FerriteConnectionError, TransportLifecycle } from '@ferrite/core';
+import {
+  FerriteConnectionError,
+} from '@ferrite/core';
+import { TransportLifecycle } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
 
 /** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */

@@ -1,6 +1,5 @@
 import {
   FerriteConnectionError,
-  TransportLifecycle,
   type BatchEntry,
   type DedicatedOptions,
   type DedicatedTransport,
@@ -10,7 +9,7 @@ import {
   type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
-import { SingleNode } from '@ferrite/core/transport';
+import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
@@ -80,34 +79,39 @@ export class ConnectionTransport implements DedicatedTransport {
 }
 
 /**
- * A new connection duplicated from `source` (same node, options and database), wrapped in a
- * transport the caller owns; `parent` closes it when it closes itself.
+ * Connects `connection` (created lazy) and wraps it in a transport its caller owns. ioredis keeps
+ * retrying a server that is down: `signal` (core's deadline) ends the attempt.
  */
-export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
-  const connection = duplicateConnection(source, { lazyConnect: true });
-  // ioredis keeps retrying a server that is down: the caller's signal (core's deadline) and
-  // closing the transport end the attempt.
+export async function connectTransport(connection: Redis, settings: Omit<ConnectionTransportSettings, 'release'>, signal?: AbortSignal): Promise<ConnectionTransport> {
   const giveUp = (): void => connection.disconnect();
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
     if (signal?.aborted) throw new FerriteConnectionError('ioredis: the caller stopped waiting for the connection', { maybeApplied: false });
-    await parent.track(whenReady(connection));
+    await whenReady(connection);
   } catch (error) {
     connection.disconnect();
     throw translateError(error, 'CONNECT', undefined);
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }
+  return new ConnectionTransport(connection, { ...settings, release: () => closeClient(connection) });
+}
+
+/**
+ * A new connection duplicated from `source` (same node, options and database), wrapped in a
+ * transport the caller owns; `parent` closes it when it closes itself.
+ */
+export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
+  let dedicated: ConnectionTransport | undefined;
+  const opened = await parent.track(
+    connectTransport(duplicateConnection(source, { lazyConnect: true }), { onClosed: () => dedicated && parent.forget(dedicated), node }, signal),
+  );
+  dedicated = opened;
   if (parent.closed) {
-    await closeClient(connection);
+    await opened.close();
     parent.assertOpen();
   }
-  const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
-    release: () => closeClient(connection),
-    onClosed: () => parent.forget(dedicated),
-    node,
-  });
-  return parent.adopt(dedicated);
+  return parent.adopt(opened);
 }
 
 export interface ClientOwnership {

@@ -5,9 +5,9 @@ import {
   type BatchEntry,
   type FerriteError,
   type Reply,
-  type TransportLifecycle,
   type WireCommand,
 } from '@ferrite/core';
+import { type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';

@@ -1,4 +1,4 @@
-import { FerriteConnectionError } from './errors.js';
+import { FerriteConnectionError } from '../errors.js';
 
 /** Something a transport opened and must close with it (a dedicated connection). */
 export interface Closable {
