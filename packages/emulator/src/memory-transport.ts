@@ -1,9 +1,6 @@
-import {
-  FerriteConnectionError,
-  FerriteReplyError,
-} from '@ferrite/core';
-import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, FerriteError, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
+import { FerriteConnectionError } from '@ferrite/core';
+import { doubleReply, integerReply, replyErrorFor, settleEach, SingleNode, textReply, TransportLifecycle } from '@ferrite/core/transport';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
 import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
@@ -32,20 +29,18 @@ class ErrorInReply extends Error {}
 function normalise(reply: EngineReply, protocol: 2 | 3, binary: boolean): Reply {
   switch (reply.kind) {
     case 'simple':
-      return binary ? Buffer.from(reply.value, 'utf8') : reply.value;
+      return textReply(reply.value, binary);
     case 'error':
       throw new ErrorInReply(reply.message);
     case 'integer':
-      return reply.value >= BigInt(Number.MIN_SAFE_INTEGER) && reply.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(reply.value) : reply.value;
+      return integerReply(reply.value);
     case 'bulk':
       return binary ? Buffer.from(reply.value) : reply.value.toString('utf8');
     case 'null':
     case 'null-array':
       return null;
-    case 'double': {
-      const text = formatDouble(reply.value);
-      return binary ? Buffer.from(text, 'utf8') : text;
-    }
+    case 'double':
+      return doubleReply(formatDouble(reply.value), binary);
     case 'boolean':
       return reply.value ? 1 : 0;
     case 'array':
@@ -136,10 +131,7 @@ class MemoryTransport implements DedicatedTransport {
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     MEMORY_NODE.assert(options?.node);
-    const settled = await Promise.allSettled(commands.map((command) => this.send(command, options)));
-    return settled.map((result) =>
-      result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as FerriteError },
-    );
+    return settleEach(commands.map((command) => this.send(command, options)), 'memory');
   }
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
@@ -184,7 +176,7 @@ class MemoryTransport implements DedicatedTransport {
     try {
       return normalise(reply, this.session.protocol, command.binary === true);
     } catch (error) {
-      if (error instanceof ErrorInReply) throw new FerriteReplyError(command.name, error.message);
+      if (error instanceof ErrorInReply) throw replyErrorFor(command.name, error.message);
       throw error;
     }
   }

@@ -7,7 +7,7 @@ import {
   type Reply,
   type WireCommand,
 } from '@ferrite/core';
-import { type TransportLifecycle } from '@ferrite/core/transport';
+import { settleEach, type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
@@ -80,12 +80,8 @@ export async function executeWith(send: Sender, driverTimeoutMs: number, command
  * write turn in one go, and replies come back in order. Each entry settles on its own.
  */
 export function executeBatch(connection: NodeConnection, commands: readonly WireCommand[], context: SendContext): Promise<BatchEntry[]> {
-  return Promise.all(
-    commands.map((command) =>
-      execute(connection, command, context).then(
-        (value): BatchEntry => ({ ok: true, value }),
-        (error: unknown): BatchEntry => ({ ok: false, error: asFerriteError(error) }),
-      ),
-    ),
+  return settleEach(
+    commands.map((command) => execute(connection, command, context)),
+    'node-redis',
   );
 }
