@@ -25,7 +25,7 @@ function seedOf(node: StartupNode): { host: string; port: number } {
  */
 function ioredisConnector(cluster: Cluster, ownership: ClientOwnership): ClusterConnector {
   const redisOptions: RedisOptions = cluster.options.redisOptions ?? {};
-  const natMap = (cluster.options as { natMap?: Record<string, { host: string; port: number }> }).natMap;
+  const natMap = cluster.options.natMap;
   const startupNodes = (cluster as unknown as { startupNodes?: StartupNode[] }).startupNodes ?? [];
   const protocol: ProtocolVersion = requestedProtocol(redisOptions);
   return {
@@ -33,7 +33,9 @@ function ioredisConnector(cluster: Cluster, ownership: ClientOwnership): Cluster
     protocol,
     seeds: () => startupNodes.map(seedOf),
     connect(node: TransportNode, options) {
-      const address = natMap?.[`${node.host}:${node.port}`] ?? node;
+      // The cluster announces addresses the client may not reach (NAT): ioredis' natMap says where to go.
+      const announced = `${node.host}:${node.port}`;
+      const address = (typeof natMap === 'function' ? natMap(announced) : natMap?.[announced]) ?? node;
       const connection = new Redis({
         ...redisOptions,
         ...ownConnectionOptions(redisOptions),

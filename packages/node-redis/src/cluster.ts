@@ -14,6 +14,10 @@ export interface ClusterClient {
     readonly rootNodes?: readonly NodeConnection['options'][];
     /** What every node connection is created with (auth, TLS, …), plus the node's address. */
     readonly defaults?: Record<string, unknown> & { readonly socket?: Record<string, unknown> };
+    /** Where to connect for an address the cluster announces (NAT, proxies). */
+    readonly nodeAddressMap?:
+      | Record<string, { readonly host: string; readonly port: number }>
+      | ((address: string) => { readonly host: string; readonly port: number } | undefined);
   };
 }
 
@@ -39,9 +43,12 @@ function nodeRedisConnector(cluster: ClusterClient, settings: ClusterSettings): 
       if (!cluster.isOpen) {
         return Promise.reject(new FerriteConnectionError('node-redis: the cluster client is not connected', { maybeApplied: false }));
       }
+      const announced = `${node.host}:${node.port}`;
+      const map = options.nodeAddressMap;
+      const address = (typeof map === 'function' ? map(announced) : map?.[announced]) ?? node;
       const connection = createClient({
         ...options.defaults,
-        socket: { ...options.defaults?.socket, host: node.host, port: node.port },
+        socket: { ...options.defaults?.socket, host: address.host, port: address.port },
         RESP: settings.protocol,
         readonly: connect.readonly,
       }) as unknown as NodeConnection;
