@@ -171,6 +171,11 @@ class MemoryTransport implements DedicatedTransport {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     const argv = [Buffer.from(command.name, 'utf8'), ...command.args.map(toBuffer)];
     const reply = await this.shared.emulator.execute(this.session, argv);
+    // Killed by another connection while the command ran (CLIENT KILL): on a socket the reply
+    // would be lost with the connection.
+    if (this.session.closed && !this.session.closeRequested) {
+      throw new FerriteConnectionError('the memory session was closed before the reply arrived; the command may or may not have been applied');
+    }
     // QUIT or CLIENT KILL of itself: the reply still arrives, then the "connection" is gone.
     if (this.session.closeRequested) this.shared.emulator.closeSession(this.session);
     try {
