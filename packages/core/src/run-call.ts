@@ -35,6 +35,23 @@ export interface CallPlan<T> {
   readonly attempt: (signal: AbortSignal) => Promise<T>;
 }
 
+/**
+ * Controllers of calls that ended without aborting, for reuse: a fresh `AbortController` per call
+ * was the largest cost core added to a call (its signal is heavy to build and to collect). A
+ * controller returns here only unaborted, after its call settled; transports remove their
+ * listeners when a command settles, so a reused signal carries none of them.
+ */
+const spareControllers: AbortController[] = [];
+const MAX_SPARE_CONTROLLERS = 256;
+
+function takeController(): AbortController {
+  return spareControllers.pop() ?? new AbortController();
+}
+
+function returnController(controller: AbortController): void {
+  if (!controller.signal.aborted && spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
+}
+
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 
@@ -74,7 +91,7 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
   if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
 
   return new Promise<T>((resolve, reject) => {
-    const controller = new AbortController();
+    const controller = takeController();
     const deadlineAt = performance.now() + plan.timeout;
     let attempts = 0;
     let maybeApplied = false;
@@ -97,6 +114,8 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
       for (const signal of plan.signals) signal.removeEventListener('abort', onAbort);
       settings.pending.delete(pending);
       finish();
+      // Reused only once no attempt is in flight (its transport may still hold the signal).
+      if (!inFlight) returnController(controller);
     }
 
     function stop(error: (maybeApplied: boolean) => FerriteError): void {

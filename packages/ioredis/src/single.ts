@@ -71,10 +71,14 @@ export class ConnectionTransport implements DedicatedTransport {
     return this.close();
   }
 
-  async #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
-    this.#lifecycle.assertOpen();
-    this.#node.assert(node);
-    return work();
+  #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      this.#lifecycle.assertOpen();
+      if (node !== undefined) this.#node.assert(node);
+      return work();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

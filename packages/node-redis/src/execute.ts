@@ -43,7 +43,7 @@ export interface SendContext {
  * over the normalised reply, or rejects with a Ferrite error.
  */
 export function execute(connection: NodeConnection, command: WireCommand, context: SendContext): Promise<Reply> {
-  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options), command, context);
+  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options), command, context, connection.isReady !== true);
 }
 
 /**
@@ -51,22 +51,34 @@ export function execute(connection: NodeConnection, command: WireCommand, contex
  * commands. When core stops waiting (its signal) or the transport closes, a command node-redis has
  * not written yet is taken back from its queue (never applied); node-redis itself never resends.
  */
-export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, context: SendContext): Promise<Reply> {
+export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, context: SendContext, offline: boolean): Promise<Reply> {
   assertWireArgs(command);
   const decoding = new ReplyDecoding();
-  const withdrawal = new AbortController();
-  const withdraw = (): void => withdrawal.abort();
-  context.signal?.addEventListener('abort', withdraw, { once: true });
   let raw: unknown;
-  try {
-    const sent = send([command.name, ...command.args], { typeMapping: decoding.typeMapping, abortSignal: withdrawal.signal });
-    // The withdrawal rejects the call itself if it was not written yet; `false` says the
-    // lifecycle cannot know that synchronously, and its sweep comes after the rejection.
-    raw = await context.lifecycle.track(sent, () => (withdraw(), false));
-  } catch (error) {
-    throw translateError(error, command.name, driverTimeoutMs);
-  } finally {
-    context.signal?.removeEventListener('abort', withdraw);
+  if (!offline) {
+    // A ready connection writes the command within this turn: core's signal alone can take it
+    // back before that (node-redis then rejects with AbortError: never applied).
+    try {
+      const options: SendOptions = context.signal ? { typeMapping: decoding.typeMapping, abortSignal: context.signal } : { typeMapping: decoding.typeMapping };
+      raw = await context.lifecycle.track(send([command.name, ...command.args], options));
+    } catch (error) {
+      throw translateError(error, command.name, driverTimeoutMs);
+    }
+  } else {
+    // Queued while the connection is down: closing the transport takes it back too.
+    const withdrawal = new AbortController();
+    const withdraw = (): void => withdrawal.abort();
+    context.signal?.addEventListener('abort', withdraw, { once: true });
+    try {
+      const sent = send([command.name, ...command.args], { typeMapping: decoding.typeMapping, abortSignal: withdrawal.signal });
+      // The withdrawal rejects the call itself; `false` says the lifecycle cannot know that
+      // synchronously, and its sweep comes after the rejection.
+      raw = await context.lifecycle.track(sent, () => (withdraw(), false));
+    } catch (error) {
+      throw translateError(error, command.name, driverTimeoutMs);
+    } finally {
+      context.signal?.removeEventListener('abort', withdraw);
+    }
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });

@@ -21,30 +21,41 @@ import { ErrorReply, RESP_TYPES, type TypeMapping } from 'redis';
 
 type NumberKind = 'integer' | 'double';
 
-/** The `typeMapping` for one command, and the kinds of the numbers the decoder met, in order. */
+/**
+ * The `typeMapping` for one command, and the kinds of the numbers the decoder met, in order. The
+ * mapping is the instance itself: fixed entries and the two recording getters live on the
+ * prototype, so a command pays for one small object.
+ */
 export class ReplyDecoding {
   readonly numbers: NumberKind[] = [];
-  readonly typeMapping: TypeMapping;
 
-  constructor() {
-    const numbers = this.numbers;
-    const mapping: TypeMapping = {
-      [RESP_TYPES.SIMPLE_STRING]: Buffer,
-      [RESP_TYPES.BLOB_STRING]: Buffer,
-      [RESP_TYPES.VERBATIM_STRING]: Buffer,
-      [RESP_TYPES.MAP]: Map,
-    };
-    Object.defineProperty(mapping, RESP_TYPES.NUMBER, {
-      enumerable: true,
-      get: () => (numbers.push('integer'), String),
-    });
-    Object.defineProperty(mapping, RESP_TYPES.DOUBLE, {
-      enumerable: true,
-      get: () => (numbers.push('double'), String),
-    });
-    this.typeMapping = mapping;
+  get typeMapping(): TypeMapping {
+    return this as unknown as TypeMapping;
   }
 }
+
+for (const [type, value] of [
+  [RESP_TYPES.SIMPLE_STRING, Buffer],
+  [RESP_TYPES.BLOB_STRING, Buffer],
+  [RESP_TYPES.VERBATIM_STRING, Buffer],
+  [RESP_TYPES.MAP, Map],
+] as const) {
+  Object.defineProperty(ReplyDecoding.prototype, type, { value, enumerable: true });
+}
+Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.NUMBER, {
+  enumerable: true,
+  get(this: ReplyDecoding) {
+    this.numbers.push('integer');
+    return String;
+  },
+});
+Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.DOUBLE, {
+  enumerable: true,
+  get(this: ReplyDecoding) {
+    this.numbers.push('double');
+    return String;
+  },
+});
 
 const INTEGER_TEXT = /^[-+]?\d+$/;
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*(e[-+]?\d+)?|inf|nan)$/i;
