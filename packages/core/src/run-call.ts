@@ -7,6 +7,7 @@ import {
   isValidationError,
   type FerriteError,
 } from './errors.js';
+import { scheduleDeadline } from './deadline-queue.js';
 
 /** A call in progress, as its client sees it: closing the client stops it. */
 export interface PendingCall {
@@ -98,7 +99,7 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
     let inFlight = false;
     let settled = false;
     let stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
-    let deadlineTimer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
     let backoffTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Immediate | undefined;
 
@@ -108,7 +109,7 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
     function settle(finish: () => void): void {
       if (settled) return;
       settled = true;
-      clearTimeout(deadlineTimer);
+      cancelDeadline?.();
       clearTimeout(backoffTimer);
       if (graceTimer) clearImmediate(graceTimer);
       for (const signal of plan.signals) signal.removeEventListener('abort', onAbort);
@@ -164,7 +165,7 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
     settings.pending.add(pending);
     for (const signal of plan.signals) signal.addEventListener('abort', onAbort, { once: true });
     if (Number.isFinite(plan.timeout)) {
-      deadlineTimer = setTimeout(() => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })), plan.timeout);
+      cancelDeadline = scheduleDeadline(plan.timeout, () => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })));
     }
     attempt();
   });
