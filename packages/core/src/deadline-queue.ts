@@ -7,9 +7,11 @@
  */
 interface Entry {
   readonly at: number;
-  readonly fire: () => void;
+  fire: () => void;
   cancelled: boolean;
 }
+
+const NOTHING = (): void => {};
 
 class Queue {
   readonly #ms: number;
@@ -26,6 +28,20 @@ class Queue {
     this.#entries.push(entry);
     if (!this.#timer) this.#arm(this.#ms);
     return entry;
+  }
+
+  /** Drops the entry's closure at once and the cancelled entries at the head (most calls end in order). */
+  cancel(entry: Entry): void {
+    entry.cancelled = true;
+    entry.fire = NOTHING;
+    while (this.#head < this.#entries.length && (this.#entries[this.#head] as Entry).cancelled) this.#head++;
+    if (this.#head === this.#entries.length) {
+      this.#entries = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   #arm(delay: number): void {
@@ -66,5 +82,6 @@ export function scheduleDeadline(ms: number, fire: () => void): () => void {
     queues.set(ms, queue);
   }
   const entry = queue.add(fire);
-  return () => void (entry.cancelled = true);
+  const owner = queue;
+  return () => owner.cancel(entry);
 }

@@ -1,14 +1,4 @@
-import {
-  FerriteConnectionError,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportNode,
-  type TransportSendOptions,
-  type WireCommand,
-} from '@ferrite/core';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, duplicateConnection, whenReady } from './connection.js';

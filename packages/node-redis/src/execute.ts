@@ -56,11 +56,12 @@ export async function executeWith(send: Sender, driverTimeoutMs: number, command
   const decoding = new ReplyDecoding();
   let raw: unknown;
   if (!offline) {
-    // A ready connection writes the command within this turn: core's signal alone can take it
-    // back before that (node-redis then rejects with AbortError: never applied).
+    // A ready connection writes the command at its next write turn, so nothing is left to take
+    // back when core's signal could fire (a deadline, an abort after the call began): the signal
+    // is not handed to the driver, which saves a listener per call. A call stopped before that
+    // is reported as maybe applied, which stays true.
     try {
-      const options: SendOptions = context.signal ? { typeMapping: decoding.typeMapping, abortSignal: context.signal } : { typeMapping: decoding.typeMapping };
-      raw = await context.lifecycle.track(send([command.name, ...command.args], options));
+      raw = await context.lifecycle.track(send([command.name, ...command.args], { typeMapping: decoding.typeMapping }));
     } catch (error) {
       throw translateError(error, command.name, driverTimeoutMs);
     }

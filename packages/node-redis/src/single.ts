@@ -1,14 +1,4 @@
-import {
-  FerriteConnectionError,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportNode,
-  type TransportSendOptions,
-  type WireCommand,
-} from '@ferrite/core';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { messageOf, SingleNode, TransportLifecycle } from '@ferrite/core/transport';
 import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';

@@ -1,15 +1,6 @@
 import { FerriteConnectionError, FerriteValidationError, isReplyError } from '../errors.js';
 import { readArray, readInteger, readText, type Reply } from '../reply.js';
-import type {
-  BatchEntry,
-  DedicatedOptions,
-  DedicatedTransport,
-  ProtocolVersion,
-  Transport,
-  TransportNode,
-  TransportSendOptions,
-  WireCommand,
-} from '../transport.js';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Transport, TransportNode, TransportSendOptions, WireCommand } from '../transport.js';
 import type { Arg } from '../args.js';
 import { asFerriteError, runGrouped } from './batch.js';
 import { TransportLifecycle } from './lifecycle.js';
