@@ -13,6 +13,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Attempts of a retryable command when none is given, the first included. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
+/** What `createFerrite` needs: a transport, and the plugins whose namespaces the client gets. */
 export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
   readonly transport: Transport;
   readonly plugins?: Plugins;
@@ -59,6 +60,7 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
   close(): Promise<void>;
 }
 
+/** A client: the base methods plus one namespace per plugin (`ferrite.vector`), typed from the plugins given. */
 export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
   PluginApis<Plugins>;
 
@@ -107,7 +109,8 @@ function compose<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plu
     client[plugin.name] = null;
   }
   for (const plugin of plugins) {
-    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(context));
+    // Each plugin gets a context of its own, so tracing can say which plugin issued a command.
+    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(createContext(family.transport, family, undefined, undefined, plugin.name)));
     client[plugin.name] = family.instances.get(plugin);
   }
   return Object.freeze(client) as unknown as FerriteClient<Plugins>;

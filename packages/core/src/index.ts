@@ -61,6 +61,7 @@ export {
   type Reply,
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
+export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,
@@ -69,6 +70,7 @@ export type {
   Transport,
   TransportNode,
   TransportSendOptions,
+  TransportServer,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';

@@ -73,6 +73,14 @@ export async function closeClient(client: Client): Promise<void> {
   await Promise.race([ended, pause(DESTROY_GRACE_MS)]);
 }
 
+/** Closes a client at once, abandoning pending replies (they reject); resolves once it has ended. */
+export async function disconnectClient(client: Client): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', resolve));
+  client.disconnect();
+  if (client.status !== 'end') await ended;
+}
+
 /**
  * A connection of the transport's own, duplicated from `source` (same address, auth, TLS,
  * database, protocol) with the decoder settings the transport needs and no resending.

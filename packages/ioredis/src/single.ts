@@ -1,7 +1,7 @@
-import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
-import { closeClient, duplicateConnection, whenReady } from './connection.js';
+import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
@@ -36,6 +36,13 @@ export class ConnectionTransport implements DedicatedTransport {
 
   get protocol(): ProtocolVersion {
     return protocolOf(this.#connection);
+  }
+
+  /** The connection's address from its options (a Unix socket path has no port). */
+  get server(): TransportServer {
+    const { host, port, path, db } = this.#connection.options;
+    const database = db ?? 0;
+    return path ? { address: path, database } : { address: host ?? 'localhost', port: port ?? 6379, database };
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
@@ -88,7 +95,7 @@ export async function connectTransport(connection: Redis, settings: Omit<Connect
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }
-  return new ConnectionTransport(connection, { ...settings, release: () => closeClient(connection) });
+  return new ConnectionTransport(connection, { ...settings, release: () => disconnectClient(connection) });
 }
 
 /**

@@ -28,7 +28,8 @@ export interface NodeConnection {
     readonly RESP?: ProtocolVersion;
     readonly commandOptions?: { readonly timeout?: number };
     readonly url?: string;
-    readonly socket?: { readonly host?: string; readonly port?: number };
+    readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
+    readonly database?: number;
   };
 }
 

@@ -1,4 +1,4 @@
-import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { messageOf, SingleNode, TransportLifecycle } from '@ferrite/core/transport';
 import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';
@@ -64,6 +64,14 @@ export class SingleConnectionTransport implements DedicatedTransport {
       return Promise.reject(error);
     }
     return undefined;
+  }
+
+  /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
+  get server(): TransportServer {
+    const options = this.#connection.options;
+    const database = options?.database ?? 0;
+    if (options?.socket?.path) return { address: options.socket.path, database };
+    return { address: options?.socket?.host ?? 'localhost', port: options?.socket?.port ?? 6379, database };
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {

@@ -7,12 +7,16 @@ import type { SemanticApi } from './semantic-api.js';
 import { abortError, type SingleFlight } from './single-flight.js';
 import { assertText } from './validate.js';
 
+/** Options of `ferrite.semantic.cache(namespace, options)`. */
 export interface SemanticCacheOptions<T> {
   /** Minimum similarity for this handle's lookups, 0 to 1 inclusive. Default: the plugin's. */
   readonly threshold?: number;
   /** Lifetime of what this handle stores, in whole seconds; `null` for none. Default: the plugin's. */
   readonly ttl?: number | null;
-  /** How values are stored. Default: strings as is, anything else as JSON, behind a one-character tag. */
+  /**
+   * How values are stored. Default: `textCodec`, strings byte for byte as given, readable by every
+   * other Ferrite client. Values of any other type need one, e.g. `jsonCodec<T>()`.
+   */
   readonly codec?: SemanticCodec<T>;
   /**
    * Told when storing a freshly computed value fails. The caller still gets the value (caching
@@ -21,11 +25,13 @@ export interface SemanticCacheOptions<T> {
   readonly onError?: ((error: FerriteError) => void) | undefined;
 }
 
+/** Options of the calls that compute a value on a miss (`getOrSet`, `getOrSetStream`). */
 export interface ComputeOptions {
   /** Gives up waiting. The computation itself is aborted once every caller sharing it has given up. */
   readonly signal?: AbortSignal;
 }
 
+/** What `stats()` reports: the server's counts and this process's. */
 export interface SemanticCacheStats {
   /** The server's counts for the namespace (all clients). */
   readonly server: SemanticServerStats;
@@ -38,8 +44,12 @@ export interface SemanticCache<T> {
   readonly namespace: string;
   readonly threshold: number;
   readonly ttl: number | undefined;
-  /** The cached value for `text` or a similar text, or null. Throws `SemanticCodecError` if it cannot be read. */
+  /**
+   * The cached value for `text` or a similar text, or null. Throws `SemanticCodecError` (naming
+   * the namespace) if the handle's codec cannot read it; the default codec reads every value.
+   */
   get(text: string, options?: LookupOptions): Promise<T | null>;
+  /** Stores `value` for `text`, encoded by the handle's codec; the same exact text replaces the entry. */
   set(text: string, value: T, options?: StoreOptions): Promise<void>;
   /** Removes the entry for this exact text, or (without text) the whole namespace. */
   delete(text?: string): Promise<number>;
@@ -66,6 +76,7 @@ export interface SemanticCache<T> {
     produce: (signal: AbortSignal | undefined) => AsyncIterable<string>,
     options?: ComputeOptions,
   ): AsyncIterable<string>;
+  /** The server's counts for the namespace and this handle's own. */
   stats(): Promise<SemanticCacheStats>;
 }
 
@@ -212,7 +223,9 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
       value = this.#settings.codec.decode(match.value);
     } catch (error) {
       this.#counters.errors++;
-      throw error instanceof SemanticCodecError ? error : new SemanticCodecError((error as Error).message, { cause: error });
+      // Name the namespace: with shared caches the value was likely written by another client.
+      const detail = error instanceof SemanticCodecError ? error.detail : String((error as Error)?.message ?? error);
+      throw new SemanticCodecError(detail, { namespace: this.namespace, cause: error });
     }
     this.#counters.hits++;
     return { value };

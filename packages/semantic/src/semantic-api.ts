@@ -1,12 +1,13 @@
 import type { PluginContext } from '@ferrite/core';
 import { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
 import { SemanticCacheHandle, type SemanticCache, type SemanticCacheOptions } from './cache-handle.js';
-import { defaultCodec, type SemanticCodec } from './codec.js';
+import { textCodec, type SemanticCodec } from './codec.js';
 import { pickThreshold, pickTtl, type LookupOptions, type SemanticDefaults, type StoreOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
 import { meetsThreshold } from './threshold.js';
 import { assertNamespace, assertThreshold, assertTtl } from './validate.js';
 
+/** `ferrite.semantic`: the semantic cache by namespace, with string values, and typed handles through `cache()`. */
 export interface SemanticApi {
   /** Stores `value` for `text`; the same exact text replaces the entry and its expiry. */
   set(namespace: string, text: string, value: string, options?: StoreOptions): Promise<void>;
@@ -18,8 +19,17 @@ export interface SemanticApi {
   delete(namespace: string, text?: string): Promise<number>;
   /** The server's counts for a namespace. */
   stats(namespace: string): Promise<SemanticServerStats>;
-  /** A handle for one namespace with typed values, single-flight `getOrSet`, `wrap` and streaming. */
-  cache<T = string>(namespace: string, options?: SemanticCacheOptions<T>): SemanticCache<T>;
+  /**
+   * A handle for one namespace, with single-flight `getOrSet`, `wrap` and streaming. Values of
+   * type `T` are stored through `options.codec`, e.g. `cache<Answer>(ns, { codec: jsonCodec<Answer>() })`.
+   */
+  cache<T>(namespace: string, options: SemanticCacheOptions<T> & { readonly codec: SemanticCodec<T> }): SemanticCache<T>;
+  /**
+   * A handle for one namespace whose values are strings, stored byte for byte as given and read
+   * as they are, whoever wrote them (the default `textCodec`). The type parameter only exists so
+   * that `cache<string>(ns)` compiles; other types need a codec (the overload above).
+   */
+  cache<T extends string = string>(namespace: string, options?: SemanticCacheOptions<T> & { readonly codec?: undefined }): SemanticCache<string>;
 }
 
 export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults): SemanticApi {
@@ -52,7 +62,7 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
       assertThreshold(threshold);
       const ttl = pickTtl(options.ttl, defaults);
       if (ttl !== undefined) assertTtl(ttl);
-      const codec = (options.codec ?? defaultCodec) as SemanticCodec<T>;
+      const codec = (options.codec ?? textCodec) as SemanticCodec<T>;
       return new SemanticCacheHandle<T>({
         api,
         namespace,

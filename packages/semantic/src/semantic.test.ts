@@ -1,7 +1,7 @@
 import { createFerrite, FerriteAbortError, FerriteValidationError, type FerriteClient } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SemanticCodecError } from './codec.js';
+import { jsonCodec, legacyTaggedCodec, SemanticCodecError } from './codec.js';
 import { semantic } from './plugin.js';
 
 type Client = FerriteClient<readonly [ReturnType<typeof semantic>]>;
@@ -345,33 +345,79 @@ describeEachTransport(
     });
 
     describe('codec', () => {
-      it('stores strings and JSON behind a one-character tag, and reads them back as they were', async () => {
-        const ns = unique('codec');
-        const cache = ferrite.semantic.cache<unknown>(ns);
+      it('stores strings byte for byte by default, so the raw API and other clients read them as written', async () => {
+        const ns = unique('codec-text');
+        const cache = ferrite.semantic.cache(ns);
+        expect(await cache.getOrSet('What is Ferrite?', () => 'Ferrite!')).toBe('Ferrite!');
+        expect(await ferrite.semantic.get(ns, 'What is Ferrite?')).toBe('Ferrite!');
+        for (const value of ['{"a":1}', '', 's', 'j{"a":1}', 'Ünïcødé ✓ 🚀\r\n\0']) {
+          await cache.set(`stored ${JSON.stringify(value)}`, value);
+          expect(await ferrite.semantic.get(ns, `stored ${JSON.stringify(value)}`, { threshold: 1 })).toBe(value);
+          expect(await cache.get(`stored ${JSON.stringify(value)}`, { threshold: 1 })).toBe(value);
+        }
+      });
+
+      it('reads any stored string as it is, whoever wrote it, the old tagged format included', async () => {
+        const ns = unique('codec-foreign');
+        await ferrite.semantic.set(ns, 'written by hand', 'plain text');
+        await ferrite.semantic.set(ns, 'written by an old handle', 'sFerrite!');
+        const cache = ferrite.semantic.cache(ns, { threshold: 1 });
+        expect(await cache.get('written by hand')).toBe('plain text');
+        expect(await cache.get('written by an old handle')).toBe('sFerrite!');
+        expect(await cache.getOrSet('written by hand', () => 'must not run')).toBe('plain text');
+        expect((await cache.stats()).process.errors).toBe(0);
+      });
+
+      it('stores typed values through jsonCodec as plain JSON text', async () => {
+        const ns = unique('codec-json');
+        type Answer = { text: string; sources: string[]; confidence: number };
+        const cache = ferrite.semantic.cache<Answer>(ns, { codec: jsonCodec<Answer>() });
         const answer = { text: 'Paris', sources: ['wiki'], confidence: 0.9 };
         expect(await cache.getOrSet('capital of france', () => answer)).toEqual(answer);
         expect(await cache.get('capital of france')).toEqual(answer);
-        await cache.set('json-looking string', '{"a":1}');
-        expect(await cache.get('json-looking string')).toBe('{"a":1}');
-        await cache.set('empty string', '');
-        expect(await cache.get('empty string')).toBe('');
-        await cache.set('a number', 42);
-        expect(await cache.get('a number')).toBe(42);
-        await cache.set('null', null);
-        expect(await cache.get('null', { threshold: 1 })).toBeNull(); // null is indistinguishable from a miss
-        expect(await ferrite.semantic.get(ns, 'capital of france')).toBe('j{"text":"Paris","sources":["wiki"],"confidence":0.9}');
-        expect(await ferrite.semantic.get(ns, 'json-looking string')).toBe('s{"a":1}');
-        await expect(cache.set('undefined', undefined)).rejects.toBeInstanceOf(FerriteValidationError);
+        expect(await ferrite.semantic.get(ns, 'capital of france')).toBe('{"text":"Paris","sources":["wiki"],"confidence":0.9}');
+        await expect(cache.set('undefined', undefined as unknown as Answer)).rejects.toBeInstanceOf(FerriteValidationError);
       });
 
-      it('refuses a stored value it did not write, and getOrSet computes over it', async () => {
-        const ns = unique('foreign');
+      it('throws SemanticCodecError naming the namespace for a value the codec cannot read, and getOrSet computes over it', async () => {
+        const ns = unique('codec-unreadable');
         await ferrite.semantic.set(ns, 'prompt', 'written by hand');
-        const cache = ferrite.semantic.cache(ns);
-        await expect(cache.get('prompt')).rejects.toBeInstanceOf(SemanticCodecError);
-        expect(await cache.getOrSet('prompt', () => 'computed')).toBe('computed');
-        expect(await cache.get('prompt')).toBe('computed');
+        const cache = ferrite.semantic.cache<{ a: number }>(ns, { codec: jsonCodec() });
+        const error = await cache.get('prompt').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SemanticCodecError);
+        expect((error as SemanticCodecError).namespace).toBe(ns);
+        expect((error as SemanticCodecError).message).toContain(`namespace "${ns}"`);
+        expect(await cache.getOrSet('prompt', () => ({ a: 1 }))).toEqual({ a: 1 });
+        expect(await cache.get('prompt')).toEqual({ a: 1 });
         expect((await cache.stats()).process.errors).toBe(2);
+      });
+
+      it('wraps any error a custom codec throws into SemanticCodecError with the namespace', async () => {
+        const ns = unique('codec-custom-error');
+        await ferrite.semantic.set(ns, 'prompt', 'zz');
+        const strictHex = {
+          encode: (n: number) => n.toString(16),
+          decode: (s: string) => {
+            if (!/^[0-9a-f]+$/.test(s)) throw new RangeError(`not hex: ${s}`);
+            return parseInt(s, 16);
+          },
+        };
+        const error = await ferrite.semantic.cache<number>(ns, { codec: strictHex }).get('prompt').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SemanticCodecError);
+        expect((error as SemanticCodecError).message).toBe(`cannot decode the cached value in namespace "${ns}": not hex: zz`);
+        expect((error as SemanticCodecError).cause).toBeInstanceOf(RangeError);
+      });
+
+      it('reads and migrates values in the old tagged format with legacyTaggedCodec', async () => {
+        const ns = unique('codec-legacy');
+        await ferrite.semantic.set(ns, 'old string', 'sFerrite!');
+        await ferrite.semantic.set(ns, 'old object', 'j{"a":1}');
+        const legacy = ferrite.semantic.cache<unknown>(ns, { codec: legacyTaggedCodec, threshold: 1 });
+        expect(await legacy.get('old string')).toBe('Ferrite!');
+        expect(await legacy.get('old object')).toEqual({ a: 1 });
+        // Migrating: read with the legacy codec, write back with the default one.
+        await ferrite.semantic.cache(ns).set('old string', (await legacy.get('old string')) as string);
+        expect(await ferrite.semantic.get(ns, 'old string', { threshold: 1 })).toBe('Ferrite!');
       });
 
       it('uses a custom codec', async () => {
@@ -380,6 +426,15 @@ describeEachTransport(
         await cache.set('answer', 255);
         expect(await ferrite.semantic.get(ns, 'answer')).toBe('ff');
         expect(await cache.get('answer')).toBe(255);
+      });
+
+      it('rejects a non-string value on a default handle before anything is sent', async () => {
+        const cache = ferrite.semantic.cache(unique('codec-non-string'));
+        const before = harness.emulator.stats.commandsProcessed;
+        await expect(cache.set('prompt', 42 as unknown as string)).rejects.toBeInstanceOf(FerriteValidationError);
+        await expect(cache.getOrSet('prompt', () => ({ a: 1 }) as unknown as string)).rejects.toBeInstanceOf(FerriteValidationError);
+        // getOrSet looked the text up (one command) and stored nothing.
+        expect(harness.emulator.stats.commandsProcessed - before).toBe(1);
       });
     });
 

@@ -34,13 +34,15 @@ export interface EachTransportOptions {
   readonly drivers?: readonly Driver[];
 }
 
-interface Opened {
+/** A transport over a fresh emulator of its own, and how to close both. */
+export interface Opened {
   readonly transport: Transport;
   readonly emulator: Emulator;
   close(): Promise<void>;
 }
 
-async function open(target: TransportTarget, options: EmulatorOptions): Promise<Opened> {
+/** Opens `target` over a fresh emulator, for a test that needs several transports at once. */
+export async function openTransport(target: TransportTarget, options: EmulatorOptions = {}): Promise<Opened> {
   const emulator = new Emulator(options);
   if (target.driver === 'memory') {
     const transport = memoryTransport({ emulator, protocol: target.protocol });
@@ -85,7 +87,7 @@ export function describeEachTransport(
         },
       };
       beforeAll(async () => {
-        opened = await open(target, options.emulatorOptions?.() ?? {});
+        opened = await openTransport(target, options.emulatorOptions?.() ?? {});
       });
       afterAll(async () => {
         await opened?.close();

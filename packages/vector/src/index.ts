@@ -12,8 +12,37 @@ export {
   type AddManyFailure,
   type AddManyResult,
 } from './errors.js';
-export * from './filter/index.js';
-export * from './commands/index.js';
+export {
+  filter,
+  filterFor,
+  Filter,
+  type FilterBuilder,
+  type FilterField,
+  type FilterInput,
+  type FilterOption,
+  type FilterValue,
+  type OrderedField,
+  type OrderedValue,
+} from './filter/index.js';
+// Command definitions carry the plugin's prefix so they never clash with another plugin's.
+export {
+  addCommand as vectorAddCommand,
+  createIndexCommand as vectorCreateIndexCommand,
+  decodeIndexInfo,
+  decodeSearchReply,
+  decodeStoredVector,
+  deleteCommand as vectorDeleteCommand,
+  dropIndexCommand as vectorDropIndexCommand,
+  getCommand as vectorGetCommand,
+  indexInfoCommand as vectorIndexInfoCommand,
+  listIndexesCommand as vectorListIndexesCommand,
+  searchCommand as vectorSearchCommand,
+  type CreateIndexOptions,
+  type SearchCommandOptions,
+  type StoredVector,
+  type VectorEncodeOptions,
+  type VectorIndexInfo,
+} from './commands/index.js';
 export type { MetadataFields, MetadataFieldType } from './metadata.js';
 export type {
   MetadataInput,

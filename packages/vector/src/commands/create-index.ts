@@ -2,6 +2,7 @@ import { assertInteger, defineCommand, FerriteValidationError, readOk } from '@f
 import type { VectorDistance, VectorIndexType } from '../types.js';
 import { assertDimension, assertIndexName } from '../validate.js';
 
+/** The shape of a new index. Only `dim` is required. */
 export interface CreateIndexOptions {
   /** Number of dimensions, 1 to 32768. */
   readonly dim: number;
@@ -30,6 +31,7 @@ function assertOneOf<T extends string>(value: unknown, allowed: readonly T[], fi
 /** `VECTOR.INDEX.CREATE <index> DIM <n> [DISTANCE …] [TYPE …] [M …] [EF_CONSTRUCTION …] [NLIST …]` → OK. */
 export const createIndexCommand = defineCommand({
   name: 'VECTOR.INDEX.CREATE',
+  collection: true,
   encode(name: string, options: CreateIndexOptions) {
     assertIndexName(name);
     if (typeof options !== 'object' || options === null) {

@@ -153,6 +153,19 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
     expect(await send('CDC.POLL', String(mine))).toEqual(error(`ERR no such CDC subscription: ${mine}`));
   });
 
+  it('subscribes with a pattern of 100 000 separated stars and polls it like any other', async () => {
+    // Each `*` used to cost a stack frame: this overflowed on SUBSCRIBE's first poll and on KEYS.
+    const pattern = '*a'.repeat(100_000);
+    const hit = 'a'.repeat(100_000);
+    const miss = 'a'.repeat(99_999);
+    const id = await send('CDC.SUBSCRIBE', pattern);
+    expect(typeof id).toBe('number');
+    await send('SET', hit, '1');
+    await send('SET', miss, '2');
+    expect(keysOf(await send('CDC.POLL', String(id)))).toEqual([hit]);
+    expect(await send('KEYS', pattern)).toEqual([hit]);
+  });
+
   it('reports the log in CDC.INFO', async () => {
     const empty = await connection.send('CDC.INFO');
     expect(empty.type).toBe(protocol === 3 ? 'map' : 'array');

@@ -1,0 +1,58 @@
+import type { FerriteClient } from '@ferrite/core';
+import type { Emulator } from '@ferrite/emulator';
+import type { cdc } from '../plugin.js';
+import type { ChangeEvent, ChangeFeed } from '../types.js';
+
+export type CdcClient = FerriteClient<readonly [ReturnType<typeof cdc>]>;
+
+let counter = 0;
+/** A prefix no other test uses, so patterns never see another test's writes. */
+export const unique = (name: string): string => `${name}-${process.pid}-${++counter}`;
+
+const sessions = new WeakMap<Emulator, ReturnType<Emulator['createSession']>>();
+
+/**
+ * Runs a write straight in the emulator (no socket): a producer that is never slowed or cut by
+ * the faults a test applies to the feed's connection.
+ */
+export async function write(emulator: Emulator, ...argv: string[]): Promise<void> {
+  let session = sessions.get(emulator);
+  if (session === undefined || session.closed) {
+    session = emulator.createSession({ protocol: 2 });
+    sessions.set(emulator, session);
+  }
+  const reply = await emulator.execute(session, argv.map((arg) => Buffer.from(arg, 'utf8')));
+  if (reply.kind === 'error') throw new Error(reply.message);
+}
+
+/** The next `count` events of a feed. */
+export async function take<Value extends string | Buffer>(feed: ChangeFeed<Value>, count: number): Promise<ChangeEvent<Value>[]> {
+  const events: ChangeEvent<Value>[] = [];
+  while (events.length < count) {
+    const next = await feed.next();
+    if (next.done) throw new Error(`the feed ended after ${events.length} of ${count} events`);
+    events.push(next.value);
+  }
+  return events;
+}
+
+/** Server-wide subscription count. */
+export async function serverSubscriptions(ferrite: CdcClient): Promise<number> {
+  const info = await ferrite.send('CDC.INFO');
+  const map = info instanceof Map ? info : new Map(chunk(info as unknown[]));
+  return Number(map.get('subscriptions'));
+}
+
+/** Open connections whose last command was a feed's (subscribe, poll, unsubscribe): the feeds' own connections. */
+export function feedConnections(emulator: Emulator): number {
+  return emulator.openSessions().filter((session) => /^cdc\.(subscribe|poll|unsubscribe)$/i.test(session.lastCommand)).length;
+}
+
+function chunk(flat: unknown[]): Array<[unknown, unknown]> {
+  const pairs: Array<[unknown, unknown]> = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+  return pairs;
+}
+
+/** Milliseconds since `start` (performance clock). */
+export const since = (start: number): number => performance.now() - start;

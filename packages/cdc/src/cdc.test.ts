@@ -1,0 +1,364 @@
+import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
+import { describeEachTransport } from '@ferrite/test-transports';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { CdcPositionExpiredError } from './errors.js';
+import { cdc } from './plugin.js';
+import type { ChangeEvent, ChangeFeed } from './types.js';
+
+describeEachTransport('cdc', (harness) => {
+  let ferrite: CdcClient;
+  beforeAll(() => {
+    ferrite = createFerrite({ transport: harness.transport, plugins: [cdc()] });
+  });
+
+  describe('events', () => {
+    it('delivers every field of each matching write, in order, from the moment subscribe resolves', async () => {
+      const prefix = unique('fields');
+      await ferrite.send('SET', `${prefix}:before`, 'x');
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`);
+      const before = Date.now();
+      await ferrite.send('SET', `${prefix}:a`, 'héllo');
+      await ferrite.send('DEL', `${prefix}:a`);
+      await ferrite.send('SET', 'elsewhere', '1');
+      await ferrite.send('HSET', `${prefix}:h`, 'f', 'v');
+      const events = await take(feed, 3);
+      expect(events.map(({ op, key, value, db }) => ({ op, key, value, db }))).toEqual([
+        { op: 'SET', key: `${prefix}:a`, value: 'héllo', db: 0 },
+        { op: 'DEL', key: `${prefix}:a`, value: null, db: 0 },
+        { op: 'HSET', key: `${prefix}:h`, value: null, db: 0 },
+      ]);
+      for (const event of events) {
+        expect(Number.isSafeInteger(event.id)).toBe(true);
+        expect(event.timestamp).toBeGreaterThanOrEqual(before - 1000);
+        expect(event.timestamp).toBeLessThanOrEqual(Date.now() + 1000);
+      }
+      const ids = events.map((e) => e.id);
+      expect(ids[1]).toBe((ids[0] as number) + 1);
+      expect(ids[2]).toBeGreaterThan(ids[1] as number);
+      expect(feed.position).toBe(ids[2]);
+    });
+
+    it('keeps only the ops asked for, case-insensitively', async () => {
+      const prefix = unique('ops');
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { events: ['del', 'EXPIRE'] });
+      await ferrite.send('SET', `${prefix}:a`, '1');
+      await ferrite.send('EXPIRE', `${prefix}:a`, '100');
+      await ferrite.send('DEL', `${prefix}:a`);
+      expect((await take(feed, 2)).map((e) => e.op)).toEqual(['EXPIRE', 'DEL']);
+    });
+
+    it('hands values over as Buffers, byte for byte, with binary: true', async () => {
+      const prefix = unique('binary');
+      const bytes = Buffer.from([0, 0xff, 0xc3, 0x28, 10, 13]);
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { binary: true });
+      await ferrite.send('SET', `${prefix}:b`, bytes);
+      const [event] = await take(feed, 1);
+      expect(Buffer.isBuffer(event?.value)).toBe(true);
+      expect(event?.value?.equals(bytes)).toBe(true);
+      expect(event?.key).toBe(`${prefix}:b`);
+    });
+
+    it('starts from a given id, or from the oldest event kept', async () => {
+      const prefix = unique('from');
+      await ferrite.send('SET', `${prefix}:1`, 'a');
+      await ferrite.send('SET', `${prefix}:2`, 'b');
+      await ferrite.send('SET', `${prefix}:3`, 'c');
+      {
+        await using earliest = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 'earliest' });
+        const events = await take(earliest, 3);
+        expect(events.map((e) => e.value)).toEqual(['a', 'b', 'c']);
+        await using fromSecond = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id });
+        expect((await take(fromSecond, 2)).map((e) => e.value)).toEqual(['b', 'c']);
+      }
+    });
+
+    it('resumes from a checkpoint in another client: together they see every event once', async () => {
+      const prefix = unique('checkpoint');
+      const first = await ferrite.cdc.subscribe(`${prefix}:*`);
+      for (let i = 0; i < 20; i++) await ferrite.send('SET', `${prefix}:${i}`, String(i));
+      const seen = (await take(first, 8)).map((e) => e.value);
+      const checkpoint = first.position as number;
+      await first.close();
+      const other = createFerrite({ transport: harness.transport, plugins: [cdc()] });
+      await using second = await other.cdc.subscribe(`${prefix}:*`, { from: checkpoint + 1 });
+      seen.push(...(await take(second, 12)).map((e) => e.value));
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    });
+
+    it('delivers a write matching a sparse pattern within blockMs + 100 ms', async () => {
+      const prefix = unique('sparse');
+      const blockMs = 1000;
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:match:*`, { blockMs });
+      const writtenAt: number[] = [];
+      const delays: number[] = [];
+      const consumer = (async () => {
+        for await (const event of feed) {
+          delays.push(performance.now() - (writtenAt[Number(event.value)] as number));
+          if (delays.length === 3) return;
+        }
+      })();
+      // 1 write in 10 000 matches; the rest only move the subscription along.
+      for (let i = 0; i < 30_000; i++) {
+        if (i % 10_000 === 9_999) {
+          writtenAt.push(performance.now());
+          await write(harness.emulator, 'SET', `${prefix}:match:${i}`, String(writtenAt.length - 1));
+          // Let the feed's poll come back in between, so each match meets whichever state it is in.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } else {
+          await write(harness.emulator, 'SET', `${prefix}:other`, 'x');
+        }
+      }
+      await consumer;
+      expect(delays).toHaveLength(3);
+      for (const delay of delays) expect(delay).toBeLessThan(blockMs + 100);
+    });
+  });
+
+  describe('backpressure', () => {
+    it('stops polling once bufferSize events wait, and delivers the rest when the caller pulls again', async () => {
+      const prefix = unique('buffer');
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { bufferSize: 10, batchSize: 4 });
+      for (let i = 0; i < 100; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
+      // Nothing handed over yet: the feed is 100 behind, whatever it has buffered.
+      expect(await feed.lag()).toBe(100);
+      const events = await take(feed, 100);
+      expect(events.map((e) => e.value)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+      expect(await feed.lag()).toBe(0);
+    });
+  });
+
+  describe('cancellation', () => {
+    async function settledWithin(work: Promise<unknown>): Promise<number> {
+      const start = performance.now();
+      await work;
+      return since(start);
+    }
+
+    it('close() ends a feed blocked in a poll within 100 ms, and leaves no subscription or connection', async () => {
+      const feed = await ferrite.cdc.subscribe(unique('close'), { blockMs: 30_000 });
+      expect(feedConnections(harness.emulator)).toBeGreaterThan(0);
+      const pending = feed.next();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await settledWithin(feed.close())).toBeLessThan(100);
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(await feed.next()).toEqual({ done: true, value: undefined });
+      await vi.waitFor(() => expect(feedConnections(harness.emulator)).toBe(0), { timeout: 2000, interval: 10 });
+      expect(await serverSubscriptions(ferrite)).toBe(0);
+    });
+
+    it('ends on its signal, on break, and with await using', async () => {
+            const prefix = unique('ends');
+      const controller = new AbortController();
+      const bySignal = await ferrite.cdc.subscribe(`${prefix}:*`, { signal: controller.signal, blockMs: 30_000 });
+      const pending = bySignal.next();
+      controller.abort();
+      const start = performance.now();
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(since(start)).toBeLessThan(100);
+
+      const byBreak = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: 30_000 });
+      await ferrite.send('SET', `${prefix}:x`, '1');
+      for await (const event of byBreak) {
+        expect(event.key).toBe(`${prefix}:x`);
+        break;
+      }
+      expect(await byBreak.next()).toEqual({ done: true, value: undefined });
+
+      let scoped: ChangeFeed | undefined;
+      {
+        await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: 30_000 });
+        scoped = feed;
+      }
+      expect(await scoped?.next()).toEqual({ done: true, value: undefined });
+      await vi.waitFor(async () => expect(await serverSubscriptions(ferrite)).toBe(0), { timeout: 2000, interval: 10 });
+    });
+
+    it('ends with the signal of the view it was opened through', async () => {
+      const controller = new AbortController();
+      const feed = await ferrite.withOptions({ signal: controller.signal }).cdc.subscribe(unique('view'), { blockMs: 30_000 });
+      const pending = feed.next();
+      controller.abort();
+      const start = performance.now();
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(since(start)).toBeLessThan(100);
+    });
+
+    it('rejects with FerriteAbortError when the signal has already fired', async () => {
+      await expect(ferrite.cdc.subscribe('x', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(FerriteAbortError);
+    });
+
+    it('ends every feed when its client closes', async () => {
+            const shared = harness.transport;
+      // The same connections, but closing this client must leave the suite's transport open.
+      const transport: Transport = {
+        name: shared.name,
+        protocol: shared.protocol,
+        send: (command) => shared.send(command),
+        batch: (commands) => shared.batch(commands),
+        dedicated: (options) => shared.dedicated(options),
+        close: async () => {},
+      };
+      const client = createFerrite({ transport, plugins: [cdc()] });
+      const feed = await client.cdc.subscribe(unique('client'), { blockMs: 30_000 });
+      const pending = feed.next();
+      const start = performance.now();
+      await client.close();
+      expect(since(start)).toBeLessThan(100);
+      expect(await pending).toEqual({ done: true, value: undefined });
+      await vi.waitFor(async () => expect(await serverSubscriptions(ferrite)).toBe(0), { timeout: 2000, interval: 10 });
+    });
+  });
+
+  describe('errors', () => {
+    it('ends the feed with an error reply other than a lost subscription, after the events it fetched', async () => {
+      const prefix = unique('error-reply');
+      const shared = harness.transport;
+      let polls = 0;
+      // A server error that cannot be caused for real: the second poll on any connection fails.
+      const failing: Transport = {
+        name: shared.name,
+        protocol: shared.protocol,
+        send: (command) => shared.send(command),
+        batch: (commands) => shared.batch(commands),
+        close: async () => {},
+        async dedicated(options) {
+          const connection = await shared.dedicated(options);
+          return {
+            name: connection.name,
+            get protocol() {
+              return connection.protocol;
+            },
+            send: (command: WireCommand) =>
+              command.name === 'CDC.POLL' && ++polls === 2 ? Promise.reject(new FerriteReplyError('CDC.POLL', 'ERR something broke')) : connection.send(command),
+            batch: (commands) => connection.batch(commands),
+            dedicated: (more) => connection.dedicated(more),
+            close: () => connection.close(),
+            [Symbol.asyncDispose]: () => connection.close(),
+          };
+        },
+      };
+      const client = createFerrite({ transport: failing, plugins: [cdc()] });
+      const feed = await client.cdc.subscribe(`${prefix}:*`);
+      await ferrite.send('SET', `${prefix}:a`, '1');
+      expect((await take(feed, 1))[0]?.value).toBe('1');
+      const error = await feed.next().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteReplyError);
+      expect((error as FerriteReplyError).serverMessage).toBe('ERR something broke');
+      expect(await feed.next()).toEqual({ done: true, value: undefined });
+      await client.close();
+    });
+  });
+
+  describe('onChange', () => {
+    it('awaits the handler for each event in turn, and moves position only after it resolves', async () => {
+      const prefix = unique('handler');
+      const order: string[] = [];
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const subscription = await ferrite.cdc.onChange(`${prefix}:*`, async (event) => {
+        order.push(`start ${event.value}`);
+        if (event.value === '0') await gate;
+        order.push(`end ${event.value}`);
+      });
+      await ferrite.send('SET', `${prefix}:a`, '0');
+      await ferrite.send('SET', `${prefix}:b`, '1');
+      await vi.waitFor(() => expect(order).toEqual(['start 0']));
+      expect(subscription.position).toBeUndefined();
+      release();
+      await vi.waitFor(() => expect(order).toEqual(['start 0', 'end 0', 'start 1', 'end 1']));
+      await vi.waitFor(() => expect(subscription.position).toBeGreaterThan(0));
+      await subscription.close();
+      await expect(subscription.done).resolves.toBeUndefined();
+    });
+
+    it("rejects done with the handler's error and stops, leaving position before the failed event", async () => {
+      const prefix = unique('throws');
+      const failure = new Error('handler failed');
+      const handled: string[] = [];
+      const subscription = await ferrite.cdc.onChange(`${prefix}:*`, (event) => {
+        if (event.value === 'bad') throw failure;
+        handled.push(event.value as string);
+      });
+      const stopped = expect(subscription.done).rejects.toBe(failure);
+      await ferrite.send('SET', `${prefix}:1`, 'good');
+      await ferrite.send('SET', `${prefix}:2`, 'bad');
+      await ferrite.send('SET', `${prefix}:3`, 'never');
+      await stopped;
+      expect(handled).toEqual(['good']);
+      const goodId = subscription.position as number;
+      // Resuming from the checkpoint hands the failed event over again (at-least-once).
+      await using again = await ferrite.cdc.subscribe(`${prefix}:*`, { from: goodId + 1 });
+      expect((await take(again, 1))[0]?.value).toBe('bad');
+    });
+  });
+
+  describe('validation', () => {
+    it('rejects bad arguments with FerriteValidationError before sending anything', async () => {
+      const cases: Array<() => Promise<unknown>> = [
+        () => ferrite.cdc.subscribe('' as string),
+        () => ferrite.cdc.subscribe(42 as unknown as string),
+        () => ferrite.cdc.subscribe('*', { batchSize: 0 }),
+        () => ferrite.cdc.subscribe('*', { batchSize: 10_001 }),
+        () => ferrite.cdc.subscribe('*', { blockMs: 0 }),
+        () => ferrite.cdc.subscribe('*', { bufferSize: 1.5 }),
+        () => ferrite.cdc.subscribe('*', { from: 0 }),
+        () => ferrite.cdc.subscribe('*', { from: 'newest' as 'latest' }),
+        () => ferrite.cdc.subscribe('*', { from: 2n ** 60n as unknown as number }),
+        () => ferrite.cdc.subscribe('*', { events: [] }),
+        () => ferrite.cdc.subscribe('*', { events: ['SET NX'] }),
+        () => ferrite.cdc.onChange('*', 'nope' as unknown as () => void),
+      ];
+      for (const attempt of cases) await expect(attempt()).rejects.toBeInstanceOf(FerriteValidationError);
+    });
+  });
+});
+
+describeEachTransport(
+  'cdc with a short log',
+  (harness) => {
+    let ferrite: CdcClient;
+    beforeAll(() => {
+      ferrite = createFerrite({ transport: harness.transport, plugins: [cdc()] });
+    });
+
+    it('rejects a start the server no longer keeps with CdcPositionExpiredError carrying the oldest id', async () => {
+      const prefix = unique('expired');
+      for (let i = 0; i < 30; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
+      const error = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CdcPositionExpiredError);
+      expect(error).toBeInstanceOf(FerriteReplyError);
+      expect((error as CdcPositionExpiredError).oldestRetainedId).toBe(harness.emulator.changeLog.firstId);
+    });
+
+    it('throws CdcPositionExpiredError from the iterator after the events it had, never skipping silently', async () => {
+      const prefix = unique('overrun');
+      const feed = await ferrite.cdc.subscribe(`${prefix}:*`, { bufferSize: 2, batchSize: 2 });
+      await write(harness.emulator, 'SET', `${prefix}:0`, '0');
+      await write(harness.emulator, 'SET', `${prefix}:1`, '1');
+      // Let the feed fill its buffer; then the log moves on past everything else it has not fetched.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let i = 2; i < 40; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
+      const received: string[] = [];
+      const error = await (async () => {
+        for await (const event of feed) received.push(event.value as string);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CdcPositionExpiredError);
+      expect((error as CdcPositionExpiredError).oldestRetainedId).toBeGreaterThan(3);
+      expect(received).toEqual(['0', '1']);
+      expect(await feed.next()).toEqual({ done: true, value: undefined });
+    });
+
+    it("rejects onChange's done with CdcPositionExpiredError", async () => {
+      const prefix = unique('overrun-handler');
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const subscription = await ferrite.cdc.onChange(`${prefix}:*`, () => gate, { bufferSize: 1, batchSize: 1 });
+      const expired = expect(subscription.done).rejects.toBeInstanceOf(CdcPositionExpiredError);
+      for (let i = 0; i < 40; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
+      release();
+      await expired;
+    });
+  },
+  { emulatorOptions: () => ({ cdcCapacity: 20 }) },
+);

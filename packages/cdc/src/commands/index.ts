@@ -1,0 +1,4 @@
+export { cdcInfoCommand, type CdcLogInfo } from './info.js';
+export { cdcPollBinaryCommand, cdcPollCommand, decodeChangeEvent, type CdcPollCommandOptions } from './poll.js';
+export { cdcSubscribeCommand, type CdcSubscribeCommandOptions } from './subscribe.js';
+export { cdcUnsubscribeCommand } from './unsubscribe.js';

@@ -1,0 +1,85 @@
+import {
+  assertInteger,
+  defineCommand,
+  FerriteProtocolError,
+  readArray,
+  readBigInteger,
+  readBuffer,
+  readInteger,
+  readMap,
+  readText,
+  type Reply,
+} from '@ferrite/core';
+import { CdcIdRangeError } from '../errors.js';
+import type { ChangeEvent } from '../types.js';
+
+export interface CdcPollCommandOptions {
+  /** Most events in the reply (`COUNT`), 1 to 10000. */
+  readonly count?: number | undefined;
+  /** Wait up to this many ms for a first event (`BLOCK`); `0` waits forever. Absent: reply at once. */
+  readonly blockMs?: number | undefined;
+}
+
+function field(event: Map<string, Reply>, name: string): Reply {
+  const value = event.get(name);
+  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
+  return value;
+}
+
+function readEventId(reply: Reply): number {
+  const id = readBigInteger(reply);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new CdcIdRangeError(id);
+  if (id < 1n) throw new FerriteProtocolError(`CDC event id ${id} is not positive`);
+  return Number(id);
+}
+
+/** Reads one event (a RESP3 map or a RESP2 flat pair array). */
+export function decodeChangeEvent(reply: Reply): ChangeEvent<string>;
+export function decodeChangeEvent(reply: Reply, binary: true): ChangeEvent<Buffer>;
+export function decodeChangeEvent(reply: Reply, binary = false): ChangeEvent<string | Buffer> {
+  const event = readMap(reply);
+  const value = field(event, 'value');
+  return {
+    id: readEventId(field(event, 'id')),
+    timestamp: readInteger(field(event, 'timestamp')),
+    db: readInteger(field(event, 'db')),
+    op: readText(field(event, 'op')),
+    key: readText(field(event, 'key')),
+    value: value === null ? null : binary ? readBuffer(value) : readText(value),
+  };
+}
+
+function encodePoll(subscription: number, options: CdcPollCommandOptions = {}) {
+  assertInteger(subscription, 'subscription', { min: 1 });
+  const args: (string | number)[] = [subscription];
+  if (options.count !== undefined) {
+    assertInteger(options.count, 'count', { min: 1, max: 10_000 });
+    args.push('COUNT', options.count);
+  }
+  if (options.blockMs !== undefined) {
+    assertInteger(options.blockMs, 'blockMs', { min: 0 });
+    args.push('BLOCK', options.blockMs);
+  }
+  return args;
+}
+
+/**
+ * `CDC.POLL <subscription> [COUNT <n>] [BLOCK <ms>]` → events, oldest first, values as text.
+ * Not retryable: a poll moves the subscription past what it returns, so a lost reply loses events
+ * on that subscription (a feed resubscribes from its own position instead).
+ */
+export const cdcPollCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  encode: encodePoll,
+  decode: (reply): ChangeEvent<string>[] => readArray(reply).map((event) => decodeChangeEvent(event)),
+});
+
+/** {@link cdcPollCommand} with values as Buffers, byte for byte. */
+export const cdcPollBinaryCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  binary: true,
+  encode: encodePoll,
+  decode: (reply): ChangeEvent<Buffer>[] => readArray(reply).map((event) => decodeChangeEvent(event, true)),
+});

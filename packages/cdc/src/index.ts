@@ -1,0 +1,25 @@
+export { cdc, type CdcApi } from './plugin.js';
+export { CdcIdRangeError, CdcPositionExpiredError } from './errors.js';
+export {
+  cdcInfoCommand,
+  cdcPollBinaryCommand,
+  cdcPollCommand,
+  cdcSubscribeCommand,
+  cdcUnsubscribeCommand,
+  decodeChangeEvent,
+  type CdcLogInfo,
+  type CdcPollCommandOptions,
+  type CdcSubscribeCommandOptions,
+} from './commands/index.js';
+export type {
+  BinarySubscribeOptions,
+  ChangeEvent,
+  ChangeFeed,
+  ChangeFeedStart,
+  ChangeHandler,
+  ChangeOp,
+  ChangeSubscription,
+  KnownChangeOp,
+  SubscribeOptions,
+  TextSubscribeOptions,
+} from './types.js';

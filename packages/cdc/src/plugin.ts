@@ -1,0 +1,102 @@
+import { assertInteger, definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { assertPattern } from './commands/subscribe.js';
+import { Feed, type FeedSettings } from './feed.js';
+import { runHandler } from './on-change.js';
+import type {
+  BinarySubscribeOptions,
+  ChangeFeed,
+  ChangeHandler,
+  ChangeSubscription,
+  SubscribeOptions,
+  TextSubscribeOptions,
+} from './types.js';
+
+/** `ferrite.cdc`: change feeds over the server's change log. */
+export interface CdcApi {
+  /**
+   * Follows the changes to keys matching a glob `pattern` (KEYS syntax). Resolves once the server
+   * subscription is in place; with the default `from: 'latest'`, every matching write after that
+   * is delivered. Rejects with `FerriteValidationError` for bad options and
+   * `CdcPositionExpiredError` when `from` is older than the server keeps.
+   *
+   * @example
+   * await using feed = await ferrite.cdc.subscribe('user:*', { events: ['SET', 'DEL'] });
+   * for await (const event of feed) console.log(event.id, event.op, event.key, event.value);
+   */
+  subscribe(pattern: string, options?: TextSubscribeOptions): Promise<ChangeFeed<string>>;
+  subscribe(pattern: string, options: BinarySubscribeOptions): Promise<ChangeFeed<Buffer>>;
+  /**
+   * Calls `handler` for each change, one at a time, awaiting it. `position` advances only after
+   * the handler resolves, so a saved position never skips an event the handler did not finish
+   * (at-least-once into the handler; exactly once and in order out of the server). A handler that
+   * throws stops the subscription and rejects `done` with its error.
+   */
+  onChange(pattern: string, handler: ChangeHandler<string>, options?: TextSubscribeOptions): Promise<ChangeSubscription>;
+  onChange(pattern: string, handler: ChangeHandler<Buffer>, options: BinarySubscribeOptions): Promise<ChangeSubscription>;
+}
+
+function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly binary?: boolean } = {}): FeedSettings {
+  assertPattern(pattern);
+  if (typeof options !== 'object' || options === null) throw new FerriteValidationError('options', 'expected an object');
+  const { events, from = 'latest', signal, batchSize = 100, blockMs = 1000, bufferSize = 1000, binary = false } = options;
+  if (events !== undefined && (!Array.isArray(events) || events.length === 0)) {
+    throw new FerriteValidationError('events', 'expected a non-empty array of op names');
+  }
+  if (from !== 'latest' && from !== 'earliest') {
+    if (typeof from === 'bigint') throw new FerriteValidationError('from', 'ids beyond 2^53 - 1 are not supported; pass a number');
+    assertInteger(from, 'from', { min: 1 });
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new FerriteValidationError('signal', 'expected an AbortSignal');
+  assertInteger(batchSize, 'batchSize', { min: 1, max: 10_000 });
+  assertInteger(blockMs, 'blockMs', { min: 1, max: 60_000 });
+  assertInteger(bufferSize, 'bufferSize', { min: 1, max: 1_000_000 });
+  if (typeof binary !== 'boolean') throw new FerriteValidationError('binary', 'expected a boolean');
+  return { pattern, events, from, signal, batchSize, blockMs, bufferSize, binary };
+}
+
+function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return AbortSignal.any([a, b]);
+}
+
+function createCdcApi(context: PluginContext): CdcApi {
+  const open = new Set<{ close(): Promise<void> }>();
+  // One cleanup for every feed of this client, so short-lived feeds leave nothing behind in core.
+  context.onClose(async () => {
+    await Promise.allSettled([...open].map((feed) => feed.close()));
+  });
+
+  async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
+    const settings = settingsOf(pattern, options);
+    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
+    // view it was opened through.
+    const call = context.callOptions();
+    const feed = await Feed.open<string | Buffer>(
+      { context, timeoutMs: call.timeout, onEnded: (ended) => open.delete(ended) },
+      { ...settings, signal: combine(settings.signal, call.signal) },
+    );
+    open.add(feed);
+    return feed;
+  }
+
+  async function onChange(
+    pattern: string,
+    handler: ChangeHandler<string> | ChangeHandler<Buffer>,
+    options?: SubscribeOptions & { readonly binary?: boolean },
+  ): Promise<ChangeSubscription> {
+    if (typeof handler !== 'function') throw new FerriteValidationError('handler', 'expected a function');
+    const feed = await subscribe(pattern, options);
+    return runHandler(feed, handler as ChangeHandler<string | Buffer>);
+  }
+
+  return { subscribe, onChange } as CdcApi;
+}
+
+/**
+ * The CDC plugin: `createFerrite({ transport, plugins: [cdc()] })` gives `ferrite.cdc`. Every feed
+ * polls on a dedicated connection of its own, so it never delays the client's other commands.
+ */
+export function cdc(): FerritePlugin<'cdc', CdcApi> {
+  return definePlugin({ name: 'cdc', setup: createCdcApi });
+}

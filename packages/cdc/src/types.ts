@@ -1,0 +1,134 @@
+/** The ops a Ferrite server writes into the change log today (PROTOCOL.md §5). */
+export type KnownChangeOp =
+  | 'SET'
+  | 'SETNX'
+  | 'MSET'
+  | 'APPEND'
+  | 'INCR'
+  | 'INCRBY'
+  | 'DECR'
+  | 'DECRBY'
+  | 'GETDEL'
+  | 'DEL'
+  | 'UNLINK'
+  | 'EXPIRE'
+  | 'PEXPIRE'
+  | 'PERSIST'
+  | 'RENAME'
+  | 'EXPIRED'
+  | 'HSET'
+  | 'HDEL'
+  | 'HINCRBY'
+  | 'LPUSH'
+  | 'RPUSH'
+  | 'LPOP'
+  | 'RPOP'
+  | 'SADD'
+  | 'SREM'
+  | 'ZADD'
+  | 'ZREM'
+  | 'ZINCRBY'
+  | 'FLUSHDB'
+  | 'FLUSHALL';
+
+/**
+ * The command that changed the key, upper case. Typed as the known ops plus any string, so a newer
+ * server's op still type-checks while editors keep completing the known ones.
+ */
+export type ChangeOp = KnownChangeOp | (string & {});
+
+/** One change of one key, as the server logged it. */
+export interface ChangeEvent<Value extends string | Buffer = string> {
+  /**
+   * Server-wide, strictly increasing from 1. Always a safe integer: an id beyond 2^53 − 1 cannot
+   * be represented exactly, so the feed fails with `CdcIdRangeError` instead of rounding it.
+   */
+  readonly id: number;
+  /** When the server logged it, in milliseconds since the epoch (`new Date(event.timestamp)`). */
+  readonly timestamp: number;
+  /** The database number (`SELECT`). */
+  readonly db: number;
+  readonly op: ChangeOp;
+  /** The key, as UTF-8 text; empty for `FLUSHDB`/`FLUSHALL`. */
+  readonly key: string;
+  /** The new value after a string write (`SET`, `INCR`, `APPEND`, …); `null` for every other op. */
+  readonly value: Value | null;
+}
+
+/** Where a feed starts. */
+export type ChangeFeedStart = number | 'latest' | 'earliest';
+
+export interface SubscribeOptions {
+  /** Only these ops (case-insensitive), e.g. `['SET', 'DEL']`. Default: every op. */
+  readonly events?: readonly ChangeOp[];
+  /**
+   * `'latest'` (default): events logged from the moment `subscribe` resolves (possibly a few just
+   * before). `'earliest'`: from the oldest event the server still keeps. A number: from that
+   * event id on, e.g. a saved `position + 1`; rejects with `CdcPositionExpiredError` when the
+   * server no longer keeps it.
+   */
+  readonly from?: ChangeFeedStart;
+  /** Ends the feed: the iterator finishes (`done`) and the server subscription is dropped. */
+  readonly signal?: AbortSignal;
+  /** Most events one poll fetches (`COUNT`), 1 to 10000. Default 100. */
+  readonly batchSize?: number;
+  /**
+   * How long one poll waits on the server for an event (`BLOCK`), in ms, 1 to 60000. Default 1000.
+   * Events arrive as soon as they are written either way; this only sets how often an idle feed
+   * asks again. A poll with no reply within `blockMs` plus the client's deadline counts as a lost
+   * connection.
+   */
+  readonly blockMs?: number;
+  /**
+   * Most events held for a caller that is not pulling, 1 to 1 000 000. Default 1000. Once full, the
+   * feed stops polling until the caller takes some, so memory stays bounded; the server keeps the
+   * rest in its log (see `lag()`).
+   */
+  readonly bufferSize?: number;
+}
+
+/** `subscribe` options with `binary: true`: values arrive as Buffers, byte for byte. */
+export interface BinarySubscribeOptions extends SubscribeOptions {
+  readonly binary: true;
+}
+
+/** `subscribe` options with `binary` absent or false: values arrive as UTF-8 text. */
+export interface TextSubscribeOptions extends SubscribeOptions {
+  readonly binary?: false;
+}
+
+/**
+ * A live stream of changes to the keys matching a pattern. Iterate it with `for await`; stop it
+ * with `break`, `close()`, the `signal`, `await using`, or by closing the client.
+ *
+ * Every matching event reaches the iterator exactly once, ids strictly increasing, however often
+ * the connection drops in between. When the server no longer keeps the events needed to resume,
+ * the iterator throws `CdcPositionExpiredError` rather than skip them.
+ */
+export interface ChangeFeed<Value extends string | Buffer = string> extends AsyncIterableIterator<ChangeEvent<Value>>, AsyncDisposable {
+  /**
+   * The id of the last event handed to the caller; `undefined` before the first. Save it as a
+   * checkpoint: `subscribe(pattern, { from: position + 1 })` resumes after it, in this process or
+   * another.
+   */
+  readonly position: number | undefined;
+  /** How many events the server holds that this feed has not handed over yet (from `CDC.INFO`; other patterns' events included, as an upper bound). */
+  lag(): Promise<number>;
+  /** Ends the feed. Settles within about 100 ms whatever the server does; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What `onChange` hands back. */
+export interface ChangeSubscription extends AsyncDisposable {
+  /** The id of the last event whose handler resolved; `undefined` before the first. */
+  readonly position: number | undefined;
+  /**
+   * Resolves when the subscription ends by `close()`, the signal or the client closing; rejects
+   * with the handler's error, or with `CdcPositionExpiredError`.
+   */
+  readonly done: Promise<void>;
+  /** Stops after the handler call in progress, if any. */
+  close(): Promise<void>;
+}
+
+export type ChangeHandler<Value extends string | Buffer = string> = (event: ChangeEvent<Value>) => void | Promise<void>;
