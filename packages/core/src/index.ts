@@ -61,6 +61,7 @@ export {
   type Reply,
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
+export { withDeadline } from './transport/deadline.js';
 export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
