@@ -7,7 +7,7 @@ import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
 import { runCall } from './run-call.js';
 import { traceBatch, traceCommand, type TraceScope } from './tracing.js';
-import type { BatchEntry, DedicatedOptions, Transport, WireCommand } from './transport.js';
+import type { BatchEntry, DedicatedOptions, Transport, TransportNode, WireCommand } from './transport.js';
 import { describeValue } from './validate.js';
 
 /** Anything a transport rejects with, as a Ferrite error; "unknown command" becomes `FerriteUnsupportedError`. */
@@ -55,6 +55,7 @@ export function createContext(
   own: CallScope = EMPTY_SCOPE,
   close?: () => Promise<void>,
   plugin: string | null = null,
+  node?: string,
 ): ContextWithClose {
   // Tracing says which plugin issued a command (`null`: the client's own send).
   const traceScope: TraceScope = { transport, plugin };
@@ -72,7 +73,7 @@ export function createContext(
 
   function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
     return run(wire.name, blockingTime(wire.name, wire.args), retryable, (signal) =>
-      transport.send(wire, { signal }).catch((error: unknown) => {
+      transport.send(wire, node === undefined ? { signal } : { signal, node }).catch((error: unknown) => {
         throw translateUnknown ? translate(error, wire.name) : asFerriteError(error);
       }),
     );
@@ -103,7 +104,7 @@ export function createContext(
         // Each attempt sends what has not settled yet: everything the first time, then the
         // retryable commands whose connection failed.
         const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
-        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), { signal });
+        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
         let retry: FerriteError | undefined;
         due.forEach((index, position) => {
           const entry = results[position] ?? { ok: false, error: new FerriteConnectionError('the transport returned no entry for this command') };
@@ -180,7 +181,12 @@ export function createContext(
     },
     onClose: (cleanup) => family.onClose(cleanup),
     callOptions: effective,
-    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close, plugin),
+    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close, plugin, node),
+    nodes: () => nodesOf(transport),
+    onNode(nodeId: string): PluginContext {
+      if (typeof nodeId !== 'string' || nodeId.length === 0) throw new FerriteValidationError('node', `expected a node id from nodes(), got ${describeValue(nodeId)}`);
+      return createContext(transport, family, own, close, plugin, nodeId);
+    },
   };
   if (close) {
     const dedicated = context as ContextWithClose & AsyncDisposable;
@@ -188,4 +194,10 @@ export function createContext(
     dedicated[Symbol.asyncDispose] = close;
   }
   return context;
+}
+
+/** The transport's primaries; a transport without `nodes()` is one node named after itself. */
+export async function nodesOf(transport: Transport): Promise<readonly TransportNode[]> {
+  if (transport.nodes) return transport.nodes();
+  return [{ id: transport.name, host: '', port: 0 }];
 }

@@ -1,5 +1,5 @@
-import { redisServerMissing, startRedisServer, describeTransportConformance, type RedisServer } from '@ferrite/testkit';
-import { Redis } from 'ioredis';
+import { redisServerMissing, startRedisCluster, startRedisServer, describeTransportConformance, type RedisServer } from '@ferrite/testkit';
+import { Cluster, Redis } from 'ioredis';
 import { ioredisTransport } from './index.js';
 
 const skip = redisServerMissing();
@@ -20,7 +20,7 @@ for (const protocol of [2, 3] as const) {
         },
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // Auto-pipelining batches the commands of one tick on the connection; replies must not mix.
@@ -34,7 +34,7 @@ for (const protocol of [2, 3] as const) {
         teardown: () => server.stop(),
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // A client already configured as the transport needs is used as it is, without a duplicate.
@@ -55,6 +55,21 @@ for (const protocol of [2, 3] as const) {
         teardown: () => server.stop(),
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
+  );
+
+  // A Redis Cluster of 3 primaries, the user's Cluster client with ioredis defaults.
+  describeTransportConformance(
+    `ioredis cluster RESP${protocol}`,
+    async () => {
+      const cluster = await startRedisCluster(3);
+      const client = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), { redisOptions: { protocol } });
+      client.on('error', () => {});
+      return {
+        transport: ioredisTransport(client, { closeClient: true }),
+        teardown: () => cluster.stop(),
+      };
+    },
+    { protocol, skip, redisServer: true, cluster: { primaries: 3 } },
   );
 }

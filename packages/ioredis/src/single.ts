@@ -1,15 +1,5 @@
-import {
-  FerriteConnectionError,
-  TransportLifecycle,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportSendOptions,
-  type TransportServer,
-  type WireCommand,
-} from '@ferrite/core';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
@@ -21,6 +11,8 @@ export interface ConnectionTransportSettings {
   readonly release: () => Promise<void>;
   /** Called once this transport has closed (a parent forgets its dedicated connection). */
   readonly onClosed?: () => void;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port`. */
+  readonly node?: TransportNode;
 }
 
 /** A transport over one ioredis connection: the main one of a single-node client, or a dedicated one. */
@@ -29,10 +21,17 @@ export class ConnectionTransport implements DedicatedTransport {
   readonly #connection: Redis;
   readonly #settings: ConnectionTransportSettings;
   readonly #lifecycle = new TransportLifecycle('ioredis');
+  readonly #node: SingleNode;
 
   constructor(connection: Redis, settings: ConnectionTransportSettings) {
     this.#connection = connection;
     this.#settings = settings;
+    const node = settings.node;
+    this.#node = node ? new SingleNode(node.host, node.port, node.id) : new SingleNode(connection.options.host ?? '127.0.0.1', connection.options.port ?? 6379);
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
   }
 
   get protocol(): ProtocolVersion {
@@ -47,15 +46,15 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    return this.#whenOpen(() => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    return this.#whenOpen(() => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    return this.#whenOpen(() => openDedicated(this.#connection, this.#lifecycle, options?.signal));
+    return this.#whenOpen(options?.node, () => openDedicated(this.#connection, this.#lifecycle, options?.signal));
   }
 
   close(): Promise<void> {
@@ -69,42 +68,53 @@ export class ConnectionTransport implements DedicatedTransport {
     return this.close();
   }
 
-  async #whenOpen<T>(work: () => Promise<T>): Promise<T> {
-    this.#lifecycle.assertOpen();
-    return work();
+  #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      this.#lifecycle.assertOpen();
+      if (node !== undefined) this.#node.assert(node);
+      return work();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
 /**
- * A new connection duplicated from `source` (same node, options and database), wrapped in a
- * transport the caller owns; `parent` closes it when it closes itself. The handshake ends when the
- * caller's signal fires (a half-open server would hold it forever), and closing abandons commands still pending on it,
- * as node-redis' dedicated connections do: a blocking call does not hold the close up.
+ * Connects `connection` (created lazy) and wraps it in a transport its caller owns. ioredis keeps
+ * retrying a server that is down: `signal` (core's deadline) ends the attempt.
  */
-export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal): Promise<DedicatedTransport> {
-  const connection = duplicateConnection(source, { lazyConnect: true });
-  // ioredis keeps retrying a server that is down: the caller's signal (core's deadline) and
-  // closing the transport end the attempt.
+export async function connectTransport(connection: Redis, settings: Omit<ConnectionTransportSettings, 'release'>, signal?: AbortSignal): Promise<ConnectionTransport> {
   const giveUp = (): void => connection.disconnect();
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
     if (signal?.aborted) throw new FerriteConnectionError('ioredis: the caller stopped waiting for the connection', { maybeApplied: false });
-    await parent.track(whenReady(connection));
+    await whenReady(connection);
   } catch (error) {
     connection.disconnect();
-    throw translateError(error, 'CONNECT', undefined);
+    // Opening a connection sends no command of the caller's: nothing can have been applied.
+    const failure = translateError(error, 'CONNECT', undefined);
+    throw failure.code === 'CONNECTION' ? new FerriteConnectionError(failure.message, { maybeApplied: false }) : failure;
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }
+  return new ConnectionTransport(connection, { ...settings, release: () => disconnectClient(connection) });
+}
+
+/**
+ * A new connection duplicated from `source` (same node, options and database), wrapped in a
+ * transport the caller owns; `parent` closes it when it closes itself.
+ */
+export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
+  let dedicated: ConnectionTransport | undefined;
+  const opened = await parent.track(
+    connectTransport(duplicateConnection(source, { lazyConnect: true }), { onClosed: () => dedicated && parent.forget(dedicated), node }, signal),
+  );
+  dedicated = opened;
   if (parent.closed) {
-    await closeClient(connection);
+    await opened.close();
     parent.assertOpen();
   }
-  const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
-    release: () => disconnectClient(connection),
-    onClosed: () => parent.forget(dedicated),
-  });
-  return parent.adopt(dedicated);
+  return parent.adopt(opened);
 }
 
 export interface ClientOwnership {

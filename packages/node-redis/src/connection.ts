@@ -22,12 +22,27 @@ export interface NodeConnection {
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isOpen: boolean;
+  /** Connected and past the handshake: commands are written at once. */
+  readonly isReady?: boolean;
   readonly options?: {
     readonly RESP?: ProtocolVersion;
     readonly commandOptions?: { readonly timeout?: number };
+    readonly url?: string;
     readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
     readonly database?: number;
   };
+}
+
+/** Where a client connects, as node-redis resolves it: `socket` over `url`, then localhost:6379. */
+export function addressOf(options: NodeConnection['options']): { host: string; port: number } {
+  let host = 'localhost';
+  let port = 6379;
+  if (options?.url) {
+    const url = new URL(options.url);
+    if (url.hostname) host = url.hostname;
+    if (url.port) port = Number(url.port);
+  }
+  return { host: options?.socket?.host ?? host, port: options?.socket?.port ?? port };
 }
 
 /** The protocol the connection speaks: node-redis sends `HELLO 3` unless told `RESP: 2`. */

@@ -1,20 +1,12 @@
-import {
-  FerriteConnectionError,
-  TransportLifecycle,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportSendOptions,
-  type TransportServer,
-  type WireCommand,
-} from '@ferrite/core';
-import type { NodeConnection } from './connection.js';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { messageOf, SingleNode, TransportLifecycle } from '@ferrite/core/transport';
+import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port` of the client. */
+  readonly node?: TransportNode;
 }
 
 /** How long a graceful close (pending replies arrive first) may take before the socket is destroyed. */
@@ -49,11 +41,29 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly #connection: NodeConnection;
   readonly #release: () => Promise<void>;
   readonly #lifecycle = new TransportLifecycle('node-redis');
+  readonly #node: SingleNode;
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
     this.#release = release;
     this.protocol = settings.protocol;
+    const node = settings.node ?? { ...addressOf(connection.options), id: undefined };
+    this.#node = new SingleNode(node.host, node.port, node.id);
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
+  }
+
+  /** Rejects calls made after close, or for another node. */
+  #refusal(node: string | undefined): Promise<never> | undefined {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    try {
+      this.#node.assert(node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return undefined;
   }
 
   /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
@@ -65,18 +75,21 @@ export class SingleConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
     return execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
     return executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol }, options?.signal);
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
+    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol, node: this.#node.node }, options?.signal);
   }
 
   close(): Promise<void> {
@@ -89,9 +102,38 @@ export class SingleConnectionTransport implements DedicatedTransport {
 }
 
 /**
+ * Connects `connection` (not connected yet) and wraps it in a transport its caller owns; closing
+ * it abandons commands still pending on it (a blocking call does not hold the close up).
+ * node-redis keeps retrying an unreachable server: `signal` (core's deadline) ends the attempt.
+ */
+export async function connectTransport(
+  connection: NodeConnection,
+  settings: ConnectionSettings & { readonly onClosed?: () => void },
+  signal?: AbortSignal,
+): Promise<SingleConnectionTransport> {
+  // Failures reach callers through their commands; an 'error' event without a listener would
+  // throw from the driver's event emitter instead.
+  connection.on('error', () => {});
+  const giveUp = (): void => connection.destroy();
+  signal?.addEventListener('abort', giveUp, { once: true });
+  try {
+    if (signal?.aborted) throw new Error('the caller stopped waiting');
+    await connection.connect();
+  } catch (error) {
+    if (connection.isOpen) connection.destroy();
+    throw new FerriteConnectionError(`node-redis: could not open a connection: ${messageOf(error)}`, { maybeApplied: false });
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
+  }
+  return new SingleConnectionTransport(connection, settings, async () => {
+    settings.onClosed?.();
+    if (connection.isOpen) connection.destroy();
+  });
+}
+
+/**
  * Opens a new connection with `source`'s options (address, auth, TLS, database, protocol) for a
- * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
- * still pending on it (a blocking call does not hold the close up).
+ * caller that owns it; `parent` closes it too when it closes first.
  */
 export async function openDedicated(
   source: NodeConnection,
@@ -101,33 +143,12 @@ export async function openDedicated(
 ): Promise<DedicatedTransport> {
   // Duplicating only needs the options, but a closed client means the user is done with it.
   if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected', { maybeApplied: false });
-  const connection = source.duplicate();
-  // Failures reach callers through their commands; an 'error' event without a listener would
-  // throw from the driver's event emitter instead.
-  connection.on('error', () => {});
-  // node-redis keeps retrying an unreachable server: the caller's signal (core's deadline) and
-  // closing the transport end the attempt.
-  const giveUp = (): void => connection.destroy();
-  signal?.addEventListener('abort', giveUp, { once: true });
-  try {
-    if (signal?.aborted) throw new Error('the caller stopped waiting');
-    await parent.track(connection.connect());
-  } catch (error) {
-    if (connection.isOpen) connection.destroy();
-    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`, {
-      maybeApplied: false,
-    });
-  } finally {
-    signal?.removeEventListener('abort', giveUp);
-  }
+  let opened: SingleConnectionTransport | undefined;
+  const transport = await parent.track(connectTransport(source.duplicate(), { ...settings, onClosed: () => opened && parent.forget(opened) }, signal));
+  opened = transport;
   if (parent.closed) {
-    connection.destroy();
+    await transport.close();
     throw parent.closedError();
   }
-  const transport: SingleConnectionTransport = new SingleConnectionTransport(connection, settings, async () => {
-    parent.forget(transport);
-    if (connection.isOpen) connection.destroy();
-  });
-  parent.adopt(transport);
-  return transport;
+  return parent.adopt(transport);
 }
