@@ -11,11 +11,8 @@ import { cdc } from './plugin.js';
 
 /**
  * The feed's connection goes through a fault proxy (TCP) or is killed in the emulator (memory);
- * the producer writes in-process, so it is never cut. The issue's full size (10 000 writes, 50
- * cuts) runs on one target per driver; the others run a fifth of it, to keep the suite's time
- * bounded on a shared machine.
+ * the producer writes in-process, so it is never cut.
  */
-const FULL_SIZE: ReadonlySet<string> = new Set(['memory RESP3', 'ioredis RESP3', 'node-redis RESP2']);
 
 /** The client deadline for the fault runs: a blackholed poll is noticed after blockMs + this. */
 const TIMEOUT_MS = 400;
@@ -101,9 +98,8 @@ for (const target of transportTargets) {
       await setup?.close();
     });
 
-    const full = FULL_SIZE.has(target.label);
-    const writes = full ? 10_000 : 2_000;
-    const cuts = full ? 50 : 10;
+    const writes = 10_000;
+    const cuts = 50;
 
     it(`hands over ${writes} writes exactly once and in order while the feed's connection is cut ${cuts} times`, async () => {
       const prefix = unique('cuts');

@@ -5,8 +5,6 @@ import { serverSubscriptions, unique, write, type CdcClient } from './__tests__/
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
 
-/** The issue's 1000 cycles run on one target per driver; the others run 100, to bound the suite's time. */
-const FULL_CYCLES: ReadonlySet<string> = new Set(['memory RESP3', 'ioredis RESP3', 'node-redis RESP2']);
 
 /** Connections CLIENT LIST shows whose last command was a feed's. */
 async function feedConnectionsListed(ferrite: CdcClient): Promise<number> {
@@ -35,7 +33,7 @@ describeEachTransport('cdc resources', (harness) => {
     ferrite = createFerrite({ transport: harness.transport, plugins: [cdc()] });
   });
 
-  const cycles = FULL_CYCLES.has(harness.target.label) ? 1000 : 100;
+  const cycles = 1000;
 
   it(`${cycles} subscribe/close cycles leave no handles, server subscriptions or connections behind`, async () => {
     const pattern = `${unique('cycles')}:*`;
