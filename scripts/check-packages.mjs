@@ -119,15 +119,27 @@ try {
     const m = packages.find((p) => p.manifest.name === pkgName)?.manifest;
     return m?.peerDependencies?.[dep] ?? m?.devDependencies?.[dep];
   };
-  const project = (dir, dependencies) => {
-    mkdirSync(dir, { recursive: true });
-    // A package that depends on another of ours (the client on its plugins) names a version no
-    // registry has yet: every @ferrite/* name resolves to its tarball, or to the one this project picked.
+  // A package that depends on another of ours (the client on its plugins) names a version no
+  // registry has yet: every @ferrite/* name resolves to its tarball, or to the one this project picked.
+  const writeManifest = (dir, dependencies) => {
     const ours = Object.fromEntries([...tarballOf].map(([n, f]) => [n, `file:${f}`]));
     const picked = Object.fromEntries(Object.entries(dependencies).filter(([n]) => n.startsWith('@ferrite/')));
     const pnpm = { overrides: { ...ours, ...picked } };
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ferrite-check', private: true, type: 'module', dependencies, pnpm }, null, 2));
-    run('pnpm', ['install', '--prefer-offline', '--reporter=silent', '--config.auto-install-peers=true', '--config.strict-peer-dependencies=true'], dir);
+  };
+  // One retry: a registry round trip that fails once is not what this check is about.
+  const install = (dir, flags) => {
+    const args = ['install', '--prefer-offline', '--reporter=silent', '--config.strict-peer-dependencies=true', ...flags];
+    try {
+      run('pnpm', args, dir);
+    } catch {
+      run('pnpm', args, dir);
+    }
+  };
+  const project = (dir, dependencies) => {
+    mkdirSync(dir, { recursive: true });
+    writeManifest(dir, dependencies);
+    install(dir, ['--config.auto-install-peers=true']);
   };
   const toolchain = { typescript: rootManifest.devDependencies.typescript, '@types/node': rootManifest.devDependencies['@types/node'] };
 
@@ -205,8 +217,8 @@ try {
     for (const phase of ['as packed', `with core ${coreManifest.version} installed alone`]) {
       if (phase !== 'as packed') {
         deps['@ferrite/core'] = `file:${coreNext}`;
-        writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ferrite-check', private: true, type: 'module', dependencies: deps }, null, 2));
-        run('pnpm', ['install', '--prefer-offline', '--reporter=silent', '--config.strict-peer-dependencies=true'], dir);
+        writeManifest(dir, deps);
+        install(dir, []);
         // An old core left in the store directory is harmless; what matters is which one each package resolves.
         const resolved = run('node', ['-e', `
           const { createRequire } = require('node:module');
