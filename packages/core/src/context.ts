@@ -6,7 +6,7 @@ import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
 import { runCall } from './run-call.js';
-import type { BatchEntry, DedicatedOptions, Transport, WireCommand } from './transport.js';
+import type { BatchEntry, DedicatedOptions, Transport, TransportNode, WireCommand } from './transport.js';
 import { describeValue } from './validate.js';
 
 /** Anything a transport rejects with, as a Ferrite error; "unknown command" becomes `FerriteUnsupportedError`. */
@@ -48,7 +48,13 @@ type ContextWithClose = PluginContext & { close?: () => Promise<void> };
  * the view it was made through (see `withOptions`), this context's own overrides, then the
  * client's defaults.
  */
-export function createContext(transport: Transport, family: ClientFamily, own: CallScope = EMPTY_SCOPE, close?: () => Promise<void>): ContextWithClose {
+export function createContext(
+  transport: Transport,
+  family: ClientFamily,
+  own: CallScope = EMPTY_SCOPE,
+  close?: () => Promise<void>,
+  node?: string,
+): ContextWithClose {
   const scope = (): CallScope => mergeScopes(currentScope(), own);
   const effective = (): EffectiveCallOptions => {
     const current = scope();
@@ -63,7 +69,7 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
 
   function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
     return run(wire.name, blockingTime(wire.name, wire.args), retryable, (signal) =>
-      transport.send(wire, { signal }).catch((error: unknown) => {
+      transport.send(wire, node === undefined ? { signal } : { signal, node }).catch((error: unknown) => {
         throw translateUnknown ? translate(error, wire.name) : asFerriteError(error);
       }),
     );
@@ -90,7 +96,7 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
         // Each attempt sends what has not settled yet: everything the first time, then the
         // retryable commands whose connection failed.
         const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
-        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), { signal });
+        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
         let retry: FerriteError | undefined;
         due.forEach((index, position) => {
           const entry = results[position] ?? { ok: false, error: new FerriteConnectionError('the transport returned no entry for this command') };
@@ -152,7 +158,7 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
     },
     async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
       const opened = await run('CONNECT', 0, false, (signal) =>
-        transport.dedicated(options).then((connection) => {
+        transport.dedicated({ ...options, signal }).then((connection) => {
           // Opened after the caller gave up: nobody will close it but us.
           if (signal.aborted) {
             void connection.close().catch(() => {});
@@ -165,7 +171,12 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
     },
     onClose: (cleanup) => family.onClose(cleanup),
     callOptions: effective,
-    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close),
+    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close, node),
+    nodes: () => nodesOf(transport),
+    onNode(nodeId: string): PluginContext {
+      if (typeof nodeId !== 'string' || nodeId.length === 0) throw new FerriteValidationError('node', `expected a node id from nodes(), got ${describeValue(nodeId)}`);
+      return createContext(transport, family, own, close, nodeId);
+    },
   };
   if (close) {
     const dedicated = context as ContextWithClose & AsyncDisposable;
@@ -173,4 +184,10 @@ export function createContext(transport: Transport, family: ClientFamily, own: C
     dedicated[Symbol.asyncDispose] = close;
   }
   return context;
+}
+
+/** The transport's primaries; a transport without `nodes()` is one node named after itself. */
+export async function nodesOf(transport: Transport): Promise<readonly TransportNode[]> {
+  if (transport.nodes) return transport.nodes();
+  return [{ id: transport.name, host: '', port: 0 }];
 }

@@ -65,6 +65,7 @@ export type {
   DedicatedTransport,
   ProtocolVersion,
   Transport,
+  TransportNode,
   TransportSendOptions,
   WireCommand,
 } from './transport.js';

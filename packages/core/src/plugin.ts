@@ -3,7 +3,7 @@ import type { CallOptions, EffectiveCallOptions } from './call-options.js';
 import type { CommandDefinition, PreparedCommand } from './command.js';
 import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
-import type { DedicatedOptions, Transport } from './transport.js';
+import type { DedicatedOptions, Transport, TransportNode } from './transport.js';
 
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
 
@@ -39,10 +39,21 @@ export interface PluginContext {
   callOptions(): EffectiveCallOptions;
   /** The same context whose calls use these options over the current ones (the timeout replaces, signals add up). */
   withOptions(options: CallOptions): PluginContext;
+  /**
+   * The primaries behind the transport (one on a single node; see `Transport.nodes`). A
+   * transport without `nodes()` counts as one node with its name as id.
+   */
+  nodes(): Promise<readonly TransportNode[]>;
+  /**
+   * The same context whose commands all go to one node (an id from {@link nodes}), unrouted:
+   * for commands every primary must answer (`VECTOR.INDEX.LIST`) or per-node state (a change
+   * log). Deadlines, signals and retries apply as everywhere else.
+   */
+  onNode(nodeId: string): PluginContext;
 }
 
 /** A context over a connection of its own; closing it (or any view of it) closes the connection. */
-export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated' | 'withOptions'>, AsyncDisposable {
+export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated' | 'withOptions' | 'onNode'>, AsyncDisposable {
   close(): Promise<void>;
   /** This connection, with calls using these options over the current ones. */
   withOptions(options: CallOptions): DedicatedContext;

@@ -34,11 +34,36 @@ export interface TransportSendOptions {
    * written cannot be taken back; it may be left to settle on its own.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Send on the connection of this node (a {@link TransportNode.id} from `nodes()`), with no
+   * routing: for commands that must reach every primary (listing what each node holds) or one
+   * node's own state (its change log). A redirect the node answers with is not followed; it
+   * rejects as the server's error. An unknown id rejects with a `FerriteConnectionError`.
+   */
+  readonly node?: string;
+}
+
+/**
+ * A primary node as a transport sees it. On a cluster, `id` is the node's `CLUSTER MYID` (stable
+ * across reconnects and address changes); on a single node it is stable for the transport's life
+ * (`host:port` for a TCP server, `memory` in process).
+ */
+export interface TransportNode {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
+  /** Open the connection to this node (a {@link TransportNode.id} from `nodes()`); wins over `routingKey`. */
+  readonly node?: string;
+  /**
+   * Set by core: fires when the caller stops waiting for the connection (deadline, abort, close).
+   * A transport should then stop connecting and release what it opened.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -63,6 +88,12 @@ export interface Transport {
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;
+  /**
+   * The primaries behind the transport, one entry per node (one on a single node). On a cluster
+   * it reflects the transport's current slot map. Optional for hand-written transports: core
+   * treats a transport without it as one node (see `PluginContext.nodes`).
+   */
+  nodes?(): Promise<readonly TransportNode[]>;
   /** A new connection of its own, for blocking or long calls and per-connection state (CDC, SELECT). */
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport>;
   /** Releases what the transport opened. A driver client the user passed in is closed only if the user asked. */

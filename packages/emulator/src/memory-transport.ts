@@ -1,5 +1,6 @@
-import { FerriteConnectionError, FerriteReplyError } from '@ferrite/core';
-import type { BatchEntry, DedicatedTransport, FerriteError, Reply, Transport, WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, FerriteReplyError, TransportLifecycle } from '@ferrite/core';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, FerriteError, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
+import { SingleNode } from '@ferrite/core/transport';
 import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
@@ -13,6 +14,9 @@ export interface MemoryTransportOptions {
 }
 
 const EXPIRY_SWEEP_MS = 100;
+
+/** The in-process emulator as a node: there is one, with a fixed id. */
+const MEMORY_NODE = new SingleNode('memory', 0, 'memory');
 
 /** An error reply found while normalising, rejected as a FerriteReplyError by `send`. */
 class ErrorInReply extends Error {}
@@ -70,6 +74,7 @@ class MemoryTransport implements DedicatedTransport {
   private readonly session: Session;
   private readonly children = new Set<MemoryTransport>();
   private closed = false;
+  private readonly lifecycle = new TransportLifecycle('memory');
   /** The last pending asynchronous command: later ones wait for it, as on a real connection. */
   private tail: Promise<unknown> | undefined;
 
@@ -85,40 +90,73 @@ class MemoryTransport implements DedicatedTransport {
     return this.session.protocol;
   }
 
-  send(command: WireCommand): Promise<Reply> {
-    if (this.closed || this.session.closed) return Promise.reject(new FerriteConnectionError('the memory transport is closed'));
-    if (this.tail !== undefined) {
-      const next = this.tail.then(
-        () => this.run(command),
-        () => this.run(command),
-      );
-      return this.track(next);
-    }
-    return this.track(this.run(command));
+  nodes(): Promise<readonly TransportNode[]> {
+    return MEMORY_NODE.nodes();
   }
 
-  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
-    const settled = await Promise.allSettled(commands.map((command) => this.send(command)));
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    if (this.closed || this.session.closed) return Promise.reject(new FerriteConnectionError('the memory transport is closed', { maybeApplied: false }));
+    try {
+      MEMORY_NODE.assert(options?.node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // A command waits for the one before it, as on a real connection; until it starts it can be
+    // taken back (the caller's deadline passed, or the transport closed) and was never applied.
+    let started = false;
+    let withdrawn = false;
+    const start = (): Promise<Reply> => {
+      if (withdrawn) return new Promise<Reply>(() => {});
+      started = true;
+      return this.run(command);
+    };
+    const work = this.tail === undefined ? start() : this.tail.then(start, start);
+    const withdraw = (): boolean => {
+      if (started) return false;
+      withdrawn = true;
+      return true;
+    };
+    const signal = options?.signal;
+    const tracked = new Promise<Reply>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (withdraw()) reject(new FerriteConnectionError('withdrawn before it ran', { maybeApplied: false }));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => (signal?.removeEventListener('abort', onAbort), resolve(value)),
+        (error: unknown) => (signal?.removeEventListener('abort', onAbort), reject(error)),
+      );
+    });
+    return this.track(this.lifecycle.track(tracked, withdraw));
+  }
+
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    MEMORY_NODE.assert(options?.node);
+    const settled = await Promise.allSettled(commands.map((command) => this.send(command, options)));
     return settled.map((result) =>
       result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as FerriteError },
     );
   }
 
-  async dedicated(): Promise<DedicatedTransport> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
+  async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    MEMORY_NODE.assert(options?.node);
     const child = new MemoryTransport(this.shared, this.session.protocol, false);
     this.children.add(child);
     child.session.onClose(() => this.children.delete(child));
     return child;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
     this.closed = true;
-    for (const child of [...this.children]) await child.close();
-    this.shared.emulator.closeSession(this.session);
-    if (this.root) this.shared.stopSweep();
+    // Closing the session ends what it holds on the server (a blocked CDC.POLL, subscriptions);
+    // the lifecycle settles every call still pending.
+    return this.lifecycle.close(async () => {
+      for (const child of [...this.children]) await child.close();
+      this.shared.emulator.closeSession(this.session);
+      if (this.root) this.shared.stopSweep();
+    });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -135,7 +173,7 @@ class MemoryTransport implements DedicatedTransport {
   }
 
   private async run(command: WireCommand): Promise<Reply> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed');
+    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     const argv = [Buffer.from(command.name, 'utf8'), ...command.args.map(toBuffer)];
     const reply = await this.shared.emulator.execute(this.session, argv);
     // QUIT or CLIENT KILL of itself: the reply still arrives, then the "connection" is gone.

@@ -15,11 +15,14 @@ import {
   type ProtocolVersion,
   type Reply,
   type Transport,
+  type TransportNode,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
+import { unknownNode } from '@ferrite/core/transport';
 import { Command, type Cluster, type Redis } from 'ioredis';
 import { closeClient, whenReady } from './connection.js';
-import { decoderOptions, decodesForTransport, protocolOf, requestedProtocol } from './options.js';
+import { decoderOptions, protocolOf, requestedProtocol, usableAsIs } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 import type { ClientOwnership } from './single.js';
@@ -27,6 +30,12 @@ import { openDedicated } from './single.js';
 
 function nodeKey(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
+}
+
+/** The primary owning each slot (`host:port`), and the primaries. */
+interface SlotMap {
+  readonly owners: readonly (string | undefined)[];
+  readonly primaries: readonly TransportNode[];
 }
 
 function isMoved(error: unknown): boolean {
@@ -45,8 +54,8 @@ export class ClusterTransport implements Transport {
   readonly #ownership: ClientOwnership;
   readonly #lifecycle = new TransportLifecycle('ioredis');
   readonly #builtins: ReadonlySet<string>;
-  readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command));
-  #owners: Promise<string[]> | undefined;
+  readonly #keys = new CommandKeyResolver((command) => this.#sendTo(this.#anyPrimary(), command, undefined));
+  #owners: Promise<SlotMap> | undefined;
   readonly #onTopologyRefresh = (): void => {
     this.#owners = undefined;
   };
@@ -55,7 +64,7 @@ export class ClusterTransport implements Transport {
     this.#userCluster = cluster;
     this.#ownership = ownership;
     const redisOptions = cluster.options.redisOptions ?? {};
-    if (decodesForTransport(redisOptions)) {
+    if (usableAsIs(redisOptions)) {
       this.#cluster = cluster;
     } else {
       this.#cluster = cluster.duplicate([], {
@@ -73,27 +82,38 @@ export class ClusterTransport implements Transport {
     return node ? protocolOf(node) : requestedProtocol(this.#cluster.options.redisOptions ?? {});
   }
 
-  async send(command: WireCommand): Promise<Reply> {
+  /** The primaries of the current slot map; ids are the nodes' `CLUSTER MYID`. */
+  async nodes(): Promise<readonly TransportNode[]> {
     this.#lifecycle.assertOpen();
+    await this.#ready();
+    return (await this.#slotOwners()).primaries;
+  }
+
+  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    this.#lifecycle.assertOpen();
+    const signal = options?.signal;
+    if (options?.node !== undefined) return this.#sendTo(await this.#nodeById(options.node), command, signal);
     try {
-      return await this.#sendTo(await this.#nodeFor(command), command);
+      return await this.#sendTo(await this.#nodeFor(command), command, signal);
     } catch (error) {
       if (!isMoved(error)) throw error;
       // The slot has moved (resharding, failover) and the command was not applied: learn the
       // new owner and try once more.
       this.#forgetSlotOwners();
-      return this.#sendTo(await this.#nodeFor(command), command);
+      return this.#sendTo(await this.#nodeFor(command), command, signal);
     }
   }
 
-  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
-    const entries = await this.#batchOnce(commands);
+    const signal = options?.signal;
+    if (options?.node !== undefined) return executeBatch(await this.#nodeById(options.node), commands, { lifecycle: this.#lifecycle, signal });
+    const entries = await this.#batchOnce(commands, signal);
     const moved = entries.flatMap((entry, index) => (!entry.ok && isMoved(entry.error) ? [index] : []));
     if (moved.length === 0) return entries;
     // As in `send`: the moved commands were not applied; they go once more to their new owners.
     this.#forgetSlotOwners();
-    const retried = await this.#batchOnce(moved.map((index) => commands[index] as WireCommand));
+    const retried = await this.#batchOnce(moved.map((index) => commands[index] as WireCommand), signal);
     moved.forEach((index, position) => (entries[index] = retried[position] as BatchEntry));
     return entries;
   }
@@ -103,7 +123,7 @@ export class ClusterTransport implements Transport {
     this.#cluster.refreshSlotsCache();
   }
 
-  async #batchOnce(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async #batchOnce(commands: readonly WireCommand[], signal: AbortSignal | undefined): Promise<BatchEntry[]> {
     const entries: BatchEntry[] = new Array(commands.length);
     const groups = new Map<Redis, number[]>();
     await Promise.all(
@@ -121,7 +141,7 @@ export class ClusterTransport implements Transport {
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
         indexes.sort((a, b) => a - b);
-        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#ownership.commandTimeout);
+        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), { lifecycle: this.#lifecycle, signal });
         indexes.forEach((index, position) => (entries[index] = results[position] as BatchEntry));
       }),
     );
@@ -131,28 +151,36 @@ export class ClusterTransport implements Transport {
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
     await this.#ready();
+    if (options?.node !== undefined) {
+      const id = options.node;
+      const node = await this.#nodeById(id);
+      return openDedicated(node, this.#lifecycle, options.signal, { id, host: node.options.host ?? '', port: node.options.port ?? 0 });
+    }
     const node = options?.routingKey === undefined ? this.#anyPrimary() : await this.#primaryFor(options.routingKey);
-    return openDedicated(node, this.#lifecycle, this.#ownership.commandTimeout);
+    const identity = (await this.#slotOwners()).primaries.find((primary) => `${primary.host}:${primary.port}` === nodeKey(node));
+    return openDedicated(node, this.#lifecycle, options?.signal, identity);
   }
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
       this.#cluster.off('refresh', this.#onTopologyRefresh);
-      if (this.#cluster !== this.#userCluster) await closeClient(this.#cluster);
-      if (this.#ownership.closeClient) await closeClient(this.#userCluster);
+      await Promise.all([
+        this.#cluster !== this.#userCluster ? closeClient(this.#cluster) : undefined,
+        this.#ownership.closeClient ? closeClient(this.#userCluster) : undefined,
+      ]);
     });
   }
 
   async #ready(): Promise<void> {
     try {
-      await whenReady(this.#cluster);
+      await this.#lifecycle.track(whenReady(this.#cluster));
     } catch (error) {
       throw translateError(error, 'CONNECT', undefined);
     }
   }
 
-  #sendTo(node: Redis, command: WireCommand): Promise<Reply> {
-    return execute(node, command, this.#ownership.commandTimeout);
+  #sendTo(node: Redis, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    return execute(node, command, { lifecycle: this.#lifecycle, signal });
   }
 
   async #nodeFor(command: WireCommand): Promise<Redis> {
@@ -181,7 +209,7 @@ export class ClusterTransport implements Transport {
    * `stringNumbers: true` a range such as `"5461"`…`"10922"` compares as text and is skipped,
    * leaving a third of the slots unknown to it.
    */
-  #slotOwners(): Promise<string[]> {
+  #slotOwners(): Promise<SlotMap> {
     this.#owners ??= this.#loadSlotOwners().catch((error: unknown) => {
       this.#owners = undefined;
       throw error;
@@ -189,23 +217,33 @@ export class ClusterTransport implements Transport {
     return this.#owners;
   }
 
-  async #loadSlotOwners(): Promise<string[]> {
+  async #loadSlotOwners(): Promise<SlotMap> {
     const asked = this.#anyPrimary();
-    const reply = await this.#sendTo(asked, { name: 'CLUSTER', args: ['SLOTS'], routingKey: null });
+    const reply = await this.#sendTo(asked, { name: 'CLUSTER', args: ['SLOTS'], routingKey: null }, undefined);
     const owners = new Array<string>(CLUSTER_SLOTS);
+    const primaries = new Map<string, TransportNode>();
     for (const range of readArray(reply)) {
       const [start, end, primary] = readArray(range);
-      const [host, port] = readArray(primary ?? null);
-      const address = host === undefined || readText(host) === '' ? asked.options.host : readText(host);
+      const [host, port, id] = readArray(primary ?? null);
+      const address = host === undefined || readText(host) === '' ? (asked.options.host ?? '') : readText(host);
       const key = `${address}:${readInteger(port ?? null)}`;
+      primaries.set(key, { id: id === undefined ? key : readText(id), host: address, port: readInteger(port ?? null) });
       for (let slot = readInteger(start ?? null); slot <= readInteger(end ?? null); slot++) owners[slot] = key;
     }
-    return owners;
+    return { owners, primaries: [...primaries.values()] };
+  }
+
+  async #nodeById(id: string): Promise<Redis> {
+    await this.#ready();
+    const primary = (await this.#slotOwners()).primaries.find((candidate) => candidate.id === id);
+    const node = primary && this.#cluster.nodes('master').find((candidate) => nodeKey(candidate) === `${primary.host}:${primary.port}`);
+    if (!node) throw unknownNode(id);
+    return node;
   }
 
   async #primaryFor(key: Arg): Promise<Redis> {
     const slot = slotOf(key);
-    const owner = (await this.#slotOwners())[slot];
+    const owner = (await this.#slotOwners()).owners[slot];
     const node = owner === undefined ? undefined : this.#cluster.nodes('master').find((candidate) => nodeKey(candidate) === owner);
     if (!node) throw new FerriteConnectionError(`ioredis: no primary is known for slot ${slot}`);
     return node;

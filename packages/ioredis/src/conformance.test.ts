@@ -1,5 +1,5 @@
-import { redisServerMissing, startRedisServer, describeTransportConformance, type RedisServer } from '@ferrite/testkit';
-import { Redis } from 'ioredis';
+import { redisServerMissing, startRedisCluster, startRedisServer, describeTransportConformance, type RedisServer } from '@ferrite/testkit';
+import { Cluster, Redis } from 'ioredis';
 import { ioredisTransport } from './index.js';
 
 const skip = redisServerMissing();
@@ -47,6 +47,7 @@ for (const protocol of [2, 3] as const) {
         port: server.port,
         protocol,
         stringNumbers: true,
+        autoResendUnfulfilledCommands: false,
         ...(protocol === 3 ? { replyMapping: 'resp3' as const } : {}),
       });
       return {
@@ -55,5 +56,20 @@ for (const protocol of [2, 3] as const) {
       };
     },
     { protocol, skip },
+  );
+
+  // A Redis Cluster of 3 primaries, the user's Cluster client with ioredis defaults.
+  describeTransportConformance(
+    `ioredis cluster RESP${protocol}`,
+    async () => {
+      const cluster = await startRedisCluster(3);
+      const client = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })), { redisOptions: { protocol } });
+      client.on('error', () => {});
+      return {
+        transport: ioredisTransport(client, { closeClient: true }),
+        teardown: () => cluster.stop(),
+      };
+    },
+    { protocol, skip, cluster: { primaries: 3 } },
   );
 }

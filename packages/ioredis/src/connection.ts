@@ -12,6 +12,13 @@ interface Client {
   off(event: 'ready' | 'end', listener: () => void): unknown;
 }
 
+/** How long QUIT may take before the connection is ended anyway (a server that stopped answering). */
+const QUIT_GRACE_MS = 200;
+/** How long an ended connection may take to close before its socket is destroyed. */
+const END_GRACE_MS = 250;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Resolves once the client is ready; connects a lazy one. */
 export async function whenReady(client: Client): Promise<void> {
   if (client.status === 'ready') return;
@@ -19,33 +26,38 @@ export async function whenReady(client: Client): Promise<void> {
     await client.connect();
     return;
   }
-  if (client.status === 'end') throw new FerriteConnectionError('ioredis: the client is closed');
+  if (client.status === 'end') throw new FerriteConnectionError('ioredis: the client is closed', { maybeApplied: false });
   await new Promise<void>((resolve, reject) => {
     const onReady = () => (client.off('end', onEnd), resolve());
-    const onEnd = () => (client.off('ready', onReady), reject(new FerriteConnectionError('ioredis: the client ended before it was ready')));
+    const onEnd = () => (client.off('ready', onReady), reject(new FerriteConnectionError('ioredis: the client ended before it was ready', { maybeApplied: false })));
     client.once('ready', onReady);
     client.once('end', onEnd);
   });
 }
 
+/** The sockets of a `Redis` (one) or a `Cluster` (one per node), for when ending them politely failed. */
+function socketsOf(client: Client): Array<{ destroy(): void }> {
+  const nodes = (client as unknown as { nodes?: () => Redis[] }).nodes;
+  const connections = typeof nodes === 'function' ? nodes.call(client) : [client as unknown as Redis];
+  return connections.flatMap((connection) => {
+    const stream = (connection as unknown as { stream?: { destroy(): void } }).stream;
+    return stream ? [stream] : [];
+  });
+}
+
 /**
- * Closes a client: a ready one lets pending replies arrive first (QUIT); one that is not connected
- * (lazy, or reconnecting to a server that is down) is disconnected at once, as QUIT would wait for
- * the server. Resolves once ioredis reports the client ended, so `status` is final afterwards.
+ * Closes a client within about half a second whatever the server does: a ready one gets QUIT
+ * (pending replies arrive first) for a moment, then is disconnected; a socket that still does not
+ * close is destroyed. One that is not connected (lazy, or reconnecting to a server that is down)
+ * is disconnected at once.
  */
 export async function closeClient(client: Client): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-    } catch {
-      client.disconnect();
-    }
-  } else {
-    client.disconnect();
-  }
-  if (client.status !== 'end') await ended;
+  if (client.status === 'ready') await Promise.race([client.quit().catch(() => {}), ended, pause(QUIT_GRACE_MS)]);
+  if (client.status !== 'end') client.disconnect();
+  if (client.status !== 'end') await Promise.race([ended, pause(END_GRACE_MS)]);
+  if (client.status !== 'end') for (const socket of socketsOf(client)) socket.destroy();
 }
 
 /** Closes a client at once, abandoning pending replies (they reject); resolves once it has ended. */
@@ -58,7 +70,7 @@ export async function disconnectClient(client: Client): Promise<void> {
 
 /**
  * A connection of the transport's own, duplicated from `source` (same address, auth, TLS,
- * database, protocol) with the decoder settings the transport needs.
+ * database, protocol) with the decoder settings the transport needs and no resending.
  */
 export function duplicateConnection(source: Redis, overrides: Partial<RedisOptions> = {}): Redis {
   const connection = source.duplicate({ ...ownConnectionOptions(source.options), ...overrides });

@@ -9,6 +9,12 @@ function isDriverReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
+/** Failures ioredis reports for commands it never wrote: they cannot have been applied. */
+function neverSent(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'MaxRetriesPerRequestError' || error.message.startsWith("Stream isn't writeable");
+}
+
 /**
  * Translates whatever ioredis rejected with. The driver's error is never kept as `cause`:
  * its `.command.args` holds the arguments, which may be secrets or megabytes of vector.
@@ -18,5 +24,5 @@ export function translateError(error: unknown, commandName: string, driverTimeou
   if (isDriverReplyError(error)) return new FerriteReplyError(commandName, error.message);
   const message = messageOf(error);
   if (message === 'Command timed out') return new FerriteTimeoutError(commandName, driverTimeoutMs ?? 0);
-  return new FerriteConnectionError(`ioredis: ${message}`);
+  return new FerriteConnectionError(`ioredis: ${message}`, { maybeApplied: !neverSent(error) });
 }

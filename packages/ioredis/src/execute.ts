@@ -1,16 +1,22 @@
-import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
-import { FerriteTimeoutError, withDeadline } from '@ferrite/core';
+import type { BatchEntry, Reply, TransportLifecycle, WireCommand } from '@ferrite/core';
 import type { Redis } from 'ioredis';
-import { pipelineOn, sendOn } from './wire.js';
+import { driverCommand, pipelineOn, sendOn } from './wire.js';
 import { translateError } from './errors.js';
-import { settleWhenDropped } from './in-flight.js';
+import { runTracked } from './in-flight.js';
 import { normaliseReply } from './normalise.js';
 
+/** What every send on a connection needs: the transport's lifecycle, and core's signal for this call. */
+export interface SendContext {
+  readonly lifecycle: TransportLifecycle;
+  readonly signal: AbortSignal | undefined;
+}
+
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
-export async function execute(connection: Redis, command: WireCommand, timeoutMs: number | undefined): Promise<Reply> {
+export async function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
+  const pending = driverCommand(command);
   let raw: unknown;
   try {
-    raw = await withDeadline(settleWhenDropped(connection, () => sendOn(connection, command)), command.name, timeoutMs);
+    raw = await runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal);
   } catch (error) {
     throw translateError(error, command.name, connection.options.commandTimeout);
   }
@@ -18,22 +24,17 @@ export async function execute(connection: Redis, command: WireCommand, timeoutMs
 }
 
 /**
- * Pipelines `commands` on `connection`. A failure of the whole pipeline (connection lost, deadline
- * passed) settles every entry with that error.
+ * Pipelines `commands` on `connection`. A failure of the whole pipeline (connection lost,
+ * withdrawn, transport closed) settles every entry with that error.
  */
-export async function executeBatch(connection: Redis, commands: readonly WireCommand[], timeoutMs: number | undefined): Promise<BatchEntry[]> {
+export async function executeBatch(connection: Redis, commands: readonly WireCommand[], context: SendContext): Promise<BatchEntry[]> {
   if (commands.length === 0) return [];
+  const pending = commands.map(driverCommand);
   let results: Array<[Error | null, unknown]>;
   try {
-    results = await withDeadline(settleWhenDropped(connection, () => pipelineOn(connection, commands)), 'PIPELINE', timeoutMs);
+    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.signal);
   } catch (error) {
-    return commands.map((command) => ({
-      ok: false,
-      error:
-        error instanceof FerriteTimeoutError
-          ? new FerriteTimeoutError(command.name, error.timeoutMs)
-          : translateError(error, command.name, connection.options.commandTimeout),
-    }));
+    return commands.map((command) => ({ ok: false, error: translateError(error, command.name, connection.options.commandTimeout) }));
   }
   return commands.map((command, index): BatchEntry => {
     const [error, raw] = results[index] ?? [new Error('no reply in the pipeline'), null];

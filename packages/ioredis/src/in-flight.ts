@@ -1,50 +1,109 @@
-import { FerriteConnectionError } from '@ferrite/core';
-import type { Redis } from 'ioredis';
+import { FerriteConnectionError, TransportLifecycle } from '@ferrite/core';
+import type { Command, Redis } from 'ioredis';
 
-type Abort = (error: FerriteConnectionError) => void;
+/** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */
+interface OfflineQueue {
+  readonly length: number;
+  peekAt(index: number): { readonly command: Command } | undefined;
+  removeOne(index: number): unknown;
+}
 
-const inFlight = new WeakMap<Redis, Set<Abort>>();
+function offlineQueueOf(connection: Redis): OfflineQueue | undefined {
+  return (connection as unknown as { offlineQueue?: OfflineQueue }).offlineQueue;
+}
 
-function abortsOf(connection: Redis): Set<Abort> {
-  let aborts = inFlight.get(connection);
-  if (!aborts) {
-    const pending = new Set<Abort>();
-    inFlight.set(connection, pending);
-    connection.on('close', () => {
-      const dropped = [...pending];
-      pending.clear();
-      const error = new FerriteConnectionError(
-        'ioredis: the connection closed before the reply arrived; the command may or may not have been applied',
-      );
-      for (const abort of dropped) abort(error);
-    });
-    aborts = pending;
+function offlineCommands(connection: Redis): Set<Command> {
+  const queue = offlineQueueOf(connection);
+  const commands = new Set<Command>();
+  if (!queue) return commands;
+  for (let index = 0; index < queue.length; index++) {
+    const item = queue.peekAt(index);
+    if (item) commands.add(item.command);
   }
-  return aborts;
+  return commands;
 }
 
 /**
- * Runs `work` (commands written on `connection`) so that it settles even when the connection
- * drops before the reply. With `autoResendUnfulfilledCommands: false`, ioredis 6 forgets the
- * commands that were in flight when it reconnects: their promises never settle. Here they reject
- * with a `FerriteConnectionError` when the connection closes. Commands queued while the
- * connection is down are left to ioredis, which sends them once it is back.
+ * Takes `commands` back from the connection's offline queue if none of them has been written
+ * yet; returns whether it did (then the server never saw them).
  */
-export function settleWhenDropped<T>(connection: Redis, work: () => Promise<T>): Promise<T> {
-  if (connection.options.autoResendUnfulfilledCommands !== false || connection.status !== 'ready') return work();
-  const aborts = abortsOf(connection);
-  return new Promise<T>((resolve, reject) => {
-    const abort: Abort = (error) => reject(error);
-    aborts.add(abort);
-    work().then(
-      (value) => {
-        aborts.delete(abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        aborts.delete(abort);
-        reject(error);
-      },
+export function withdraw(connection: Redis, commands: readonly Command[]): boolean {
+  const queue = offlineQueueOf(connection);
+  if (!queue) return false;
+  const offline = offlineCommands(connection);
+  if (!commands.every((command) => offline.has(command))) return false;
+  const taken = new Set(commands);
+  for (let index = queue.length - 1; index >= 0; index--) {
+    const item = queue.peekAt(index);
+    if (item && taken.has(item.command)) queue.removeOne(index);
+  }
+  return true;
+}
+
+interface Entry {
+  readonly commands: readonly Command[];
+  readonly reject: (error: FerriteConnectionError) => void;
+}
+
+const watched = new WeakMap<Redis, Set<Entry>>();
+
+function entriesOf(connection: Redis): Set<Entry> {
+  let entries = watched.get(connection);
+  if (!entries) {
+    const pending = new Set<Entry>();
+    watched.set(connection, pending);
+    connection.on('close', () => {
+      // Commands still in the offline queue were never written: ioredis sends them once it
+      // reconnects. The others were written (or were being written) on the connection that just
+      // closed; with autoResendUnfulfilledCommands off, ioredis forgets them and their promises
+      // would never settle.
+      const offline = offlineCommands(connection);
+      const error = new FerriteConnectionError(
+        'ioredis: the connection closed before the reply arrived; the command may or may not have been applied',
+      );
+      for (const entry of [...pending]) {
+        if (entry.commands.some((command) => offline.has(command))) continue;
+        pending.delete(entry);
+        entry.reject(error);
+      }
+    });
+    entries = pending;
+  }
+  return entries;
+}
+
+/**
+ * Sends `commands` with `send` and settles the outcome whatever happens to the connection: a
+ * drop after they were written rejects (maybe applied), `signal` withdraws them while they wait
+ * for a connection (never applied), and closing the transport settles them through `lifecycle`.
+ * The transport's connections never resend (see `ownConnectionOptions`), so nothing here can run
+ * twice.
+ */
+export function runTracked<T>(
+  connection: Redis,
+  commands: readonly Command[],
+  send: () => Promise<T>,
+  lifecycle: TransportLifecycle,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const entries = entriesOf(connection);
+  const settled = new Promise<T>((resolve, reject) => {
+    const entry: Entry = { commands, reject };
+    const onAbort = (): void => {
+      if (!withdraw(connection, commands)) return;
+      entries.delete(entry);
+      reject(new FerriteConnectionError('ioredis: withdrawn before it was sent', { maybeApplied: false }));
+    };
+    const done = (): void => {
+      entries.delete(entry);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    entries.add(entry);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    send().then(
+      (value) => (done(), resolve(value)),
+      (error: unknown) => (done(), reject(error)),
     );
   });
+  return lifecycle.track(settled, () => withdraw(connection, commands));
 }

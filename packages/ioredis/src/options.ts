@@ -10,10 +10,14 @@ export function decoderOptions(protocol: ProtocolVersion): Partial<RedisOptions>
   return { stringNumbers: true, replyMapping: protocol === 3 ? 'resp3' : 'legacy' };
 }
 
-/** Whether a client the user configured already decodes replies as the transport needs. */
-export function decodesForTransport(options: RedisOptions): boolean {
+/**
+ * Whether the transport may use a client the user configured as it is: it decodes replies as the
+ * transport needs, and never resends a command after a reconnect (ioredis' default does, which
+ * would apply a lost `INCR` twice).
+ */
+export function usableAsIs(options: RedisOptions): boolean {
   const protocol = requestedProtocol(options);
-  return options.stringNumbers === true && (protocol === 2 || options.replyMapping === 'resp3');
+  return options.stringNumbers === true && (protocol === 2 || options.replyMapping === 'resp3') && options.autoResendUnfulfilledCommands === false;
 }
 
 export function requestedProtocol(options: RedisOptions): ProtocolVersion {

@@ -1,16 +1,29 @@
-import { TransportLifecycle, withDeadline, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type WireCommand } from '@ferrite/core';
+import {
+  FerriteConnectionError,
+  TransportLifecycle,
+  type BatchEntry,
+  type DedicatedOptions,
+  type DedicatedTransport,
+  type ProtocolVersion,
+  type Reply,
+  type TransportNode,
+  type TransportSendOptions,
+  type WireCommand,
+} from '@ferrite/core';
+import { SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
-import { decodesForTransport, protocolOf } from './options.js';
+import { usableAsIs, protocolOf } from './options.js';
 import { translateError } from './errors.js';
 import { execute, executeBatch } from './execute.js';
 
 export interface ConnectionTransportSettings {
-  readonly commandTimeout: number | undefined;
   /** Releases what this transport holds (its own connection; the user's client when asked). */
   readonly release: () => Promise<void>;
   /** Called once this transport has closed (a parent forgets its dedicated connection). */
   readonly onClosed?: () => void;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port`. */
+  readonly node?: TransportNode;
 }
 
 /** A transport over one ioredis connection: the main one of a single-node client, or a dedicated one. */
@@ -19,26 +32,33 @@ export class ConnectionTransport implements DedicatedTransport {
   readonly #connection: Redis;
   readonly #settings: ConnectionTransportSettings;
   readonly #lifecycle = new TransportLifecycle('ioredis');
+  readonly #node: SingleNode;
 
   constructor(connection: Redis, settings: ConnectionTransportSettings) {
     this.#connection = connection;
     this.#settings = settings;
+    const node = settings.node;
+    this.#node = node ? new SingleNode(node.host, node.port, node.id) : new SingleNode(connection.options.host ?? '127.0.0.1', connection.options.port ?? 6379);
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
   }
 
   get protocol(): ProtocolVersion {
     return protocolOf(this.#connection);
   }
 
-  send(command: WireCommand): Promise<Reply> {
-    return this.#whenOpen(() => execute(this.#connection, command, this.#settings.commandTimeout));
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
-  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
-    return this.#whenOpen(() => executeBatch(this.#connection, commands, this.#settings.commandTimeout));
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    return this.#whenOpen(options?.node, () => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
 
-  dedicated(_options?: DedicatedOptions): Promise<DedicatedTransport> {
-    return this.#whenOpen(() => openDedicated(this.#connection, this.#lifecycle, this.#settings.commandTimeout));
+  dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    return this.#whenOpen(options?.node, () => openDedicated(this.#connection, this.#lifecycle, options?.signal));
   }
 
   close(): Promise<void> {
@@ -52,58 +72,61 @@ export class ConnectionTransport implements DedicatedTransport {
     return this.close();
   }
 
-  async #whenOpen<T>(work: () => Promise<T>): Promise<T> {
+  async #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
     this.#lifecycle.assertOpen();
+    this.#node.assert(node);
     return work();
   }
 }
 
-/** Bound on a dedicated connection's handshake when the transport has no deadline of its own. */
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-
 /**
  * A new connection duplicated from `source` (same node, options and database), wrapped in a
  * transport the caller owns; `parent` closes it when it closes itself. The handshake is bounded
- * (a half-open server would hold it forever), and closing abandons commands still pending on it,
+ * by the caller's signal (core's deadline), and closing abandons commands still pending on it,
  * as node-redis' dedicated connections do: a blocking call does not hold the close up.
  */
-export async function openDedicated(source: Redis, parent: TransportLifecycle, commandTimeout: number | undefined): Promise<DedicatedTransport> {
+export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
   const connection = duplicateConnection(source, { lazyConnect: true });
+  // ioredis keeps retrying a server that is down: the caller's signal (core's deadline) and
+  // closing the transport end the attempt.
+  const giveUp = (): void => connection.disconnect();
+  signal?.addEventListener('abort', giveUp, { once: true });
   try {
-    await withDeadline(whenReady(connection), 'CONNECT', commandTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    if (signal?.aborted) throw new FerriteConnectionError('ioredis: the caller stopped waiting for the connection', { maybeApplied: false });
+    await parent.track(whenReady(connection));
   } catch (error) {
     connection.disconnect();
     throw translateError(error, 'CONNECT', undefined);
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
   }
   if (parent.closed) {
     await closeClient(connection);
     parent.assertOpen();
   }
   const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
-    commandTimeout,
     release: () => disconnectClient(connection),
     onClosed: () => parent.forget(dedicated),
+    node,
   });
   return parent.adopt(dedicated);
 }
 
 export interface ClientOwnership {
   readonly closeClient: boolean;
-  readonly commandTimeout: number | undefined;
 }
 
 /**
  * The transport over a single-node client. A client configured as the transport needs
- * (`stringNumbers: true`, and `replyMapping: 'resp3'` for RESP3) is used as it is; any other gets
- * a duplicate connection of the transport's own, so the user's client keeps its reply shapes.
+ * (`stringNumbers: true`, `replyMapping: 'resp3'` for RESP3, `autoResendUnfulfilledCommands: false`)
+ * is used as it is; any other gets a duplicate connection of the transport's own, so the user's
+ * client keeps its reply shapes and a command is never sent twice.
  */
 export function singleNodeTransport(client: Redis, ownership: ClientOwnership): ConnectionTransport {
-  const connection = decodesForTransport(client.options) ? client : duplicateConnection(client);
+  const connection = usableAsIs(client.options) ? client : duplicateConnection(client);
   return new ConnectionTransport(connection, {
-    commandTimeout: ownership.commandTimeout,
     release: async () => {
-      if (connection !== client) await closeClient(connection);
-      if (ownership.closeClient) await closeClient(client);
+      await Promise.all([connection !== client ? closeClient(connection) : undefined, ownership.closeClient ? closeClient(client) : undefined]);
     },
   });
 }

@@ -9,23 +9,16 @@ export interface IoredisTransportOptions {
    * the caller's to close.
    */
   readonly closeClient?: boolean;
-  /**
-   * Milliseconds to wait for a reply before rejecting with `FerriteTimeoutError`. The command
-   * may still be applied. Default: no deadline beyond ioredis' own `commandTimeout`.
-   */
-  readonly commandTimeout?: number;
 }
 
 /**
- * A Ferrite transport over an ioredis 6 `Redis` or `Cluster` client.
+ * A Ferrite transport over an ioredis 6 `Redis` or `Cluster` client. Deadlines belong to the
+ * client built on it: `createFerrite({ transport, timeout })`.
  *
  * @example
  * const ferrite = createFerrite({ transport: ioredisTransport(new Redis(url)) });
  */
 export function ioredisTransport(client: Redis | Cluster, options: IoredisTransportOptions = {}): Transport {
-  if (options.commandTimeout !== undefined && !(Number.isFinite(options.commandTimeout) && options.commandTimeout > 0)) {
-    throw new RangeError(`commandTimeout must be a positive number of milliseconds, got ${options.commandTimeout}`);
-  }
-  const ownership = { closeClient: options.closeClient === true, commandTimeout: options.commandTimeout };
+  const ownership = { closeClient: options.closeClient === true };
   return client.isCluster ? clusterTransport(client as Cluster, ownership) : singleNodeTransport(client as Redis, ownership);
 }

@@ -14,14 +14,21 @@ import {
   type ProtocolVersion,
   type Reply,
   type Transport,
+  type TransportNode,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
+import { unknownNode } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
-import { execute, executeBatch, executeWith } from './execute.js';
-import { openDedicated, type ConnectionSettings } from './single.js';
+import { execute, executeBatch, executeWith, type SendContext } from './execute.js';
+import { closeConnection, openDedicated, type ConnectionSettings } from './single.js';
 
-/** A node of the cluster as node-redis describes it (opaque here: handed back to `nodeClient`). */
-export type ClusterNode = object;
+/** A node of the cluster as node-redis describes it (handed back to `nodeClient`). */
+export interface ClusterNode {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+}
 
 /** What the transport uses of a node-redis cluster client. */
 export interface ClusterClient {
@@ -34,6 +41,8 @@ export interface ClusterClient {
   /** node-redis' own routing by `firstKey`, following MOVED/ASK and refreshing its slot map. */
   sendCommand(firstKey: Arg | undefined, isReadonly: boolean, args: ReadonlyArray<string | Buffer>, options: SendOptions): Promise<unknown>;
   close(): Promise<void>;
+  /** Closes every node connection at once, abandoning pending commands. */
+  destroy(): void;
   readonly _options?: NodeConnection['options'];
 }
 
@@ -66,22 +75,32 @@ export class ClusterTransport implements Transport {
     this.#cluster = cluster;
     this.#settings = settings;
     this.protocol = settings.protocol;
-    this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, this.#settings.commandTimeout));
+    this.#keys = new CommandKeyResolver(async (command) => execute(await this.#anyPrimary(), command, { lifecycle: this.#lifecycle, signal: undefined }));
   }
 
-  async send(command: WireCommand): Promise<Reply> {
+  /** The primaries of the driver's slot map; ids are the nodes' `CLUSTER MYID`. */
+  async nodes(): Promise<readonly TransportNode[]> {
+    this.#assertConnected();
+    return this.#cluster.masters.map(({ id, host, port }) => ({ id, host, port }));
+  }
+
+  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
+    const context = { lifecycle: this.#lifecycle, signal: options?.signal };
+    if (options?.node !== undefined) return execute(await this.#nodeById(options.node), command, context);
     const route = await this.#route(command);
     try {
-      return await execute(route.node, command, this.#settings.commandTimeout);
+      return await execute(route.node, command, context);
     } catch (error) {
-      return this.#afterRedirection(error, command, route.key);
+      return this.#afterRedirection(error, command, route.key, context);
     }
   }
 
   /** Groups the commands by node, pipelines each group on its node, and puts the replies back in order. */
-  async batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
+    const context = { lifecycle: this.#lifecycle, signal: options?.signal };
+    if (options?.node !== undefined) return executeBatch(await this.#nodeById(options.node), commands, context);
     const entries = new Array<BatchEntry>(commands.length);
     const routes = await Promise.all(
       commands.map((command, index) =>
@@ -101,7 +120,7 @@ export class ClusterTransport implements Transport {
     });
     await Promise.all(
       [...groups].map(async ([node, indexes]) => {
-        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), this.#settings.commandTimeout);
+        const results = await executeBatch(node, indexes.map((index) => commands[index] as WireCommand), context);
         results.forEach((result, position) => (entries[indexes[position] as number] = result));
       }),
     );
@@ -110,7 +129,7 @@ export class ClusterTransport implements Transport {
       entries.map(async (entry, index) => {
         if (entry.ok || !isRedirection(entry.error)) return;
         const command = commands[index] as WireCommand;
-        entries[index] = await this.#afterRedirection(entry.error, command, routes[index]?.key ?? null).then(
+        entries[index] = await this.#afterRedirection(entry.error, command, routes[index]?.key ?? null, context).then(
           (value): BatchEntry => ({ ok: true, value }),
           (error: unknown): BatchEntry => ({ ok: false, error: asConnectionError(error) }),
         );
@@ -122,13 +141,18 @@ export class ClusterTransport implements Transport {
   /** A new connection to the primary owning `options.routingKey`'s slot (any primary without one). */
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
-    const node = options?.routingKey === undefined ? await this.#anyPrimary() : await this.#primaryFor(options.routingKey);
-    return openDedicated(node, this.#lifecycle, this.#settings);
+    if (options?.node !== undefined) {
+      const primary = this.#primaryById(options.node);
+      return openDedicated(await this.#connectionTo(primary), this.#lifecycle, { protocol: this.protocol, node: primary }, options.signal);
+    }
+    const primary = options?.routingKey === undefined ? this.#nextPrimary() : this.#primaryOf(options.routingKey);
+    const node = await this.#connectionTo(primary);
+    return openDedicated(node, this.#lifecycle, { protocol: this.protocol, node: { id: primary.id, host: primary.host, port: primary.port } }, options?.signal);
   }
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
-      if (this.#settings.closeClient && this.#cluster.isOpen) await this.#cluster.close();
+      if (this.#settings.closeClient) await closeConnection(this.#cluster);
     });
   }
 
@@ -147,32 +171,51 @@ export class ClusterTransport implements Transport {
    * refreshes the map, so later commands go straight to the new owner again. When that fails
    * too (a client configured not to follow redirections), the original error stands.
    */
-  async #afterRedirection(error: unknown, command: WireCommand, key: Arg | null): Promise<Reply> {
+  async #afterRedirection(error: unknown, command: WireCommand, key: Arg | null, context: SendContext): Promise<Reply> {
     if (key === null || !isRedirection(error) || this.#lifecycle.closed) throw error;
     const cluster = this.#cluster;
-    const { commandTimeout } = this.#settings;
-    const driverTimeoutMs = driverTimeoutOf(cluster._options, commandTimeout);
+    const driverTimeoutMs = driverTimeoutOf(cluster._options);
     try {
-      return await executeWith((args, options) => cluster.sendCommand(key, false, args, options), driverTimeoutMs, command, commandTimeout);
+      return await executeWith((args, options) => cluster.sendCommand(key, false, args, options), driverTimeoutMs, command, context);
     } catch (retryError) {
       const answered = (isReplyError(retryError) && !isRedirection(retryError)) || isTimeoutError(retryError);
       throw answered ? retryError : error;
     }
   }
 
-  #primaryFor(key: Arg): Promise<NodeConnection> {
+  #primaryOf(key: Arg): ClusterNode {
     this.#assertConnected();
     const shard = this.#cluster.slots[slotOf(key)];
     if (!shard) throw new FerriteConnectionError('node-redis: the cluster client has no slot map (connect it first)');
-    return this.#connectionTo(shard.master);
+    return shard.master;
+  }
+
+  #primaryFor(key: Arg): Promise<NodeConnection> {
+    return this.#connectionTo(this.#primaryOf(key));
   }
 
   /** Keyless commands go to the primaries in turn (never to a replica, which would refuse writes). */
-  #anyPrimary(): Promise<NodeConnection> {
+  #nextPrimary(): ClusterNode {
     this.#assertConnected();
     const primaries = this.#cluster.masters;
     if (primaries.length === 0) throw new FerriteConnectionError('node-redis: the cluster client knows no primary (connect it first)');
-    return this.#connectionTo(primaries[this.#turn++ % primaries.length] as ClusterNode);
+    return primaries[this.#turn++ % primaries.length] as ClusterNode;
+  }
+
+  #anyPrimary(): Promise<NodeConnection> {
+    return this.#connectionTo(this.#nextPrimary());
+  }
+
+  #primaryById(id: string): TransportNode {
+    this.#assertConnected();
+    const primary = this.#cluster.masters.find((candidate) => candidate.id === id);
+    if (!primary) throw unknownNode(id);
+    return { id: primary.id, host: primary.host, port: primary.port };
+  }
+
+  async #nodeById(id: string): Promise<NodeConnection> {
+    const primary = this.#primaryById(id);
+    return this.#connectionTo(this.#cluster.masters.find((candidate) => candidate.id === primary.id) as ClusterNode);
   }
 
   async #connectionTo(node: ClusterNode): Promise<NodeConnection> {

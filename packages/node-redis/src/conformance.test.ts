@@ -1,5 +1,5 @@
-import { describeTransportConformance, redisServerMissing, startRedisServer } from '@ferrite/testkit';
-import { createClient } from 'redis';
+import { describeTransportConformance, redisServerMissing, startRedisCluster, startRedisServer } from '@ferrite/testkit';
+import { createClient, createCluster } from 'redis';
 import { nodeRedisTransport } from './index.js';
 
 const skip = redisServerMissing();
@@ -22,5 +22,24 @@ for (const protocol of [2, 3] as const) {
       };
     },
     { protocol, skip },
+  );
+
+  // A Redis Cluster of 3 primaries through the user's createCluster client.
+  describeTransportConformance(
+    `node-redis cluster RESP${protocol}`,
+    async () => {
+      const cluster = await startRedisCluster(3);
+      const client = createCluster({
+        rootNodes: cluster.nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+        RESP: protocol,
+      });
+      client.on('error', () => {});
+      await client.connect();
+      return {
+        transport: nodeRedisTransport(client, { closeClient: true }),
+        teardown: () => cluster.stop(),
+      };
+    },
+    { protocol, skip, cluster: { primaries: 3 } },
   );
 }

@@ -6,7 +6,8 @@ const DRIVER_DEFAULT_TIMEOUT_MS = 5000;
 
 export interface SendOptions {
   readonly typeMapping: TypeMapping;
-  readonly timeout?: number;
+  /** Takes the command back while node-redis has not written it (it then rejects with `AbortError`). */
+  readonly abortSignal?: AbortSignal;
 }
 
 /**
@@ -21,7 +22,24 @@ export interface NodeConnection {
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isOpen: boolean;
-  readonly options?: { readonly RESP?: ProtocolVersion; readonly commandOptions?: { readonly timeout?: number } };
+  readonly options?: {
+    readonly RESP?: ProtocolVersion;
+    readonly commandOptions?: { readonly timeout?: number };
+    readonly url?: string;
+    readonly socket?: { readonly host?: string; readonly port?: number };
+  };
+}
+
+/** Where a client connects, as node-redis resolves it: `socket` over `url`, then localhost:6379. */
+export function addressOf(options: NodeConnection['options']): { host: string; port: number } {
+  let host = 'localhost';
+  let port = 6379;
+  if (options?.url) {
+    const url = new URL(options.url);
+    if (url.hostname) host = url.hostname;
+    if (url.port) port = Number(url.port);
+  }
+  return { host: options?.socket?.host ?? host, port: options?.socket?.port ?? port };
 }
 
 /** The protocol the connection speaks: node-redis sends `HELLO 3` unless told `RESP: 2`. */
@@ -30,6 +48,6 @@ export function protocolOf(options: { readonly RESP?: ProtocolVersion } | undefi
 }
 
 /** The driver's own deadline for a command it has not written yet. */
-export function driverTimeoutOf(options: NodeConnection['options'], commandTimeout: number | undefined): number {
-  return commandTimeout ?? options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
+export function driverTimeoutOf(options: NodeConnection['options']): number {
+  return options?.commandOptions?.timeout ?? DRIVER_DEFAULT_TIMEOUT_MS;
 }

@@ -1,4 +1,13 @@
-import { FerriteProtocolError, FerriteValidationError, isFerriteError, withDeadline, type BatchEntry, type FerriteError, type Reply, type WireCommand } from '@ferrite/core';
+import {
+  FerriteProtocolError,
+  FerriteValidationError,
+  isFerriteError,
+  type BatchEntry,
+  type FerriteError,
+  type Reply,
+  type TransportLifecycle,
+  type WireCommand,
+} from '@ferrite/core';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
@@ -15,7 +24,7 @@ function asFerriteError(error: unknown): FerriteError {
 function assertWireArgs(command: WireCommand): void {
   command.args.forEach((arg: unknown, index) => {
     if (typeof arg !== 'string' && !Buffer.isBuffer(arg)) {
-      throw new FerriteValidationError('args', `${command.name} argument ${index} must be a string or a Buffer (see toArg), got ${typeof arg}`);
+      throw new FerriteValidationError('args', `${command.name.slice(0, 200)} argument ${index} must be a string or a Buffer (see toArg), got ${typeof arg}`);
     }
   });
 }
@@ -23,26 +32,41 @@ function assertWireArgs(command: WireCommand): void {
 /** Writes a command's arguments (name first) somewhere with the given options. */
 export type Sender = (args: ReadonlyArray<string | Buffer>, options: SendOptions) => Promise<unknown>;
 
+/** What every send needs: the transport's lifecycle, and core's signal for this call. */
+export interface SendContext {
+  readonly lifecycle: TransportLifecycle;
+  readonly signal: AbortSignal | undefined;
+}
+
 /**
  * Sends one command on this very connection (no driver routing, no redirects followed) and hands
  * over the normalised reply, or rejects with a Ferrite error.
  */
-export function execute(connection: NodeConnection, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
-  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options, commandTimeout), command, commandTimeout);
+export function execute(connection: NodeConnection, command: WireCommand, context: SendContext): Promise<Reply> {
+  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options), command, context);
 }
 
-/** {@link execute} through any sender; `driverTimeoutMs` is the sender's own deadline for unwritten commands. */
-export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, commandTimeout: number | undefined): Promise<Reply> {
+/**
+ * {@link execute} through any sender; `driverTimeoutMs` is the sender's own deadline for unwritten
+ * commands. When core stops waiting (its signal) or the transport closes, a command node-redis has
+ * not written yet is taken back from its queue (never applied); node-redis itself never resends.
+ */
+export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, context: SendContext): Promise<Reply> {
   assertWireArgs(command);
   const decoding = new ReplyDecoding();
-  // With a deadline of ours, the driver drops the command at the same moment if still unwritten.
-  const options: SendOptions =
-    commandTimeout === undefined ? { typeMapping: decoding.typeMapping } : { typeMapping: decoding.typeMapping, timeout: commandTimeout };
+  const withdrawal = new AbortController();
+  const withdraw = (): void => withdrawal.abort();
+  context.signal?.addEventListener('abort', withdraw, { once: true });
   let raw: unknown;
   try {
-    raw = await withDeadline(send([command.name, ...command.args], options), command.name, commandTimeout);
+    const sent = send([command.name, ...command.args], { typeMapping: decoding.typeMapping, abortSignal: withdrawal.signal });
+    // The withdrawal rejects the call itself if it was not written yet; `false` says the
+    // lifecycle cannot know that synchronously, and its sweep comes after the rejection.
+    raw = await context.lifecycle.track(sent, () => (withdraw(), false));
   } catch (error) {
     throw translateError(error, command.name, driverTimeoutMs);
+  } finally {
+    context.signal?.removeEventListener('abort', withdraw);
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
@@ -55,10 +79,10 @@ export async function executeWith(send: Sender, driverTimeoutMs: number, command
  * Pipelines `commands` on one connection: node-redis writes every command issued before its next
  * write turn in one go, and replies come back in order. Each entry settles on its own.
  */
-export function executeBatch(connection: NodeConnection, commands: readonly WireCommand[], commandTimeout: number | undefined): Promise<BatchEntry[]> {
+export function executeBatch(connection: NodeConnection, commands: readonly WireCommand[], context: SendContext): Promise<BatchEntry[]> {
   return Promise.all(
     commands.map((command) =>
-      execute(connection, command, commandTimeout).then(
+      execute(connection, command, context).then(
         (value): BatchEntry => ({ ok: true, value }),
         (error: unknown): BatchEntry => ({ ok: false, error: asFerriteError(error) }),
       ),

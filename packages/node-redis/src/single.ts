@@ -1,19 +1,44 @@
 import {
   FerriteConnectionError,
   TransportLifecycle,
-  withDeadline,
   type BatchEntry,
+  type DedicatedOptions,
   type DedicatedTransport,
   type ProtocolVersion,
   type Reply,
+  type TransportNode,
+  type TransportSendOptions,
   type WireCommand,
 } from '@ferrite/core';
-import type { NodeConnection } from './connection.js';
+import { SingleNode } from '@ferrite/core/transport';
+import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
-  readonly commandTimeout: number | undefined;
+  /** The node as `nodes()` names it (a cluster node's id); default `host:port` of the client. */
+  readonly node?: TransportNode;
+}
+
+/** How long a graceful close (pending replies arrive first) may take before the socket is destroyed. */
+const CLOSE_GRACE_MS = 200;
+
+/**
+ * Closes a node-redis client within a bounded time whatever the server does: `close()` lets
+ * pending replies arrive, and a server that stopped answering gets `destroy()` instead.
+ */
+export async function closeConnection(connection: { close(): Promise<void>; destroy(): void; readonly isOpen: boolean }): Promise<void> {
+  if (!connection.isOpen) return;
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = await Promise.race([
+    connection.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!graceful) connection.destroy();
 }
 
 /**
@@ -25,30 +50,49 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly name = 'node-redis';
   readonly protocol: ProtocolVersion;
   readonly #connection: NodeConnection;
-  readonly #settings: ConnectionSettings;
   readonly #release: () => Promise<void>;
   readonly #lifecycle = new TransportLifecycle('node-redis');
+  readonly #node: SingleNode;
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
-    this.#settings = settings;
     this.#release = release;
     this.protocol = settings.protocol;
+    const node = settings.node ?? { ...addressOf(connection.options), id: undefined };
+    this.#node = new SingleNode(node.host, node.port, node.id);
   }
 
-  send(command: WireCommand): Promise<Reply> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return execute(this.#connection, command, this.#settings.commandTimeout);
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#node.nodes();
   }
 
-  batch(commands: readonly WireCommand[]): Promise<BatchEntry[]> {
+  /** Rejects calls made after close, or for another node. */
+  #refusal(node: string | undefined): Promise<never> | undefined {
     if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return executeBatch(this.#connection, commands, this.#settings.commandTimeout);
+    try {
+      this.#node.assert(node);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return undefined;
   }
 
-  dedicated(): Promise<DedicatedTransport> {
-    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    return openDedicated(this.#connection, this.#lifecycle, this.#settings);
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
+    return execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal });
+  }
+
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
+    return executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
+  }
+
+  dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    const refused = this.#refusal(options?.node);
+    if (refused) return refused;
+    return openDedicated(this.#connection, this.#lifecycle, { protocol: this.protocol, node: this.#node.node }, options?.signal);
   }
 
   close(): Promise<void> {
@@ -65,19 +109,32 @@ export class SingleConnectionTransport implements DedicatedTransport {
  * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
  * still pending on it (a blocking call does not hold the close up).
  */
-export async function openDedicated(source: NodeConnection, parent: TransportLifecycle, settings: ConnectionSettings): Promise<DedicatedTransport> {
+export async function openDedicated(
+  source: NodeConnection,
+  parent: TransportLifecycle,
+  settings: ConnectionSettings,
+  signal?: AbortSignal,
+): Promise<DedicatedTransport> {
   // Duplicating only needs the options, but a closed client means the user is done with it.
-  if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected');
+  if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected', { maybeApplied: false });
   const connection = source.duplicate();
   // Failures reach callers through their commands; an 'error' event without a listener would
   // throw from the driver's event emitter instead.
   connection.on('error', () => {});
+  // node-redis keeps retrying an unreachable server: the caller's signal (core's deadline) and
+  // closing the transport end the attempt.
+  const giveUp = (): void => connection.destroy();
+  signal?.addEventListener('abort', giveUp, { once: true });
   try {
-    // node-redis keeps retrying an unreachable server; the transport's deadline bounds the wait.
-    await withDeadline(connection.connect(), 'CONNECT', settings.commandTimeout);
+    if (signal?.aborted) throw new Error('the caller stopped waiting');
+    await parent.track(connection.connect());
   } catch (error) {
-    connection.destroy();
-    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`);
+    if (connection.isOpen) connection.destroy();
+    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`, {
+      maybeApplied: false,
+    });
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
   }
   if (parent.closed) {
     connection.destroy();

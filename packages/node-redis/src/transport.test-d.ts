@@ -10,7 +10,7 @@ describe('nodeRedisTransport types', () => {
     expectTypeOf(nodeRedisTransport(createClient({ RESP: 3 }).withTypeMapping({ [RESP_TYPES.MAP]: Map }))).toEqualTypeOf<Transport>();
     expectTypeOf(nodeRedisTransport(createClient().duplicate({ database: 2 }))).toEqualTypeOf<Transport>();
     expectTypeOf(nodeRedisTransport(createCluster({ rootNodes: [] }))).toEqualTypeOf<Transport>();
-    expectTypeOf(nodeRedisTransport(createCluster({ rootNodes: [], RESP: 2 }), { commandTimeout: 500 })).toEqualTypeOf<Transport>();
+    expectTypeOf(nodeRedisTransport(createCluster({ rootNodes: [], RESP: 2 }), { closeClient: false })).toEqualTypeOf<Transport>();
   });
 
   it('rejects what is not a node-redis client, and unknown options', () => {
@@ -18,6 +18,6 @@ describe('nodeRedisTransport types', () => {
     nodeRedisTransport({});
     // @ts-expect-error an ioredis-style option
     nodeRedisTransport(createClient(), { keyPrefix: 'app:' });
-    expectTypeOf<NodeRedisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean; readonly commandTimeout?: number }>();
+    expectTypeOf<NodeRedisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean }>();
   });
 });

@@ -2,17 +2,11 @@ import type { Transport } from '@ferrite/core';
 import type { RedisArgument, TypeMapping } from 'redis';
 import { ClusterTransport, type ClusterClient } from './cluster.js';
 import { protocolOf, type NodeConnection } from './connection.js';
-import { SingleConnectionTransport } from './single.js';
+import { closeConnection, SingleConnectionTransport } from './single.js';
 
 export interface NodeRedisTransportOptions {
   /** Close the client passed in when the transport closes. Default `false`: the client stays yours. */
   readonly closeClient?: boolean;
-  /**
-   * Milliseconds to wait for each reply before rejecting with a `FerriteTimeoutError` (the
-   * command may still be applied). Default: none beyond node-redis' own, which only covers
-   * commands not yet written to the socket.
-   */
-  readonly commandTimeout?: number;
 }
 
 /*
@@ -45,20 +39,17 @@ function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRe
 /**
  * A Ferrite transport over a node-redis 6 client (`createClient`) or cluster client
  * (`createCluster`). Connect the client first: the transport never connects it (commands on an
- * unconnected client reject with a `FerriteConnectionError`).
+ * unconnected client reject with a `FerriteConnectionError`). Deadlines belong to the client
+ * built on it: `createFerrite({ transport, timeout })`.
  */
 export function nodeRedisTransport(client: NodeRedisClient | NodeRedisCluster, options: NodeRedisTransportOptions = {}): Transport {
-  const { commandTimeout } = options;
-  if (commandTimeout !== undefined && !(Number.isFinite(commandTimeout) && commandTimeout > 0)) {
-    throw new RangeError(`commandTimeout must be a positive number of milliseconds, got ${commandTimeout}`);
-  }
   const closeClient = options.closeClient === true;
   if (isCluster(client)) {
     const cluster = client as unknown as ClusterClient;
-    return new ClusterTransport(cluster, { protocol: protocolOf(cluster._options), commandTimeout, closeClient });
+    return new ClusterTransport(cluster, { protocol: protocolOf(cluster._options), closeClient });
   }
   const connection = client as unknown as NodeConnection;
-  return new SingleConnectionTransport(connection, { protocol: protocolOf(connection.options), commandTimeout }, async () => {
-    if (closeClient && connection.isOpen) await connection.close();
+  return new SingleConnectionTransport(connection, { protocol: protocolOf(connection.options) }, async () => {
+    if (closeClient) await closeConnection(connection);
   });
 }

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import {
   createFerrite,
+  definePlugin,
   FerriteConnectionError,
   FerriteReplyError,
   isConnectionError,
@@ -28,6 +29,11 @@ export interface ConformanceOptions {
   readonly protocol: 2 | 3;
   /** Skip the suite with this reason (a missing redis-server); see `redisServerMissing`. */
   readonly skip?: string | null;
+  /**
+   * The target is a Redis Cluster of this many primaries. Cases that need a single node (SELECT,
+   * a dedicated connection without a key) run their cluster equivalents instead.
+   */
+  readonly cluster?: { readonly primaries: number };
 }
 
 const cmd = (name: string, ...args: Array<string | Buffer>): WireCommand => ({ name, args });
@@ -48,6 +54,8 @@ export function describeTransportConformance(
     const prefix = `conformance:${label.replace(/\s+/g, '-')}:${process.pid}:`;
     const key = (name: string) => `{${prefix}}${name}`;
     const send = (name: string, ...args: Array<string | Buffer>) => transport.send(cmd(name, ...args));
+    // On a cluster a dedicated connection goes to the node of a key; every key here shares one slot.
+    const dedicatedOptions = options.cluster ? { routingKey: key('dedicated') } : undefined;
 
     beforeAll(async () => {
       target = await setup();
@@ -177,7 +185,7 @@ export function describeTransportConformance(
     });
 
     it('runs a blocking call on a dedicated connection without delaying the main one', async () => {
-      const dedicated = await transport.dedicated();
+      const dedicated = await transport.dedicated(dedicatedOptions);
       try {
         let settled = false;
         const blocking = dedicated
@@ -193,7 +201,16 @@ export function describeTransportConformance(
       }
     });
 
-    it('keeps per-connection state on a dedicated connection', async () => {
+    it.runIf(options.cluster)('keeps per-connection state on a dedicated connection (cluster: a client name)', async () => {
+      await using dedicated = await transport.dedicated(dedicatedOptions);
+      const [node] = await dedicated.nodes!();
+      const name = `conformance-${process.pid}`;
+      expect(await dedicated.send(cmd('CLIENT', 'SETNAME', name))).toBe('OK');
+      expect(await dedicated.send(cmd('CLIENT', 'GETNAME'))).toBe(name);
+      expect(await transport.send(cmd('CLIENT', 'GETNAME'), { node: node?.id })).toBeNull();
+    });
+
+    it.skipIf(options.cluster)('keeps per-connection state on a dedicated connection', async () => {
       await using dedicated = await transport.dedicated();
       expect(await dedicated.send(cmd('SELECT', '1'))).toBe('OK');
       await dedicated.send(cmd('SET', key('db1-only'), 'x'));
@@ -203,7 +220,7 @@ export function describeTransportConformance(
     });
 
     it('runs a transaction on a dedicated connection', async () => {
-      await using dedicated = await transport.dedicated();
+      await using dedicated = await transport.dedicated(dedicatedOptions);
       expect(await dedicated.send(cmd('MULTI'))).toBe('OK');
       expect(await dedicated.send(cmd('SET', key('tx'), '5'))).toBe('QUEUED');
       await dedicated.send(cmd('INCR', key('tx')));
@@ -222,8 +239,69 @@ export function describeTransportConformance(
       expect(await ferrite.supports('NO.SUCH.COMMAND')).toBe(false);
     });
 
+    it('names its primaries and sends to one of them when asked, unrouted', async () => {
+      expect(typeof transport.nodes).toBe('function');
+      const nodes = await transport.nodes!();
+      expect(nodes).toHaveLength(options.cluster?.primaries ?? 1);
+      expect(new Set(nodes.map((node) => node.id)).size).toBe(nodes.length);
+      for (const node of nodes) {
+        expect(node.id).toMatch(/\S/);
+        expect(typeof node.host).toBe('string');
+        expect(Number.isInteger(node.port)).toBe(true);
+        expect(await transport.send(cmd('ECHO', 'here'), { node: node.id })).toBe('here');
+        // On a cluster the id is the node's own: ask the node.
+        if (options.cluster) expect(await transport.send(cmd('CLUSTER', 'MYID'), { node: node.id })).toBe(node.id);
+        const entries = await transport.batch([cmd('ECHO', 'a'), cmd('ECHO', 'b')], { node: node.id });
+        expect(entries).toEqual([
+          { ok: true, value: 'a' },
+          { ok: true, value: 'b' },
+        ]);
+      }
+      // Keys spread over the slots: asking each node for its own finds every key exactly once.
+      const spread = Array.from({ length: 40 }, (_, i) => `${prefix}spread:${i}`);
+      for (const name of spread) await send('SET', name, 'x');
+      const found: string[] = [];
+      for (const node of nodes) {
+        const own = (await transport.send(cmd('KEYS', `${prefix}spread:*`), { node: node.id })) as string[];
+        // 40 keys over 3 primaries: each holds some (all of them miss one with odds below 1e-6).
+        expect(own.length).toBeGreaterThan(0);
+        found.push(...own);
+      }
+      expect(found.sort()).toEqual([...spread].sort());
+      for (const name of spread) await send('DEL', name);
+
+      const unknown = await send('PING').then(() => transport.send(cmd('PING'), { node: 'no-such-node' })).catch((e: unknown) => e);
+      expect(unknown).toBeInstanceOf(FerriteConnectionError);
+      expect((unknown as FerriteConnectionError).maybeApplied).toBe(false);
+    });
+
+    it('opens a dedicated connection to a named node', async () => {
+      const nodes = await transport.nodes!();
+      const last = nodes[nodes.length - 1]!;
+      await using dedicated = await transport.dedicated({ node: last.id });
+      expect(await dedicated.nodes!()).toEqual([last]);
+      if (options.cluster) expect(await dedicated.send(cmd('CLUSTER', 'MYID'))).toBe(last.id);
+      else expect(await dedicated.send(cmd('PING'))).toBe('PONG');
+    });
+
+    it('lets plugins list the nodes and address one through their context', async () => {
+      const probe = definePlugin({
+        name: 'probe',
+        setup: (context) => ({
+          nodes: () => context.nodes(),
+          echoOn: (id: string, text: string) => context.onNode(id).send('ECHO', text),
+        }),
+      });
+      const ferrite = createFerrite({ transport, plugins: [probe] });
+      const nodes = await ferrite.probe.nodes();
+      expect(nodes).toEqual(await transport.nodes!());
+      for (const node of nodes) expect(await ferrite.probe.echoOn(node.id, node.id)).toBe(node.id);
+      const error = await ferrite.probe.echoOn('no-such-node', 'x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteConnectionError);
+    });
+
     it('closes: later calls reject with a connection error, dedicated connections end too, close is idempotent', async () => {
-      const dedicated = await transport.dedicated();
+      const dedicated = await transport.dedicated(dedicatedOptions);
       expect(await dedicated.send(cmd('PING'))).toBe('PONG');
       await transport.close();
       await transport.close();
