@@ -1,5 +1,5 @@
 import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { describeEachTransport } from '@ferrite/test-transports';
+import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrdtOverflowError, CrdtTypeError, CrdtUnsafeIntegerError } from './errors.js';
 import { crdt } from './plugin.js';
@@ -17,6 +17,17 @@ describeEachTransport('crdt', (harness) => {
   let ferrite: Client;
   beforeAll(() => {
     ferrite = createFerrite({ transport: harness.transport, plugins: [crdt()] });
+  });
+
+  it.runIf(harness.target.cluster)('keeps values named with one hash tag on the node that owns the tag (cluster)', async () => {
+    const tag = `{${unique('user')}}`;
+    await ferrite.crdt.counter(`${tag}:visits`).incr(3);
+    await ferrite.crdt.set(`${tag}:tags`).add('a', 'b');
+    const owner = await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag);
+    // Sent unrouted to that one node: it answers for both keys (any other node would reply MOVED).
+    const onOwner = (name: string, ...args: string[]) => harness.transport.send({ name, args, routingKey: null }, { node: owner.id });
+    expect(String(await onOwner('CRDT.COUNTER.GET', `${tag}:visits`))).toBe('3');
+    expect(((await onOwner('CRDT.SET.MEMBERS', `${tag}:tags`)) as string[]).sort()).toEqual(['a', 'b']);
   });
 
   describe('counter', () => {
@@ -214,4 +225,4 @@ describeEachTransport('crdt', (harness) => {
       expect(await ferrite.crdt.counter(unique('safe')).decr(-Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
     });
   });
-});
+}, { cluster: true });

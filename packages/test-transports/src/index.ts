@@ -98,6 +98,8 @@ export interface TransportHarness {
   readonly emulator: Emulator;
   /** The emulator that holds `key` now: the only one on a single node, the slot's owner on a cluster. */
   emulatorFor(key: string): Promise<Emulator>;
+  /** Commands the server processed so far: on a cluster, summed over every node. */
+  commandsProcessed(): number;
   /** The emulator cluster on a cluster target, `undefined` otherwise. */
   readonly cluster: RunningEmulatorCluster | undefined;
 }
@@ -183,6 +185,11 @@ export function describeEachTransport(
         async emulatorFor(key) {
           if (opened === undefined) return unopened();
           return opened.emulator ?? (await clusterNodeFor(opened.cluster as RunningEmulatorCluster, key)).emulator;
+        },
+        commandsProcessed() {
+          if (opened === undefined) return unopened();
+          if (opened.emulator !== undefined) return opened.emulator.stats.commandsProcessed;
+          return (opened.cluster as RunningEmulatorCluster).nodes.reduce((sum, node) => sum + node.emulator.stats.commandsProcessed, 0);
         },
         get cluster() {
           return opened === undefined ? unopened() : opened.cluster;
