@@ -3,6 +3,7 @@
  * full runs measured on the project's 2-core machine (figures in README.md), with room for the
  * machine being shared; memory goals derive from the data size, not from a measurement.
  */
+import type { ChangeFeedGoals } from './cases/change-feed.js';
 import type { VectorLoadGoals } from './cases/vector-load.js';
 
 const MB = 1024 * 1024;
@@ -17,4 +18,11 @@ export const GOALS = {
   },
   // Measured p99 0.9–1.1 ms with 200 entries.
   semanticHitP99Ms: 3,
+  changeFeed: {
+    // Measured 4 900–6 500 events/s; latency p50 0.04 ms, p99 21–22 ms (GC pauses: every call
+    // through core allocates an AbortController).
+    memory: { minEventsPerSecond: 3_000, maxLatencyP99Ms: 50 } satisfies ChangeFeedGoals,
+    // Measured 3 700–4 700 (ioredis) and 3 300–4 400 (node-redis) events/s; p50 0.6–0.7 ms, p99 12–32 ms.
+    tcp: { minEventsPerSecond: 2_000, maxLatencyP99Ms: 50 } satisfies ChangeFeedGoals,
+  },
 } as const;

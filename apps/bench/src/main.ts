@@ -7,6 +7,7 @@
  * --strict  exit 1 when a goal fails (by default only a case that errors makes the exit code 1).
  */
 import { benchCounterIncr } from './cases/counter-incr.js';
+import { benchChangeFeed } from './cases/change-feed.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
@@ -27,8 +28,8 @@ const quick = args.has('--quick');
 const strict = args.has('--strict');
 
 const SIZES = quick
-  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200, incrsPerRound: 200 }
-  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000, incrsPerRound: 2_000 };
+  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200, incrsPerRound: 200, feedEvents: 2_000, feedLatencySamples: 100 }
+  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000, incrsPerRound: 2_000, feedEvents: 20_000, feedLatencySamples: 1_000 };
 
 const results: CaseResult[] = [];
 let errors = 0;
@@ -68,10 +69,12 @@ async function main(): Promise<void> {
     }
     for (const driver of ['ioredis', 'node-redis'] as const) {
       await run(`counter incr (${driver})`, () => benchCounterIncr(driver, emulator.url, SIZES.incrsPerRound));
+      await run(`change feed (${driver})`, () => benchChangeFeed(driver, emulator.url, SIZES, GOALS.changeFeed.tcp));
     }
   } finally {
     await emulator.close();
   }
+  await run('change feed (memory)', () => benchChangeFeed('memory', '', SIZES, GOALS.changeFeed.memory));
   await run('semantic getOrSet hit', () => benchSemanticHit(SIZES.semanticHits, GOALS.semanticHitP99Ms));
 
   console.log(formatTable(results));

@@ -24,5 +24,9 @@ describe.each(['ioredis', 'node-redis'] as const)('the demo tour on %s', (driver
     expect(Number(views?.[2]) - Number(views?.[1])).toBe(20);
     expect(output).toContain(`one visit sent by both clients with the same op-id: ${Number(views?.[2]) + 1}`);
     expect(output).toContain('tags: fast, typed (has "fast": true)');
+    // The feed shows the cart's four writes live, in order, with the values of string writes.
+    const feed = lines.filter((l) => / demo:cart:7/.test(l)).map((l) => l.replace(/#\d+ /, '').trim());
+    expect(feed).toEqual(['SET    demo:cart:7 = socks', 'APPEND demo:cart:7 = socks,shoes', 'EXPIRE demo:cart:7', 'DEL    demo:cart:7']);
+    expect(output).toMatch(/checkpoint \d+: subscribe with/);
   }, 30_000);
 });

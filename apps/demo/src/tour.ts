@@ -1,7 +1,9 @@
 /**
  * A tour of the Ferrite SDK: standard commands, vector search with a typed filter, a semantic
- * cache in front of a slow function, and CRDT counters and sets shared by two clients. Swapping the driver changes one line of `connect`, nothing else.
+ * cache in front of a slow function, CRDT counters and sets shared by two clients, and a live change
+ * feed of the tour's own writes. Swapping the driver changes one line of `connect`, nothing else.
  */
+import { cdc } from '@ferrite/cdc';
 import { createFerrite, type Transport } from '@ferrite/core';
 import { crdt, newCrdtOpId } from '@ferrite/crdt';
 import { startEmulator } from '@ferrite/emulator';
@@ -48,7 +50,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
   const url = options.url ?? emulator!.url;
   log(`Ferrite at ${url}${emulator ? ' (emulator)' : ''}, driver ${driver}\n`);
 
-  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic(), crdt()] });
+  const ferrite = createFerrite({ transport: await connect(url, driver), plugins: [vector(), semantic(), crdt(), cdc()] });
   try {
     log('Standard commands work as on Redis:');
     await ferrite.send('HSET', 'user:42', 'name', 'Bob', 'role', 'admin');
@@ -108,6 +110,20 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     } finally {
       await other.close();
     }
+    log('\nChange feed of the cart writes below, live (resumable from a saved position):');
+    await using feed = await ferrite.cdc.subscribe('demo:cart:*');
+    const shown = (async () => {
+      for await (const event of feed) {
+        log(`  #${event.id} ${event.op.padEnd(6)} ${event.key}${event.value === null ? '' : ` = ${event.value}`}`);
+        if (event.op === 'DEL') break;
+      }
+    })();
+    await ferrite.send('SET', 'demo:cart:7', 'socks');
+    await ferrite.send('APPEND', 'demo:cart:7', ',shoes');
+    await ferrite.send('EXPIRE', 'demo:cart:7', '60');
+    await ferrite.send('DEL', 'demo:cart:7');
+    await shown;
+    log(`  checkpoint ${feed.position}: subscribe with { from: ${feed.position} + 1 } to resume after it`);
 
     await ferrite.vector.dropIndex('demo:products');
     await ferrite.semantic.delete('demo:llm');

@@ -1,4 +1,4 @@
-import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport } from '@ferrite/core';
+import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
@@ -230,6 +230,16 @@ describeEachTransport('cdc', (harness) => {
       await vi.waitFor(async () => expect(await serverSubscriptions(ferrite)).toBe(0), { timeout: 2000, interval: 10 });
     });
 
+    it('ends with the signal of the view it was opened through', async () => {
+      const controller = new AbortController();
+      const feed = await ferrite.withOptions({ signal: controller.signal }).cdc.subscribe(unique('view'), { blockMs: 30_000 });
+      const pending = feed.next();
+      controller.abort();
+      const start = performance.now();
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(since(start)).toBeLessThan(100);
+    });
+
     it('rejects with FerriteAbortError when the signal has already fired', async () => {
       await expect(ferrite.cdc.subscribe('x', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(FerriteAbortError);
     });
@@ -253,6 +263,46 @@ describeEachTransport('cdc', (harness) => {
       expect(since(start)).toBeLessThan(100);
       expect(await pending).toEqual({ done: true, value: undefined });
       await vi.waitFor(async () => expect(await serverSubscriptions(ferrite)).toBe(0), { timeout: 2000, interval: 10 });
+    });
+  });
+
+  describe('errors', () => {
+    it('ends the feed with an error reply other than a lost subscription, after the events it fetched', async () => {
+      const prefix = unique('error-reply');
+      const shared = harness.transport;
+      let polls = 0;
+      // A server error that cannot be caused for real: the second poll on any connection fails.
+      const failing: Transport = {
+        name: shared.name,
+        protocol: shared.protocol,
+        send: (command) => shared.send(command),
+        batch: (commands) => shared.batch(commands),
+        close: async () => {},
+        async dedicated(options) {
+          const connection = await shared.dedicated(options);
+          return {
+            name: connection.name,
+            get protocol() {
+              return connection.protocol;
+            },
+            send: (command: WireCommand) =>
+              command.name === 'CDC.POLL' && ++polls === 2 ? Promise.reject(new FerriteReplyError('CDC.POLL', 'ERR something broke')) : connection.send(command),
+            batch: (commands) => connection.batch(commands),
+            dedicated: (more) => connection.dedicated(more),
+            close: () => connection.close(),
+            [Symbol.asyncDispose]: () => connection.close(),
+          };
+        },
+      };
+      const client = createFerrite({ transport: failing, plugins: [cdc()] });
+      const feed = await client.cdc.subscribe(`${prefix}:*`);
+      await ferrite.send('SET', `${prefix}:a`, '1');
+      expect((await take(feed, 1))[0]?.value).toBe('1');
+      const error = await feed.next().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteReplyError);
+      expect((error as FerriteReplyError).serverMessage).toBe('ERR something broke');
+      expect(await feed.next()).toEqual({ done: true, value: undefined });
+      await client.close();
     });
   });
 
@@ -318,6 +368,7 @@ describeEachTransport('cdc', (harness) => {
         () => ferrite.cdc.subscribe('*', { from: 0 }),
         () => ferrite.cdc.subscribe('*', { from: 'newest' as 'latest' }),
         () => ferrite.cdc.subscribe('*', { from: 'cdc1.not-base64-json' }),
+        () => ferrite.cdc.subscribe('*', { from: 'checkpoint' as 'cdc1.' }),
         () => ferrite.cdc.subscribe('*', { from: `cdc1.${Buffer.from('{"s":0}').toString('base64url')}` }),
         () => ferrite.cdc.subscribe('*', { from: 2n ** 60n as unknown as number }),
         () => ferrite.cdc.subscribe('*', { events: [] }),

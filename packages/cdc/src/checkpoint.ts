@@ -4,16 +4,18 @@ import { FerriteValidationError } from '@ferrite/core';
  * A saved place in a change feed: opaque text, safe to store anywhere (a database column, a
  * file, an environment variable) and to pass to `subscribe(pattern, { from: checkpoint })` in
  * this process or another. It names the first event not yet handed over: on one server one
- * event id, on a cluster one id per primary (by `CLUSTER MYID`).
+ * event id, on a cluster one id per primary (by `CLUSTER MYID`). Typed by its `cdc1.` prefix so
+ * that a misspelt `'latest'` does not compile; text read back from storage is a `string`, so say
+ * what it is: `{ from: saved as ChangeFeedCheckpoint }` (a damaged one is rejected at run time).
  */
-export type ChangeFeedCheckpoint = string;
+export type ChangeFeedCheckpoint = `cdc1.${string}`;
 
 /** Where a checkpoint resumes: one server's next id, or each cluster node's. */
 export type DecodedCheckpoint =
   | { readonly kind: 'single'; readonly next: number }
   | { readonly kind: 'cluster'; readonly nodes: ReadonlyMap<string, number> };
 
-const PREFIX = 'cdc1.';
+const PREFIX = 'cdc1.' as const;
 
 /** Whether `value` is checkpoint text (not a guard: every checkpoint is a string, not every string one). */
 export function isCheckpoint(value: unknown): boolean {
@@ -22,7 +24,7 @@ export function isCheckpoint(value: unknown): boolean {
 
 export function encodeCheckpoint(decoded: DecodedCheckpoint): ChangeFeedCheckpoint {
   const body = decoded.kind === 'single' ? { s: decoded.next } : { c: Object.fromEntries(decoded.nodes) };
-  return PREFIX + Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return `${PREFIX}${Buffer.from(JSON.stringify(body), 'utf8').toString('base64url')}`;
 }
 
 function invalid(reason: string): FerriteValidationError {

@@ -4,6 +4,7 @@ import { clusterNodeFor, clusterTransportTargets, connectClusterTransport, type 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { take, unique, type CdcClient } from './__tests__/helpers.js';
 import { cdc } from './plugin.js';
+import type { ChangeFeedCheckpoint } from './checkpoint.js';
 import type { ChangeEvent, ChangeFeed } from './types.js';
 
 /** The client deadline for these runs: a dead poll is noticed after blockMs + this. */
@@ -126,7 +127,7 @@ for (const target of clusterTransportTargets) {
       const hotSlot = slotOf(`${prefix}-hot`);
 
       const received: ChangeEvent[] = [];
-      let saved: { checkpoint: string; count: number } | undefined;
+      let saved: { checkpoint: ChangeFeedCheckpoint; count: number } | undefined;
       const consumer = (async () => {
         for await (const event of feed) {
           received.push(event);
@@ -181,7 +182,7 @@ for (const target of clusterTransportTargets) {
 
       // A new client resumes from the checkpoint saved at 60 %: exactly the rest, nothing before it.
       expect(saved).toBeDefined();
-      const { checkpoint, count } = saved as { checkpoint: string; count: number };
+      const { checkpoint, count } = saved as { checkpoint: ChangeFeedCheckpoint; count: number };
       const other = await rig.client();
       await using resumed = await other.cdc.subscribe(`${prefix}:*`, { from: checkpoint, blockMs: BLOCK_MS });
       const rest = await takeWithin(resumed, writes - count, 30_000);

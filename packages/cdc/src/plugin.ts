@@ -1,6 +1,6 @@
 import { assertInteger, definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
 import { assertPattern } from './commands/subscribe.js';
-import { decodeCheckpoint, isCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, isCheckpoint, type ChangeFeedCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
 import { ClusterFeed, type ClusterStart } from './cluster-feed.js';
 import { Feed, type FeedSettings } from './feed.js';
 import { runHandler } from './on-change.js';
@@ -12,9 +12,6 @@ import type {
   SubscribeOptions,
   TextSubscribeOptions,
 } from './types.js';
-
-/** The client deadline when core does not tell one: core's own default. */
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** `ferrite.cdc`: change feeds over the server's change log. */
 export interface CdcApi {
@@ -53,7 +50,7 @@ function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly bin
     throw new FerriteValidationError('events', 'expected a non-empty array of op names');
   }
   let start: Settings['from'] = from as FeedSettings['from'];
-  if (isCheckpoint(from)) start = decodeCheckpoint(from as string);
+  if (isCheckpoint(from)) start = decodeCheckpoint(from as ChangeFeedCheckpoint);
   else if (from !== 'latest' && from !== 'earliest') {
     if ((typeof from as string) === 'bigint') throw new FerriteValidationError('from', 'ids beyond 2^53 - 1 are not supported; pass a number');
     if (typeof from === 'string') throw new FerriteValidationError('from', "expected 'latest', 'earliest', an event id or a saved checkpoint");
@@ -65,12 +62,6 @@ function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly bin
   assertInteger(bufferSize, 'bufferSize', { min: 1, max: 1_000_000 });
   if (typeof binary !== 'boolean') throw new FerriteValidationError('binary', 'expected a boolean');
   return { pattern, events, from: start, signal, batchSize, blockMs, bufferSize, binary };
-}
-
-/** The client's deadline and signal, when this core exposes them (`context.callOptions()`). */
-function callOptionsOf(context: PluginContext): { readonly timeout: number; readonly signal: AbortSignal | undefined } {
-  const read = (context as { callOptions?: () => { timeout: number; signal: AbortSignal | undefined } }).callOptions;
-  return read?.call(context) ?? { timeout: DEFAULT_TIMEOUT_MS, signal: undefined };
 }
 
 function clusterStart(from: Settings['from']): ClusterStart {
@@ -103,7 +94,9 @@ function createCdcApi(context: PluginContext): CdcApi {
 
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
-    const call = callOptionsOf(context);
+    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
+    // view it was opened through.
+    const call = context.callOptions();
     const signal = combine(settings.signal, call.signal);
     const onEnded = (ended: { close(): Promise<void> }) => open.delete(ended);
     // Several primaries: a cluster, each with a change log of its own (PROTOCOL.md §8).

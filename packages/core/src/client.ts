@@ -13,6 +13,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Attempts of a retryable command when none is given, the first included. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
+/** What `createFerrite` needs: a transport, and the plugins whose namespaces the client gets. */
 export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
   readonly transport: Transport;
   readonly plugins?: Plugins;
@@ -59,6 +60,7 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
   close(): Promise<void>;
 }
 
+/** A client: the base methods plus one namespace per plugin (`ferrite.vector`), typed from the plugins given. */
 export type FerriteClient<Plugins extends readonly AnyPlugin[] = readonly []> = FerriteBase<Plugins> &
   PluginApis<Plugins>;
 

@@ -2,7 +2,9 @@ import { toArg, type ArgInput } from './args.js';
 import type { Reply } from './reply.js';
 import type { ProtocolVersion, WireCommand } from './transport.js';
 
+/** What a decoder may need to know about the connection a reply came from. */
 export interface DecodeContext {
+  /** RESP2 or RESP3: the two shape some replies differently (maps). */
   readonly protocol: ProtocolVersion;
 }
 
@@ -26,16 +28,28 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
   readonly retryable: boolean;
   /** Strings in the reply arrive as Buffers. */
   readonly binary: boolean;
+  /** Turns the normalised reply into the result; pure, so it can be tested without a server. */
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
 }
 
+/** The argument types a command definition takes. */
 export type CommandArgs<C> = C extends CommandDefinition<infer A, unknown> ? A : never;
-export type CommandResult<C> = C extends { readonly decode: (reply: Reply, context: DecodeContext) => infer R } ? R : never;
+/** The result type a command definition decodes to. */
+export type CommandResult<C> = C extends {
+  /** The decoder whose result type is taken. */
+  readonly decode: (reply: Reply, context: DecodeContext) => infer R;
+}
+  ? R
+  : never;
 
+/** What `defineCommand` takes: name, encoder and decoder, and the flags that default to the safe choice. */
 export interface CommandSpec<Args extends readonly unknown[], Result>
   extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary'>> {
+  /** The command name as sent (`VECTOR.SEARCH`). */
   readonly name: string;
+  /** Validates and encodes the arguments; throws `FerriteValidationError` for bad input. */
   readonly encode: (...args: Args) => readonly ArgInput[];
+  /** Turns the normalised reply into the result; pure. */
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
 }
 

@@ -6,6 +6,7 @@
 
 const BRAND = Symbol.for('@ferrite/core/error-brand');
 
+/** What went wrong, one code per error class; stable across versions, unlike messages. */
 export type FerriteErrorCode =
   | 'REPLY'
   | 'VALIDATION'
@@ -15,7 +16,7 @@ export type FerriteErrorCode =
   | 'ABORTED'
   | 'PROTOCOL';
 
-/** Kinds of server error, recognised by the stable phrases of PROTOCOL.md §7. */
+/** Kinds of server error, recognised by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
 export type ReplyErrorKind =
   | 'unknown-index'
   | 'index-exists'
@@ -29,25 +30,35 @@ export type ReplyErrorKind =
   | 'wrongpass'
   | 'other';
 
-type Branded = { readonly [BRAND]: ReadonlySet<string> };
+type Branded = { readonly [BRAND]: ReadonlySet<unknown> };
 
-function hasBrand(value: unknown, brand: string): boolean {
+function hasBrand(value: unknown, brand: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const brands = (value as Partial<Branded>)[BRAND];
   return brands instanceof Set && brands.has(brand);
 }
 
-function brandsOf(error: FerriteError): Set<string> {
-  const brands = new Set<string>();
+/**
+ * A class's own static `brand`, or, for a subclass that declares none (as a plugin author may
+ * well write), the class itself: inheriting the parent's brand would make the subclass match
+ * every error of the parent, and siblings match each other.
+ */
+function brandOf(ctor: unknown): unknown {
+  return Object.hasOwn(ctor as object, 'brand') ? (ctor as { brand: string }).brand : ctor;
+}
+
+function brandsOf(error: FerriteError): Set<unknown> {
+  const brands = new Set<unknown>();
   // Walk the prototype chain so a subclass is also each of its ancestors.
   for (let proto = Object.getPrototypeOf(error); proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
-    const brand = (proto.constructor as { brand?: string }).brand;
-    if (brand) brands.add(brand);
+    brands.add(brandOf(proto.constructor));
   }
   return brands;
 }
 
+/** Options every Ferrite error accepts. */
 export interface FerriteErrorOptions {
+  /** The underlying error (a driver or socket error), kept for debugging. */
   cause?: unknown;
 }
 
@@ -72,9 +83,12 @@ export function truncateForMessage(text: string): string {
 /** Redis echoes the arguments of an unknown command; the SDK never puts arguments in errors. */
 const ARGUMENT_ECHO = /,? with args beginning with:[\s\S]*$/;
 
+/** The base of every error the SDK raises. Extend it (or a subclass) for a plugin's own errors; a static `brand` (a unique string) keeps `instanceof` working across duplicated installs. */
 export class FerriteError extends Error {
+  /** The name `instanceof` looks for in an error's brands: unique per class, shared by every copy of the package. */
   static readonly brand: string = 'FerriteError';
-  declare readonly [BRAND]: ReadonlySet<string>;
+  declare readonly [BRAND]: ReadonlySet<unknown>;
+  /** Which kind of failure this is. */
   readonly code: FerriteErrorCode;
 
   constructor(code: FerriteErrorCode, message: string, options?: FerriteErrorOptions) {
@@ -84,8 +98,9 @@ export class FerriteError extends Error {
     Object.defineProperty(this, BRAND, { value: brandsOf(this), enumerable: false });
   }
 
+  /** Compares brands instead of prototypes, so an error from another copy of the package still matches its class. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return hasBrand(value, (this as unknown as { brand: string }).brand);
+    return hasBrand(value, brandOf(this));
   }
 }
 
@@ -96,7 +111,7 @@ export class FerriteReplyError extends FerriteError {
   readonly command: string;
   /** The server's error text, unchanged. */
   readonly serverMessage: string;
-  /** Classification by the stable phrases of PROTOCOL.md §7. */
+  /** Classification by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
   readonly kind: ReplyErrorKind;
 
   constructor(command: string, serverMessage: string, options?: FerriteErrorOptions) {
@@ -162,7 +177,7 @@ export class FerriteUnsupportedError extends FerriteError {
   }
 }
 
-/** A reply of a shape PROTOCOL.md does not allow: the server does not follow the contract. */
+/** A reply of a shape {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md | the wire contract} does not allow: the server does not follow the contract. */
 export class FerriteProtocolError extends FerriteError {
   static override readonly brand: string = 'FerriteProtocolError';
 
@@ -196,21 +211,28 @@ const PHRASES: ReadonlyArray<readonly [ReplyErrorKind, (text: string) => boolean
   ['unknown-command', (t) => t.includes('unknown command')],
 ];
 
-/** Classifies a server error text by the stable phrases of PROTOCOL.md §7. */
+/** Classifies a server error text by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
 export function classifyReplyError(message: string): ReplyErrorKind {
   const text = message.toLowerCase();
   for (const [kind, matches] of PHRASES) if (matches(text)) return kind;
   return 'other';
 }
 
+/** Whether `e` is any Ferrite error, from any copy of the package. */
 export const isFerriteError = (e: unknown): e is FerriteError => hasBrand(e, FerriteError.brand);
+/** Whether `e` is an error reply from the server, optionally of one `kind`. */
 export const isReplyError = (e: unknown, kind?: ReplyErrorKind): e is FerriteReplyError =>
   hasBrand(e, FerriteReplyError.brand) && (kind === undefined || (e as FerriteReplyError).kind === kind);
+/** Whether `e` is bad input rejected before sending. */
 export const isValidationError = (e: unknown): e is FerriteValidationError =>
   hasBrand(e, FerriteValidationError.brand);
+/** Whether `e` is a missed deadline (the command may have been applied). */
 export const isTimeoutError = (e: unknown): e is FerriteTimeoutError => hasBrand(e, FerriteTimeoutError.brand);
+/** Whether `e` is a failed, closed or never-established connection. */
 export const isConnectionError = (e: unknown): e is FerriteConnectionError =>
   hasBrand(e, FerriteConnectionError.brand);
+/** Whether `e` says the server lacks a command. */
 export const isUnsupportedError = (e: unknown): e is FerriteUnsupportedError =>
   hasBrand(e, FerriteUnsupportedError.brand);
+/** Whether `e` comes from the caller's AbortSignal. */
 export const isAbortError = (e: unknown): e is FerriteAbortError => hasBrand(e, FerriteAbortError.brand);

@@ -2,6 +2,7 @@ import { FerriteConnectionError } from './errors.js';
 
 /** Something a transport opened and must close with it (a dedicated connection). */
 export interface Closable {
+  /** Closes it; called once when its transport closes. */
   close(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export class TransportLifecycle {
     this.#transportName = transportName;
   }
 
+  /** Whether `close` has been called. */
   get closed(): boolean {
     return this.#closing !== undefined;
   }
@@ -53,11 +55,13 @@ export class TransportLifecycle {
     if (this.closed) throw this.closedError();
   }
 
+  /** Registers a dedicated connection so that closing the transport closes it too; returns it. */
   adopt<T extends Closable>(dependent: T): T {
     this.#dependents.add(dependent);
     return dependent;
   }
 
+  /** Stops tracking a dedicated connection its owner closed. */
   forget(dependent: Closable): void {
     this.#dependents.delete(dependent);
   }

@@ -5,6 +5,7 @@ import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
 import type { DedicatedOptions, Transport, TransportNode } from './transport.js';
 
+/** The outcome of one entry of a batch: its value, or the error that entry alone met. */
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
 
 /**
@@ -54,6 +55,7 @@ export interface PluginContext {
 
 /** A context over a connection of its own; closing it (or any view of it) closes the connection. */
 export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedicated' | 'withOptions' | 'onNode'>, AsyncDisposable {
+  /** Closes the connection. */
   close(): Promise<void>;
   /** This connection, with calls using these options over the current ones. */
   withOptions(options: CallOptions): DedicatedContext;
@@ -65,7 +67,9 @@ export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedic
  * made with `withOptions()` share the instance.
  */
 export interface FerritePlugin<Name extends string = string, Api = unknown> {
+  /** The namespace the plugin adds to the client (`vector` gives `ferrite.vector`). */
   readonly name: Name;
+  /** Builds the namespace's API from the plugin context; called once per client. */
   setup(context: PluginContext): Api;
 }
 
@@ -74,7 +78,9 @@ export function definePlugin<const Name extends string, Api>(plugin: FerritePlug
   return plugin;
 }
 
+/** Any plugin, whatever its name and API: the element type of `plugins`. */
 export type AnyPlugin = FerritePlugin<string, unknown>;
+/** The API type a plugin adds. */
 export type PluginApi<P> = P extends FerritePlugin<string, infer Api> ? Api : never;
 
 /** The namespaces a list of plugins adds, keyed by plugin name. */

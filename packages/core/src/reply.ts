@@ -26,6 +26,7 @@ function unexpected(expected: string, reply: Reply): never {
   throw new FerriteProtocolError(`expected ${expected}, got ${describe(reply)}`);
 }
 
+/** Reads a text reply (a Buffer is decoded as UTF-8; a number becomes its decimal text); anything else is a `FerriteProtocolError`. */
 export function readText(reply: Reply): string {
   if (typeof reply === 'string') return reply;
   if (Buffer.isBuffer(reply)) return reply.toString('utf8');
@@ -33,10 +34,12 @@ export function readText(reply: Reply): string {
   return unexpected('a string', reply);
 }
 
+/** As `readText`, with null for a null reply. */
 export function readNullableText(reply: Reply): string | null {
   return reply === null ? null : readText(reply);
 }
 
+/** Reads a binary reply as a Buffer (text is encoded as UTF-8); anything else is a `FerriteProtocolError`. */
 export function readBuffer(reply: Reply): Buffer {
   if (Buffer.isBuffer(reply)) return reply;
   if (typeof reply === 'string') return Buffer.from(reply, 'utf8');
@@ -52,6 +55,7 @@ export function readInteger(reply: Reply): number {
   return Number(value);
 }
 
+/** Reads an integer reply as a bigint, exact at any size. */
 export function readBigInteger(reply: Reply): bigint {
   if (typeof reply === 'bigint') return reply;
   if (typeof reply === 'number' && Number.isInteger(reply)) return BigInt(reply);
@@ -77,6 +81,7 @@ export function readFloat(reply: Reply): number {
   return unexpected('a number', reply);
 }
 
+/** Reads an array reply; anything else is a `FerriteProtocolError`. */
 export function readArray(reply: Reply): Reply[] {
   if (Array.isArray(reply)) return reply;
   return unexpected('an array', reply);

@@ -2,6 +2,7 @@ import type { Arg } from './args.js';
 import { readArray, readInteger, type Reply } from './reply.js';
 import type { WireCommand } from './transport.js';
 
+/** The number of hash slots of a Redis (and Ferrite) cluster. */
 export const CLUSTER_SLOTS = 16384;
 
 // CRC16-CCITT (XMODEM), the checksum Redis Cluster uses for key slots.
@@ -15,6 +16,7 @@ const CRC16_TABLE = (() => {
   return table;
 })();
 
+/** CRC16-CCITT (XMODEM) of `bytes`, the checksum a cluster takes its key slots from. */
 export function crc16(bytes: Uint8Array): number {
   let crc = 0;
   for (const byte of bytes) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] as number);

@@ -2,7 +2,7 @@ import type { Arg } from './args.js';
 import type { FerriteError } from './errors.js';
 import type { Reply } from './reply.js';
 
-/** A command ready for the wire. Built by {@link encodeCommand} or by `ferrite.send`. */
+/** A command ready for the wire: the `wire` of {@link prepareCommand}'s result, or what `ferrite.send` builds. */
 export interface WireCommand {
   /** The command name as sent (`SET`, `VECTOR.SEARCH`). Multi-word commands put the rest in `args`. */
   readonly name: string;
@@ -18,8 +18,10 @@ export interface WireCommand {
   readonly readonly?: boolean;
 }
 
+/** One settled entry of `Transport.batch`: its reply, or its own error. */
 export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readonly ok: false; readonly error: FerriteError };
 
+/** RESP2 or RESP3. */
 export type ProtocolVersion = 2 | 3;
 
 /**
@@ -54,6 +56,7 @@ export interface TransportNode {
   readonly port: number;
 }
 
+/** Where a dedicated connection should go. */
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
   readonly routingKey?: Arg;
@@ -85,6 +88,7 @@ export interface Transport {
   readonly name: string;
   /** The protocol version of the connection: 2 or 3. */
   readonly protocol: ProtocolVersion;
+  /** Sends one command and resolves with its normalised reply. */
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;

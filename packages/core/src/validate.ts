@@ -17,11 +17,15 @@ export function assertName(value: unknown, field: string): asserts value is stri
   }
 }
 
+/** Inclusive bounds for `assertInteger` and `assertFiniteNumber`. */
 export interface IntegerRange {
+  /** The smallest value allowed. */
   readonly min?: number;
+  /** The largest value allowed. */
   readonly max?: number;
 }
 
+/** Throws a `FerriteValidationError` naming `field` unless `value` is a safe integer within `range`. */
 export function assertInteger(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw new FerriteValidationError(field, `expected an integer, got ${describeValue(value)}`);
@@ -30,6 +34,7 @@ export function assertInteger(value: unknown, field: string, range: IntegerRange
   if (value < min || value > max) throw new FerriteValidationError(field, `${value} is outside ${min} to ${max}`);
 }
 
+/** Throws a `FerriteValidationError` naming `field` unless `value` is a finite number within `range`. */
 export function assertFiniteNumber(value: unknown, field: string, range: IntegerRange = {}): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new FerriteValidationError(field, `expected a finite number, got ${describeValue(value)}`);

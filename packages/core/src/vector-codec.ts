@@ -1,9 +1,11 @@
 import { FerriteValidationError } from './errors.js';
 
+/** A vector as callers may pass it; every value is stored as float32. */
 export type VectorInput = Float32Array | Float64Array | readonly number[];
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Checks `encodeVector` makes before encoding. */
 export interface EncodeVectorOptions {
   /** The dimension the vector must have. */
   readonly dimension?: number;
@@ -20,7 +22,7 @@ function assertFinite(values: Float32Array, field: string): void {
 }
 
 /**
- * Encodes a vector as PROTOCOL.md's blob: float32, little-endian, no header.
+ * Encodes a vector as the wire contract's {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#ground-rules | vector blob}: float32, little-endian, no header.
  *
  * A little-endian `Float32Array` is sent without a copy: do not modify it until the command
  * has resolved. Other inputs are converted, and checked after conversion, so a float64 too large

@@ -8,6 +8,7 @@ import { RawRespClient, plain } from './engine/testing/raw-client.js';
 /** Runs the built CLI (dist/cli.js, what the `ferrite-emulator` bin points at); `pnpm test` builds first. */
 const built = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const entry = existsSync(built) ? built : undefined;
+if (entry === undefined && process.env['CI'] === 'true') throw new Error(`${built} is missing; CI=true requires the package to be built first`);
 
 describe.skipIf(entry === undefined)(`ferrite-emulator CLI${entry === undefined ? ' (skipped: build the package first)' : ''}`, () => {
   it('prints --help', async () => {

@@ -1,5 +1,6 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { redisServerMissing } from '@ferrite/testkit';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,8 +94,9 @@ describe.each([2, 3] as const)('node-redis, RESP%i', (RESP) => {
   });
 });
 
-const redisCli = spawnSync('redis-cli', ['--version']).status === 0;
-describe.skipIf(!redisCli)(`redis-cli${redisCli ? '' : ' (skipped: redis-cli is not installed)'}`, () => {
+// The shared probe: it skips with a message locally and fails under CI=true.
+const redisCliMissing = redisServerMissing();
+describe.skipIf(Boolean(redisCliMissing))(`redis-cli${redisCliMissing ? ` (skipped: ${redisCliMissing})` : ''}`, () => {
   // Asynchronous: the server runs in this process and must keep serving while redis-cli waits.
   const run = async (...args: string[]) =>
     (await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), ...args], { encoding: 'utf8', timeout: 10_000 })).stdout.trim();

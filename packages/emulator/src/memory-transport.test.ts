@@ -13,7 +13,11 @@ for (const protocol of [2, 3] as const) {
     async () => ({
       transport: memoryTransport({ protocol }),
       teardown: async () => {},
-      blockingCommand: cmd('DEBUG', 'SLEEP', '1'),
+      // No BLPOP in the emulator: a CDC poll that waits for the next write to the key.
+      holdConnection: async (dedicated, key) => {
+        const subscription = await dedicated.send(cmd('CDC.SUBSCRIBE', key));
+        return { reply: dedicated.send(cmd('CDC.POLL', String(subscription), 'BLOCK', '0')), release: cmd('SET', key, 'x') };
+      },
     }),
     { protocol },
   );

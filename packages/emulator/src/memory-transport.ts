@@ -6,6 +6,7 @@ import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
 import type { Session } from './engine/session.js';
 
+/** Options of `memoryTransport`. */
 export interface MemoryTransportOptions {
   /** The emulator to talk to. Default: a new one, private to this transport. */
   readonly emulator?: Emulator;

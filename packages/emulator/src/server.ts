@@ -7,6 +7,7 @@ import { encodeReply } from './resp/encoder.js';
 import { RequestParser } from './resp/parser.js';
 import { listen } from './listen.js';
 
+/** Options of `startEmulator`: where to listen, plus those of a new `Emulator`. */
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** Default 0: any free port. */
   readonly port?: number;
@@ -25,11 +26,15 @@ export interface StartEmulatorOptions extends EmulatorOptions {
 /** Redis' default `client-query-buffer-limit`. */
 export const DEFAULT_QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
 
+/** A listening emulator, as `startEmulator` resolves it. */
 export interface RunningEmulator {
+  /** The port it listens on (the one picked when asked for port 0). */
   readonly port: number;
+  /** The address it listens on. */
   readonly host: string;
   /** `redis://host:port`. */
   readonly url: string;
+  /** The engine it serves, for assertions and fake clocks. */
   readonly emulator: Emulator;
   /** Stops listening, closes every connection. Idempotent. */
   close(): Promise<void>;

@@ -26,7 +26,8 @@ describe('normaliseReply on decoded shapes', () => {
     decoded['constructor'] = Buffer.from('y');
     const reply = normaliseReply(decoded, command('HGETALL', 'h'));
     expect(reply).toEqual(new Map([['__proto__', 'x'], ['constructor', 'y']]));
-    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    // In the server's order, which `toEqual` on Maps does not check.
+    expect([...(reply as Map<string, unknown>).keys()]).toEqual(['__proto__', 'constructor']);
   });
 
   it('puts integers on the right side of the safe range and of the 64-bit range', () => {

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import {
   createFerrite,
@@ -134,6 +135,42 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
     expect(await transport.send(cmd('LPOP', 'resend-list'))).toBe('once');
     // The dedicated connection reconnects by itself and serves again.
     await expect.poll(() => dedicated.send(cmd('PING')).catch((e: unknown) => e), { timeout: 10_000 }).toBe('PONG');
+  });
+
+  it('closes a dedicated connection at once, abandoning a blocking call still pending on it', async () => {
+    const { transport } = open();
+    const dedicated = await transport.dedicated();
+    const id = await dedicated.send(cmd('CLIENT', 'ID'));
+    await transport.send(cmd('DEL', 'close-list'));
+    const blocked = dedicated.send(cmd('BLPOP', 'close-list', '5')).catch((e: unknown) => e);
+    await expect
+      .poll(async () => String(await transport.send(cmd('CLIENT', 'LIST', 'ID', String(id)))), { timeout: 10_000 })
+      .toContain('cmd=blpop');
+    const started = performance.now();
+    await dedicated.close();
+    // QUIT would have queued behind the BLPOP for its 5 s.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await blocked).toBeInstanceOf(FerriteConnectionError);
+    await expect.poll(async () => String(await transport.send(cmd('CLIENT', 'LIST', 'ID', String(id)))), { timeout: 5000 }).toBe('');
+  });
+
+  it('bounds the handshake of a dedicated connection by commandTimeout', async () => {
+    // A listener that accepts connections and never answers: the driver's ready check hangs.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: true, maxRetriesPerRequest: 0 });
+      client.on('error', () => {});
+      const transport = ioredisTransport(client, { commandTimeout: 300 });
+      opened.push({ client, transport });
+      const started = performance.now();
+      const error = await transport.dedicated().catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(error).toBeInstanceOf(FerriteTimeoutError);
+    } finally {
+      silent.close();
+    }
   });
 
   it("sends keys as given, without the client's keyPrefix, in send and batch alike", async () => {

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { clusterTransport } from './cluster.js';
 import { singleNodeTransport } from './single.js';
 
+/** Options of `ioredisTransport`. */
 export interface IoredisTransportOptions {
   /**
    * Close the client passed in when the transport closes. Default `false`: the client stays

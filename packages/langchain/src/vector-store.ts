@@ -1,6 +1,6 @@
 import { assertInteger, assertName, FerriteValidationError } from '@ferrite/core';
 import {
-  compileFilterOption,
+  filterFor,
   VectorIndexNotFoundError,
   type FilterOption,
   type MetadataShape,
@@ -343,7 +343,9 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
   /** The hits and the metric they are scored by; `undefined` while there is no index. */
   async #search(query: number[], k: number, filter: FilterOption<Meta> | undefined): Promise<{ hits: SearchHit[]; metric: VectorDistance } | undefined> {
     // Compiled first, so a bad filter is rejected even while there is no index to search.
-    const expression = compileFilterOption(filter);
+    // `and` of one filter validates and compiles it (a raw string, a built filter or a callback's result).
+    const builder = filterFor<Meta>();
+    const expression = filter === undefined ? undefined : builder.and(typeof filter === 'function' ? filter(builder) : filter).expression;
     const metric = await this.#knownMetric();
     if (metric === undefined) return undefined;
     try {

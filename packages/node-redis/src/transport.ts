@@ -4,6 +4,7 @@ import { ClusterTransport, type ClusterClient } from './cluster.js';
 import { protocolOf, type NodeConnection } from './connection.js';
 import { closeConnection, SingleConnectionTransport } from './single.js';
 
+/** Options of `nodeRedisTransport`. */
 export interface NodeRedisTransportOptions {
   /** Close the client passed in when the transport closes. Default `false`: the client stays yours. */
   readonly closeClient?: boolean;
@@ -18,16 +19,21 @@ export interface NodeRedisTransportOptions {
 
 /** A node-redis 6 client from `createClient()`, whatever its modules, RESP version or type mapping. */
 export interface NodeRedisClient {
+  /** Sends a raw command; the transport maps every reply type itself. */
   sendCommand(args: ReadonlyArray<RedisArgument>, options?: { typeMapping?: TypeMapping; timeout?: number }): Promise<unknown>;
+  /** A new client with the same options, for dedicated connections. */
   duplicate(): unknown;
+  /** Closes the client once pending replies have arrived. */
   close(): Promise<void>;
   readonly isOpen: boolean;
 }
 
 /** A node-redis 6 cluster client from `createCluster()`. */
 export interface NodeRedisCluster {
+  /** The client of one cluster node, used to send a command straight to its slot's owner. */
   nodeClient(node: never): Promise<unknown>;
   readonly masters: readonly unknown[];
+  /** Closes every node connection. */
   close(): Promise<void>;
   readonly isOpen: boolean;
 }

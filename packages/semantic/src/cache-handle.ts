@@ -7,6 +7,7 @@ import type { SemanticApi } from './semantic-api.js';
 import { abortError, type SingleFlight } from './single-flight.js';
 import { assertText } from './validate.js';
 
+/** Options of `ferrite.semantic.cache(namespace, options)`. */
 export interface SemanticCacheOptions<T> {
   /** Minimum similarity for this handle's lookups, 0 to 1 inclusive. Default: the plugin's. */
   readonly threshold?: number;
@@ -24,11 +25,13 @@ export interface SemanticCacheOptions<T> {
   readonly onError?: ((error: FerriteError) => void) | undefined;
 }
 
+/** Options of the calls that compute a value on a miss (`getOrSet`, `getOrSetStream`). */
 export interface ComputeOptions {
   /** Gives up waiting. The computation itself is aborted once every caller sharing it has given up. */
   readonly signal?: AbortSignal;
 }
 
+/** What `stats()` reports: the server's counts and this process's. */
 export interface SemanticCacheStats {
   /** The server's counts for the namespace (all clients). */
   readonly server: SemanticServerStats;
@@ -46,6 +49,7 @@ export interface SemanticCache<T> {
    * the namespace) if the handle's codec cannot read it; the default codec reads every value.
    */
   get(text: string, options?: LookupOptions): Promise<T | null>;
+  /** Stores `value` for `text`, encoded by the handle's codec; the same exact text replaces the entry. */
   set(text: string, value: T, options?: StoreOptions): Promise<void>;
   /** Removes the entry for this exact text, or (without text) the whole namespace. */
   delete(text?: string): Promise<number>;
@@ -72,6 +76,7 @@ export interface SemanticCache<T> {
     produce: (signal: AbortSignal | undefined) => AsyncIterable<string>,
     options?: ComputeOptions,
   ): AsyncIterable<string>;
+  /** The server's counts for the namespace and this handle's own. */
   stats(): Promise<SemanticCacheStats>;
 }
 

@@ -2,6 +2,7 @@ import { FerriteError, FerriteValidationError, type FerriteErrorOptions } from '
 
 /** Turns cached values into the string the server stores, and back. */
 export interface SemanticCodec<T> {
+  /** Turns a value into the text stored on the server. */
   encode(value: T): string;
   /** Throws when the stored text is not something this codec can read. */
   decode(stored: string): T;

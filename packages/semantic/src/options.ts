@@ -1,6 +1,7 @@
-/** Protocol default (PROTOCOL.md §3), sent explicitly so every server applies the same one. */
+/** Protocol default ({@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#semantic-cache | the wire contract}), sent explicitly so every server applies the same one. */
 export const DEFAULT_THRESHOLD = 0.85;
 
+/** Options of `semantic()`: the defaults of every lookup and store. */
 export interface SemanticPluginOptions {
   /** Default minimum similarity for lookups, 0 to 1 inclusive. Default 0.85. */
   readonly threshold?: number;
@@ -8,11 +9,13 @@ export interface SemanticPluginOptions {
   readonly ttl?: number;
 }
 
+/** Options of a single lookup. */
 export interface LookupOptions {
   /** Minimum similarity, 0 to 1 inclusive; `0` hits any live entry. Overrides the default. */
   readonly threshold?: number;
 }
 
+/** Options of a single store. */
 export interface StoreOptions {
   /**
    * Lifetime in whole seconds. Overrides the default; `null` stores without EX even when a

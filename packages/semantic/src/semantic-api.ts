@@ -7,6 +7,7 @@ import { SingleFlight } from './single-flight.js';
 import { meetsThreshold } from './threshold.js';
 import { assertNamespace, assertThreshold, assertTtl } from './validate.js';
 
+/** `ferrite.semantic`: the semantic cache by namespace, with string values, and typed handles through `cache()`. */
 export interface SemanticApi {
   /** Stores `value` for `text`; the same exact text replaces the entry and its expiry. */
   set(namespace: string, text: string, value: string, options?: StoreOptions): Promise<void>;

@@ -32,3 +32,13 @@ describe('types', () => {
     void ferrite.semantic.cache('llm').set('q', { text: 'a' });
   });
 });
+
+describe('public exports', () => {
+  it('publish command definitions under the plugin prefix', async () => {
+    const api = await import('./index.js');
+    expectTypeOf(api).toHaveProperty('semanticGetCommand');
+    expectTypeOf(api).toHaveProperty('semanticDeleteCommand');
+    expectTypeOf(api).not.toHaveProperty('getCommand');
+    expectTypeOf(api).not.toHaveProperty('deleteCommand');
+  });
+});

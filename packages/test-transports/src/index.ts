@@ -117,14 +117,22 @@ export interface EachTransportOptions {
   readonly cluster?: boolean;
 }
 
-interface Opened {
+/** A transport over a fresh emulator of its own, and how to close both. */
+export interface Opened {
+  readonly transport: Transport;
+  readonly emulator: Emulator;
+  close(): Promise<void>;
+}
+
+/** A single-node target's {@link Opened}, or a cluster target's: its cluster, no one emulator. */
+interface OpenedTarget {
   readonly transport: Transport;
   readonly emulator: Emulator | undefined;
   readonly cluster: RunningEmulatorCluster | undefined;
   close(): Promise<void>;
 }
 
-async function open(target: TransportTarget, options: EmulatorOptions): Promise<Opened> {
+async function open(target: TransportTarget, options: EmulatorOptions): Promise<OpenedTarget> {
   if (target.cluster) {
     if (target.driver === 'memory') throw new Error('the memory transport has no cluster mode');
     const cluster = await startEmulatorCluster({ ...options, primaries: CLUSTER_PRIMARIES });
@@ -136,22 +144,28 @@ async function open(target: TransportTarget, options: EmulatorOptions): Promise<
       throw error;
     }
   }
+  return { ...(await openTransport(target, options)), cluster: undefined };
+}
+
+/** Opens single-node `target` over a fresh emulator, for a test that needs several transports at once. */
+export async function openTransport(target: TransportTarget, options: EmulatorOptions = {}): Promise<Opened> {
+  if (target.cluster) throw new Error('openTransport opens single-node targets; a cluster target runs through describeEachTransport');
   const emulator = new Emulator(options);
   if (target.driver === 'memory') {
     const transport = memoryTransport({ emulator, protocol: target.protocol });
-    return { transport, emulator, cluster: undefined, close: () => transport.close() };
+    return { transport, emulator, close: () => transport.close() };
   }
   const server = await startEmulator({ emulator });
   if (target.driver === 'ioredis') {
     const client = new Redis({ host: server.host, port: server.port, protocol: target.protocol, lazyConnect: true });
     await client.connect();
     const transport = ioredisTransport(client, { closeClient: true });
-    return { transport, emulator, cluster: undefined, close: async () => (await transport.close(), await server.close()) };
+    return { transport, emulator, close: async () => (await transport.close(), await server.close()) };
   }
   const client = createClient({ url: server.url, RESP: target.protocol });
   await client.connect();
   const transport = nodeRedisTransport(client, { closeClient: true });
-  return { transport, emulator, cluster: undefined, close: async () => (await transport.close(), await server.close()) };
+  return { transport, emulator, close: async () => (await transport.close(), await server.close()) };
 }
 
 /**
@@ -168,7 +182,7 @@ export function describeEachTransport(
   );
   for (const target of targets) {
     describe(`${name} (${target.label})`, () => {
-      let opened: Opened | undefined;
+      let opened: OpenedTarget | undefined;
       const unopened = (): never => {
         throw new Error('the transport harness is only available inside beforeAll/it');
       };

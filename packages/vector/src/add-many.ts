@@ -14,6 +14,7 @@ import type { VectorSession } from './session.js';
 import type { MetadataInput, VectorItem } from './types.js';
 import { assertIndexName } from './validate.js';
 
+/** Vectors per pipeline when `batchSize` is not given: large enough to amortise round trips, small enough to bound memory. */
 export const DEFAULT_BATCH_SIZE = 500;
 /** Batches sent and not yet acknowledged while the next one is pulled from the source. */
 const MAX_IN_FLIGHT = 2;
@@ -21,6 +22,7 @@ const MAX_IN_FLIGHT = 2;
 /** An array, any iterable, or an async iterable (a generator reading a file, a database cursor…). */
 export type ItemSource<Item> = Iterable<Item> | AsyncIterable<Item>;
 
+/** What `onProgress` is told after each batch. */
 export interface AddManyProgress {
   /** Vectors stored so far. */
   readonly added: number;
@@ -30,6 +32,7 @@ export interface AddManyProgress {
   readonly processed: number;
 }
 
+/** Options of `addMany`. */
 export interface AddManyOptions {
   /** Vectors per pipeline (default 500). At most two batches are unacknowledged at any time. */
   readonly batchSize?: number;

@@ -70,6 +70,7 @@ export interface AddManyResult {
   readonly failed: readonly AddManyFailure[];
 }
 
+/** An item `addMany` could not store, and why. */
 export interface AddManyFailure {
   readonly id: string;
   readonly error: FerriteError;

@@ -23,8 +23,10 @@ export interface FieldsOption<Meta> {
   readonly fields: MetadataFields<Meta>;
 }
 
+/** How a typed handle reads metadata back: your `decode` function, or `fields` naming the numbers and booleans. */
 export type IndexHandleOptions<Meta, Read> = DecodeOption<Read> | FieldsOption<Meta>;
 
+/** Options of a typed handle's `search`; filters are checked against `Meta`. */
 export interface VectorSearchOptions<Meta> {
   readonly topK?: number;
   readonly filter?: FilterOption<Meta>;
@@ -35,14 +37,23 @@ export interface VectorIndexHandle<Meta, Read> {
   readonly name: string;
   /** The filter builder for this index's metadata, to build filters ahead of a search. */
   readonly filter: FilterBuilder<Meta>;
+  /** Creates the index; `VectorIndexExistsError` when the name is taken. */
   create(options: CreateIndexOptions): Promise<void>;
+  /** Creates the index, or checks the existing one has the same `dim` and `distance`. */
   ensure(options: CreateIndexOptions): Promise<EnsureIndexResult>;
+  /** Drops the index; `VectorIndexNotFoundError` when there is none. */
   drop(): Promise<void>;
+  /** The index's settings and size. */
   info(): Promise<VectorIndexInfo>;
+  /** Inserts or replaces a vector; its metadata is replaced whole. */
   add(id: string, vector: VectorInput, metadata?: Meta): Promise<void>;
+  /** A stored vector with its metadata read back as `Read`, or null. */
   get(id: string): Promise<VectorRecord<Read> | null>;
+  /** Removes vectors; resolves to how many existed. */
   delete(...ids: string[]): Promise<number>;
+  /** Adds many vectors in pipelined batches; see `AddManyOptions`. */
   addMany(items: ItemSource<VectorItem<Meta>>, options?: AddManyOptions): Promise<AddManyResult>;
+  /** The nearest vectors, closest first, with metadata read back as `Read`. */
   search(query: VectorInput, options?: VectorSearchOptions<Meta>): Promise<SearchHit<Read>[]>;
 }
 

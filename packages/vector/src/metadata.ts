@@ -39,6 +39,7 @@ function storedNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
+/** How a metadata field is read back from its stored text. */
 export type MetadataFieldType = 'string' | 'number' | 'boolean';
 
 type FieldKind<Value> = [Value] extends [string]

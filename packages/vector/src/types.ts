@@ -1,6 +1,8 @@
 import type { VectorInput } from '@ferrite/core';
 
+/** The distance metric of an index; every `score` is a distance, lower is closer. */
 export type VectorDistance = 'COSINE' | 'L2' | 'IP';
+/** The index structure; the server may answer HNSW and IVF searches approximately. */
 export type VectorIndexType = 'HNSW' | 'IVF' | 'FLAT';
 
 /**

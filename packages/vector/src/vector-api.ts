@@ -19,6 +19,7 @@ import type { VectorSession } from './session.js';
 import type { MetadataInput, MetadataShape, SearchHit, VectorItem, VectorRecord } from './types.js';
 import { assertIndexName } from './validate.js';
 
+/** Options of `ferrite.vector.search`. */
 export interface SearchOptions<Meta = MetadataInput> {
   /** How many hits, 1 to 10000 (server default 10). */
   readonly topK?: number;
@@ -26,6 +27,7 @@ export interface SearchOptions<Meta = MetadataInput> {
   readonly filter?: FilterOption<Meta>;
 }
 
+/** What `ensureIndex` did. */
 export interface EnsureIndexResult {
   /** Whether this call created the index (false: it existed with the same dim and distance). */
   readonly created: boolean;
@@ -43,6 +45,7 @@ export interface VectorApi {
   ensureIndex(name: string, options: CreateIndexOptions): Promise<EnsureIndexResult>;
   /** Drops an index. Throws `VectorIndexNotFoundError` when there is none. */
   dropIndex(name: string): Promise<void>;
+  /** The index's settings and size; `VectorIndexNotFoundError` when there is none. */
   info(name: string): Promise<VectorIndexInfo>;
   /**
    * Index names, sorted bytewise. On a cluster, the indexes of every primary (each node lists only
@@ -64,7 +67,9 @@ export interface VectorApi {
    * compile time. Metadata is read back as text unless `fields` or `decode` is given.
    */
   index<Meta extends MetadataShape<Meta> = MetadataInput>(name: string): VectorIndexHandle<Meta, MetadataText<Meta>>;
+  /** A typed handle that converts the listed number and boolean fields when reading metadata back. */
   index<Meta extends MetadataShape<Meta>>(name: string, options: FieldsOption<Meta>): VectorIndexHandle<Meta, Partial<Meta>>;
+  /** A typed handle that reads metadata back with your `decode` function. */
   index<Meta extends MetadataShape<Meta>, Read = Partial<Meta>>(
     name: string,
     options: DecodeOption<Read>,

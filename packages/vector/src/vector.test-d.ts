@@ -91,3 +91,14 @@ describe('typed index handles', () => {
     void builder.gt('size', 3);
   });
 });
+
+describe('public exports', () => {
+  it('publish command definitions under the plugin prefix and keep internals out', async () => {
+    const api = await import('./index.js');
+    expectTypeOf(api).toHaveProperty('vectorSearchCommand');
+    expectTypeOf(api).toHaveProperty('vectorGetCommand');
+    expectTypeOf(api).not.toHaveProperty('getCommand');
+    expectTypeOf(api).not.toHaveProperty('deleteCommand');
+    expectTypeOf(api).not.toHaveProperty('compileFilterOption');
+  });
+});

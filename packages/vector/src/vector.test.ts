@@ -1,5 +1,5 @@
 import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
+import { clusterNodeFor, describeEachTransport, openTransport, transportTargets } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   VectorDimensionMismatchError,
@@ -11,9 +11,6 @@ import {
 import { vector } from './plugin.js';
 
 type Client = FerriteClient<readonly [ReturnType<typeof vector>]>;
-
-/** What every transport must return for the same calls, compared across targets at the end. */
-const snapshots = new Map<string, unknown>();
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}`;
@@ -339,36 +336,45 @@ describeEachTransport('vector', (harness) => {
       expect(pulled).toBe(0);
     });
   });
-
-  it('gives the same results as every other transport', async () => {
-    const name = 'identical';
-    await ferrite.vector.ensureIndex(name, { dim: 3, distance: 'COSINE' });
-    await ferrite.vector.addMany(
-      name,
-      Array.from({ length: 50 }, (_, i) => ({
-        id: `id-${i}`,
-        vector: [Math.sin(i), Math.cos(i), i / 50],
-        metadata: i % 3 === 0 ? undefined : { group: `g${i % 4}`, rank: i, even: i % 2 === 0 },
-      })),
-      { batchSize: 7 },
-    );
-    const snapshot = {
-      info: await ferrite.vector.info(name),
-      all: await ferrite.vector.search(name, [0.3, -0.2, 0.9], { topK: 100 }),
-      filtered: await ferrite.vector.search(name, [1, 1, 1], { filter: (f) => f.in('group', ['g1', 'g2']).and(f.gt('rank', 10)) }),
-      record: await ferrite.vector.get(name, 'id-7'),
-      bare: await ferrite.vector.get(name, 'id-9'),
-    };
-    expect(snapshot.all).toHaveLength(50);
-    snapshots.set(harness.target.label, JSON.parse(JSON.stringify({ ...snapshot, record: { ...snapshot.record, vector: Array.from(snapshot.record?.vector ?? []) } })));
-  });
 }, { cluster: true });
 
+/** The same calls on one client, as plain data to compare across transports. */
+async function identicalSnapshot(ferrite: FerriteClient<readonly [ReturnType<typeof vector>]>): Promise<unknown> {
+  const name = 'identical';
+  await ferrite.vector.ensureIndex(name, { dim: 3, distance: 'COSINE' });
+  await ferrite.vector.addMany(
+    name,
+    Array.from({ length: 50 }, (_, i) => ({
+      id: `id-${i}`,
+      vector: [Math.sin(i), Math.cos(i), i / 50],
+      metadata: i % 3 === 0 ? undefined : { group: `g${i % 4}`, rank: i, even: i % 2 === 0 },
+    })),
+    { batchSize: 7 },
+  );
+  const snapshot = {
+    info: await ferrite.vector.info(name),
+    all: await ferrite.vector.search(name, [0.3, -0.2, 0.9], { topK: 100 }),
+    filtered: await ferrite.vector.search(name, [1, 1, 1], { filter: (f) => f.in('group', ['g1', 'g2']).and(f.gt('rank', 10)) }),
+    record: await ferrite.vector.get(name, 'id-7'),
+    bare: await ferrite.vector.get(name, 'id-9'),
+  };
+  expect(snapshot.all).toHaveLength(50);
+  return JSON.parse(JSON.stringify({ ...snapshot, record: { ...snapshot.record, vector: Array.from(snapshot.record?.vector ?? []) } }));
+}
+
 describe('vector on every transport', () => {
-  it('returned identical results everywhere', () => {
-    const labels = [...snapshots.keys()];
-    expect(labels).toHaveLength(10);
-    const first = snapshots.get(labels[0] as string);
-    for (const label of labels) expect({ label, snapshot: snapshots.get(label) }).toEqual({ label, snapshot: first });
+  it('returns identical results everywhere', async () => {
+    const snapshots = new Map<string, unknown>();
+    for (const target of transportTargets) {
+      const opened = await openTransport(target);
+      try {
+        snapshots.set(target.label, await identicalSnapshot(createFerrite({ transport: opened.transport, plugins: [vector()] })));
+      } finally {
+        await opened.close();
+      }
+    }
+    expect(snapshots.size).toBe(6);
+    const first = snapshots.get(transportTargets[0]!.label);
+    for (const [label, snapshot] of snapshots) expect({ label, snapshot }).toEqual({ label, snapshot: first });
   });
 });

@@ -7,6 +7,7 @@ import { memoryTransport, startEmulator, type RunningEmulator } from '@ferrite/e
 import { vector } from '@ferrite/vector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchCounterIncr } from './counter-incr.js';
+import { benchChangeFeed } from './change-feed.js';
 import { benchEncodeVector } from './encode-vector.js';
 import { benchSemanticHit } from './semantic-cache.js';
 import { benchTransportOverhead } from './transport-overhead.js';
@@ -72,4 +73,18 @@ describe('semantic hit case', () => {
     expect(result.ops).toBe(50);
     expect(result.pass).toBe(true);
   }, 30_000);
+});
+
+describe.each(['memory', 'ioredis', 'node-redis'] as const)('change feed case over %s', (transport) => {
+  it('delivers every write once and in order, and reports throughput and latency rows', async () => {
+    const rows = await benchChangeFeed(transport, emulator.url, { feedEvents: 300, feedLatencySamples: 20 }, { minEventsPerSecond: 1, maxLatencyP99Ms: 60_000 });
+    expect(rows.map((row) => row.name)).toEqual([
+      `change feed write→consumer throughput (${transport})`,
+      `change feed write→consumer latency (${transport})`,
+    ]);
+    expect(rows[0]?.ops).toBe(300);
+    expect(rows[1]?.ops).toBe(20);
+    expect(rows[1]?.p99Ms).toBeGreaterThanOrEqual(rows[1]?.p50Ms as number);
+    expect(rows.every((row) => row.pass === true && row.timed === true)).toBe(true);
+  });
 });

@@ -8,7 +8,7 @@ import type { EngineReply } from './reply.js';
  * - Arguments arrive as Buffers (binary-safe). Keys, names and values are held in memory as
  *   latin1 strings (`buf.toString('latin1')`, one char per byte) so that Maps key on exact bytes;
  *   text meant as UTF-8 (semantic text, FILTER expressions) is decoded with `toString('utf8')`.
- * - Errors: throw `CommandError` with the exact text from PROTOCOL.md (or Redis' own for the
+ * - Errors: throw `CommandError` with the exact text from docs/protocol.md (or Redis' own for the
  *   standard subset).
  * - Arity is checked by the dispatcher before the handler runs (Redis convention, below).
  */
@@ -52,7 +52,7 @@ export interface ExecutionContext {
   /** Aborted when the connection closes, so a blocking handler can stop waiting. */
   readonly signal: AbortSignal;
   /**
-   * Appends a CDC event for the selected database (PROTOCOL.md §5). Every write of the key space
+   * Appends a CDC event for the selected database (docs/protocol.md#change-data-capture). Every write of the key space
    * calls it once per key it changed; `value` is the new string value after string writes, else null.
    */
   recordChange(op: string, key: string, value: Buffer | null): void;

@@ -24,6 +24,7 @@ import { WatchRegistry } from './watches.js';
 /** Turns text into an embedding for the semantic cache. */
 export type Embedder = (text: string) => Float32Array;
 
+/** How to build an emulator; every option has a default that suits tests. */
 export interface EmulatorOptions {
   /** Milliseconds since the epoch; inject one so TTL tests need no sleeping. Default `Date.now`. */
   readonly clock?: () => number;
@@ -130,6 +131,7 @@ export class Emulator {
     return this.clusterHooks;
   }
 
+  /** The emulator's current time in ms since the epoch, from its `clock`. */
   now(): number {
     return this.clock();
   }
@@ -149,6 +151,7 @@ export class Emulator {
     return this.password !== undefined;
   }
 
+  /** Whether `AUTH user password` succeeds (user `default` only). */
   checkPassword(user: string, password: string): boolean {
     return this.password !== undefined && user === 'default' && password === this.password;
   }
@@ -158,6 +161,7 @@ export class Emulator {
     return this.dispatcher.all();
   }
 
+  /** The registered command called `name` (any case), or undefined. */
   command(name: string): EngineCommandSpec | undefined {
     return this.dispatcher.lookup(name);
   }
@@ -177,6 +181,7 @@ export class Emulator {
     return session;
   }
 
+  /** Closes a session: its CDC subscriptions and pending waits end with it. */
   closeSession(session: Session): void {
     session.close();
   }
@@ -186,6 +191,7 @@ export class Emulator {
     return [...this.sessions.values()];
   }
 
+  /** The open session with this id (CLIENT ID), or undefined. */
   session(id: number): Session | undefined {
     return this.sessions.get(id);
   }
@@ -208,7 +214,7 @@ export class Emulator {
     return removed;
   }
 
-  /** Appends a change event (PROTOCOL.md §5) and marks the key changed for WATCH. */
+  /** Appends a change event (docs/protocol.md#change-data-capture) and marks the key changed for WATCH. */
   recordChange(db: number, op: string, key: string, value: Buffer | null): void {
     if (key !== '') this.watches.touch(db, key);
     this.changeLog.append({ db, op, key, value });

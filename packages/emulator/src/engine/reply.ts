@@ -41,7 +41,7 @@ export const map = (entries: ReadonlyArray<readonly [EngineReply, EngineReply]>)
 
 /**
  * A command handler throws this to reply with an error. `message` is the whole error text,
- * prefix included (`ERR …`, `WRONGTYPE …`), exactly as PROTOCOL.md or Redis words it.
+ * prefix included (`ERR …`, `WRONGTYPE …`), exactly as docs/protocol.md or Redis words it.
  */
 export class CommandError extends Error {
   constructor(message: string) {

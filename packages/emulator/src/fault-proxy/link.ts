@@ -10,6 +10,7 @@ export interface LinkControls {
   takeDropRequest(): boolean;
 }
 
+/** How `cut()` ends a connection: an orderly close (`fin`) or a reset (`rst`). */
 export type CutMode = 'fin' | 'rst';
 
 /**

@@ -3,6 +3,7 @@ import { encodeMetadata } from '../metadata.js';
 import type { MetadataInput } from '../types.js';
 import { assertId, assertIndexName } from '../validate.js';
 
+/** Checks `vectorAddCommand` can make before sending. */
 export interface VectorEncodeOptions {
   /** The index's dimension when known: a vector of another length is rejected before sending. */
   readonly dimension?: number | undefined;

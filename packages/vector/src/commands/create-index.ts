@@ -2,6 +2,7 @@ import { assertInteger, defineCommand, FerriteValidationError, readOk } from '@f
 import type { VectorDistance, VectorIndexType } from '../types.js';
 import { assertDimension, assertIndexName } from '../validate.js';
 
+/** The shape of a new index. Only `dim` is required. */
 export interface CreateIndexOptions {
   /** Number of dimensions, 1 to 32768. */
   readonly dim: number;

@@ -13,6 +13,7 @@ import {
 import type { SearchHit, StoredMetadata } from '../types.js';
 import { assertIndexName, assertTopK } from '../validate.js';
 
+/** Options of `vectorSearchCommand`, with the filter already compiled. */
 export interface SearchCommandOptions {
   /** 1 to 10000; the server's default is 10. */
   readonly topK?: number | undefined;
@@ -30,7 +31,7 @@ function isCount(reply: Reply | undefined): boolean {
 
 /**
  * Reads `[n, id, score, [meta…]?, id, score, …]`. The metadata array is present only for hits
- * that have metadata, and the leading count may be missing: both are allowed by PROTOCOL.md §2,
+ * that have metadata, and the leading count may be missing: both are allowed by {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#vector-search | the wire contract},
  * so the hits are walked by shape, not by stride, and the count is not trusted.
  */
 export function decodeSearchReply(reply: Reply): SearchHit[] {

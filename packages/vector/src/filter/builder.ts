@@ -20,21 +20,30 @@ export type OrderedValue<Meta, K extends keyof Meta> = Extract<FilterValue<Meta,
 /**
  * Builds FILTER expressions whose field names and value types are checked against `Meta`.
  *
- * Semantics are the server's (PROTOCOL.md §2): a comparison on a field the vector lacks is false,
+ * Semantics are the server's ({@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#vector-search | the wire contract}): a comparison on a field the vector lacks is false,
  * `ne` included (use `not(eq(…))` to keep vectors without the field); a number is compared
  * numerically with metadata that parses as a number and is false otherwise; strings compare bytewise.
  */
 export interface FilterBuilder<Meta> {
+  /** `field = value`. */
   eq<K extends FilterField<Meta>>(field: K, value: FilterValue<Meta, K>): Filter;
+  /** `field != value`; false, like every comparison, when the vector lacks the field. */
   ne<K extends FilterField<Meta>>(field: K, value: FilterValue<Meta, K>): Filter;
+  /** `field < value`: numbers compare numerically, strings bytewise. */
   lt<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field <= value`. */
   lte<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field > value`. */
   gt<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
+  /** `field >= value`. */
   gte<K extends OrderedField<Meta>>(field: K, value: OrderedValue<Meta, K>): Filter;
   /** True when `eq` holds for any of the values; needs at least one value. */
   in<K extends FilterField<Meta>>(field: K, values: readonly FilterValue<Meta, K>[]): Filter;
+  /** True when every filter holds. */
   and(...filters: FilterInput[]): Filter;
+  /** True when any filter holds. */
   or(...filters: FilterInput[]): Filter;
+  /** True when the filter does not hold. */
   not(filter: FilterInput): Filter;
   /** A raw FILTER expression, to combine with built ones. Sent as is: never put user input in it. */
   raw(expression: string): Filter;

@@ -42,7 +42,7 @@ function compare(f: FilterBuilder<Item>, op: Op, field: keyof Item, value: strin
   return (f[op] as (field: string, value: string | number) => Filter)(field, value);
 }
 
-/** The server's semantics (PROTOCOL.md §2) in JavaScript: a missing field makes any comparison false. */
+/** The server's semantics (docs/protocol.md#vector-search) in JavaScript: a missing field makes any comparison false. */
 const leafArb: fc.Arbitrary<Case> = fc.oneof(
   fc.tuple(opArb, labelArb).map(([op, value]): Case => ({
     build: (f) => compare(f, op, 'label', value),

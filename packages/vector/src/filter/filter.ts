@@ -70,22 +70,27 @@ export class Filter {
     return compile(nodeOf(this));
   }
 
+  /** This filter AND the others, as a new filter. */
   and(...others: FilterInput[]): Filter {
     return make(combine('and', [this, ...others]));
   }
 
+  /** This filter OR the others, as a new filter. */
   or(...others: FilterInput[]): Filter {
     return make(combine('or', [this, ...others]));
   }
 
+  /** The negation of this filter, as a new filter. */
   not(): Filter {
     return make({ kind: 'not', operand: nodeOf(this) });
   }
 
+  /** The compiled FILTER expression. */
   toString(): string {
     return this.expression;
   }
 
+  /** The compiled FILTER expression, so a filter logs as its text. */
   toJSON(): string {
     return this.expression;
   }

@@ -1,6 +1,6 @@
 import { FerriteValidationError } from '@ferrite/core';
 
-/** PROTOCOL.md §2: `field := [A-Za-z_][A-Za-z0-9_.:-]*`. */
+/** {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#vector-search | the wire contract}: `field := [A-Za-z_][A-Za-z0-9_.:-]*`. */
 const FIELD = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 /** The tokenizer reads these as keywords wherever they appear, so they cannot name a field. */
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN']);

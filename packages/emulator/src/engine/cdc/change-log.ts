@@ -1,6 +1,6 @@
 import type { ChangeEventInput, ChangeLogView } from '../command.js';
 
-/** One entry of the change log (PROTOCOL.md §5). `key` is a latin1 binary string. */
+/** One entry of the change log (docs/protocol.md#change-data-capture). `key` is a latin1 binary string. */
 export interface ChangeEvent {
   readonly id: number;
   readonly timestamp: number;

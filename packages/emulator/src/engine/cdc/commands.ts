@@ -1,4 +1,5 @@
 import type { CommandSpec, ExecutionContext } from '../command.js';
+import { parseInt64 } from '../commands/arguments.js';
 import { matchGlob } from '../glob.js';
 import { CommandError, NULL, array, binary, bulk, integer, map } from '../reply.js';
 import type { EngineReply } from '../reply.js';
@@ -11,7 +12,6 @@ import type { Subscription, SubscriptionRegistry } from './subscriptions.js';
 
 const DEFAULT_COUNT = 100;
 const MAX_COUNT = 10000;
-const INT64_MAX = (1n << 63n) - 1n;
 
 function changeLogOf(context: ExecutionContext): ChangeLog {
   if (!(context.changeLog instanceof ChangeLog)) throw new CommandError('ERR CDC is not available on this server');
@@ -27,13 +27,6 @@ function registryOf(context: ExecutionContext): SubscriptionRegistry {
     return true;
   });
   return registry;
-}
-
-function parseInteger(argument: Buffer): bigint | undefined {
-  const text = argument.toString('latin1');
-  if (!/^-?[0-9]+$/.test(text)) return undefined;
-  const value = BigInt(text);
-  return value > INT64_MAX || value < -INT64_MAX - 1n ? undefined : value;
 }
 
 function matcherFor(subscription: Subscription): EventMatcher {
@@ -66,7 +59,7 @@ function startPosition(log: ChangeLog, from: Buffer | undefined): number {
   const keyword = from?.toString('latin1').toUpperCase();
   if (from === undefined || keyword === 'LATEST') return log.lastId + 1;
   if (keyword === 'EARLIEST') return log.lastId === 0 ? 1 : log.firstId;
-  const id = parseInteger(from);
+  const id = parseInt64(from);
   if (id === undefined) throw new CommandError('ERR syntax error');
   if (id < 0n) throw new CommandError('ERR value is not an integer or out of range');
   if (log.hasDiscarded && id < BigInt(log.firstId)) throw positionExpired(log.firstId);
@@ -117,7 +110,7 @@ function subscribe(context: ExecutionContext, args: readonly Buffer[]): EngineRe
 }
 
 function ownedSubscription(context: ExecutionContext, idArg: Buffer): Subscription {
-  const id = parseInteger(idArg);
+  const id = parseInt64(idArg);
   const subscription = id === undefined ? undefined : registryOf(context).owned(Number(id), context.session.id);
   if (subscription === undefined) throw new CommandError(`ERR no such CDC subscription: ${idArg.toString('utf8')}`);
   return subscription;
@@ -132,7 +125,7 @@ async function poll(context: ExecutionContext, args: readonly Buffer[]): Promise
     const option = (options[i] as Buffer).toString('latin1').toUpperCase();
     const argument = options[i + 1];
     if (argument === undefined || (option !== 'COUNT' && option !== 'BLOCK')) throw new CommandError('ERR syntax error');
-    const value = parseInteger(argument);
+    const value = parseInt64(argument);
     if (option === 'COUNT') {
       if (value === undefined || value < 1n || value > BigInt(MAX_COUNT)) {
         throw new CommandError(`ERR COUNT must be an integer between 1 and ${MAX_COUNT}`);
@@ -157,7 +150,7 @@ function unsubscribe(context: ExecutionContext, args: readonly Buffer[]): Engine
   const registry = registryOf(context);
   let removed = 0;
   for (const idArg of args) {
-    const id = parseInteger(idArg);
+    const id = parseInt64(idArg);
     if (id !== undefined && registry.remove(Number(id), context.session.id)) removed++;
   }
   return integer(removed);
@@ -176,7 +169,7 @@ function info(context: ExecutionContext): EngineReply {
 
 const keyless = { firstKey: 0, lastKey: 0, step: 0 } as const;
 
-/** PROTOCOL.md §5. Node-local, no keys. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#change-data-capture. Node-local, no keys. Handlers receive the arguments after the command name. */
 export const cdcCommands: readonly CommandSpec[] = [
   { name: 'CDC.SUBSCRIBE', arity: -2, flags: ['noscript', 'loading', 'stale'], ...keyless, handler: subscribe },
   { name: 'CDC.POLL', arity: -2, flags: ['readonly', 'noscript', 'blocking', 'loading', 'stale'], ...keyless, handler: poll },

@@ -4,8 +4,9 @@ export const SYNTAX_ERROR = 'ERR syntax error';
 export const NOT_AN_INTEGER = 'ERR value is not an integer or out of range';
 export const NOT_A_FLOAT = 'ERR value is not a valid float';
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+/** The signed 64-bit range of Redis integers; the one definition every command uses. */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 /** Redis' `string2ll`: optional `-`, no `+`, no leading zeros, no spaces, within signed 64 bits. */
 export function parseInt64(arg: Buffer | string): bigint | undefined {

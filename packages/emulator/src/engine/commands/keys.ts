@@ -3,10 +3,9 @@ import { latin1, upper } from '../engine-context.js';
 import { matchGlob } from '../glob.js';
 import { CommandError, OK, array, binary, integer, simple } from '../reply.js';
 import type { EngineReply } from '../reply.js';
-import { NOT_AN_INTEGER, SYNTAX_ERROR, integerArg, parseInt64 } from './arguments.js';
+import { INT64_MAX, NOT_AN_INTEGER, SYNTAX_ERROR, integerArg, parseInt64 } from './arguments.js';
 import { ALL_KEYS, FIRST_KEY, command } from './spec.js';
 
-const INT64_MAX = 2n ** 63n - 1n;
 
 function deleteKeys(op: string) {
   return (context: EngineContext, args: readonly Buffer[]): EngineReply => {

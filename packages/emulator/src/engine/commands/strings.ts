@@ -2,11 +2,9 @@ import type { EngineContext } from '../engine-context.js';
 import { latin1 } from '../engine-context.js';
 import { CommandError, NULL, OK, array, binary, integer } from '../reply.js';
 import type { EngineReply } from '../reply.js';
-import { NOT_AN_INTEGER, SYNTAX_ERROR, inInt64, integerArg, parseInt64 } from './arguments.js';
+import { INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, inInt64, integerArg, parseInt64 } from './arguments.js';
 import { ALL_KEYS, FIRST_KEY, command } from './spec.js';
 
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
 
 function stringValue(context: EngineContext, key: string): string | undefined {
   return context.keyspace.lookupTyped(key, 'string')?.value;

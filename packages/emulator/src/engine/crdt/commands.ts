@@ -1,28 +1,17 @@
 import type { CommandSpec, ExecutionContext } from '../command.js';
+import { integerArg } from '../commands/arguments.js';
 import { CommandError, array, binary, integer } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { CrdtStore } from './crdt-store.js';
 import { CounterOverflowError } from './pn-counter.js';
 
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
-
 function store(context: ExecutionContext): CrdtStore {
   return context.db.extension('crdt', () => new CrdtStore());
 }
 
-function parseAmount(argument: Buffer): bigint {
-  const text = argument.toString('latin1');
-  if (/^-?[0-9]+$/.test(text)) {
-    const value = BigInt(text);
-    if (value >= INT64_MIN && value <= INT64_MAX) return value;
-  }
-  throw new CommandError('ERR value is not an integer or out of range');
-}
-
 function counterIncrement(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
   const [key, amountArg, ...options] = args as [Buffer, Buffer, ...Buffer[]];
-  const amount = parseAmount(amountArg);
+  const amount = integerArg(amountArg);
   let opId: string | undefined;
   for (let i = 0; i < options.length; i += 2) {
     const option = (options[i] as Buffer).toString('latin1').toUpperCase();
@@ -69,7 +58,7 @@ function setMembers(context: ExecutionContext, args: readonly Buffer[]): EngineR
 
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
-/** PROTOCOL.md §4. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#crdts. Handlers receive the arguments after the command name. */
 export const crdtCommands: readonly CommandSpec[] = [
   { name: 'CRDT.COUNTER.INCR', arity: -3, flags: ['write', 'denyoom', 'fast'], ...keyed, handler: counterIncrement },
   { name: 'CRDT.COUNTER.GET', arity: 2, flags: ['readonly', 'fast'], ...keyed, handler: counterGet },

@@ -1,7 +1,6 @@
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
+import { INT64_MAX, INT64_MIN } from '../commands/arguments.js';
 
-/** How many op-ids a counter remembers: PROTOCOL.md §4 asks for at least 10000. */
+/** How many op-ids a counter remembers: docs/protocol.md#crdts asks for at least 10000. */
 export const REMEMBERED_OP_IDS = 10000;
 
 export class CounterOverflowError extends Error {

@@ -1,4 +1,5 @@
 import type { CommandSpec, ExecutionContext } from '../command.js';
+import { parseInt64 } from '../commands/arguments.js';
 import { CommandError, NULL, OK, array, bulk, integer, map } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { SemanticCacheStore } from './cache-store.js';
@@ -20,8 +21,7 @@ function set(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
     const option = (options[i] as Buffer).toString('latin1').toUpperCase();
     const argument = options[i + 1];
     if (option !== 'EX' || argument === undefined) throw new CommandError('ERR syntax error');
-    const text = argument.toString('latin1');
-    const parsed = /^-?[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+    const parsed = Number(parseInt64(argument) ?? Number.NaN);
     if (!(parsed > 0 && parsed <= MAX_EXPIRE_SECONDS)) throw new CommandError("ERR invalid expire time in 'semantic.set' command");
     seconds = parsed;
   }
@@ -77,7 +77,7 @@ function stats(context: ExecutionContext, args: readonly Buffer[]): EngineReply 
 
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
-/** PROTOCOL.md §3. Handlers receive the arguments after the command name. */
+/** docs/protocol.md#semantic-cache. Handlers receive the arguments after the command name. */
 export const semanticCommands: readonly CommandSpec[] = [
   { name: 'SEMANTIC.SET', arity: -4, flags: ['write', 'denyoom'], ...keyed, handler: set },
   { name: 'SEMANTIC.GET', arity: -3, flags: ['readonly'], ...keyed, handler: get },

@@ -1,5 +1,5 @@
 /**
- * The emulator's built-in text embedder (PROTOCOL.md §3): deterministic, no model files.
+ * The emulator's built-in text embedder (docs/protocol.md#semantic-cache): deterministic, no model files.
  *
  * Normalised text gives two kinds of features, hashed with a sign into two separate regions of
  * the vector, each region normalised on its own and then weighted:

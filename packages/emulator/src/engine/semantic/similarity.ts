@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md §3's similarity: the cosine of two embeddings, clamped to [0, 1]. Embeddings of
+ * docs/protocol.md#semantic-cache's similarity: the cosine of two embeddings, clamped to [0, 1]. Embeddings of
  * different lengths (a custom embedder changed between SET and GET) are unrelated: 0.
  *
  * The dot product and both norms are summed in one loop in the same order, so an embedding

@@ -1,8 +1,8 @@
 import { CommandError } from '../reply.js';
 
 /**
- * Decodes a PROTOCOL.md vector blob (float32, little-endian, no header) for an index of
- * dimension `dimension`, checking in the order PROTOCOL.md lists the errors.
+ * Decodes a docs/protocol.md vector blob (float32, little-endian, no header) for an index of
+ * dimension `dimension`, checking in the order docs/protocol.md lists the errors.
  */
 export function decodeVectorBlob(blob: Buffer, dimension: number): Float32Array {
   if (blob.length % 4 !== 0) {

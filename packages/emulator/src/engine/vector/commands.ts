@@ -1,4 +1,5 @@
 import type { CommandSpec, ExecutionContext } from '../command.js';
+import { parseInt64 } from '../commands/arguments.js';
 import { CommandError, NULL, OK, array, binary, bulk, integer, map } from '../reply.js';
 import type { EngineReply } from '../reply.js';
 import { decodeVectorBlob, encodeVectorBlob } from './blob.js';
@@ -10,7 +11,6 @@ import { INDEX_TYPES, VectorIndexStore } from './index-store.js';
 import type { IndexType, VectorIndex } from './index-store.js';
 import { exactSearch } from './search.js';
 
-const INT64_MAX = (1n << 63n) - 1n;
 const MAX_DIMENSION = 32768;
 const MAX_TOP_K = 10000;
 const DEFAULT_TOP_K = 10;
@@ -23,13 +23,6 @@ function existingIndex(context: ExecutionContext, nameArg: Buffer): VectorIndex 
   const index = store(context).get(nameArg.toString('latin1'));
   if (index === undefined) throw new CommandError(`ERR Unknown index: ${nameArg.toString('utf8')}`);
   return index;
-}
-
-/** A decimal integer as Redis reads one, or undefined. */
-function parseInteger(text: string): bigint | undefined {
-  if (!/^-?[0-9]+$/.test(text)) return undefined;
-  const value = BigInt(text);
-  return value > INT64_MAX || value < -INT64_MAX - 1n ? undefined : value;
 }
 
 function metadataPairs(metadata: ReadonlyMap<string, string>): EngineReply {
@@ -51,7 +44,7 @@ function createIndex(context: ExecutionContext, args: readonly Buffer[]): Engine
     if (!known || valueArg === undefined) throw new CommandError('ERR syntax error');
     const value = valueArg.toString('utf8');
     if (option === 'DIM') {
-      const parsed = parseInteger(value);
+      const parsed = parseInt64(value);
       if (parsed === undefined || parsed < 1n || parsed > BigInt(MAX_DIMENSION)) {
         throw new CommandError(`ERR invalid DIM: must be an integer between 1 and ${MAX_DIMENSION}`);
       }
@@ -65,7 +58,7 @@ function createIndex(context: ExecutionContext, args: readonly Buffer[]): Engine
       if (indexType === undefined) throw new CommandError(`ERR invalid index type '${value}': use HNSW, IVF or FLAT`);
       type = indexType;
     } else {
-      const parsed = parseInteger(value);
+      const parsed = parseInt64(value);
       if (parsed === undefined || parsed < 1n) throw new CommandError('ERR value is not an integer or out of range');
       tuning[option as keyof typeof tuning] = parsed;
     }
@@ -102,7 +95,7 @@ function search(context: ExecutionContext, args: readonly Buffer[]): EngineReply
     const valueArg = options[i + 1];
     if (valueArg === undefined || (option !== 'TOP_K' && option !== 'FILTER')) throw new CommandError('ERR syntax error');
     if (option === 'TOP_K') {
-      const parsed = parseInteger(valueArg.toString('latin1'));
+      const parsed = parseInt64(valueArg);
       if (parsed === undefined || parsed < 1n || parsed > BigInt(MAX_TOP_K)) {
         throw new CommandError(`ERR TOP_K must be an integer between 1 and ${MAX_TOP_K}`);
       }
@@ -163,7 +156,7 @@ function list(context: ExecutionContext): EngineReply {
 const keyed = { firstKey: 1, lastKey: 1, step: 1 } as const;
 
 /**
- * PROTOCOL.md §2. Handlers receive the arguments after the command name; the dispatcher has
+ * docs/protocol.md#vector-search. Handlers receive the arguments after the command name; the dispatcher has
  * checked arity already.
  */
 export const vectorCommands: readonly CommandSpec[] = [

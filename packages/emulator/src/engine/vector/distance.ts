@@ -3,7 +3,7 @@ export type DistanceMetric = 'COSINE' | 'L2' | 'IP';
 export const DISTANCE_METRICS: readonly DistanceMetric[] = ['COSINE', 'L2', 'IP'];
 
 /**
- * PROTOCOL.md §2's score, a distance (lower is closer), computed in float64 from the float32
+ * docs/protocol.md#vector-search's score, a distance (lower is closer), computed in float64 from the float32
  * components so every server and the SDK's tests agree to the 6 decimals the reply carries.
  */
 export function distanceScore(metric: DistanceMetric, query: Float32Array, vector: Float32Array): number {

@@ -1,7 +1,7 @@
 import { CommandError } from '../reply.js';
 
 /**
- * The FILTER expression of VECTOR.SEARCH (PROTOCOL.md §2): a tokenizer and a recursive-descent
+ * The FILTER expression of VECTOR.SEARCH (docs/protocol.md#vector-search): a tokenizer and a recursive-descent
  * parser that compile the expression once into a predicate over a vector's metadata.
  *
  * Metadata fields and values are latin1 "binary strings" (one char per byte), as the engine holds

@@ -13,7 +13,7 @@ function indexOf(metric: DistanceMetric, dimension: number): VectorIndex {
 
 describe('distanceScore', () => {
   const q = new Float32Array([1, 0]);
-  it('follows PROTOCOL.md for each metric', () => {
+  it('follows docs/protocol.md for each metric', () => {
     expect(distanceScore('COSINE', q, new Float32Array([0, 1]))).toBeCloseTo(1, 12);
     expect(distanceScore('COSINE', q, new Float32Array([-2, 0]))).toBeCloseTo(2, 12);
     expect(distanceScore('COSINE', q, new Float32Array([0, 0]))).toBe(1);

@@ -1,0 +1,78 @@
+import { FerriteProtocolError, FerriteValidationError, prepareCommand } from '@ferrite/core';
+import { describe, expect, it } from 'vitest';
+import { reconnectDelay } from '../backoff.js';
+import { CdcIdRangeError } from '../errors.js';
+import { cdcInfoCommand } from './info.js';
+import { cdcPollBinaryCommand, cdcPollCommand, decodeChangeEvent } from './poll.js';
+import { cdcSubscribeCommand } from './subscribe.js';
+import { cdcUnsubscribeCommand } from './unsubscribe.js';
+
+const args = (wire: { args: readonly unknown[] }) => wire.args.map(String);
+
+describe('CDC command definitions', () => {
+  it('encode their arguments, with no routing key (CDC is node-local)', () => {
+    const subscribe = prepareCommand(cdcSubscribeCommand, 'user:*', { events: ['set', 'Del'], from: 42 });
+    expect(subscribe.wire.name).toBe('CDC.SUBSCRIBE');
+    expect(args(subscribe.wire)).toEqual(['user:*', 'EVENTS', 'SET', 'DEL', 'FROM', '42']);
+    expect(subscribe.wire.routingKey).toBeNull();
+    expect(args(prepareCommand(cdcSubscribeCommand, '*', { from: 'EARLIEST' }).wire)).toEqual(['*', 'FROM', 'EARLIEST']);
+    expect(args(prepareCommand(cdcPollCommand, 7, { count: 10, blockMs: 250 }).wire)).toEqual(['7', 'COUNT', '10', 'BLOCK', '250']);
+    expect(prepareCommand(cdcPollBinaryCommand, 7).wire.binary).toBe(true);
+    expect(args(prepareCommand(cdcUnsubscribeCommand, 1, 2).wire)).toEqual(['1', '2']);
+    expect(cdcPollCommand.retryable).toBe(false);
+    expect(cdcSubscribeCommand.retryable).toBe(false);
+  });
+
+  it('reject bad arguments with FerriteValidationError', () => {
+    expect(() => prepareCommand(cdcSubscribeCommand, '')).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcSubscribeCommand, '*', { events: ['FROM'] })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcSubscribeCommand, '*', { from: 0 })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcPollCommand, 1, { count: 10_001 })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcPollCommand, 0)).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcUnsubscribeCommand)).toThrow(FerriteValidationError);
+  });
+
+  it('decode an event from a RESP3 map and a RESP2 flat array alike', () => {
+    const pairs = ['id', 5, 'timestamp', 1_700_000_000_000, 'db', 2, 'op', 'SET', 'key', 'k', 'value', 'v'] as const;
+    const expected = { id: 5, timestamp: 1_700_000_000_000, db: 2, op: 'SET', key: 'k', value: 'v' };
+    expect(decodeChangeEvent([...pairs])).toEqual(expected);
+    const map = new Map<string, string | number>();
+    for (let i = 0; i < pairs.length; i += 2) map.set(pairs[i] as string, pairs[i + 1] as string | number);
+    expect(decodeChangeEvent(map)).toEqual(expected);
+    expect(decodeChangeEvent(['id', 1, 'timestamp', 0, 'db', 0, 'op', 'DEL', 'key', 'k', 'value', null])).toMatchObject({ value: null });
+    const binary = decodeChangeEvent(['id', 1, 'timestamp', 0, 'db', 0, 'op', 'SET', 'key', Buffer.from('k'), 'value', Buffer.from([0xff])], true);
+    expect(binary.value).toEqual(Buffer.from([0xff]));
+    expect(binary.key).toBe('k');
+  });
+
+  it('refuse an id beyond 2^53 - 1 instead of rounding it, and a reply missing a field', () => {
+    const beyond = 2n ** 53n + 1n;
+    const error = (() => {
+      try {
+        return decodeChangeEvent(['id', beyond, 'timestamp', 0, 'db', 0, 'op', 'SET', 'key', 'k', 'value', null]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(CdcIdRangeError);
+    expect(error).toBeInstanceOf(FerriteProtocolError);
+    expect((error as CdcIdRangeError).id).toBe(beyond);
+    expect(() => decodeChangeEvent(['id', 1, 'timestamp', 0, 'db', 0, 'op', 'SET', 'key', 'k'])).toThrow(FerriteProtocolError);
+  });
+
+  it('decode CDC.INFO', () => {
+    const reply = ['first_id', 3, 'last_id', 9, 'retained', 7, 'capacity', 100, 'subscriptions', 2];
+    expect(cdcInfoCommand.decode(reply, { protocol: 2 })).toEqual({ firstId: 3, lastId: 9, retained: 7, capacity: 100, subscriptions: 2 });
+  });
+});
+
+describe('reconnectDelay', () => {
+  it('doubles from about 25 ms to a 1 s ceiling, with jitter between half and all of it', () => {
+    expect(reconnectDelay(0, () => 1)).toBe(25);
+    expect(reconnectDelay(0, () => 0)).toBe(13);
+    expect(reconnectDelay(2, () => 1)).toBe(100);
+    expect(reconnectDelay(10, () => 1)).toBe(1000);
+    expect(reconnectDelay(1000, () => 1)).toBe(1000);
+    expect(reconnectDelay(1000, () => 0)).toBe(500);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { FerriteConnectionError, FerriteError, FerriteValidationError, isFerriteError, isValidationError } from './index.js';
+
+/** Error classes as a third-party plugin author writes them: no static `brand` of their own. */
+class MyPluginError extends FerriteError {
+  constructor(message: string) {
+    super('REPLY', message);
+  }
+}
+class MyOtherPluginError extends FerriteError {
+  constructor(message: string) {
+    super('REPLY', message);
+  }
+}
+class MyBadInputError extends FerriteValidationError {}
+
+describe('subclasses without a brand of their own', () => {
+  it('match their own instances and their ancestors, not every Ferrite error', () => {
+    const mine = new MyPluginError('boom');
+    expect(mine).toBeInstanceOf(MyPluginError);
+    expect(mine).toBeInstanceOf(FerriteError);
+    expect(isFerriteError(mine)).toBe(true);
+    expect(new FerriteConnectionError('lost') instanceof MyPluginError).toBe(false);
+    expect(new FerriteError('REPLY', 'plain') instanceof MyPluginError).toBe(false);
+  });
+
+  it('tell siblings apart', () => {
+    expect(new MyPluginError('a') instanceof MyOtherPluginError).toBe(false);
+    expect(new MyOtherPluginError('b') instanceof MyPluginError).toBe(false);
+  });
+
+  it('stay instances of a branded parent, which does not match them the other way round', () => {
+    const bad = new MyBadInputError('name', 'too long');
+    expect(bad).toBeInstanceOf(FerriteValidationError);
+    expect(isValidationError(bad)).toBe(true);
+    expect(new FerriteValidationError('name', 'too long') instanceof MyBadInputError).toBe(false);
+    expect(new MyPluginError('x') instanceof MyBadInputError).toBe(false);
+  });
+});
