@@ -270,16 +270,18 @@ describeEachTransport('cdc', (harness) => {
     it('ends the feed with an error reply other than a lost subscription, after the events it fetched', async () => {
       const prefix = unique('error-reply');
       const shared = harness.transport;
-      let polls = 0;
       // A server error that cannot be caused for real: the second poll on any connection fails.
       const failing: Transport = {
         name: shared.name,
         protocol: shared.protocol,
-        send: (command) => shared.send(command),
-        batch: (commands) => shared.batch(commands),
+        send: (command, options) => shared.send(command, options),
+        batch: (commands, options) => shared.batch(commands, options),
+        // On a cluster the feed follows every primary: one connection each, each failing alike.
+        nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
         close: async () => {},
         async dedicated(options) {
           const connection = await shared.dedicated(options);
+          let polls = 0;
           return {
             name: connection.name,
             get protocol() {
@@ -295,7 +297,8 @@ describeEachTransport('cdc', (harness) => {
         },
       };
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
-      const feed = await client.cdc.subscribe(`${prefix}:*`);
+      // The other nodes' first polls wait this long for nothing before their second one fails.
+      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 500 });
       await ferrite.send('SET', `${prefix}:a`, '1');
       expect((await take(feed, 1))[0]?.value).toBe('1');
       const error = await feed.next().catch((e: unknown) => e);

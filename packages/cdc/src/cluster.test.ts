@@ -49,7 +49,9 @@ async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
     return reply.kind === 'error' ? reply.message : undefined;
   };
   const nodeAt = (address: string): EmulatorClusterNode => {
-    const node = byPort.get(Number(address.split(':').at(-1)));
+    const port = Number(address.split(':').at(-1));
+    // Nodes added later are not behind a proxy: found by their own port.
+    const node = byPort.get(port) ?? cluster.nodes.find((candidate) => candidate.port === port);
     if (node === undefined) throw new Error(`no node at ${address}`);
     return node;
   };
@@ -196,5 +198,42 @@ for (const target of clusterTransportTargets) {
       await rig.write(`${prefix}:after`, 'after');
       expect((await takeWithin(resumed, 1, 10_000)).map((event) => event.value)).toEqual(['after']);
     }, 240_000);
+
+    it('follows a primary that joins and takes a slot, and drains one that leaves, losing no event', async () => {
+      const prefix = unique('topology');
+      const ferrite = await rig.client();
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS });
+      const tag = `${prefix}-moving`;
+      const key = (i: number) => `${prefix}:{${tag}}:${i}`;
+      const original = await clusterNodeFor(rig.cluster, tag);
+      let written = 0;
+      const writeNext = () => rig.write(key(written), String(written++));
+      for (let i = 0; i < 5; i++) await writeNext();
+
+      // A new primary takes the slot; the application keeps writing through its client (which
+      // learns the new owner from the MOVED reply), and in process.
+      const joined = await rig.cluster.addPrimary();
+      await rig.cluster.moveSlot(slotOf(tag), joined.id);
+      await ferrite.send('SET', `${prefix}:{${tag}}:via-client`, 'client');
+      for (let i = 0; i < 5; i++) await writeNext();
+      const afterJoin = await takeWithin(feed, 11, 15_000);
+      expect(afterJoin.filter((event) => event.node === joined.id).length).toBeGreaterThanOrEqual(5);
+
+      // It hands the slot back and leaves: what it logged before is still delivered.
+      for (let i = 0; i < 5; i++) await writeNext();
+      await rig.cluster.moveSlot(slotOf(tag), original.id);
+      await ferrite.send('SET', `${prefix}:{${tag}}:via-client`, 'client-again');
+      await rig.cluster.removeNode(joined.id);
+      for (let i = 0; i < 5; i++) await writeNext();
+      const afterLeave = await takeWithin(feed, 11, 15_000);
+
+      const values = [...afterJoin, ...afterLeave].map((event) => event.value);
+      const numbers = values.filter((value) => /^\d+$/.test(value ?? '')).map(Number);
+      // Every in-process write once, in the order written (one key per value, one slot for all).
+      expect(numbers).toEqual(Array.from({ length: written }, (_, i) => i));
+      expect(values.filter((value) => value?.startsWith('client'))).toEqual(['client', 'client-again']);
+      expect(new Set(afterLeave.slice(0, 5).map((event) => event.node))).toEqual(new Set([joined.id]));
+      expect(afterLeave.at(-1)?.node).toBe(original.id);
+    }, 60_000);
   });
 }
