@@ -30,6 +30,17 @@ describeEachTransport('crdt', (harness) => {
     expect(((await onOwner('CRDT.SET.MEMBERS', `${tag}:tags`)) as string[]).sort()).toEqual(['a', 'b']);
   });
 
+  it.runIf(harness.target.cluster)('counts every increment once while the slot of its key moves (cluster)', async () => {
+    const tag = `{${unique('moving')}}`;
+    const views = ferrite.crdt.counter(`${tag}:views`);
+    for (let i = 0; i < 8; i++) await ferrite.crdt.set(`${tag}:other-${i}`).add('x');
+    await harness.withSlotMoving(tag, async () => {
+      for (let i = 1; i <= 40; i++) expect(await views.incr()).toBe(i);
+    });
+    expect(await views.get()).toBe(40);
+    expect((await ferrite.crdt.set(`${tag}:other-0`).members())).toEqual(['x']);
+  });
+
   describe('counter', () => {
     it('counts up by 1 by default, by signed amounts, and down with decr', async () => {
       const views = ferrite.crdt.counter(unique('views'));

@@ -223,6 +223,19 @@ describeEachTransport(
       expect(await ferrite.semantic.get(`${tag}:summaries`, 'what is ferrite')).toBe('short');
     });
 
+    it.runIf(harness.target.cluster)('answers correctly while the slot of its namespace moves (cluster)', async () => {
+      const tag = `{${unique('moving')}}`;
+      const ns = `${tag}:answers`;
+      for (let i = 0; i < 8; i++) await ferrite.semantic.set(`${tag}:other-${i}`, 'filler', 'x');
+      await harness.withSlotMoving(tag, async () => {
+        for (let i = 0; i < 30; i++) {
+          await ferrite.semantic.set(ns, `question number ${i}`, `answer ${i}`);
+          expect(await ferrite.semantic.get(ns, `question number ${i}`)).toBe(`answer ${i}`);
+        }
+      });
+      expect((await ferrite.semantic.stats(ns)).entries).toBe(30);
+    });
+
     describe('bad input', () => {
       it('is rejected before anything is sent', async () => {
         const sent = () => harness.commandsProcessed();

@@ -89,6 +89,25 @@ describeEachTransport('vector', (harness) => {
       expect((await ferrite.vector.search(`${tag}:products`, [1, 0], { topK: 1 }))[0]?.id).toBe('p1');
     });
 
+    it.runIf(harness.target.cluster)('answers correctly while the slot of its index moves (cluster)', async () => {
+      const tag = `{${unique('moving')}}`;
+      const name = `${tag}:idx`;
+      await ferrite.vector.createIndex(name, { dim: 2, distance: 'L2', type: 'FLAT' });
+      // More items in the slot, so the move takes several steps (ASK while it runs, then MOVED).
+      for (let i = 0; i < 8; i++) await ferrite.vector.createIndex(`${tag}:other-${i}`, { dim: 1 });
+      const before = await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag);
+      await harness.withSlotMoving(tag, async () => {
+        for (let i = 0; i < 40; i++) {
+          await ferrite.vector.add(name, `v${i}`, [i, 0]);
+          const [hit] = await ferrite.vector.search(name, [i, 0.1], { topK: 1 });
+          expect(hit?.id).toBe(`v${i}`);
+        }
+      });
+      expect((await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag)).id).not.toBe(before.id);
+      expect((await ferrite.vector.info(name)).size).toBe(40);
+      expect((await ferrite.vector.list()).filter((listed) => listed.startsWith(tag))).toHaveLength(9);
+    });
+
     it('throws a typed error on a taken name, keeping the server text', async () => {
       const name = unique('taken');
       await ferrite.vector.createIndex(name, { dim: 2 });
