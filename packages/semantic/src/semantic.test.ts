@@ -232,8 +232,9 @@ describeEachTransport(
           await ferrite.semantic.set(ns, `question number ${i}`, `answer ${i}`);
           expect(await ferrite.semantic.get(ns, `question number ${i}`)).toBe(`answer ${i}`);
         }
+      }, async () => {
+        expect((await ferrite.semantic.stats(ns)).entries).toBe(30);
       });
-      expect((await ferrite.semantic.stats(ns)).entries).toBe(30);
     });
 
     describe('bad input', () => {

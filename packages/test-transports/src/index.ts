@@ -102,11 +102,12 @@ export interface TransportHarness {
   commandsProcessed(): number;
   /**
    * Cluster targets: moves the slot of `key` (with everything in it) to another primary, a few
-   * items at a time, while `work` runs, and resolves once both are done. The `MOVED` replies sent
+   * items at a time, while `during` runs; once both are done, runs `after` (the first commands to
+   * the slot since the move, which learn the new owner from a `MOVED`). The `MOVED` replies sent
    * meanwhile are the move's, not steady state: they do not count against the suite's zero-MOVED
    * check. Rejects on a single-node target.
    */
-  withSlotMoving<T>(key: string, work: () => Promise<T>): Promise<T>;
+  withSlotMoving(key: string, during: () => Promise<void>, after?: () => Promise<void>): Promise<void>;
   /** The emulator cluster on a cluster target, `undefined` otherwise. */
   readonly cluster: RunningEmulatorCluster | undefined;
 }
@@ -216,15 +217,15 @@ export function describeEachTransport(
         get cluster() {
           return opened === undefined ? unopened() : opened.cluster;
         },
-        async withSlotMoving(key, work) {
+        async withSlotMoving(key, during, after) {
           const cluster = opened?.cluster;
           if (cluster === undefined) throw new Error('withSlotMoving needs a cluster target');
           const owner = await clusterNodeFor(cluster, key);
           const to = cluster.nodes.find((node) => node.role === 'primary' && node.id !== owner.id) as EmulatorClusterNode;
           const before = movedCount(cluster);
           try {
-            const [result] = await Promise.all([work(), cluster.moveSlot(slotOf(key), to.id, { itemsPerStep: 1, stepDelayMs: 10 })]);
-            return result;
+            await Promise.all([during(), cluster.moveSlot(slotOf(key), to.id, { itemsPerStep: 1, stepDelayMs: 10 })]);
+            await after?.();
           } finally {
             movedWhileMoving += movedCount(cluster) - before;
           }

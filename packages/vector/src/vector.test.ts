@@ -102,10 +102,11 @@ describeEachTransport('vector', (harness) => {
           const [hit] = await ferrite.vector.search(name, [i, 0.1], { topK: 1 });
           expect(hit?.id).toBe(`v${i}`);
         }
+      }, async () => {
+        expect((await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag)).id).not.toBe(before.id);
+        expect((await ferrite.vector.info(name)).size).toBe(40);
+        expect((await ferrite.vector.list()).filter((listed) => listed.startsWith(tag))).toHaveLength(9);
       });
-      expect((await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag)).id).not.toBe(before.id);
-      expect((await ferrite.vector.info(name)).size).toBe(40);
-      expect((await ferrite.vector.list()).filter((listed) => listed.startsWith(tag))).toHaveLength(9);
     });
 
     it('throws a typed error on a taken name, keeping the server text', async () => {
