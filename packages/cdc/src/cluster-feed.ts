@@ -44,7 +44,9 @@ interface Barrier {
   readonly from: string;
   lastId: number | undefined;
   pollMark: number;
-  /** After this (ms, performance clock) the barrier lets events through anyway, so crossing moves cannot stall a feed. */
+  /** A `CDC.INFO` for `lastId` is on its way. */
+  asking: boolean;
+  /** After this (ms, performance clock) the barrier lets events through anyway, so crossing moves cannot stall a feed for good. */
   readonly giveUpAt: number;
 }
 
@@ -224,6 +226,7 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
       barrier = this.#startBarrier(from);
       this.#barriers.set(slot, barrier);
     }
+    if (barrier.lastId === undefined && !barrier.asking) this.#askLastId(from, barrier);
     if (!this.#drained(from, barrier)) return false;
     this.#barriers.delete(slot);
     return true;
@@ -234,8 +237,26 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
       from: from.id,
       lastId: undefined,
       pollMark: Number.POSITIVE_INFINITY,
-      giveUpAt: performance.now() + 3 * this.#settings.blockMs + 1000,
+      asking: false,
+      giveUpAt: performance.now() + this.#barrierBoundMs,
     };
+    this.#askLastId(from, barrier);
+    return barrier;
+  }
+
+  /**
+   * The longest a slot's events wait for its previous owner: long enough to ride out a lost
+   * connection to it (a dead poll is noticed after blockMs plus the deadline, then reconnected),
+   * bounded so that two slots moving in opposite directions at once cannot stall the feed for good.
+   */
+  get #barrierBoundMs(): number {
+    const timeout = Number.isFinite(this.#host.timeoutMs) ? this.#host.timeoutMs : 10_000;
+    return Math.max(10_000, 3 * (this.#settings.blockMs + timeout));
+  }
+
+  /** Reads the previous owner's last event id; asked again at the next look if the node does not answer. */
+  #askLastId(from: Member<Value>, barrier: Barrier): void {
+    barrier.asking = true;
     this.#host.context
       .onNode(from.id)
       .call(cdcInfoCommand)
@@ -244,14 +265,12 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
           barrier.lastId = info.lastId;
           barrier.pollMark = from.feed.pollsStarted;
         },
-        // Unreachable: nothing more can be had from it now; let the events through.
-        () => {
-          barrier.lastId = 0;
-          barrier.pollMark = 0;
-        },
+        () => {},
       )
-      .finally(() => this.#poke());
-    return barrier;
+      .finally(() => {
+        barrier.asking = false;
+        this.#poke();
+      });
   }
 
   /** Whether `member` has handed over every event it logged up to the barrier's last id. */
@@ -342,11 +361,11 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
     if (leaving.drain === undefined) {
       try {
         const info = await this.#host.context.onNode(member.id).call(cdcInfoCommand);
-        leaving.drain = { from: member.id, lastId: info.lastId, pollMark: member.feed.pollsStarted, giveUpAt: Number.POSITIVE_INFINITY };
+        leaving.drain = { from: member.id, lastId: info.lastId, pollMark: member.feed.pollsStarted, asking: false, giveUpAt: Number.POSITIVE_INFINITY };
       } catch {
         // Gone for good after a few tries: what it still held cannot be fetched any more.
         if (++leaving.failures < DEPARTED_ATTEMPTS) return;
-        leaving.drain = { from: member.id, lastId: 0, pollMark: 0, giveUpAt: 0 };
+        leaving.drain = { from: member.id, lastId: 0, pollMark: 0, asking: false, giveUpAt: 0 };
       }
     }
     if (this.#drained(member, leaving.drain) && member.head === undefined) {
