@@ -1,4 +1,4 @@
-import { FerriteAbortError, slotOf, type PluginContext } from '@ferrite/core';
+import { CLUSTER_SLOTS, FerriteAbortError, readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
 import { cdcInfoCommand } from './commands/info.js';
 import { CdcPositionExpiredError, toCdcError } from './errors.js';
@@ -70,8 +70,11 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
   readonly #members = new Map<string, Member<Value>>();
   /** Per node ever followed: the first event id not handed to the caller yet. */
   readonly #next = new Map<string, number>();
-  /** Per slot: the node whose event of that slot was handed over last. */
-  readonly #slotNode = new Map<number, string>();
+  /**
+   * Per slot: the node whose events of that slot are due now. Starts as the slot map when the
+   * feed opened; then the node whose event of that slot was handed over last.
+   */
+  readonly #slotNode = new Array<string | undefined>(CLUSTER_SLOTS);
   /** Pending slot-move barriers, by `slot`. */
   readonly #barriers = new Map<number, Barrier>();
   #wake: (() => void) | undefined;
@@ -97,6 +100,7 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
     signal?.addEventListener('abort', feed.#onSignal, { once: true });
     try {
       const nodes = await host.context.nodes();
+      await feed.#readSlotMap(nodes[0]?.id);
       if (start.kind === 'checkpoint') for (const [id, next] of start.nodes) feed.#next.set(id, next);
       await Promise.all(nodes.map((node) => feed.#follow(node.id, start.kind === 'checkpoint' ? 'earliest' : start.kind)));
     } catch (error) {
@@ -216,7 +220,7 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
   #mayGo(id: string, event: ChangeEvent<Value>): boolean {
     if (event.key === '') return true;
     const slot = slotOf(event.key);
-    const previous = this.#slotNode.get(slot);
+    const previous = this.#slotNode[slot];
     if (previous === undefined || previous === id) return true;
     const from = this.#members.get(previous);
     // A node no longer followed has handed over all it could.
@@ -287,7 +291,7 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
     const event = member.head as ChangeEvent<Value>;
     member.head = undefined;
     this.#next.set(member.id, event.id + 1);
-    if (event.key !== '') this.#slotNode.set(slotOf(event.key), member.id);
+    if (event.key !== '') this.#slotNode[slotOf(event.key)] = member.id;
     this.#pull(member);
     return { ...event, node: member.id };
   }
@@ -310,6 +314,28 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
         this.#fail(toCdcError(error));
       },
     );
+  }
+
+  /**
+   * Which node serves each slot as the feed opens (`CLUSTER SLOTS`): the first event of a slot
+   * from another node then waits for this one's, even if none of its events was handed over yet.
+   */
+  async #readSlotMap(nodeId: string | undefined): Promise<void> {
+    if (nodeId === undefined) return;
+    let reply: Reply;
+    try {
+      reply = await this.#host.context.onNode(nodeId).send('CLUSTER', 'SLOTS');
+    } catch {
+      // Without it, a slot's owner is learnt from the first event handed over.
+      return;
+    }
+    for (const range of readArray(reply)) {
+      const [start, end, primary] = readArray(range);
+      const id = primary === undefined ? undefined : readArray(primary)[2];
+      if (start === undefined || end === undefined || id === undefined) continue;
+      const owner = readText(id);
+      for (let slot = readInteger(start); slot <= readInteger(end); slot++) this.#slotNode[slot] = owner;
+    }
   }
 
   /** Starts following node `id`: from its checkpointed position if it has one, else from `start`. */
