@@ -10,7 +10,9 @@ import { benchCounterIncr } from './cases/counter-incr.js';
 import { benchChangeFeed } from './cases/change-feed.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
+import { benchDriverThroughput } from './cases/driver-throughput.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
+import { redisServerMissing, startRedisServer } from './redis-server.js';
 import { benchVectorLoad } from './cases/vector-load.js';
 import type { CaseResult } from './measure.js';
 import { canCollectGarbage } from './measure.js';
@@ -28,8 +30,8 @@ const quick = args.has('--quick');
 const strict = args.has('--strict');
 
 const SIZES = quick
-  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, semanticHits: 200, incrsPerRound: 200, feedEvents: 2_000, feedLatencySamples: 100 }
-  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, semanticHits: 2_000, incrsPerRound: 2_000, feedEvents: 20_000, feedLatencySamples: 1_000 };
+  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, throughputCalls: 2_000, semanticHits: 200, incrsPerRound: 200, feedEvents: 2_000, feedLatencySamples: 100 }
+  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, throughputCalls: 20_000, semanticHits: 2_000, incrsPerRound: 2_000, feedEvents: 20_000, feedLatencySamples: 1_000 };
 
 const results: CaseResult[] = [];
 let errors = 0;
@@ -73,6 +75,19 @@ async function main(): Promise<void> {
     }
   } finally {
     await emulator.close();
+  }
+  const missing = redisServerMissing();
+  if (missing) {
+    results.push({ name: 'raw driver vs ferrite.send (redis-server)', ops: 0, goal: 'runs', pass: false, note: missing });
+  } else {
+    const redis = await startRedisServer();
+    try {
+      for (const driver of ['ioredis', 'node-redis'] as const) {
+        await run(`raw vs SDK throughput (${driver})`, () => benchDriverThroughput(driver, redis.url, SIZES.throughputCalls));
+      }
+    } finally {
+      await redis.close();
+    }
   }
   await run('change feed (memory)', () => benchChangeFeed('memory', '', SIZES, GOALS.changeFeed.memory));
   await run('semantic getOrSet hit', () => benchSemanticHit(SIZES.semanticHits, GOALS.semanticHitP99Ms));

@@ -109,7 +109,8 @@ function compose<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plu
     client[plugin.name] = null;
   }
   for (const plugin of plugins) {
-    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(context));
+    // Each plugin gets a context of its own, so tracing can say which plugin issued a command.
+    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(createContext(family.transport, family, undefined, undefined, plugin.name)));
     client[plugin.name] = family.instances.get(plugin);
   }
   return Object.freeze(client) as unknown as FerriteClient<Plugins>;

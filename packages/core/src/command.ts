@@ -28,6 +28,11 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
   readonly retryable: boolean;
   /** Strings in the reply arrive as Buffers. */
   readonly binary: boolean;
+  /**
+   * The routing key names a collection (a vector index, a semantic namespace), so tracing may
+   * report it (`db.collection.name`); other keys are user data and are never reported.
+   */
+  readonly collection: boolean;
   /** Turns the normalised reply into the result; pure, so it can be tested without a server. */
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
 }
@@ -44,7 +49,7 @@ export type CommandResult<C> = C extends {
 
 /** What `defineCommand` takes: name, encoder and decoder, and the flags that default to the safe choice. */
 export interface CommandSpec<Args extends readonly unknown[], Result>
-  extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary'>> {
+  extends Partial<Pick<CommandDefinition<Args, Result>, 'keyIndex' | 'readonly' | 'retryable' | 'binary' | 'collection'>> {
   /** The command name as sent (`VECTOR.SEARCH`). */
   readonly name: string;
   /** Validates and encodes the arguments; throws `FerriteValidationError` for bad input. */
@@ -55,7 +60,8 @@ export interface CommandSpec<Args extends readonly unknown[], Result>
 
 /**
  * Defines a command. Defaults: the routing key is the first argument (`keyIndex: 0`, as for every
- * VECTOR.*, SEMANTIC.* and CRDT.* command), not read-only, not retryable, text replies.
+ * VECTOR.*, SEMANTIC.* and CRDT.* command), not read-only, not retryable, text replies, a key that
+ * is not a collection name.
  */
 export function defineCommand<Args extends readonly unknown[], Result>(
   spec: CommandSpec<Args, Result>,
@@ -65,6 +71,7 @@ export function defineCommand<Args extends readonly unknown[], Result>(
     readonly: false,
     retryable: false,
     binary: false,
+    collection: false,
     ...spec,
   });
 }

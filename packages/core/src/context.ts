@@ -6,6 +6,7 @@ import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
 import { runCall } from './run-call.js';
+import { traceBatch, traceCommand, type TraceScope } from './tracing.js';
 import type { BatchEntry, DedicatedOptions, Transport, TransportNode, WireCommand } from './transport.js';
 import { describeValue } from './validate.js';
 
@@ -53,8 +54,11 @@ export function createContext(
   family: ClientFamily,
   own: CallScope = EMPTY_SCOPE,
   close?: () => Promise<void>,
+  plugin: string | null = null,
   node?: string,
 ): ContextWithClose {
+  // Tracing says which plugin issued a command (`null`: the client's own send).
+  const traceScope: TraceScope = { transport, plugin };
   const scope = (): CallScope => mergeScopes(currentScope(), own);
   const effective = (): EffectiveCallOptions => {
     const current = scope();
@@ -83,11 +87,15 @@ export function createContext(
       return Promise.reject(error);
     }
     // Never retried: core knows nothing of an arbitrary command, so it is sent at most once.
-    return sendWire(wire, false, false);
+    return traceCommand(traceScope, 'send', wire, () => sendWire(wire, false, false));
   }
 
-  async function batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
-    if (commands.length === 0) return [];
+  function batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
+    if (commands.length === 0) return Promise.resolve([]);
+    return traceBatch(traceScope, commands, () => runBatch(commands));
+  }
+
+  async function runBatch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
     const entries = new Array<BatchEntry | undefined>(commands.length);
     const retryable = commands.some((c) => c.definition.retryable);
     const blockMs = Math.max(...commands.map((c) => blockingTime(c.wire.name, c.wire.args)));
@@ -130,7 +138,9 @@ export function createContext(
       } catch (error) {
         return Promise.reject(error);
       }
-      return sendWire(prepared.wire, command.retryable, true).then((reply) => decode(prepared, reply, transport));
+      return traceCommand(traceScope, 'call', prepared, () =>
+        sendWire(prepared.wire, command.retryable, true).then((reply) => decode(prepared, reply, transport)),
+      );
     },
     batch,
     send: (name: string, ...args: ArgInput[]) => sendRaw(false, name, args),
@@ -167,15 +177,15 @@ export function createContext(
           return connection;
         }),
       );
-      return createContext(opened, family, own, () => opened.close()) as unknown as DedicatedContext;
+      return createContext(opened, family, own, () => opened.close(), plugin) as unknown as DedicatedContext;
     },
     onClose: (cleanup) => family.onClose(cleanup),
     callOptions: effective,
-    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close, node),
+    withOptions: (options: CallOptions) => createContext(transport, family, mergeScopes(own, toScope(options)), close, plugin, node),
     nodes: () => nodesOf(transport),
     onNode(nodeId: string): PluginContext {
       if (typeof nodeId !== 'string' || nodeId.length === 0) throw new FerriteValidationError('node', `expected a node id from nodes(), got ${describeValue(nodeId)}`);
-      return createContext(transport, family, own, close, nodeId);
+      return createContext(transport, family, own, close, plugin, nodeId);
     },
   };
   if (close) {

@@ -28,6 +28,7 @@ export type ReplyErrorKind =
   | 'wrongtype'
   | 'noauth'
   | 'wrongpass'
+  | 'crossslot'
   | 'other';
 
 type Branded = { readonly [BRAND]: ReadonlySet<unknown> };
@@ -123,6 +124,22 @@ export class FerriteReplyError extends FerriteError {
   }
 }
 
+/**
+ * A cluster refused a command whose keys hash to different slots (`CROSSSLOT`). Nothing ran.
+ * Put the keys under one hash tag (`{user:1}:a`, `{user:1}:b`) or send one command per key.
+ */
+export class FerriteCrossSlotError extends FerriteReplyError {
+  static override readonly brand: string = 'FerriteCrossSlotError';
+}
+
+/**
+ * A server error reply as the Ferrite error every transport rejects with: `CROSSSLOT` as
+ * {@link FerriteCrossSlotError}, anything else as {@link FerriteReplyError}.
+ */
+export function replyErrorFor(command: string, serverMessage: string): FerriteReplyError {
+  return /^CROSSSLOT /.test(serverMessage) ? new FerriteCrossSlotError(command, serverMessage) : new FerriteReplyError(command, serverMessage);
+}
+
 /** Bad input, rejected before anything was sent. */
 export class FerriteValidationError extends FerriteError {
   static override readonly brand: string = 'FerriteValidationError';
@@ -209,6 +226,7 @@ const PHRASES: ReadonlyArray<readonly [ReplyErrorKind, (text: string) => boolean
   ['cdc-position-expired', (t) => t.includes('cdc position expired')],
   ['no-such-subscription', (t) => t.includes('no such cdc subscription')],
   ['unknown-command', (t) => t.includes('unknown command')],
+  ['crossslot', (t) => t.startsWith('crossslot ')],
 ];
 
 /** Classifies a server error text by the stable phrases of {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#classifying-errors | the wire contract}. */
@@ -223,6 +241,7 @@ export const isFerriteError = (e: unknown): e is FerriteError => hasBrand(e, Fer
 /** Whether `e` is an error reply from the server, optionally of one `kind`. */
 export const isReplyError = (e: unknown, kind?: ReplyErrorKind): e is FerriteReplyError =>
   hasBrand(e, FerriteReplyError.brand) && (kind === undefined || (e as FerriteReplyError).kind === kind);
+export const isCrossSlotError = (e: unknown): e is FerriteCrossSlotError => hasBrand(e, FerriteCrossSlotError.brand);
 /** Whether `e` is bad input rejected before sending. */
 export const isValidationError = (e: unknown): e is FerriteValidationError =>
   hasBrand(e, FerriteValidationError.brand);

@@ -1,6 +1,6 @@
 import { FerriteConnectionError } from './errors.js';
 import type { AnyPlugin } from './plugin.js';
-import type { CallRunnerSettings, PendingCall } from './run-call.js';
+import { PendingCalls, type CallRunnerSettings } from './run-call.js';
 import type { Transport } from './transport.js';
 
 /** How long plugin cleanups may take before the transport is closed anyway. */
@@ -29,7 +29,7 @@ export class ClientFamily implements CallRunnerSettings {
   readonly maxAttempts: number;
   readonly capabilities = new Map<string, Promise<boolean>>();
   readonly instances = new Map<AnyPlugin, unknown>();
-  readonly pending = new Set<PendingCall>();
+  readonly pending = new PendingCalls();
   readonly #cleanups: Array<() => void | Promise<void>> = [];
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -66,7 +66,7 @@ export class ClientFamily implements CallRunnerSettings {
       this.#closed = true;
       const closing = this.transport.close().catch((error: unknown) => void failures.push(error));
       await within(closing, CLOSE_BUDGET_MS - (performance.now() - started));
-      for (const call of [...this.pending]) {
+      for (const call of this.pending.snapshot()) {
         call.stop((maybeApplied) => new FerriteConnectionError('the Ferrite client was closed before the reply arrived', { maybeApplied }));
       }
       if (failures.length > 0) throw failures[0];

@@ -17,6 +17,7 @@ export {
   truncateForMessage,
   FerriteAbortError,
   FerriteConnectionError,
+  FerriteCrossSlotError,
   FerriteError,
   FerriteProtocolError,
   FerriteReplyError,
@@ -25,6 +26,7 @@ export {
   FerriteValidationError,
   isAbortError,
   isConnectionError,
+  isCrossSlotError,
   isFerriteError,
   isReplyError,
   isTimeoutError,
@@ -58,7 +60,9 @@ export {
   readText,
   type Reply,
 } from './reply.js';
-export { CLUSTER_SLOTS, CommandKeyResolver, crc16, slotOf } from './routing.js';
+export { slotOf } from './transport/routing.js';
+export { withDeadline } from './transport/deadline.js';
+export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,
@@ -67,9 +71,8 @@ export type {
   Transport,
   TransportNode,
   TransportSendOptions,
+  TransportServer,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';
 export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';
-export { withDeadline } from './deadline.js';
-export { TransportLifecycle, type Closable } from './lifecycle.js';

@@ -6,8 +6,13 @@ import { FerriteProtocolError } from './errors.js';
  * - null for RESP2 `$-1`/`*-1` and RESP3 `_`;
  * - integers as `number`, or `bigint` outside the safe integer range (never rounded);
  * - strings as `string` (UTF-8), or `Buffer` when the command asked for a binary reply;
- *   RESP3 doubles and big numbers arrive as their decimal text, as RESP2 sends them;
- *   RESP3 booleans arrive as the integers 1 and 0;
+ *   verbatim strings as their text, without the `txt:` format prefix;
+ * - RESP3 doubles and big numbers as their decimal text, as RESP2 sends them, so a value reads the
+ *   same in both protocols: `'1.5'`, `'inf'`, `'-inf'`, `'nan'`, `'123456789012345678901234567890'`
+ *   (read them with {@link readFloat} / {@link readBigInteger});
+ * - RESP3 booleans as the integers 1 and 0;
+ * - an error nested in a reply (an `EXEC` whose queued command failed, a script returning one)
+ *   is not a value: the whole call rejects with it;
  * - arrays (RESP3 sets too) as arrays;
  * - RESP3 maps as `Map` with string keys (a `__proto__` field is data, not a prototype).
  *   RESP2 sends maps as flat arrays, so decoders read maps with {@link readMap}, which takes both.

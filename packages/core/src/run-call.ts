@@ -7,6 +7,7 @@ import {
   isValidationError,
   type FerriteError,
 } from './errors.js';
+import { scheduleDeadline } from './deadline-queue.js';
 
 /** A call in progress, as its client sees it: closing the client stops it. */
 export interface PendingCall {
@@ -14,11 +15,45 @@ export interface PendingCall {
   stop(error: (maybeApplied: boolean) => FerriteError): void;
 }
 
+/**
+ * The calls in progress, for `close` to stop. An array with swap-removal by a slot index kept on
+ * each entry: adding and removing a call is a few stores (a `Set` churned by every call measured
+ * several microseconds a call under load).
+ */
+export class PendingCalls {
+  readonly #calls: Array<PendingCall & { slot: number }> = [];
+
+  add(call: PendingCall & { slot: number }): void {
+    call.slot = this.#calls.length;
+    this.#calls.push(call);
+  }
+
+  delete(call: PendingCall & { slot: number }): void {
+    const slot = call.slot;
+    if (slot < 0 || this.#calls[slot] !== call) return;
+    const last = this.#calls.pop() as PendingCall & { slot: number };
+    if (last !== call) {
+      this.#calls[slot] = last;
+      last.slot = slot;
+    }
+    call.slot = -1;
+  }
+
+  get size(): number {
+    return this.#calls.length;
+  }
+
+  /** A copy: stopping a call removes it while the caller iterates. */
+  snapshot(): PendingCall[] {
+    return [...this.#calls];
+  }
+}
+
 export interface CallRunnerSettings {
   /** Total attempts for a retryable call, the first included. */
   readonly maxAttempts: number;
   /** Calls in progress; the client stops them when it closes. */
-  readonly pending: Set<PendingCall>;
+  readonly pending: PendingCalls;
   /** Whether the client has closed (new calls are refused, never sent). */
   readonly closed: boolean;
 }
@@ -33,6 +68,23 @@ export interface CallPlan<T> {
   readonly retryable: boolean;
   /** One attempt. `signal` fires when the call is no longer awaited, so a transport can drop an unwritten command. */
   readonly attempt: (signal: AbortSignal) => Promise<T>;
+}
+
+/**
+ * Controllers of calls that ended without aborting, for reuse: a fresh `AbortController` per call
+ * was the largest cost core added to a call (its signal is heavy to build and to collect). A
+ * controller returns here only unaborted, after its call settled; transports remove their
+ * listeners when a command settles, so a reused signal carries none of them.
+ */
+const spareControllers: AbortController[] = [];
+const MAX_SPARE_CONTROLLERS = 256;
+
+function takeController(): AbortController {
+  return spareControllers.pop() ?? new AbortController();
+}
+
+function returnController(controller: AbortController): void {
+  if (!controller.signal.aborted && spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
 }
 
 const FIRST_BACKOFF_MS = 50;
@@ -74,29 +126,31 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
   if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
 
   return new Promise<T>((resolve, reject) => {
-    const controller = new AbortController();
+    const controller = takeController();
     const deadlineAt = performance.now() + plan.timeout;
     let attempts = 0;
     let maybeApplied = false;
     let inFlight = false;
     let settled = false;
     let stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
-    let deadlineTimer: NodeJS.Timeout | undefined;
+    let cancelDeadline: (() => void) | undefined;
     let backoffTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Immediate | undefined;
 
     const onAbort = (event: Event): void => stop((applied) => abortError(event.target as AbortSignal, applied));
-    const pending: PendingCall = { stop: (error) => stop(error) };
+    const pending: PendingCall & { slot: number } = { stop: (error) => stop(error), slot: -1 };
 
     function settle(finish: () => void): void {
       if (settled) return;
       settled = true;
-      clearTimeout(deadlineTimer);
+      cancelDeadline?.();
       clearTimeout(backoffTimer);
       if (graceTimer) clearImmediate(graceTimer);
       for (const signal of plan.signals) signal.removeEventListener('abort', onAbort);
       settings.pending.delete(pending);
       finish();
+      // Reused only once no attempt is in flight (its transport may still hold the signal).
+      if (!inFlight) returnController(controller);
     }
 
     function stop(error: (maybeApplied: boolean) => FerriteError): void {
@@ -145,7 +199,7 @@ export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Pro
     settings.pending.add(pending);
     for (const signal of plan.signals) signal.addEventListener('abort', onAbort, { once: true });
     if (Number.isFinite(plan.timeout)) {
-      deadlineTimer = setTimeout(() => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })), plan.timeout);
+      cancelDeadline = scheduleDeadline(plan.timeout, () => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })));
     }
     attempt();
   });

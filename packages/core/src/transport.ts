@@ -56,6 +56,16 @@ export interface TransportNode {
   readonly port: number;
 }
 
+/** The address a transport sends to, for tracing (`server.address`, `server.port`, `db.namespace`). */
+export interface TransportServer {
+  /** Host name, IP address or Unix socket path. */
+  readonly address: string;
+  /** Absent for a Unix socket. */
+  readonly port?: number;
+  /** The logical database the connection was opened on (`SELECT` index). */
+  readonly database?: number;
+}
+
 /** Where a dedicated connection should go. */
 export interface DedicatedOptions {
   /** In a cluster, open the connection to the node that owns this key's slot (default: any primary). */
@@ -88,6 +98,8 @@ export interface Transport {
   readonly name: string;
   /** The protocol version of the connection: 2 or 3. */
   readonly protocol: ProtocolVersion;
+  /** The one server this transport talks to, when it knows it (not for a cluster); reported by tracing. */
+  readonly server?: TransportServer;
   /** Sends one command and resolves with its normalised reply. */
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */

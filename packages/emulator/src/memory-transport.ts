@@ -1,6 +1,6 @@
-import { FerriteConnectionError, FerriteReplyError, TransportLifecycle } from '@ferrite/core';
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, FerriteError, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
-import { SingleNode } from '@ferrite/core/transport';
+import { FerriteConnectionError } from '@ferrite/core';
+import { doubleReply, integerReply, replyErrorFor, settleEach, SingleNode, textReply, TransportLifecycle } from '@ferrite/core/transport';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, Reply, Transport, TransportNode, TransportSendOptions, WireCommand } from '@ferrite/core';
 import { formatDouble } from './engine/format-double.js';
 import { Emulator } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
@@ -30,20 +30,18 @@ class ErrorInReply extends Error {}
 function normalise(reply: EngineReply, protocol: 2 | 3, binary: boolean): Reply {
   switch (reply.kind) {
     case 'simple':
-      return binary ? Buffer.from(reply.value, 'utf8') : reply.value;
+      return textReply(reply.value, binary);
     case 'error':
       throw new ErrorInReply(reply.message);
     case 'integer':
-      return reply.value >= BigInt(Number.MIN_SAFE_INTEGER) && reply.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(reply.value) : reply.value;
+      return integerReply(reply.value);
     case 'bulk':
       return binary ? Buffer.from(reply.value) : reply.value.toString('utf8');
     case 'null':
     case 'null-array':
       return null;
-    case 'double': {
-      const text = formatDouble(reply.value);
-      return binary ? Buffer.from(text, 'utf8') : text;
-    }
+    case 'double':
+      return doubleReply(formatDouble(reply.value), binary);
     case 'boolean':
       return reply.value ? 1 : 0;
     case 'array':
@@ -134,10 +132,7 @@ class MemoryTransport implements DedicatedTransport {
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     MEMORY_NODE.assert(options?.node);
-    const settled = await Promise.allSettled(commands.map((command) => this.send(command, options)));
-    return settled.map((result) =>
-      result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as FerriteError },
-    );
+    return settleEach(commands.map((command) => this.send(command, options)), 'memory');
   }
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
@@ -177,12 +172,17 @@ class MemoryTransport implements DedicatedTransport {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     const argv = [Buffer.from(command.name, 'utf8'), ...command.args.map(toBuffer)];
     const reply = await this.shared.emulator.execute(this.session, argv);
+    // Killed by another connection while the command ran (CLIENT KILL): on a socket the reply
+    // would be lost with the connection.
+    if (this.session.closed && !this.session.closeRequested) {
+      throw new FerriteConnectionError('the memory session was closed before the reply arrived; the command may or may not have been applied');
+    }
     // QUIT or CLIENT KILL of itself: the reply still arrives, then the "connection" is gone.
     if (this.session.closeRequested) this.shared.emulator.closeSession(this.session);
     try {
       return normalise(reply, this.session.protocol, command.binary === true);
     } catch (error) {
-      if (error instanceof ErrorInReply) throw new FerriteReplyError(command.name, error.message);
+      if (error instanceof ErrorInReply) throw replyErrorFor(command.name, error.message);
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { createFerrite, isReplyError, slotOf, type Reply, type Transport, type WireCommand } from '@ferrite/core';
 import { redisServerMissing, startRedisCluster, type RedisCluster } from '@ferrite/testkit';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ioredisTransport } from './index.js';
@@ -230,5 +231,40 @@ describe.skipIf(Boolean(skip))('cluster: every command goes to the primary ownin
     expect(await owned.send({ name: 'PING', args: [] })).toBe('PONG');
     await owned.close();
     expect(mine.status).toBe('end');
+  });
+
+  it("reaches nodes behind NAT (the cluster's natMap), with the transport's slot table mapped the same way", async () => {
+    // A plain TCP forwarder per node stands for the NAT: the nodes announce their own ports.
+    const sockets = new Set<Socket>();
+    const forwarders = await Promise.all(
+      cluster.nodes.map(
+        (node) =>
+          new Promise<Server>((resolve) => {
+            const server = createServer((socket) => {
+              const upstream = connect({ host: node.host, port: node.port });
+              sockets.add(socket).add(upstream);
+              socket.on('error', () => upstream.destroy());
+              upstream.on('error', () => socket.destroy());
+              socket.pipe(upstream).pipe(socket);
+            });
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
+      ),
+    );
+    const natMap = Object.fromEntries(
+      cluster.nodes.map((node, i) => [`${node.host}:${node.port}`, { host: '127.0.0.1', port: (forwarders[i]?.address() as AddressInfo).port }]),
+    );
+    const first = forwarders[0]?.address() as AddressInfo;
+    const natted = new Cluster([{ host: '127.0.0.1', port: first.port }], { natMap, maxRedirections: 0 });
+    const natTransport = ioredisTransport(natted, { closeClient: true });
+    try {
+      const ferrite = createFerrite({ transport: natTransport });
+      for (const key of KEYS.slice(0, 50)) expect(await ferrite.send('SET', `nat:${key}`, key)).toBe('OK');
+      expect(await movedReplies()).toBe(0);
+    } finally {
+      await natTransport.close();
+      for (const server of forwarders) server.close();
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });

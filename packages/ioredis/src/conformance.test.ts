@@ -20,7 +20,7 @@ for (const protocol of [2, 3] as const) {
         },
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // Auto-pipelining batches the commands of one tick on the connection; replies must not mix.
@@ -34,7 +34,7 @@ for (const protocol of [2, 3] as const) {
         teardown: () => server.stop(),
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // A client already configured as the transport needs is used as it is, without a duplicate.
@@ -55,7 +55,7 @@ for (const protocol of [2, 3] as const) {
         teardown: () => server.stop(),
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // A Redis Cluster of 3 primaries, the user's Cluster client with ioredis defaults.
@@ -70,6 +70,6 @@ for (const protocol of [2, 3] as const) {
         teardown: () => cluster.stop(),
       };
     },
-    { protocol, skip, cluster: { primaries: 3 } },
+    { protocol, skip, redisServer: true, cluster: { primaries: 3 } },
   );
 }

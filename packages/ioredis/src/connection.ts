@@ -13,9 +13,11 @@ interface Client {
 }
 
 /** How long QUIT may take before the connection is ended anyway (a server that stopped answering). */
-const QUIT_GRACE_MS = 200;
+const QUIT_GRACE_MS = 300;
 /** How long an ended connection may take to close before its socket is destroyed. */
 const END_GRACE_MS = 250;
+/** How long a destroyed socket may take to report the end. */
+const DESTROY_GRACE_MS = 100;
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -35,6 +37,11 @@ export async function whenReady(client: Client): Promise<void> {
   });
 }
 
+/** Read afresh each time: the status changes while `closeClient` awaits. */
+function hasEnded(client: Client): boolean {
+  return client.status === 'end';
+}
+
 /** The sockets of a `Redis` (one) or a `Cluster` (one per node), for when ending them politely failed. */
 function socketsOf(client: Client): Array<{ destroy(): void }> {
   const nodes = (client as unknown as { nodes?: () => Redis[] }).nodes;
@@ -46,7 +53,7 @@ function socketsOf(client: Client): Array<{ destroy(): void }> {
 }
 
 /**
- * Closes a client within about half a second whatever the server does: a ready one gets QUIT
+ * Closes a client within about 650 ms whatever the server does: a ready one gets QUIT
  * (pending replies arrive first) for a moment, then is disconnected; a socket that still does not
  * close is destroyed. One that is not connected (lazy, or reconnecting to a server that is down)
  * is disconnected at once.
@@ -54,10 +61,16 @@ function socketsOf(client: Client): Array<{ destroy(): void }> {
 export async function closeClient(client: Client): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
-  if (client.status === 'ready') await Promise.race([client.quit().catch(() => {}), ended, pause(QUIT_GRACE_MS)]);
-  if (client.status !== 'end') client.disconnect();
-  if (client.status !== 'end') await Promise.race([ended, pause(END_GRACE_MS)]);
-  if (client.status !== 'end') for (const socket of socketsOf(client)) socket.destroy();
+  if (client.status === 'ready') {
+    const answered = await Promise.race([client.quit().then(() => true, () => false), ended.then(() => true), pause(QUIT_GRACE_MS).then(() => false)]);
+    // After QUIT the client ends by itself; disconnecting it now would start a second close.
+    if (answered && !hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
+  }
+  if (!hasEnded(client)) client.disconnect();
+  if (!hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
+  if (hasEnded(client)) return;
+  for (const socket of socketsOf(client)) socket.destroy();
+  await Promise.race([ended, pause(DESTROY_GRACE_MS)]);
 }
 
 /** Closes a client at once, abandoning pending replies (they reject); resolves once it has ended. */

@@ -1,8 +1,5 @@
-import { FerriteConnectionError, FerriteReplyError, FerriteTimeoutError, isFerriteError, type FerriteError } from '@ferrite/core';
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { FerriteConnectionError, FerriteTimeoutError, isFerriteError, type FerriteError } from '@ferrite/core';
+import { messageOf, replyErrorFor } from '@ferrite/core/transport';
 
 /** ioredis rejects server error replies with a `ReplyError` (class `SimpleError` in v6). */
 function isDriverReplyError(error: unknown): error is Error {
@@ -21,7 +18,7 @@ function neverSent(error: unknown): boolean {
  */
 export function translateError(error: unknown, commandName: string, driverTimeoutMs: number | undefined): FerriteError {
   if (isFerriteError(error)) return error;
-  if (isDriverReplyError(error)) return new FerriteReplyError(commandName, error.message);
+  if (isDriverReplyError(error)) return replyErrorFor(commandName, error.message);
   const message = messageOf(error);
   if (message === 'Command timed out') return new FerriteTimeoutError(commandName, driverTimeoutMs ?? 0);
   return new FerriteConnectionError(`ioredis: ${message}`, { maybeApplied: !neverSent(error) });

@@ -1,4 +1,5 @@
-import type { BatchEntry, Reply, TransportLifecycle, WireCommand } from '@ferrite/core';
+import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
+import type { TransportLifecycle } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { driverCommand, pipelineOn, sendOn } from './wire.js';
 import { translateError } from './errors.js';
@@ -12,15 +13,14 @@ export interface SendContext {
 }
 
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
-export async function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
+export function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
   const pending = driverCommand(command);
-  let raw: unknown;
-  try {
-    raw = await runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal);
-  } catch (error) {
-    throw translateError(error, command.name, connection.options.commandTimeout);
-  }
-  return normaliseReply(raw, command);
+  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal).then(
+    (raw) => normaliseReply(raw, command),
+    (error: unknown) => {
+      throw translateError(error, command.name, connection.options.commandTimeout);
+    },
+  );
 }
 
 /**

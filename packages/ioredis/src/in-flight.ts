@@ -1,4 +1,7 @@
-import { FerriteConnectionError, TransportLifecycle } from '@ferrite/core';
+import {
+  FerriteConnectionError,
+} from '@ferrite/core';
+import { TransportLifecycle } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
 
 /** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */
@@ -87,23 +90,28 @@ export function runTracked<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const entries = entriesOf(connection);
-  const settled = new Promise<T>((resolve, reject) => {
+  // A ready connection writes the commands at once: nothing is left to withdraw, so the signal
+  // need not be watched (the common case, kept cheap).
+  const queued = connection.status !== 'ready';
+  return new Promise<T>((resolve, reject) => {
     const entry: Entry = { commands, reject };
     const onAbort = (): void => {
       if (!withdraw(connection, commands)) return;
-      entries.delete(entry);
+      finish();
       reject(new FerriteConnectionError('ioredis: withdrawn before it was sent', { maybeApplied: false }));
     };
-    const done = (): void => {
+    // Closing the transport settles the call too (see TransportLifecycle.watch).
+    const unwatch = lifecycle.watch(reject, queued ? () => withdraw(connection, commands) : undefined);
+    const finish = (): void => {
+      unwatch();
       entries.delete(entry);
-      signal?.removeEventListener('abort', onAbort);
+      if (queued) signal?.removeEventListener('abort', onAbort);
     };
     entries.add(entry);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (queued) signal?.addEventListener('abort', onAbort, { once: true });
     send().then(
-      (value) => (done(), resolve(value)),
-      (error: unknown) => (done(), reject(error)),
+      (value) => (finish(), resolve(value)),
+      (error: unknown) => (finish(), reject(error)),
     );
   });
-  return lifecycle.track(settled, () => withdraw(connection, commands));
 }

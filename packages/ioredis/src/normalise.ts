@@ -1,5 +1,5 @@
 import type { Reply, WireCommand } from '@ferrite/core';
-import { FerriteReplyError } from '@ferrite/core';
+import { doubleReply, integerReply, INT64_MAX, INT64_MIN, replyErrorFor, textReply as text } from '@ferrite/core/transport';
 
 /*
  * What the transport's connections hand over (ioredis 6, `callBuffer`, `stringNumbers: true`,
@@ -19,10 +19,6 @@ import { FerriteReplyError } from '@ferrite/core';
 
 const INTEGER = /^-?\d+$/;
 
-// A RESP `:` integer is signed 64-bit; a longer run of digits can only be a RESP3 big number,
-// which RESP2 sends as text.
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** Where a reply carries RESP3 doubles that must stay decimal text. */
 type DoubleLayout = 'none' | 'all' | 'second';
@@ -66,15 +62,11 @@ function doubleLayout(command: WireCommand): DoubleLayout {
   return 'none';
 }
 
-function text(value: string, binary: boolean): string | Buffer {
-  return binary ? Buffer.from(value, 'utf8') : value;
-}
-
+// A RESP `:` integer is signed 64-bit; a longer run of digits can only be a RESP3 big number,
+// which every transport hands over as text.
 function integer(value: string, binary: boolean): number | bigint | string | Buffer {
-  const parsed = Number(value);
-  if (Number.isSafeInteger(parsed)) return parsed;
-  const big = BigInt(value);
-  return big < INT64_MIN || big > INT64_MAX ? text(value, binary) : big;
+  const parsed = integerReply(value);
+  return typeof parsed === 'bigint' && (parsed < INT64_MIN || parsed > INT64_MAX) ? text(value, binary) : parsed;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -88,11 +80,11 @@ function convert(raw: unknown, command: WireCommand, doubles: boolean): Reply {
   if (raw === null || raw === undefined) return null;
   // An error inside a reply (EXEC with a failed command): the whole command fails with it, as on
   // every other transport. Only the server's text is kept.
-  if (raw instanceof Error) throw new FerriteReplyError(command.name, raw.message);
+  if (raw instanceof Error) throw replyErrorFor(command.name, raw.message);
   if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
-  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : text(raw, binary);
-  if (typeof raw === 'number') return raw;
-  if (typeof raw === 'bigint') return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : doubles ? doubleReply(raw, binary) : text(raw, binary);
+  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : doubleReply(raw, binary);
+  if (typeof raw === 'bigint') return integerReply(raw);
   if (typeof raw === 'boolean') return raw ? 1 : 0;
   if (Array.isArray(raw)) return raw.map((item) => convert(item, command, doubles));
   if (raw instanceof Map) {

@@ -154,7 +154,7 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
     await expect.poll(async () => String(await transport.send(cmd('CLIENT', 'LIST', 'ID', String(id)))), { timeout: 5000 }).toBe('');
   });
 
-  it('bounds the handshake of a dedicated connection by commandTimeout', async () => {
+  it("ends a dedicated connection's handshake when the caller's signal fires", async () => {
     // A listener that accepts connections and never answers: the driver's ready check hangs.
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -162,12 +162,13 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
     try {
       const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: true, maxRetriesPerRequest: 0 });
       client.on('error', () => {});
-      const transport = ioredisTransport(client, { commandTimeout: 300 });
+      const transport = ioredisTransport(client);
       opened.push({ client, transport });
       const started = performance.now();
-      const error = await transport.dedicated().catch((e: unknown) => e);
+      const error = await transport.dedicated({ signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
       expect(performance.now() - started).toBeLessThan(3000);
-      expect(error).toBeInstanceOf(FerriteTimeoutError);
+      expect(error).toBeInstanceOf(FerriteConnectionError);
+      expect((error as FerriteConnectionError).maybeApplied).toBe(false);
     } finally {
       silent.close();
     }

@@ -1,16 +1,5 @@
-import {
-  FerriteConnectionError,
-  TransportLifecycle,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportNode,
-  type TransportSendOptions,
-  type WireCommand,
-} from '@ferrite/core';
-import { SingleNode } from '@ferrite/core/transport';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { TransportLifecycle, SingleNode } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
@@ -49,6 +38,13 @@ export class ConnectionTransport implements DedicatedTransport {
     return protocolOf(this.#connection);
   }
 
+  /** The connection's address from its options (a Unix socket path has no port). */
+  get server(): TransportServer {
+    const { host, port, path, db } = this.#connection.options;
+    const database = db ?? 0;
+    return path ? { address: path, database } : { address: host ?? 'localhost', port: port ?? 6379, database };
+  }
+
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
   }
@@ -72,44 +68,51 @@ export class ConnectionTransport implements DedicatedTransport {
     return this.close();
   }
 
-  async #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
-    this.#lifecycle.assertOpen();
-    this.#node.assert(node);
-    return work();
+  #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      this.#lifecycle.assertOpen();
+      if (node !== undefined) this.#node.assert(node);
+      return work();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 
 /**
- * A new connection duplicated from `source` (same node, options and database), wrapped in a
- * transport the caller owns; `parent` closes it when it closes itself. The handshake is bounded
- * by the caller's signal (core's deadline), and closing abandons commands still pending on it,
- * as node-redis' dedicated connections do: a blocking call does not hold the close up.
+ * Connects `connection` (created lazy) and wraps it in a transport its caller owns. ioredis keeps
+ * retrying a server that is down: `signal` (core's deadline) ends the attempt.
  */
-export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
-  const connection = duplicateConnection(source, { lazyConnect: true });
-  // ioredis keeps retrying a server that is down: the caller's signal (core's deadline) and
-  // closing the transport end the attempt.
+export async function connectTransport(connection: Redis, settings: Omit<ConnectionTransportSettings, 'release'>, signal?: AbortSignal): Promise<ConnectionTransport> {
   const giveUp = (): void => connection.disconnect();
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
     if (signal?.aborted) throw new FerriteConnectionError('ioredis: the caller stopped waiting for the connection', { maybeApplied: false });
-    await parent.track(whenReady(connection));
+    await whenReady(connection);
   } catch (error) {
     connection.disconnect();
     throw translateError(error, 'CONNECT', undefined);
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }
+  return new ConnectionTransport(connection, { ...settings, release: () => disconnectClient(connection) });
+}
+
+/**
+ * A new connection duplicated from `source` (same node, options and database), wrapped in a
+ * transport the caller owns; `parent` closes it when it closes itself.
+ */
+export async function openDedicated(source: Redis, parent: TransportLifecycle, signal?: AbortSignal, node?: TransportNode): Promise<DedicatedTransport> {
+  let dedicated: ConnectionTransport | undefined;
+  const opened = await parent.track(
+    connectTransport(duplicateConnection(source, { lazyConnect: true }), { onClosed: () => dedicated && parent.forget(dedicated), node }, signal),
+  );
+  dedicated = opened;
   if (parent.closed) {
-    await closeClient(connection);
+    await opened.close();
     parent.assertOpen();
   }
-  const dedicated: ConnectionTransport = new ConnectionTransport(connection, {
-    release: () => disconnectClient(connection),
-    onClosed: () => parent.forget(dedicated),
-    node,
-  });
-  return parent.adopt(dedicated);
+  return parent.adopt(opened);
 }
 
 export interface ClientOwnership {

@@ -10,7 +10,7 @@ test('takes any ioredis client, whatever reply mapping its type carries', () => 
 });
 
 test('accepts only the documented options', () => {
-  expectTypeOf<IoredisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean }>();
+  expectTypeOf<IoredisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean; readonly readFrom?: 'primary' | 'replica' }>();
   // @ts-expect-error: not a client
   ioredisTransport({});
 });

@@ -1,4 +1,5 @@
 import type { Transport } from '@ferrite/core';
+import type { ReadFrom } from '@ferrite/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { clusterTransport } from './cluster.js';
 import { singleNodeTransport } from './single.js';
@@ -10,6 +11,12 @@ export interface IoredisTransportOptions {
    * the caller's to close.
    */
   readonly closeClient?: boolean;
+  /**
+   * On a `Cluster`: `'replica'` sends commands that only read (definitions marked `readonly`,
+   * standard reads such as `GET`) to a replica of their shard. Default `'primary'`. The cluster
+   * policy (routing, MOVED, ASK, CROSSSLOT) is described in the README.
+   */
+  readonly readFrom?: ReadFrom;
 }
 
 /**
@@ -21,5 +28,5 @@ export interface IoredisTransportOptions {
  */
 export function ioredisTransport(client: Redis | Cluster, options: IoredisTransportOptions = {}): Transport {
   const ownership = { closeClient: options.closeClient === true };
-  return client.isCluster ? clusterTransport(client as Cluster, ownership) : singleNodeTransport(client as Redis, ownership);
+  return client.isCluster ? clusterTransport(client as Cluster, ownership, options.readFrom) : singleNodeTransport(client as Redis, ownership);
 }

@@ -190,16 +190,14 @@ describe.skipIf(Boolean(skip))('node-redis transport on a 3-node Redis Cluster',
       expect(nodes.map((node) => node.id)).toContain(await any.send(cmd('CLUSTER', 'MYID')));
     });
 
-    it('fails a misrouted command when the driver may not follow redirections (what makes the count above meaningful)', async () => {
+    it('follows one MOVED for a misrouted command, which the nodes count (what makes the count above meaningful)', async () => {
       const [home, other] = nodes as [Node, Node];
       const key = keyOn(home, `resp${protocol}:misrouted`);
+      await transport.send(cmd('SET', key, 'here'));
       const before = await redirections();
-      const error = await transport
-        .send({ name: 'GET', args: [key], routingKey: keyOn(other, `resp${protocol}:elsewhere`) })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(FerriteReplyError);
-      expect((error as FerriteReplyError).serverMessage).toMatch(/^MOVED \d+ /);
-      expect(await redirections()).toBeGreaterThan(before);
+      const reply = await transport.send({ name: 'GET', args: [key], routingKey: keyOn(other, `resp${protocol}:elsewhere`) });
+      expect(reply).toBe('here');
+      expect(await redirections()).toBe(before + 1);
     });
   });
 

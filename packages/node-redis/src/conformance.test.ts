@@ -21,7 +21,7 @@ for (const protocol of [2, 3] as const) {
         },
       };
     },
-    { protocol, skip },
+    { protocol, skip, redisServer: true },
   );
 
   // A Redis Cluster of 3 primaries through the user's createCluster client.
@@ -40,6 +40,6 @@ for (const protocol of [2, 3] as const) {
         teardown: () => cluster.stop(),
       };
     },
-    { protocol, skip, cluster: { primaries: 3 } },
+    { protocol, skip, redisServer: true, cluster: { primaries: 3 } },
   );
 }

@@ -22,11 +22,14 @@ export interface NodeConnection {
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   readonly isOpen: boolean;
+  /** Connected and past the handshake: commands are written at once. */
+  readonly isReady?: boolean;
   readonly options?: {
     readonly RESP?: ProtocolVersion;
     readonly commandOptions?: { readonly timeout?: number };
     readonly url?: string;
-    readonly socket?: { readonly host?: string; readonly port?: number };
+    readonly socket?: { readonly host?: string; readonly port?: number; readonly path?: string };
+    readonly database?: number;
   };
 }
 

@@ -1,9 +1,6 @@
-import { FerriteConnectionError, FerriteReplyError, FerriteTimeoutError, isFerriteError, type FerriteError } from '@ferrite/core';
+import { FerriteConnectionError, FerriteTimeoutError, isFerriteError, type FerriteError } from '@ferrite/core';
+import { messageOf, replyErrorFor } from '@ferrite/core/transport';
 import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply, TimeoutError } from 'redis';
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Translates whatever node-redis rejected with. The driver's error is never kept as `cause`: it
@@ -15,7 +12,7 @@ function messageOf(error: unknown): string {
  */
 export function translateError(error: unknown, commandName: string, driverTimeoutMs: number): FerriteError {
   if (isFerriteError(error)) return error;
-  if (error instanceof ErrorReply) return new FerriteReplyError(commandName, error.message);
+  if (error instanceof ErrorReply) return replyErrorFor(commandName, error.message);
   if (error instanceof TimeoutError) return new FerriteTimeoutError(commandName, driverTimeoutMs, { maybeApplied: false });
   const unsent = error instanceof AbortError || error instanceof ClientClosedError || error instanceof ClientOfflineError;
   return new FerriteConnectionError(`node-redis: ${messageOf(error)}`, { maybeApplied: !unsent });

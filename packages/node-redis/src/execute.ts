@@ -5,9 +5,9 @@ import {
   type BatchEntry,
   type FerriteError,
   type Reply,
-  type TransportLifecycle,
   type WireCommand,
 } from '@ferrite/core';
+import { settleEach, type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection, type SendOptions } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
@@ -43,7 +43,7 @@ export interface SendContext {
  * over the normalised reply, or rejects with a Ferrite error.
  */
 export function execute(connection: NodeConnection, command: WireCommand, context: SendContext): Promise<Reply> {
-  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options), command, context);
+  return executeWith((args, options) => connection.sendCommand(args, options), driverTimeoutOf(connection.options), command, context, connection.isReady !== true);
 }
 
 /**
@@ -51,22 +51,35 @@ export function execute(connection: NodeConnection, command: WireCommand, contex
  * commands. When core stops waiting (its signal) or the transport closes, a command node-redis has
  * not written yet is taken back from its queue (never applied); node-redis itself never resends.
  */
-export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, context: SendContext): Promise<Reply> {
+export async function executeWith(send: Sender, driverTimeoutMs: number, command: WireCommand, context: SendContext, offline: boolean): Promise<Reply> {
   assertWireArgs(command);
   const decoding = new ReplyDecoding();
-  const withdrawal = new AbortController();
-  const withdraw = (): void => withdrawal.abort();
-  context.signal?.addEventListener('abort', withdraw, { once: true });
   let raw: unknown;
-  try {
-    const sent = send([command.name, ...command.args], { typeMapping: decoding.typeMapping, abortSignal: withdrawal.signal });
-    // The withdrawal rejects the call itself if it was not written yet; `false` says the
-    // lifecycle cannot know that synchronously, and its sweep comes after the rejection.
-    raw = await context.lifecycle.track(sent, () => (withdraw(), false));
-  } catch (error) {
-    throw translateError(error, command.name, driverTimeoutMs);
-  } finally {
-    context.signal?.removeEventListener('abort', withdraw);
+  if (!offline) {
+    // A ready connection writes the command at its next write turn, so nothing is left to take
+    // back when core's signal could fire (a deadline, an abort after the call began): the signal
+    // is not handed to the driver, which saves a listener per call. A call stopped before that
+    // is reported as maybe applied, which stays true.
+    try {
+      raw = await context.lifecycle.track(send([command.name, ...command.args], { typeMapping: decoding.typeMapping }));
+    } catch (error) {
+      throw translateError(error, command.name, driverTimeoutMs);
+    }
+  } else {
+    // Queued while the connection is down: closing the transport takes it back too.
+    const withdrawal = new AbortController();
+    const withdraw = (): void => withdrawal.abort();
+    context.signal?.addEventListener('abort', withdraw, { once: true });
+    try {
+      const sent = send([command.name, ...command.args], { typeMapping: decoding.typeMapping, abortSignal: withdrawal.signal });
+      // The withdrawal rejects the call itself; `false` says the lifecycle cannot know that
+      // synchronously, and its sweep comes after the rejection.
+      raw = await context.lifecycle.track(sent, () => (withdraw(), false));
+    } catch (error) {
+      throw translateError(error, command.name, driverTimeoutMs);
+    } finally {
+      context.signal?.removeEventListener('abort', withdraw);
+    }
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
@@ -80,12 +93,8 @@ export async function executeWith(send: Sender, driverTimeoutMs: number, command
  * write turn in one go, and replies come back in order. Each entry settles on its own.
  */
 export function executeBatch(connection: NodeConnection, commands: readonly WireCommand[], context: SendContext): Promise<BatchEntry[]> {
-  return Promise.all(
-    commands.map((command) =>
-      execute(connection, command, context).then(
-        (value): BatchEntry => ({ ok: true, value }),
-        (error: unknown): BatchEntry => ({ ok: false, error: asFerriteError(error) }),
-      ),
-    ),
+  return settleEach(
+    commands.map((command) => execute(connection, command, context)),
+    'node-redis',
   );
 }

@@ -1,4 +1,5 @@
-import { FerriteReplyError, type Reply } from '@ferrite/core';
+import type { Reply } from '@ferrite/core';
+import { bigNumberReply, doubleReply, integerReply, replyErrorFor, textReply as text } from '@ferrite/core/transport';
 import { ErrorReply, RESP_TYPES, type TypeMapping } from 'redis';
 
 /*
@@ -20,30 +21,41 @@ import { ErrorReply, RESP_TYPES, type TypeMapping } from 'redis';
 
 type NumberKind = 'integer' | 'double';
 
-/** The `typeMapping` for one command, and the kinds of the numbers the decoder met, in order. */
+/**
+ * The `typeMapping` for one command, and the kinds of the numbers the decoder met, in order. The
+ * mapping is the instance itself: fixed entries and the two recording getters live on the
+ * prototype, so a command pays for one small object.
+ */
 export class ReplyDecoding {
   readonly numbers: NumberKind[] = [];
-  readonly typeMapping: TypeMapping;
 
-  constructor() {
-    const numbers = this.numbers;
-    const mapping: TypeMapping = {
-      [RESP_TYPES.SIMPLE_STRING]: Buffer,
-      [RESP_TYPES.BLOB_STRING]: Buffer,
-      [RESP_TYPES.VERBATIM_STRING]: Buffer,
-      [RESP_TYPES.MAP]: Map,
-    };
-    Object.defineProperty(mapping, RESP_TYPES.NUMBER, {
-      enumerable: true,
-      get: () => (numbers.push('integer'), String),
-    });
-    Object.defineProperty(mapping, RESP_TYPES.DOUBLE, {
-      enumerable: true,
-      get: () => (numbers.push('double'), String),
-    });
-    this.typeMapping = mapping;
+  get typeMapping(): TypeMapping {
+    return this as unknown as TypeMapping;
   }
 }
+
+for (const [type, value] of [
+  [RESP_TYPES.SIMPLE_STRING, Buffer],
+  [RESP_TYPES.BLOB_STRING, Buffer],
+  [RESP_TYPES.VERBATIM_STRING, Buffer],
+  [RESP_TYPES.MAP, Map],
+] as const) {
+  Object.defineProperty(ReplyDecoding.prototype, type, { value, enumerable: true });
+}
+Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.NUMBER, {
+  enumerable: true,
+  get(this: ReplyDecoding) {
+    this.numbers.push('integer');
+    return String;
+  },
+});
+Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.DOUBLE, {
+  enumerable: true,
+  get(this: ReplyDecoding) {
+    this.numbers.push('double');
+    return String;
+  },
+});
 
 const INTEGER_TEXT = /^[-+]?\d+$/;
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*(e[-+]?\d+)?|inf|nan)$/i;
@@ -104,14 +116,6 @@ class NumberKinds {
   }
 }
 
-function integer(text: string): number | bigint {
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : BigInt(text);
-}
-
-function text(value: string, binary: boolean): string | Buffer {
-  return binary ? Buffer.from(value, 'utf8') : value;
-}
 
 function mapKey(raw: unknown, kinds: NumberKinds, commandName: string): string {
   if (typeof raw === 'string') {
@@ -121,17 +125,17 @@ function mapKey(raw: unknown, kinds: NumberKinds, commandName: string): string {
   if (Buffer.isBuffer(raw)) return raw.toString('utf8');
   if (typeof raw === 'bigint' || typeof raw === 'number') return String(raw);
   if (typeof raw === 'boolean') return raw ? '1' : '0';
-  throw new FerriteReplyError(commandName, `ERR unsupported map key in the reply of ${commandName.toUpperCase()}`);
+  throw replyErrorFor(commandName, `ERR unsupported map key in the reply of ${commandName.toUpperCase()}`);
 }
 
 function convert(raw: unknown, binary: boolean, kinds: NumberKinds, commandName: string): Reply {
   if (raw === null || raw === undefined) return null;
   if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
-  if (typeof raw === 'string') return kinds.value(raw) === 'integer' ? integer(raw) : text(raw, binary);
+  if (typeof raw === 'string') return kinds.value(raw) === 'integer' ? integerReply(raw) : doubleReply(raw, binary);
   // RESP3 big numbers: decimal text, as RESP2 sends them.
-  if (typeof raw === 'bigint') return text(raw.toString(), binary);
+  if (typeof raw === 'bigint') return bigNumberReply(raw, binary);
   // Only when the mapping was bypassed (node-redis' own numeric aggregation).
-  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : text(String(raw), binary);
+  if (typeof raw === 'number') return Number.isInteger(raw) ? raw : doubleReply(raw, binary);
   if (typeof raw === 'boolean') return raw ? 1 : 0;
   if (Array.isArray(raw)) return raw.map((item) => convert(item, binary, kinds, commandName));
   if (raw instanceof Map) {
@@ -145,7 +149,7 @@ function convert(raw: unknown, binary: boolean, kinds: NumberKinds, commandName:
   if (raw instanceof Set) return [...raw].map((item) => convert(item, binary, kinds, commandName));
   // An error inside a reply (an EXEC whose queued command failed): the Reply model has no error
   // values, so the command fails with the first one, as its own error reply would.
-  if (raw instanceof ErrorReply) throw new FerriteReplyError(commandName, raw.message);
+  if (raw instanceof ErrorReply) throw replyErrorFor(commandName, raw.message);
   return text(String(raw), binary);
 }
 

@@ -1,16 +1,5 @@
-import {
-  FerriteConnectionError,
-  TransportLifecycle,
-  type BatchEntry,
-  type DedicatedOptions,
-  type DedicatedTransport,
-  type ProtocolVersion,
-  type Reply,
-  type TransportNode,
-  type TransportSendOptions,
-  type WireCommand,
-} from '@ferrite/core';
-import { SingleNode } from '@ferrite/core/transport';
+import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { messageOf, SingleNode, TransportLifecycle } from '@ferrite/core/transport';
 import { addressOf, type NodeConnection } from './connection.js';
 import { execute, executeBatch } from './execute.js';
 
@@ -77,6 +66,14 @@ export class SingleConnectionTransport implements DedicatedTransport {
     return undefined;
   }
 
+  /** The connection's address as node-redis resolved its options (its defaults: `localhost:6379`). */
+  get server(): TransportServer {
+    const options = this.#connection.options;
+    const database = options?.database ?? 0;
+    if (options?.socket?.path) return { address: options.socket.path, database };
+    return { address: options?.socket?.host ?? 'localhost', port: options?.socket?.port ?? 6379, database };
+  }
+
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
@@ -105,9 +102,38 @@ export class SingleConnectionTransport implements DedicatedTransport {
 }
 
 /**
+ * Connects `connection` (not connected yet) and wraps it in a transport its caller owns; closing
+ * it abandons commands still pending on it (a blocking call does not hold the close up).
+ * node-redis keeps retrying an unreachable server: `signal` (core's deadline) ends the attempt.
+ */
+export async function connectTransport(
+  connection: NodeConnection,
+  settings: ConnectionSettings & { readonly onClosed?: () => void },
+  signal?: AbortSignal,
+): Promise<SingleConnectionTransport> {
+  // Failures reach callers through their commands; an 'error' event without a listener would
+  // throw from the driver's event emitter instead.
+  connection.on('error', () => {});
+  const giveUp = (): void => connection.destroy();
+  signal?.addEventListener('abort', giveUp, { once: true });
+  try {
+    if (signal?.aborted) throw new Error('the caller stopped waiting');
+    await connection.connect();
+  } catch (error) {
+    if (connection.isOpen) connection.destroy();
+    throw new FerriteConnectionError(`node-redis: could not open a connection: ${messageOf(error)}`, { maybeApplied: false });
+  } finally {
+    signal?.removeEventListener('abort', giveUp);
+  }
+  return new SingleConnectionTransport(connection, settings, async () => {
+    settings.onClosed?.();
+    if (connection.isOpen) connection.destroy();
+  });
+}
+
+/**
  * Opens a new connection with `source`'s options (address, auth, TLS, database, protocol) for a
- * caller that owns it; `parent` closes it too when it closes first. Closing it abandons commands
- * still pending on it (a blocking call does not hold the close up).
+ * caller that owns it; `parent` closes it too when it closes first.
  */
 export async function openDedicated(
   source: NodeConnection,
@@ -117,33 +143,12 @@ export async function openDedicated(
 ): Promise<DedicatedTransport> {
   // Duplicating only needs the options, but a closed client means the user is done with it.
   if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected', { maybeApplied: false });
-  const connection = source.duplicate();
-  // Failures reach callers through their commands; an 'error' event without a listener would
-  // throw from the driver's event emitter instead.
-  connection.on('error', () => {});
-  // node-redis keeps retrying an unreachable server: the caller's signal (core's deadline) and
-  // closing the transport end the attempt.
-  const giveUp = (): void => connection.destroy();
-  signal?.addEventListener('abort', giveUp, { once: true });
-  try {
-    if (signal?.aborted) throw new Error('the caller stopped waiting');
-    await parent.track(connection.connect());
-  } catch (error) {
-    if (connection.isOpen) connection.destroy();
-    throw new FerriteConnectionError(`node-redis: could not open a dedicated connection: ${error instanceof Error ? error.message : String(error)}`, {
-      maybeApplied: false,
-    });
-  } finally {
-    signal?.removeEventListener('abort', giveUp);
-  }
+  let opened: SingleConnectionTransport | undefined;
+  const transport = await parent.track(connectTransport(source.duplicate(), { ...settings, onClosed: () => opened && parent.forget(opened) }, signal));
+  opened = transport;
   if (parent.closed) {
-    connection.destroy();
+    await transport.close();
     throw parent.closedError();
   }
-  const transport: SingleConnectionTransport = new SingleConnectionTransport(connection, settings, async () => {
-    parent.forget(transport);
-    if (connection.isOpen) connection.destroy();
-  });
-  parent.adopt(transport);
-  return transport;
+  return parent.adopt(transport);
 }

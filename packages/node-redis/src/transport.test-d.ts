@@ -18,6 +18,6 @@ describe('nodeRedisTransport types', () => {
     nodeRedisTransport({});
     // @ts-expect-error an ioredis-style option
     nodeRedisTransport(createClient(), { keyPrefix: 'app:' });
-    expectTypeOf<NodeRedisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean }>();
+    expectTypeOf<NodeRedisTransportOptions>().toEqualTypeOf<{ readonly closeClient?: boolean; readonly readFrom?: 'primary' | 'replica' }>();
   });
 });

@@ -1,6 +1,7 @@
 import type { Transport } from '@ferrite/core';
+import type { ReadFrom } from '@ferrite/core/transport';
 import type { RedisArgument, TypeMapping } from 'redis';
-import { ClusterTransport, type ClusterClient } from './cluster.js';
+import { clusterTransport, type ClusterClient } from './cluster.js';
 import { protocolOf, type NodeConnection } from './connection.js';
 import { closeConnection, SingleConnectionTransport } from './single.js';
 
@@ -8,6 +9,12 @@ import { closeConnection, SingleConnectionTransport } from './single.js';
 export interface NodeRedisTransportOptions {
   /** Close the client passed in when the transport closes. Default `false`: the client stays yours. */
   readonly closeClient?: boolean;
+  /**
+   * On a cluster client: `'replica'` sends commands that only read (definitions marked
+   * `readonly`, standard reads such as `GET`) to a replica of their shard. Default `'primary'`.
+   * The cluster policy (routing, MOVED, ASK, CROSSSLOT) is described in the README.
+   */
+  readonly readFrom?: ReadFrom;
 }
 
 /*
@@ -52,7 +59,7 @@ export function nodeRedisTransport(client: NodeRedisClient | NodeRedisCluster, o
   const closeClient = options.closeClient === true;
   if (isCluster(client)) {
     const cluster = client as unknown as ClusterClient;
-    return new ClusterTransport(cluster, { protocol: protocolOf(cluster._options), closeClient });
+    return clusterTransport(cluster, { protocol: protocolOf(cluster._options), closeClient, readFrom: options.readFrom });
   }
   const connection = client as unknown as NodeConnection;
   return new SingleConnectionTransport(connection, { protocol: protocolOf(connection.options) }, async () => {

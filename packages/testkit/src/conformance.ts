@@ -41,6 +41,63 @@ export interface ConformanceOptions {
    * a dedicated connection without a key) run their cluster equivalents instead.
    */
   readonly cluster?: { readonly primaries: number };
+  /**
+   * The server is a real redis-server (7+): the reply table also covers what only its Lua
+   * scripts can produce (RESP3 big numbers, nested maps, errors nested in arrays).
+   */
+  readonly redisServer?: boolean;
+}
+
+/** One row of the reply table: a command whose raw reply each transport must hand over as `expected`. */
+interface ReplyCase {
+  readonly name: string;
+  /** Commands run first (on the same slot). */
+  readonly setup?: ReadonlyArray<readonly string[]>;
+  readonly command: readonly string[];
+  /** The `Reply` per protocol, or the server error text the call must reject with. */
+  readonly expected: { readonly 2: Reply; readonly 3: Reply } | { readonly rejects: RegExp };
+  readonly binary?: boolean;
+  /** Needs a redis-server's Lua (`redis.setresp(3)` and RESP3 return types). */
+  readonly lua?: boolean;
+}
+
+const same = (reply: Reply) => ({ 2: reply, 3: reply }) as const;
+const lua = (body: string) => ['EVAL', `redis.setresp(3); ${body}`, '0'];
+
+/** Raw replies at the edges, with the one `Reply` every transport must produce for each (`k` is the row's key). */
+function replyTable(k: (name: string) => string): ReplyCase[] {
+  return [
+    { name: 'int64 max', setup: [['SET', k('max'), '9223372036854775806']], command: ['INCR', k('max')], expected: same(9223372036854775807n) },
+    { name: 'int64 min', setup: [['SET', k('min'), '-9223372036854775807']], command: ['DECR', k('min')], expected: same(-9223372036854775808n) },
+    { name: 'int64 overflow is an error', setup: [['SET', k('over'), '9223372036854775807']], command: ['INCR', k('over')], expected: { rejects: /overflow/ } },
+    { name: '2^53 + 1 stays exact', setup: [['SET', k('p53'), '9007199254740992']], command: ['INCR', k('p53')], expected: same(9007199254740993n) },
+    { name: '2^53 - 1 is a number', setup: [['SET', k('s53'), '9007199254740990']], command: ['INCR', k('s53')], expected: same(9007199254740991) },
+    { name: '-(2^53 - 1) is a number', setup: [['SET', k('n53'), '-9007199254740990']], command: ['DECR', k('n53')], expected: same(-9007199254740991) },
+    { name: 'a whole double stays text', setup: [['ZADD', k('z'), '3', 'a']], command: ['ZSCORE', k('z'), 'a'], expected: same('3') },
+    { name: 'double inf', setup: [['ZADD', k('zi'), 'inf', 'a']], command: ['ZSCORE', k('zi'), 'a'], expected: same('inf') },
+    { name: 'double -inf', setup: [['ZADD', k('zn'), '-inf', 'a']], command: ['ZSCORE', k('zn'), 'a'], expected: same('-inf') },
+    { name: 'a fractional double', setup: [['ZADD', k('zf'), '0.1', 'a']], command: ['ZINCRBY', k('zf'), '0.2', 'a'], expected: same('0.30000000000000004') },
+    { name: 'nulls in an array', setup: [['SET', k('m1'), 'x']], command: ['MGET', k('m1'), k('none'), k('m1')], expected: same(['x', null, 'x']) },
+    { name: 'an empty array', command: ['LRANGE', k('empty'), '0', '-1'], expected: same([]) },
+    { name: 'a null bulk string', command: ['GET', k('absent')], expected: same(null) },
+    { name: 'a set', setup: [['SADD', k('set'), 'only']], command: ['SMEMBERS', k('set')], expected: same(['only']) },
+    { name: 'a map', setup: [['HSET', k('h'), 'f', '1']], command: ['HGETALL', k('h')], expected: { 2: ['f', '1'], 3: new Map([['f', '1']]) } },
+    { name: 'an empty map', command: ['HGETALL', k('nohash')], expected: { 2: [], 3: new Map() } },
+    { name: 'binary strings nested', setup: [['DEL', k('bl')], ['RPUSH', k('bl'), 'a']], command: ['LRANGE', k('bl'), '0', '-1'], binary: true, expected: same([Buffer.from('a')]) },
+    { name: 'RESP3 big number, as its text', lua: true, command: lua("return {big_number='123456789012345678901234567890'}"), expected: same('123456789012345678901234567890') },
+    { name: 'RESP3 double from a script', lua: true, command: lua('return {double=1.5}'), expected: same('1.5') },
+    { name: 'RESP3 double inf from a script', lua: true, command: lua('return {double=1/0}'), expected: same('inf') },
+    { name: 'RESP3 boolean false in an array, as 0', lua: true, command: lua('return {1, false, 3}'), expected: same([1, 0, 3]) },
+    { name: 'RESP3 boolean true (RESP2: 1)', lua: true, command: lua('return true'), expected: same(1) },
+    {
+      name: 'nested maps and sets',
+      lua: true,
+      command: lua("return {map={outer={map={inner={set={x=true}}}}}}"),
+      expected: { 2: ['outer', ['inner', ['x']]], 3: new Map([['outer', new Map([['inner', ['x']]])]]) },
+    },
+    { name: 'a verbatim string, without its format', lua: true, command: lua("return {verbatim_string={format='txt', string='hi there'}}"), expected: same('hi there') },
+    { name: 'an error nested in an array rejects the call', lua: true, command: lua("return {1, {err='ERR inner failure'}, 3}"), expected: { rejects: /^ERR inner failure$/ } },
+  ];
 }
 
 const cmd = (name: string, ...args: Array<string | Buffer>): WireCommand => ({ name, args });
@@ -250,6 +307,47 @@ export function describeTransportConformance(
       expect(await ferrite.supports('NO.SUCH.COMMAND')).toBe(false);
     });
 
+    describe('reply table: one Reply for each raw reply, on every transport and protocol', () => {
+      const rows = replyTable((name) => key(`table:${name}`));
+      for (const row of rows) {
+        const runs = !row.lua || options.redisServer === true;
+        // Script rows need a redis-server; the memory transport's engine has no Lua. Named, never silent.
+        it.runIf(runs)(row.name, async () => {
+          for (const setup of row.setup ?? []) await send(setup[0] as string, ...setup.slice(1));
+          const [name, ...args] = row.command as [string, ...string[]];
+          const command: WireCommand = { name, args, ...(row.binary ? { binary: true } : {}), ...(row.lua ? { routingKey: key('table') } : {}) };
+          if ('rejects' in row.expected) {
+            const error = await transport.send(command).catch((e: unknown) => e);
+            expect(error).toBeInstanceOf(FerriteReplyError);
+            expect((error as FerriteReplyError).serverMessage).toMatch(row.expected.rejects);
+            return;
+          }
+          expect(await transport.send(command)).toEqual(row.expected[options.protocol]);
+          // The same through a pipeline, setup included.
+          const setups = (row.setup ?? []).map((setup) => cmd(setup[0] as string, ...setup.slice(1)));
+          const entries = await transport.batch([...setups, command]);
+          expect(entries[entries.length - 1]).toEqual({ ok: true, value: row.expected[options.protocol] });
+        });
+      }
+    });
+
+    it('rejects an EXEC whose queued command failed with that error, and settles the rest of a pipeline', async () => {
+      await using dedicated = await transport.dedicated(dedicatedOptions);
+      await dedicated.send(cmd('SET', key('exec-text'), 'text'));
+      expect(await dedicated.send(cmd('MULTI'))).toBe('OK');
+      await dedicated.send(cmd('INCR', key('exec-counter')));
+      await dedicated.send(cmd('LPUSH', key('exec-text'), 'x'));
+      await dedicated.send(cmd('INCR', key('exec-counter')));
+      const error = await dedicated.send(cmd('EXEC')).catch((e: unknown) => e);
+      expect(isReplyError(error, 'wrongtype')).toBe(true);
+      // The transaction ran: the commands around the failed one applied.
+      expect(await send('GET', key('exec-counter'))).toBe('2');
+      // In a pipeline, the EXEC entry fails alone.
+      const entries = await dedicated.batch([cmd('MULTI'), cmd('LPUSH', key('exec-text'), 'y'), cmd('EXEC'), cmd('GET', key('exec-counter'))]);
+      expect(entries.map((entry) => entry.ok)).toEqual([true, true, false, true]);
+      expect(entries[3]).toEqual({ ok: true, value: '2' });
+    });
+
     it('names its primaries and sends to one of them when asked, unrouted', async () => {
       expect(typeof transport.nodes).toBe('function');
       const nodes = await transport.nodes!();
@@ -309,6 +407,66 @@ export function describeTransportConformance(
       for (const node of nodes) expect(await ferrite.probe.echoOn(node.id, node.id)).toBe(node.id);
       const error = await ferrite.probe.echoOn('no-such-node', 'x').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FerriteConnectionError);
+    });
+
+    it.runIf(options.cluster)('follows a slot migrated during a run (ASK while it moves, MOVED after), with no error and every key intact', async () => {
+      const errorCount = async (node: string, kind: 'ASK' | 'MOVED'): Promise<number> => {
+        const stats = String(await transport.send(cmd('INFO', 'errorstats'), { node }));
+        return Number(new RegExp(`errorstat_${kind}:count=(\\d+)`).exec(stats)?.[1] ?? 0);
+      };
+      const slot = Number(await send('CLUSTER', 'KEYSLOT', key('migrating')));
+      const nodes = await transport.nodes!();
+      const ranges = (await send('CLUSTER', 'SLOTS')) as Reply[][];
+      const range = ranges.find((entry) => Number(entry[0]) <= slot && slot <= Number(entry[1])) as Reply[];
+      const sourceId = String((range[2] as Reply[])[2]);
+      const source = nodes.find((node) => node.id === sourceId)!;
+      const target = nodes.find((node) => node.id !== sourceId)!;
+      const names = Array.from({ length: 20 }, (_, i) => key(`migrating:${i}`));
+      for (const name of names) await send('SET', name, `value of ${name}`);
+      const askBefore = await errorCount(source.id, 'ASK');
+      const movedBefore = await errorCount(source.id, 'MOVED');
+
+      await transport.send(cmd('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', source.id), { node: target.id });
+      await transport.send(cmd('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', target.id), { node: source.id });
+      const moved = names.slice(0, 10);
+      expect(await transport.send(cmd('MIGRATE', target.host, String(target.port), '', '0', '5000', 'KEYS', ...moved), { node: source.id })).toBe('OK');
+      // While the slot moves: reads of moved keys and a write of a new key are asked over.
+      for (const name of names) expect(await send('GET', name)).toBe(`value of ${name}`);
+      expect(await send('SET', key('migrating:new'), 'value of new')).toBe('OK');
+      const midway = await transport.batch(names.map((name) => cmd('GET', name)));
+      expect(midway).toEqual(names.map((name) => ({ ok: true, value: `value of ${name}` })));
+      expect(await errorCount(source.id, 'ASK')).toBeGreaterThan(askBefore);
+
+      // Every key left in the slot goes (earlier cases' keys share it), or the slot cannot change hands.
+      // As bytes: a binary key (an earlier case wrote one) must keep its exact name.
+      const rest = (await transport.send({ ...cmd('CLUSTER', 'GETKEYSINSLOT', String(slot), '100000'), binary: true }, { node: source.id })) as Buffer[];
+      expect(await transport.send(cmd('MIGRATE', target.host, String(target.port), '', '0', '5000', 'KEYS', ...rest), { node: source.id })).toBe('OK');
+      for (const node of nodes) await transport.send(cmd('CLUSTER', 'SETSLOT', String(slot), 'NODE', target.id), { node: node.id });
+      // The transport's map still names the old owner: MOVED, then straight to the new one.
+      for (const name of names) expect(await send('GET', name)).toBe(`value of ${name}`);
+      expect(await send('GET', key('migrating:new'))).toBe('value of new');
+      expect(await errorCount(source.id, 'MOVED')).toBeGreaterThan(movedBefore);
+      const movedAfterRefresh = await errorCount(source.id, 'MOVED');
+      for (const name of names) expect(await send('GET', name)).toBe(`value of ${name}`);
+      expect(await errorCount(source.id, 'MOVED')).toBe(movedAfterRefresh);
+      expect(Number(await transport.send(cmd('CLUSTER', 'COUNTKEYSINSLOT', String(slot)), { node: target.id }))).toBeGreaterThanOrEqual(names.length + 1);
+    });
+
+    it('settles a command whose reply is lost mid-way (connection killed) with a connection error, then works again', async () => {
+      await using victim = await transport.dedicated(dedicatedOptions);
+      const id = String(await victim.send(cmd('CLIENT', 'ID')));
+      const [node] = await victim.nodes!();
+      // The blocked command is written; its connection is killed before any reply comes.
+      const held = target.holdConnection
+        ? await target.holdConnection(victim, key('lost-reply'))
+        : { reply: victim.send(cmd('BLPOP', key('lost-reply'), '0')) };
+      const lost = held.reply.catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await transport.send(cmd('CLIENT', 'KILL', 'ID', id), { node: node?.id });
+      const error = await lost;
+      expect(error).toBeInstanceOf(FerriteConnectionError);
+      expect((error as FerriteConnectionError).maybeApplied).toBe(true);
+      expect(await send('PING')).toBe('PONG');
     });
 
     it('closes: later calls reject with a connection error, dedicated connections end too, close is idempotent', async () => {

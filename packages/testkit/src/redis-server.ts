@@ -128,8 +128,11 @@ export async function startRedisServer(): Promise<RedisServer> {
   }
 }
 
-/** Starts a Redis Cluster of `primaries` nodes (no replicas) on loopback; resolves once `cluster_state:ok`. */
-export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
+/**
+ * Starts a Redis Cluster of `primaries` nodes, each with `replicas` replicas, on loopback;
+ * resolves once `cluster_state:ok` and every replica has finished its first sync.
+ */
+export async function startRedisCluster(primaries = 3, replicas = 0): Promise<RedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'ferrite-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
@@ -138,7 +141,7 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < primaries; i++) {
+    for (let i = 0; i < primaries * (1 + replicas); i++) {
       const port = await freePort({ busPort: true });
       ports.push(port);
       children.push(
@@ -146,9 +149,30 @@ export async function startRedisCluster(primaries = 3): Promise<RedisCluster> {
       );
     }
     for (const port of ports) await waitFor(`cluster node ${port}`, async () => (await cli(port, 'PING')).trim() === 'PONG');
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     for (const port of ports) {
       await waitFor(`cluster_state:ok on ${port}`, async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
+    }
+    if (replicas > 0) {
+      for (const port of ports) {
+        await waitFor(
+          `replication on ${port}`,
+          async () => {
+            const info = await cli(port, 'INFO', 'replication');
+            return info.includes('role:master') ? (info.match(/^slave\d+:.*state=online/gm) ?? []).length === replicas : info.includes('master_link_status:up');
+          },
+          30_000,
+        );
+      }
+      // Every node lists each replica in CLUSTER SLOTS, which it does only once gossip has told it
+      // the replica's replication offset (what clients read the topology from).
+      for (const port of ports) {
+        await waitFor(
+          `replicas in CLUSTER SLOTS of ${port}`,
+          async () => ((await cli(port, 'CLUSTER', 'SLOTS')).match(/^[0-9a-f]{40}$/gm) ?? []).length === primaries * (1 + replicas),
+          30_000,
+        );
+      }
     }
   } catch (error) {
     await stop();

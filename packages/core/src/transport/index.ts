@@ -1,7 +1,23 @@
 /**
  * The transport kit: what every Ferrite transport needs, for transport authors. Applications use
- * the main entry point of `@ferrite/core`.
+ * the main entry point of `@ferrite/core`. A transport over a new driver supplies only what is
+ * specific to it: sending one command and one pipeline on one connection, decoding its replies
+ * into a `Reply` (see `normalise`), and opening connections; the kit does the rest.
  *
  * @module
  */
+export { asFerriteError, messageOf, runGrouped, settleEach } from './batch.js';
+export {
+  ClusterTransport,
+  readFromOption,
+  type ClusterConnector,
+  type ClusterTransportOptions,
+  type ConnectOptions,
+  type ReadFrom,
+} from './cluster.js';
+export { withDeadline } from './deadline.js';
+export { replyErrorFor } from '../errors.js';
+export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';
+export { TransportLifecycle, type Closable } from './lifecycle.js';
 export { SingleNode, unknownNode } from './nodes.js';
+export { CLUSTER_SLOTS, CommandKeyResolver, crc16, isReadCommand, scriptKey, slotOf, STANDARD_READ_COMMANDS } from './routing.js';

@@ -1,4 +1,5 @@
-import { CLUSTER_SLOTS, slotOf } from '@ferrite/core';
+import { slotOf } from '@ferrite/core';
+import { CLUSTER_SLOTS } from '@ferrite/core/transport';
 import type { ClusterHooks } from '../engine/cluster-hooks.js';
 import type { EngineCommandSpec, EngineContext } from '../engine/engine-context.js';
 import type { Emulator } from '../engine/emulator.js';

@@ -1,4 +1,4 @@
-import { CLUSTER_SLOTS } from '@ferrite/core';
+import { CLUSTER_SLOTS } from '@ferrite/core/transport';
 import { Emulator } from '../engine/emulator.js';
 import type { EmulatorOptions } from '../engine/emulator.js';
 import { startEmulator } from '../server.js';

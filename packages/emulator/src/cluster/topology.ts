@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CLUSTER_SLOTS } from '@ferrite/core';
+import { CLUSTER_SLOTS } from '@ferrite/core/transport';
 import type { Emulator } from '../engine/emulator.js';
 import type { ClusterNodeHooks } from './node-hooks.js';
 

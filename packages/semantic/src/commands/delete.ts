@@ -7,6 +7,7 @@ import { assertNamespace, assertText } from '../validate.js';
  */
 export const deleteCommand = defineCommand({
   name: 'SEMANTIC.DEL',
+  collection: true,
   retryable: true,
   encode(namespace: string, text?: string) {
     assertNamespace(namespace);

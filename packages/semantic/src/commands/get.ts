@@ -27,6 +27,7 @@ function decodeMatch(reply: Reply): SemanticMatch | null {
  */
 export const getCommand = defineCommand({
   name: 'SEMANTIC.GET',
+  collection: true,
   readonly: true,
   retryable: true,
   encode(namespace: string, text: string, threshold: number) {

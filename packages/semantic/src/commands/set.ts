@@ -8,6 +8,7 @@ import { assertNamespace, assertText, assertTtl, assertValue } from '../validate
  */
 export const setCommand = defineCommand({
   name: 'SEMANTIC.SET',
+  collection: true,
   retryable: true,
   encode(namespace: string, text: string, value: string, ttl?: number) {
     assertNamespace(namespace);

@@ -19,6 +19,7 @@ function field(map: Map<string, Reply>, name: string): number {
 /** `SEMANTIC.STATS <namespace>` → `entries`, `hits`, `misses` (a RESP3 map or a RESP2 flat array). */
 export const statsCommand = defineCommand({
   name: 'SEMANTIC.STATS',
+  collection: true,
   readonly: true,
   retryable: true,
   encode(namespace: string) {

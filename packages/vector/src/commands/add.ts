@@ -15,6 +15,7 @@ export interface VectorEncodeOptions {
  */
 export const addCommand = defineCommand({
   name: 'VECTOR.ADD',
+  collection: true,
   retryable: true,
   encode(index: string, id: string, vector: VectorInput, metadata?: MetadataInput, options: VectorEncodeOptions = {}) {
     assertIndexName(index);

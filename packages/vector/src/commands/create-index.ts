@@ -31,6 +31,7 @@ function assertOneOf<T extends string>(value: unknown, allowed: readonly T[], fi
 /** `VECTOR.INDEX.CREATE <index> DIM <n> [DISTANCE …] [TYPE …] [M …] [EF_CONSTRUCTION …] [NLIST …]` → OK. */
 export const createIndexCommand = defineCommand({
   name: 'VECTOR.INDEX.CREATE',
+  collection: true,
   encode(name: string, options: CreateIndexOptions) {
     assertIndexName(name);
     if (typeof options !== 'object' || options === null) {

@@ -4,6 +4,7 @@ import { assertId, assertIndexName } from '../validate.js';
 /** `VECTOR.DEL <index> <key> [<key> …]` → how many were removed. Needs at least one id. */
 export const deleteCommand = defineCommand({
   name: 'VECTOR.DEL',
+  collection: true,
   retryable: true,
   encode(index: string, ...ids: string[]) {
     assertIndexName(index);

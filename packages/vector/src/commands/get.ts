@@ -22,6 +22,7 @@ export function decodeStoredVector(reply: Reply): StoredVector | null {
 /** `VECTOR.GET <index> <key>` → the blob and metadata, or null. Binary, so the blob arrives intact. */
 export const getCommand = defineCommand({
   name: 'VECTOR.GET',
+  collection: true,
   readonly: true,
   retryable: true,
   binary: true,

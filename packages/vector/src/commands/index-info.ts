@@ -46,6 +46,7 @@ export function decodeIndexInfo(reply: Reply): VectorIndexInfo {
 /** `VECTOR.INDEX.INFO <index>` → {@link VectorIndexInfo}. */
 export const indexInfoCommand = defineCommand({
   name: 'VECTOR.INDEX.INFO',
+  collection: true,
   readonly: true,
   retryable: true,
   encode(name: string) {

@@ -58,6 +58,7 @@ export function decodeSearchReply(reply: Reply): SearchHit[] {
 /** `VECTOR.SEARCH <index> <blob> [TOP_K <k>] [FILTER <expr>]` → hits, closest first. */
 export const searchCommand = defineCommand({
   name: 'VECTOR.SEARCH',
+  collection: true,
   readonly: true,
   retryable: true,
   encode(index: string, query: VectorInput, options: SearchCommandOptions = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withDeadline } from './deadline.js';
-import { FerriteTimeoutError } from './errors.js';
+import { FerriteTimeoutError } from '../errors.js';
 import { TransportLifecycle } from './lifecycle.js';
 
 describe('withDeadline', () => {

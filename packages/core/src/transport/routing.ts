@@ -1,6 +1,6 @@
-import type { Arg } from './args.js';
-import { readArray, readInteger, type Reply } from './reply.js';
-import type { WireCommand } from './transport.js';
+import type { Arg } from '../args.js';
+import { readArray, readInteger, type Reply } from '../reply.js';
+import type { WireCommand } from '../transport.js';
 
 /** The number of hash slots of a Redis (and Ferrite) cluster. */
 export const CLUSTER_SLOTS = 16384;
@@ -83,4 +83,38 @@ function parseKeySpec(reply: Reply): KeySpec | null {
   const info = readArray(entry);
   const first = readInteger(info[3] ?? 0);
   return first > 0 ? { first } : null;
+}
+
+const SCRIPT_CALLS = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
+
+/**
+ * The first key of a script call (`EVAL script numkeys key…`): `null` without keys, `undefined`
+ * for other commands. `COMMAND INFO` cannot place script keys, so they are read here.
+ */
+export function scriptKey(command: WireCommand): Arg | null | undefined {
+  if (!SCRIPT_CALLS.has(command.name.toUpperCase())) return undefined;
+  const count = command.args[1];
+  const keys = count === undefined ? 0 : Number(count.toString());
+  return keys > 0 ? (command.args[2] ?? null) : null;
+}
+
+/**
+ * Standard commands that only read, which `readFrom: 'replica'` sends to replicas like the
+ * definitions marked `readonly`.
+ */
+export const STANDARD_READ_COMMANDS: ReadonlySet<string> = new Set(
+  (
+    'GET MGET GETRANGE STRLEN EXISTS TYPE TTL PTTL EXPIRETIME PEXPIRETIME DUMP OBJECT LCS SUBSTR ' +
+    'HGET HMGET HGETALL HKEYS HVALS HLEN HEXISTS HSTRLEN HRANDFIELD HSCAN ' +
+    'LRANGE LINDEX LLEN LPOS SMEMBERS SISMEMBER SMISMEMBER SCARD SRANDMEMBER SINTER SINTERCARD SUNION SDIFF SSCAN ' +
+    'ZRANGE ZRANGEBYSCORE ZRANGEBYLEX ZREVRANGE ZREVRANGEBYSCORE ZREVRANGEBYLEX ZSCORE ZMSCORE ZRANK ZREVRANK ZCARD ' +
+    'ZCOUNT ZLEXCOUNT ZRANDMEMBER ZSCAN ZUNION ZINTER ZINTERCARD ZDIFF ' +
+    'XRANGE XREVRANGE XLEN XINFO GEOPOS GEODIST GEOHASH GEOSEARCH BITCOUNT BITPOS GETBIT PFCOUNT ' +
+    'EVAL_RO EVALSHA_RO FCALL_RO SORT_RO'
+  ).split(' '),
+);
+
+/** Whether a command only reads: its definition says so, or it is a standard read command. */
+export function isReadCommand(command: WireCommand): boolean {
+  return command.readonly === true || STANDARD_READ_COMMANDS.has(command.name.toUpperCase());
 }

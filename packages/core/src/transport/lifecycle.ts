@@ -1,10 +1,12 @@
-import { FerriteConnectionError } from './errors.js';
+import { FerriteConnectionError } from '../errors.js';
 
 /** Something a transport opened and must close with it (a dedicated connection). */
 export interface Closable {
   /** Closes it; called once when its transport closes. */
   close(): Promise<void>;
 }
+
+const NEVER_WITHDRAWN = (): boolean => false;
 
 /** How long `close` waits for dependents and the release before settling anyway. */
 const RELEASE_BUDGET_MS = 800;
@@ -72,25 +74,31 @@ export class TransportLifecycle {
    * false, before the connection is released; the others get until the release is done (a
    * graceful QUIT lets their replies arrive), then reject with `maybeApplied` true.
    */
-  track<T>(work: Promise<T>, withdraw: () => boolean = () => false): Promise<T> {
+  /**
+   * The low-cost form of {@link track} for a transport that settles the call itself: `reject`
+   * is called if the transport closes first (after `withdraw`, as in `track`). Returns the
+   * function to call once the call has settled. Throws the closed error after `close`.
+   */
+  watch(reject: (error: FerriteConnectionError) => void, withdraw: () => boolean = NEVER_WITHDRAWN): () => void {
+    this.assertOpen();
+    const entry: Tracked = { withdraw, reject };
+    this.#pending.add(entry);
+    return () => void this.#pending.delete(entry);
+  }
+
+  track<T>(work: Promise<T>, withdraw: () => boolean = NEVER_WITHDRAWN): Promise<T> {
     if (this.closed) {
       work.catch(() => {});
       return Promise.reject(this.closedError());
     }
-    return new Promise<T>((resolve, reject) => {
-      const entry: Tracked = { withdraw, reject };
-      this.#pending.add(entry);
-      work.then(
-        (value) => {
-          this.#pending.delete(entry);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#pending.delete(entry);
-          reject(error);
-        },
-      );
-    });
+    let reject!: (error: FerriteConnectionError) => void;
+    const closedFirst = new Promise<never>((_, rejectClosed) => (reject = rejectClosed));
+    const entry: Tracked = { withdraw, reject };
+    this.#pending.add(entry);
+    const forget = (): void => void this.#pending.delete(entry);
+    work.then(forget, forget);
+    // The work's own outcome, unless the transport closes first.
+    return Promise.race([work, closedFirst]);
   }
 
   /**

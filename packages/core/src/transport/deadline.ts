@@ -1,4 +1,4 @@
-import { FerriteTimeoutError } from './errors.js';
+import { FerriteTimeoutError } from '../errors.js';
 
 /**
  * Rejects with a `FerriteTimeoutError` when `work` has not settled after `timeoutMs` (none when

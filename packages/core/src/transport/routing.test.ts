@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandKeyResolver, crc16, slotOf } from './routing.js';
-import type { Reply } from './reply.js';
-import type { WireCommand } from './transport.js';
+import type { Reply } from '../reply.js';
+import type { WireCommand } from '../transport.js';
 
 describe('slots', () => {
   it('computes CRC16/XMODEM', () => {

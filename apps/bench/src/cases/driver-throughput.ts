@@ -1,0 +1,114 @@
+/**
+ * Case: `ferrite.send('GET', key)` against the raw driver on the same connection of a real
+ * redis-server (raw ioredis `call`, raw node-redis `sendCommand`), one call at a time and with 64
+ * calls in flight. Raw and SDK rounds alternate, so warm-up, GC and the machine's other load fall
+ * on both alike; the figure judged is the ratio of their throughputs, measured side by side.
+ */
+import { createFerrite, type FerriteClient } from '@ferrite/core';
+import { ioredisTransport } from '@ferrite/ioredis';
+import { nodeRedisTransport } from '@ferrite/node-redis';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import type { CaseResult } from '../measure.js';
+
+/** The SDK's throughput must reach this share of the raw driver's. */
+export const MIN_THROUGHPUT_RATIO = 0.95;
+export const IN_FLIGHT = 64;
+const ROUNDS = 7;
+const KEY = 'bench:throughput';
+const VALUE = 'a small value';
+
+type Get = () => Promise<unknown>;
+
+interface Pair {
+  readonly raw: Get;
+  readonly sdk: Get;
+  close(): Promise<void>;
+}
+
+async function open(driver: 'ioredis' | 'node-redis', url: string): Promise<Pair> {
+  if (driver === 'ioredis') {
+    // Configured as the transport needs, so the transport uses this very connection.
+    const client = new Redis(url, { lazyConnect: true, stringNumbers: true, replyMapping: 'resp3', autoResendUnfulfilledCommands: false });
+    await client.connect();
+    const ferrite: FerriteClient = createFerrite({ transport: ioredisTransport(client, { closeClient: true }) });
+    return { raw: () => client.call('GET', KEY), sdk: () => ferrite.send('GET', KEY), close: () => ferrite.close() };
+  }
+  const client = createClient({ url });
+  await client.connect();
+  const ferrite: FerriteClient = createFerrite({ transport: nodeRedisTransport(client, { closeClient: true }) });
+  return { raw: () => client.sendCommand(['GET', KEY]), sdk: () => ferrite.send('GET', KEY), close: () => ferrite.close() };
+}
+
+/** Runs `calls` GETs, `inFlight` at a time, and returns the elapsed milliseconds. */
+async function timed(get: Get, calls: number, inFlight: number): Promise<number> {
+  const started = performance.now();
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < calls) {
+      issued++;
+      const value = await get();
+      if (String(value) !== VALUE) throw new Error(`GET returned ${String(value)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return performance.now() - started;
+}
+
+export interface ThroughputRatio {
+  readonly rawOpsPerSecond: number;
+  readonly sdkOpsPerSecond: number;
+  readonly ratio: number;
+}
+
+/** The throughput of raw and SDK calls, alternating rounds, and their ratio. */
+export async function measureRatio(pair: Pair, callsPerRound: number, inFlight: number): Promise<ThroughputRatio> {
+  await timed(pair.raw, Math.min(callsPerRound, 2000), inFlight);
+  await timed(pair.sdk, Math.min(callsPerRound, 2000), inFlight);
+  let rawMs = 0;
+  let sdkMs = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which goes first: a round's position must not favour one side.
+    if (round % 2 === 0) {
+      rawMs += await timed(pair.raw, callsPerRound, inFlight);
+      sdkMs += await timed(pair.sdk, callsPerRound, inFlight);
+    } else {
+      sdkMs += await timed(pair.sdk, callsPerRound, inFlight);
+      rawMs += await timed(pair.raw, callsPerRound, inFlight);
+    }
+  }
+  const calls = callsPerRound * ROUNDS;
+  const rawOpsPerSecond = (calls * 1000) / rawMs;
+  const sdkOpsPerSecond = (calls * 1000) / sdkMs;
+  return { rawOpsPerSecond, sdkOpsPerSecond, ratio: sdkOpsPerSecond / rawOpsPerSecond };
+}
+
+export async function benchDriverThroughput(driver: 'ioredis' | 'node-redis', url: string, callsPerRound: number): Promise<CaseResult[]> {
+  const pair = await open(driver, url);
+  try {
+    await pair.raw().then(() => undefined);
+    const setup = createClient({ url });
+    await setup.connect();
+    await setup.set(KEY, VALUE);
+    await setup.close();
+    const rows: CaseResult[] = [];
+    for (const inFlight of [1, IN_FLIGHT]) {
+      const measured = await measureRatio(pair, inFlight === 1 ? Math.round(callsPerRound / 4) : callsPerRound, inFlight);
+      const label = inFlight === 1 ? 'sequential' : `${inFlight} in flight`;
+      rows.push(
+        { name: `GET ${label}, raw ${driver} (redis-server)`, ops: 0, opsPerSecond: measured.rawOpsPerSecond, goal: 'baseline for the row below', pass: undefined },
+        {
+          name: `GET ${label}, ferrite.send (${driver}, redis-server)`,
+          ops: 0,
+          opsPerSecond: measured.sdkOpsPerSecond,
+          goal: `≥ ${MIN_THROUGHPUT_RATIO} of raw throughput (is ${measured.ratio.toFixed(3)})`,
+          pass: measured.ratio >= MIN_THROUGHPUT_RATIO,
+          timed: true,
+        },
+      );
+    }
+    return rows;
+  } finally {
+    await pair.close();
+  }
+}

@@ -1,0 +1,1 @@
+export { semanticCacheMiddleware, type SemanticCacheClient, type SemanticCacheMiddlewareOptions } from './middleware.js';

@@ -1,0 +1,204 @@
+import { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent } from '@ferrite/core';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Histogram, type Span } from '@opentelemetry/api';
+import { InstrumentationBase, type InstrumentationConfig, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { tracingChannel } from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION_BATCH_SIZE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_FERRITE_PLUGIN,
+  ATTR_FERRITE_TRANSPORT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DB_SYSTEM_NAME_VALUE_FERRITE,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+} from './attributes.js';
+
+const PACKAGE_NAME = '@ferrite/opentelemetry';
+// src/ and dist/ both sit one level below package.json.
+const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** Options, named as in the ioredis and redis instrumentations. */
+export interface FerriteInstrumentationConfig extends InstrumentationConfig {
+  /** Only trace calls made inside an existing span (a request, a job): default `false`. */
+  readonly requireParentSpan?: boolean;
+  /**
+   * Record the full command with its arguments as `db.query.text`. Off by default, because the
+   * arguments of Ferrite commands are prompts, vectors and metadata.
+   */
+  readonly captureQueryText?: boolean;
+  /**
+   * Called when a span starts, with the event core published: add your own attributes (the
+   * plugin, the transport, …). An exception it throws is logged and ignored.
+   */
+  readonly requestHook?: (span: Span, event: FerriteCommandEvent) => void;
+}
+
+interface State {
+  readonly spans: WeakMap<FerriteCommandEvent, Span>;
+  readonly onStart: (event: unknown) => void;
+  readonly onAsyncEnd: (event: unknown) => void;
+  histogram?: Histogram;
+  subscribed: boolean;
+  boundStorage?: AsyncLocalStorage<Context>;
+}
+
+const channel = tracingChannel<Context, FerriteCommandEvent>(FERRITE_COMMAND_CHANNEL);
+// The base class calls `enable()` and `_updateMetricInstruments()` from its constructor, before
+// a subclass's own fields exist, so each instance's state lives here.
+const states = new WeakMap<FerriteInstrumentation, State>();
+
+/** The `AsyncLocalStorage` behind the global context manager, when it is OpenTelemetry's async-local-storage one. */
+function contextStorage(): AsyncLocalStorage<Context> | undefined {
+  // Neither is public API yet: see the README, "How spans nest".
+  const manager = (context as unknown as { _getContextManager?: () => unknown })._getContextManager?.();
+  const storage = (manager as { _asyncLocalStorage?: unknown } | undefined)?._asyncLocalStorage;
+  return storage instanceof AsyncLocalStorage ? (storage as AsyncLocalStorage<Context>) : undefined;
+}
+
+function operationName(event: FerriteCommandEvent): string {
+  if (event.operation !== 'batch') return event.command ?? 'UNKNOWN';
+  return event.command === null ? 'BATCH' : `BATCH ${event.command}`;
+}
+
+/** Attributes of both the span and the duration metric. */
+function commonAttributes(event: FerriteCommandEvent): Attributes {
+  const attributes: Attributes = {
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_FERRITE,
+    [ATTR_DB_OPERATION_NAME]: operationName(event),
+  };
+  if (event.collection !== null) attributes[ATTR_DB_COLLECTION_NAME] = event.collection;
+  if (event.server !== null) {
+    attributes[ATTR_SERVER_ADDRESS] = event.server.address;
+    if (event.server.port !== undefined) attributes[ATTR_SERVER_PORT] = event.server.port;
+    if (event.server.database !== undefined) attributes[ATTR_DB_NAMESPACE] = String(event.server.database);
+  }
+  return attributes;
+}
+
+/**
+ * OpenTelemetry instrumentation for Ferrite: a CLIENT span and a `db.client.operation.duration`
+ * measurement for every command any Ferrite client runs, on every transport. It patches no module:
+ * it listens to the `ferrite:command` tracing channel that `@ferrite/core` publishes on.
+ *
+ * ```ts
+ * registerInstrumentations({ instrumentations: [new FerriteInstrumentation()] });
+ * ```
+ */
+export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumentationConfig> {
+  constructor(config: FerriteInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  protected override init(): InstrumentationModuleDefinition[] {
+    return [];
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this.state().histogram = this.meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of Ferrite client operations, batches included.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] },
+    });
+  }
+
+  override enable(): void {
+    super.enable();
+    const state = this.state();
+    if (!state.subscribed) {
+      state.subscribed = true;
+      channel.start.subscribe(state.onStart);
+      channel.asyncEnd.subscribe(state.onAsyncEnd);
+    }
+    this.bindStorage();
+  }
+
+  override disable(): void {
+    super.disable();
+    const state = this.state();
+    if (!state.subscribed) return;
+    state.subscribed = false;
+    channel.start.unsubscribe(state.onStart);
+    channel.asyncEnd.unsubscribe(state.onAsyncEnd);
+    if (state.boundStorage) channel.start.unbindStore(state.boundStorage);
+    state.boundStorage = undefined;
+  }
+
+  // The base class calls `enable()` and `_updateMetricInstruments()` from its constructor, before
+  // a subclass's own fields exist, so the state is made on first use and kept outside the object.
+  private state(): State {
+    let state = states.get(this);
+    if (state === undefined) {
+      const spans = new WeakMap<FerriteCommandEvent, Span>();
+      const onStart = (message: unknown) => {
+        const event = message as FerriteCommandEvent;
+        // With the storage bound, the span was started before `start` published (see bindStorage).
+        if (!spans.has(event)) this.startSpan(event, context.active());
+        this.bindStorage();
+      };
+      const onAsyncEnd = (message: unknown) => this.finish(message as FerriteCommandEvent);
+      states.set(this, (state = { spans, onStart, onAsyncEnd, subscribed: false }));
+    }
+    return state;
+  }
+
+  /**
+   * Makes each Ferrite span the active span while the driver runs the command, so the driver's
+   * own instrumentation nests its spans under it. Possible only with the async-local-storage
+   * context manager; checked again on every call because the SDK may install it after us.
+   */
+  private bindStorage(): void {
+    const state = this.state();
+    const storage = contextStorage();
+    if (storage === state.boundStorage) return;
+    if (state.boundStorage) channel.start.unbindStore(state.boundStorage);
+    state.boundStorage = storage;
+    if (storage) {
+      channel.start.bindStore(storage, (event) => {
+        const parent = context.active();
+        const span = this.startSpan(event, parent);
+        return span === undefined ? parent : trace.setSpan(parent, span);
+      });
+    }
+  }
+
+  private startSpan(event: FerriteCommandEvent, parent: Context): Span | undefined {
+    const config = this.getConfig();
+    if (config.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
+    const attributes = commonAttributes(event);
+    if (event.batchSize !== null) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = event.batchSize;
+    if (event.plugin !== null) attributes[ATTR_FERRITE_PLUGIN] = event.plugin;
+    attributes[ATTR_FERRITE_TRANSPORT] = event.transport;
+    if (config.captureQueryText) attributes[ATTR_DB_QUERY_TEXT] = event.statement;
+    const operation = operationName(event);
+    const name = event.collection === null ? operation : `${operation} ${event.collection}`;
+    const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.state().spans.set(event, span);
+    this._runSpanCustomizationHook(config.requestHook, 'requestHook', span, event);
+    return span;
+  }
+
+  private finish(event: FerriteCommandEvent): void {
+    const state = this.state();
+    const attributes = commonAttributes(event);
+    if (event.outcome === 'error') attributes[ATTR_ERROR_TYPE] = event.errorClass ?? '_OTHER';
+    if (event.durationMs !== undefined) state.histogram?.record(event.durationMs / 1000, attributes);
+
+    const span = state.spans.get(event);
+    if (span === undefined) return;
+    state.spans.delete(event);
+    if (event.outcome === 'error') {
+      span.setAttribute(ATTR_ERROR_TYPE, attributes[ATTR_ERROR_TYPE] as string);
+      // The error's message is the server's text or core's own, never the arguments.
+      const message = event.error instanceof Error ? event.error.message : `${event.failed ?? 0} of ${event.batchSize ?? 1} commands failed`;
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+    span.end();
+  }
+}
