@@ -1,4 +1,4 @@
-import { CLUSTER_SLOTS, FerriteAbortError, readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
+import { FerriteAbortError, readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
 import { cdcInfoCommand } from './commands/info.js';
 import { CdcPositionExpiredError, toCdcError } from './errors.js';
@@ -19,6 +19,8 @@ export interface ClusterFeedHost {
 /** Where each node's feed starts: the same for every node, or per node from a checkpoint (others from `'earliest'`). */
 export type ClusterStart = { readonly kind: 'latest' | 'earliest' } | { readonly kind: 'checkpoint'; readonly nodes: ReadonlyMap<string, number> };
 
+/** Hash slots of a Redis Cluster (PROTOCOL.md §8). */
+const CLUSTER_SLOTS = 16_384;
 /** How often a consumer waiting on a slot-move barrier looks again. */
 const BARRIER_RECHECK_MS = 10;
 /** Failed `CDC.INFO` calls (one per refresh) after which a node that left the cluster is given up. */
