@@ -1,4 +1,4 @@
-// `pnpm docs`: the API reference of every public package (typedoc, one module per package) in
+// `pnpm run docs` (plain `pnpm docs` is pnpm's own command that opens a package's home page): the API reference of every public package (typedoc, one module per package) in
 // docs/api. Fails on any warning, an export without TSDoc included, so CI keeps every public
 // export documented.
 import { execFileSync } from 'node:child_process';

@@ -26,6 +26,7 @@ export interface CdcApi {
    * for await (const event of feed) console.log(event.id, event.op, event.key, event.value);
    */
   subscribe(pattern: string, options?: TextSubscribeOptions): Promise<ChangeFeed<string>>;
+  /** As above, with `binary: true`: keys and values arrive as `Buffer`s, byte for byte. */
   subscribe(pattern: string, options: BinarySubscribeOptions): Promise<ChangeFeed<Buffer>>;
   /**
    * Calls `handler` for each change, one at a time, awaiting it. `position` advances only after
@@ -34,6 +35,7 @@ export interface CdcApi {
    * throws stops the subscription and rejects `done` with its error.
    */
   onChange(pattern: string, handler: ChangeHandler<string>, options?: TextSubscribeOptions): Promise<ChangeSubscription>;
+  /** As above, with `binary: true`: the handler gets keys and values as `Buffer`s. */
   onChange(pattern: string, handler: ChangeHandler<Buffer>, options: BinarySubscribeOptions): Promise<ChangeSubscription>;
 }
 

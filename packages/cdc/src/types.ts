@@ -69,6 +69,7 @@ export interface ChangeEvent<Value extends string | Buffer = string> {
  */
 export type ChangeFeedStart = number | 'latest' | 'earliest' | ChangeFeedCheckpoint;
 
+/** What `subscribe` and `onChange` take, whatever the value type. */
 export interface SubscribeOptions {
   /** Only these ops (case-insensitive), e.g. `['SET', 'DEL']`. Default: every op. */
   readonly events?: readonly ChangeOp[];
@@ -159,4 +160,5 @@ export interface ChangeSubscription extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Called by `onChange` with each event, one at a time; the next event waits for the returned promise. */
 export type ChangeHandler<Value extends string | Buffer = string> = (event: ChangeEvent<Value>) => void | Promise<void>;

@@ -89,6 +89,10 @@ export interface TransportClientOptions extends ClientPluginOptions {
   readonly redisOptions?: undefined;
 }
 
+/**
+ * What `createClient` takes: one way to reach the server (`url`, `host`/`port`, `cluster` or a
+ * ready `transport`; mixing them is a `FerriteValidationError`), plus the client-wide options.
+ */
 export type CreateClientOptions = UrlClientOptions | HostClientOptions | ClusterClientOptions | TransportClientOptions;
 
 /** Where the client's connection comes from, once the options are checked. */

@@ -241,6 +241,7 @@ export const isFerriteError = (e: unknown): e is FerriteError => hasBrand(e, Fer
 /** Whether `e` is an error reply from the server, optionally of one `kind`. */
 export const isReplyError = (e: unknown, kind?: ReplyErrorKind): e is FerriteReplyError =>
   hasBrand(e, FerriteReplyError.brand) && (kind === undefined || (e as FerriteReplyError).kind === kind);
+/** Whether `e` is a `FerriteCrossSlotError` (a multi-key command whose keys live on different cluster slots). */
 export const isCrossSlotError = (e: unknown): e is FerriteCrossSlotError => hasBrand(e, FerriteCrossSlotError.brand);
 /** Whether `e` is bad input rejected before sending. */
 export const isValidationError = (e: unknown): e is FerriteValidationError =>

@@ -11,6 +11,7 @@ export interface CrdtApi {
   counter(key: string, options?: CrdtCounterOptions & { readonly bigint?: false }): CrdtCounter<number>;
   /** A counter whose amounts and values are `bigint`s, exact over signed 64 bits. */
   counter(key: string, options: CrdtCounterOptions & { readonly bigint: true }): CrdtCounter<bigint>;
+  /** A counter in the mode `options.bigint` picks at run time. */
   counter(key: string, options?: CrdtCounterOptions): CrdtCounter<number> | CrdtCounter<bigint>;
   /** An add-wins set of strings; `Member` narrows what it holds. */
   set<Member extends string = string>(key: string): CrdtSet<Member>;

@@ -91,7 +91,9 @@ export async function connectTransport(connection: Redis, settings: Omit<Connect
     await whenReady(connection);
   } catch (error) {
     connection.disconnect();
-    throw translateError(error, 'CONNECT', undefined);
+    // Opening a connection sends no command of the caller's: nothing can have been applied.
+    const failure = translateError(error, 'CONNECT', undefined);
+    throw failure.code === 'CONNECTION' ? new FerriteConnectionError(failure.message, { maybeApplied: false }) : failure;
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }

@@ -10,6 +10,7 @@ export interface FerriteSemanticClient {
   readonly semantic: SemanticApi;
 }
 
+/** Options of `FerriteSemanticCache`; the semantic plugin's defaults apply to those left out. */
 export interface FerriteSemanticCacheOptions {
   /** Minimum similarity for a prompt to hit, 0 to 1 inclusive. Default: the semantic plugin's (0.85). */
   readonly threshold?: number;
@@ -19,6 +20,7 @@ export interface FerriteSemanticCacheOptions {
   readonly namespacePrefix?: string;
 }
 
+/** The namespace prefix when none is given: namespaces are `langchain:<sha256 of the llmKey>`. */
 export const DEFAULT_NAMESPACE_PREFIX = 'langchain';
 
 function isStoredGeneration(value: unknown): value is StoredGeneration {

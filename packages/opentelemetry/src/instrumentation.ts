@@ -108,6 +108,7 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
     });
   }
 
+  /** Starts turning `ferrite:command` events into spans and metrics. */
   override enable(): void {
     super.enable();
     const state = this.state();
@@ -119,6 +120,7 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
     this.bindStorage();
   }
 
+  /** Stops listening to `ferrite:command`; calls made afterwards produce no spans or metrics. */
   override disable(): void {
     super.disable();
     const state = this.state();

@@ -8,6 +8,7 @@ export interface SemanticCodec<T> {
   decode(stored: string): T;
 }
 
+/** What a `SemanticCodecError` is made with: the namespace and what was wrong, besides the cause. */
 export interface SemanticCodecErrorOptions extends FerriteErrorOptions {
   /** The namespace the unreadable value was found in. Cache handles always set it. */
   readonly namespace?: string | undefined;

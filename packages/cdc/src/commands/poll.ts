@@ -13,6 +13,7 @@ import {
 import { CdcIdRangeError } from '../errors.js';
 import type { ChangeEvent } from '../types.js';
 
+/** Options of `CDC.POLL` as `cdcPollCommand` encodes them. */
 export interface CdcPollCommandOptions {
   /** Most events in the reply (`COUNT`), 1 to 10000. */
   readonly count?: number | undefined;

@@ -1,5 +1,6 @@
 import { assertInteger, defineCommand, FerriteValidationError, readInteger } from '@ferrite/core';
 
+/** Options of `CDC.SUBSCRIBE` as `cdcSubscribeCommand` encodes them. */
 export interface CdcSubscribeCommandOptions {
   /** Ops to keep (`EVENTS`); all when absent. */
   readonly events?: readonly string[] | undefined;

@@ -48,6 +48,7 @@ export interface MoveSlotOptions {
   readonly stepDelayMs?: number;
 }
 
+/** A running emulator cluster, as `startEmulatorCluster` resolves it. */
 export interface RunningEmulatorCluster {
   /** Every node now in the cluster: the first primaries, their replicas, then added primaries. */
   readonly nodes: readonly EmulatorClusterNode[];
