@@ -1,6 +1,8 @@
 import { createFerrite, type Transport } from '@ferrite/core';
 import { describe, expectTypeOf, it } from 'vitest';
-import { cdc, type ChangeEvent, type ChangeFeed, type ChangeOp, type ChangeSubscription } from './index.js';
+import { cdc, type ChangeEvent, type ChangeFeed, type ChangeFeedCheckpoint, type ChangeOp, type ChangeSubscription } from './index.js';
+
+declare const event0: ChangeEvent;
 
 declare const transport: Transport;
 const ferrite = createFerrite({ transport, plugins: [cdc()] });
@@ -18,6 +20,9 @@ describe('cdc types', () => {
       expectTypeOf(event.timestamp).toEqualTypeOf<number>();
     }
     expectTypeOf(feed.position).toEqualTypeOf<number | undefined>();
+    expectTypeOf(feed.checkpoint).toEqualTypeOf<ChangeFeedCheckpoint>();
+    expectTypeOf(feed.checkpoint).toExtend<string>();
+    expectTypeOf(event0.node).toEqualTypeOf<string | undefined>();
     expectTypeOf(feed.lag()).toEqualTypeOf<Promise<number>>();
   });
 
@@ -39,6 +44,15 @@ describe('cdc types', () => {
       },
       { binary: true },
     );
+  });
+
+  it('takes from as a number, a keyword or a checkpoint', async () => {
+    const feed = await ferrite.cdc.subscribe('*');
+    void ferrite.cdc.subscribe('*', { from: feed.checkpoint });
+    const stored: string = feed.checkpoint;
+    void ferrite.cdc.subscribe('*', { from: stored as ChangeFeedCheckpoint });
+    // @ts-expect-error a plain string must be declared a checkpoint
+    void ferrite.cdc.subscribe('*', { from: stored });
   });
 
   it('takes from as a number or a keyword only', () => {

@@ -2,9 +2,13 @@ import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationE
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { encodeCheckpoint } from './checkpoint.js';
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
 import type { ChangeEvent, ChangeFeed } from './types.js';
+
+const untouchedSingleCheckpoint = () => encodeCheckpoint({ kind: 'single', next: 1 });
+const untouchedClusterCheckpoint = () => encodeCheckpoint({ kind: 'cluster', nodes: new Map([['0'.repeat(40), 1]]) });
 
 describeEachTransport('cdc', (harness) => {
   let ferrite: CdcClient;
@@ -14,7 +18,8 @@ describeEachTransport('cdc', (harness) => {
 
   describe('events', () => {
     it('delivers every field of each matching write, in order, from the moment subscribe resolves', async () => {
-      const prefix = unique('fields');
+      // One hash tag: one node on a cluster, so the writes have one order there too.
+      const prefix = `{${unique('fields')}}`;
       await ferrite.send('SET', `${prefix}:before`, 'x');
       await using feed = await ferrite.cdc.subscribe(`${prefix}:*`);
       const before = Date.now();
@@ -36,7 +41,14 @@ describeEachTransport('cdc', (harness) => {
       const ids = events.map((e) => e.id);
       expect(ids[1]).toBe((ids[0] as number) + 1);
       expect(ids[2]).toBeGreaterThan(ids[1] as number);
-      expect(feed.position).toBe(ids[2]);
+      if (harness.target.cluster) {
+        // Ids are per node: each event names its node, and the feed has no single position.
+        for (const event of events) expect(event.node).toMatch(/^[0-9a-f]{40}$/);
+        expect(feed.position).toBeUndefined();
+      } else {
+        expect(feed.position).toBe(ids[2]);
+        expect(events[0]?.node).toBeUndefined();
+      }
     });
 
     it('keeps only the ops asked for, case-insensitively', async () => {
@@ -60,7 +72,8 @@ describeEachTransport('cdc', (harness) => {
     });
 
     it('starts from a given id, or from the oldest event kept', async () => {
-      const prefix = unique('from');
+      // One hash tag: one node on a cluster, so the three writes have one order.
+      const prefix = `{${unique('from')}}`;
       await ferrite.send('SET', `${prefix}:1`, 'a');
       await ferrite.send('SET', `${prefix}:2`, 'b');
       await ferrite.send('SET', `${prefix}:3`, 'c');
@@ -68,12 +81,17 @@ describeEachTransport('cdc', (harness) => {
         await using earliest = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 'earliest' });
         const events = await take(earliest, 3);
         expect(events.map((e) => e.value)).toEqual(['a', 'b', 'c']);
-        await using fromSecond = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id });
-        expect((await take(fromSecond, 2)).map((e) => e.value)).toEqual(['b', 'c']);
+        if (harness.target.cluster) {
+          // Ids are per node: a bare id names no place on a cluster.
+          await expect(ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id })).rejects.toBeInstanceOf(FerriteValidationError);
+        } else {
+          await using fromSecond = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id });
+          expect((await take(fromSecond, 2)).map((e) => e.value)).toEqual(['b', 'c']);
+        }
       }
     });
 
-    it('resumes from a checkpoint in another client: together they see every event once', async () => {
+    it.skipIf(harness.target.cluster)('resumes from a saved position in another client: together they see every event once', async () => {
       const prefix = unique('checkpoint');
       const first = await ferrite.cdc.subscribe(`${prefix}:*`);
       for (let i = 0; i < 20; i++) await ferrite.send('SET', `${prefix}:${i}`, String(i));
@@ -84,6 +102,36 @@ describeEachTransport('cdc', (harness) => {
       await using second = await other.cdc.subscribe(`${prefix}:*`, { from: checkpoint + 1 });
       seen.push(...(await take(second, 12)).map((e) => e.value));
       expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    });
+
+    it('resumes from a saved checkpoint in another client: together they see every event once, in order per key', async () => {
+      const prefix = unique('token');
+      const first = await ferrite.cdc.subscribe(`${prefix}:*`);
+      const untouched = first.checkpoint;
+      // Two keys per value, so that on a cluster the events come from several nodes.
+      for (let i = 0; i < 20; i++) await ferrite.send('SET', `${prefix}:${i % 7}`, String(i));
+      const seen = (await take(first, 8)).map((e) => e.value);
+      const checkpoint = first.checkpoint;
+      expect(typeof checkpoint).toBe('string');
+      expect(checkpoint).not.toBe(untouched);
+      await first.close();
+      const other = createFerrite({ transport: harness.transport, plugins: [cdc()] });
+      await using second = await other.cdc.subscribe(`${prefix}:*`, { from: checkpoint });
+      const rest = await take(second, 12);
+      seen.push(...rest.map((e) => e.value));
+      expect([...seen].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+      // Per key, the values arrive in the order they were written.
+      for (let key = 0; key < 7; key++) {
+        const values = seen.filter((value) => Number(value) % 7 === key).map(Number);
+        expect(values).toEqual([...values].sort((a, b) => a - b));
+      }
+      // Nothing more: the resumed feed repeated nothing.
+      await using third = await other.cdc.subscribe(`${prefix}:*`, { from: second.checkpoint });
+      await ferrite.send('SET', `${prefix}:end`, 'end');
+      expect((await take(third, 1)).map((e) => e.value)).toEqual(['end']);
+      // A checkpoint from the other topology is refused before anything is subscribed.
+      const foreign = harness.target.cluster ? untouchedSingleCheckpoint() : untouchedClusterCheckpoint();
+      await expect(other.cdc.subscribe(`${prefix}:*`, { from: foreign })).rejects.toBeInstanceOf(FerriteValidationError);
     });
 
     it('delivers a write matching a sparse pattern within blockMs + 100 ms', async () => {
@@ -99,14 +147,16 @@ describeEachTransport('cdc', (harness) => {
         }
       })();
       // 1 write in 10 000 matches; the rest only move the subscription along.
+      const other = await harness.emulatorFor(`${prefix}:other`);
       for (let i = 0; i < 30_000; i++) {
         if (i % 10_000 === 9_999) {
           writtenAt.push(performance.now());
-          await write(harness.emulator, 'SET', `${prefix}:match:${i}`, String(writtenAt.length - 1));
+          const key = `${prefix}:match:${i}`;
+          await write(await harness.emulatorFor(key), 'SET', key, String(writtenAt.length - 1));
           // Let the feed's poll come back in between, so each match meets whichever state it is in.
           await new Promise((resolve) => setTimeout(resolve, 50));
         } else {
-          await write(harness.emulator, 'SET', `${prefix}:other`, 'x');
+          await write(other, 'SET', `${prefix}:other`, 'x');
         }
       }
       await consumer;
@@ -117,9 +167,11 @@ describeEachTransport('cdc', (harness) => {
 
   describe('backpressure', () => {
     it('stops polling once bufferSize events wait, and delivers the rest when the caller pulls again', async () => {
-      const prefix = unique('buffer');
+      // One hash tag: one node on a cluster, so the writes have one order.
+      const prefix = `{${unique('buffer')}}`;
       await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { bufferSize: 10, batchSize: 4 });
-      for (let i = 0; i < 100; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
+      const server = await harness.emulatorFor(prefix);
+      for (let i = 0; i < 100; i++) await write(server, 'SET', `${prefix}:${i}`, String(i));
       // Nothing handed over yet: the feed is 100 behind, whatever it has buffered.
       expect(await feed.lag()).toBe(100);
       const events = await take(feed, 100);
@@ -135,15 +187,19 @@ describeEachTransport('cdc', (harness) => {
       return since(start);
     }
 
+    /** The feeds' connections on the server, on every node of a cluster. */
+    const feedConnectionsNow = (): number =>
+      harness.cluster === undefined ? feedConnections(harness.emulator) : harness.cluster.nodes.reduce((sum, node) => sum + feedConnections(node.emulator), 0);
+
     it('close() ends a feed blocked in a poll within 100 ms, and leaves no subscription or connection', async () => {
       const feed = await ferrite.cdc.subscribe(unique('close'), { blockMs: 30_000 });
-      expect(feedConnections(harness.emulator)).toBeGreaterThan(0);
+      expect(feedConnectionsNow()).toBeGreaterThan(0);
       const pending = feed.next();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await settledWithin(feed.close())).toBeLessThan(100);
       expect(await pending).toEqual({ done: true, value: undefined });
       expect(await feed.next()).toEqual({ done: true, value: undefined });
-      await vi.waitFor(() => expect(feedConnections(harness.emulator)).toBe(0), { timeout: 2000, interval: 10 });
+      await vi.waitFor(() => expect(feedConnectionsNow()).toBe(0), { timeout: 2000, interval: 10 });
       expect(await serverSubscriptions(ferrite)).toBe(0);
     });
 
@@ -214,16 +270,18 @@ describeEachTransport('cdc', (harness) => {
     it('ends the feed with an error reply other than a lost subscription, after the events it fetched', async () => {
       const prefix = unique('error-reply');
       const shared = harness.transport;
-      let polls = 0;
       // A server error that cannot be caused for real: the second poll on any connection fails.
       const failing: Transport = {
         name: shared.name,
         protocol: shared.protocol,
-        send: (command) => shared.send(command),
-        batch: (commands) => shared.batch(commands),
+        send: (command, options) => shared.send(command, options),
+        batch: (commands, options) => shared.batch(commands, options),
+        // On a cluster the feed follows every primary: one connection each, each failing alike.
+        nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
         close: async () => {},
         async dedicated(options) {
           const connection = await shared.dedicated(options);
+          let polls = 0;
           return {
             name: connection.name,
             get protocol() {
@@ -239,7 +297,8 @@ describeEachTransport('cdc', (harness) => {
         },
       };
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
-      const feed = await client.cdc.subscribe(`${prefix}:*`);
+      // The other nodes' first polls wait this long for nothing before their second one fails.
+      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 500 });
       await ferrite.send('SET', `${prefix}:a`, '1');
       expect((await take(feed, 1))[0]?.value).toBe('1');
       const error = await feed.next().catch((e: unknown) => e);
@@ -252,7 +311,8 @@ describeEachTransport('cdc', (harness) => {
 
   describe('onChange', () => {
     it('awaits the handler for each event in turn, and moves position only after it resolves', async () => {
-      const prefix = unique('handler');
+      // One hash tag: one node on a cluster, so '0' comes before '1'.
+      const prefix = `{${unique('handler')}}`;
       const order: string[] = [];
       let release: () => void = () => {};
       const gate = new Promise<void>((resolve) => (release = resolve));
@@ -263,17 +323,20 @@ describeEachTransport('cdc', (harness) => {
       });
       await ferrite.send('SET', `${prefix}:a`, '0');
       await ferrite.send('SET', `${prefix}:b`, '1');
+      const started = subscription.checkpoint;
       await vi.waitFor(() => expect(order).toEqual(['start 0']));
       expect(subscription.position).toBeUndefined();
+      expect(subscription.checkpoint).toBe(started);
       release();
       await vi.waitFor(() => expect(order).toEqual(['start 0', 'end 0', 'start 1', 'end 1']));
-      await vi.waitFor(() => expect(subscription.position).toBeGreaterThan(0));
+      await vi.waitFor(() => expect(subscription.checkpoint).not.toBe(started));
+      if (!harness.target.cluster) await vi.waitFor(() => expect(subscription.position).toBeGreaterThan(0));
       await subscription.close();
       await expect(subscription.done).resolves.toBeUndefined();
     });
 
     it("rejects done with the handler's error and stops, leaving position before the failed event", async () => {
-      const prefix = unique('throws');
+      const prefix = `{${unique('throws')}}`;
       const failure = new Error('handler failed');
       const handled: string[] = [];
       const subscription = await ferrite.cdc.onChange(`${prefix}:*`, (event) => {
@@ -286,10 +349,13 @@ describeEachTransport('cdc', (harness) => {
       await ferrite.send('SET', `${prefix}:3`, 'never');
       await stopped;
       expect(handled).toEqual(['good']);
-      const goodId = subscription.position as number;
       // Resuming from the checkpoint hands the failed event over again (at-least-once).
-      await using again = await ferrite.cdc.subscribe(`${prefix}:*`, { from: goodId + 1 });
+      await using again = await ferrite.cdc.subscribe(`${prefix}:*`, { from: subscription.checkpoint });
       expect((await take(again, 1))[0]?.value).toBe('bad');
+      if (!harness.target.cluster) {
+        await using byPosition = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (subscription.position as number) + 1 });
+        expect((await take(byPosition, 1))[0]?.value).toBe('bad');
+      }
     });
   });
 
@@ -304,6 +370,9 @@ describeEachTransport('cdc', (harness) => {
         () => ferrite.cdc.subscribe('*', { bufferSize: 1.5 }),
         () => ferrite.cdc.subscribe('*', { from: 0 }),
         () => ferrite.cdc.subscribe('*', { from: 'newest' as 'latest' }),
+        () => ferrite.cdc.subscribe('*', { from: 'cdc1.not-base64-json' }),
+        () => ferrite.cdc.subscribe('*', { from: 'checkpoint' as 'cdc1.' }),
+        () => ferrite.cdc.subscribe('*', { from: `cdc1.${Buffer.from('{"s":0}').toString('base64url')}` }),
         () => ferrite.cdc.subscribe('*', { from: 2n ** 60n as unknown as number }),
         () => ferrite.cdc.subscribe('*', { events: [] }),
         () => ferrite.cdc.subscribe('*', { events: ['SET NX'] }),
@@ -312,7 +381,7 @@ describeEachTransport('cdc', (harness) => {
       for (const attempt of cases) await expect(attempt()).rejects.toBeInstanceOf(FerriteValidationError);
     });
   });
-});
+}, { cluster: true });
 
 describeEachTransport(
   'cdc with a short log',

@@ -13,13 +13,17 @@ import { cdcPollBinaryCommand, cdcPollCommand } from './commands/poll.js';
 import { cdcSubscribeCommand } from './commands/subscribe.js';
 import { cdcUnsubscribeCommand } from './commands/unsubscribe.js';
 import { CdcPositionExpiredError, toCdcError } from './errors.js';
-import type { ChangeEvent, ChangeFeed, ChangeFeedStart } from './types.js';
+import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
+import type { ChangeEvent, ChangeFeed } from './types.js';
+
+/** A start with any checkpoint already resolved to this server's next id. */
+export type FeedStart = number | 'latest' | 'earliest';
 
 /** Validated `subscribe` options. */
 export interface FeedSettings {
   readonly pattern: string;
   readonly events: readonly string[] | undefined;
-  readonly from: ChangeFeedStart;
+  readonly from: FeedStart;
   readonly batchSize: number;
   readonly blockMs: number;
   readonly bufferSize: number;
@@ -30,6 +34,11 @@ export interface FeedSettings {
 /** What a feed needs from the client it belongs to. */
 export interface FeedHost {
   readonly context: PluginContext;
+  /**
+   * On a cluster: the node (an id from `context.nodes()`) whose change log this feed follows; its
+   * connection and `CDC.INFO` go there. Undefined on a single node.
+   */
+  readonly node?: string;
   /** The client's per-call deadline in ms (`Infinity`: none). */
   readonly timeoutMs: number;
   /** Called once when the feed has ended, however it ended. */
@@ -69,8 +78,8 @@ function finiteOrUndefined(ms: number): number | undefined {
  * drops that connection, waits (backoff), opens another and subscribes again from the first event
  * it has not fetched yet. Events fetched but not yet taken wait in a bounded buffer.
  *
- * Designed for one server. Following a cluster (one subscription and one position per primary,
- * merged) would run one such poller per node behind the same iterator.
+ * It follows one server's log, or one cluster node's (`FeedHost.node`); a cluster feed runs one
+ * per primary behind a merging iterator (`ClusterFeed`).
  */
 export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
   readonly #host: FeedHost;
@@ -127,8 +136,40 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
     return this.#position;
   }
 
+  get checkpoint(): ChangeFeedCheckpoint {
+    return encodeCheckpoint({ kind: 'single', next: this.resumeId });
+  }
+
+  /** The first event id not handed to the caller yet: where a resumed subscription starts. */
+  get resumeId(): number {
+    return this.#position === undefined ? this.#startedAt : this.#position + 1;
+  }
+
+  /** Events fetched and not taken yet. */
+  get bufferedCount(): number {
+    return this.#buffered;
+  }
+
+  /** Polls sent so far; with {@link lastShortPoll}, tells whether the feed caught up after a moment. */
+  get pollsStarted(): number {
+    return this.#pollsStarted;
+  }
+
+  /**
+   * The number (1-based, in {@link pollsStarted} order) of the last poll that came back with fewer
+   * events than asked for: the server had nothing more matching, so every event logged before that
+   * poll began has been fetched. 0 before any.
+   */
+  get lastShortPoll(): number {
+    return this.#lastShortPoll;
+  }
+
+  #pollsStarted = 0;
+  #lastShortPoll = 0;
+
   async lag(): Promise<number> {
-    const info = await this.#host.context.call(cdcInfoCommand);
+    const node = this.#host.node;
+    const info = await (node === undefined ? this.#host.context : this.#host.context.onNode(node)).call(cdcInfoCommand);
     const handedUpTo = this.#position ?? this.#startedAt - 1;
     return Math.max(0, Math.min(info.lastId - handedUpTo, info.retained));
   }
@@ -254,7 +295,8 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
   }
 
   async #openConnection(): Promise<void> {
-    const opening = this.#host.context.dedicated();
+    const node = this.#host.node;
+    const opening = this.#host.context.dedicated(node === undefined ? undefined : { node });
     let connection: DedicatedContext;
     try {
       // A half-open server can hold the handshake forever: bound it like any call.
@@ -304,6 +346,7 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
         const subscription = this.#subscription as number;
         const options = { count: Math.min(batchSize, bufferSize - this.#buffered), blockMs };
         this.#polling = true;
+        const pollNumber = ++this.#pollsStarted;
         let events: ChangeEvent<string | Buffer>[];
         try {
           const poll: Promise<ChangeEvent<string | Buffer>[]> = binary
@@ -315,6 +358,7 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
         }
         failures = 0;
         this.#accept(events as ChangeEvent<Value>[]);
+        if (events.length < options.count) this.#lastShortPoll = pollNumber;
       } catch (error) {
         if (error === STOPPED || this.#stop.signal.aborted) return;
         if (isResumable(error)) {

@@ -1,5 +1,6 @@
 export { cdc, type CdcApi } from './plugin.js';
 export { CdcIdRangeError, CdcPositionExpiredError } from './errors.js';
+export type { ChangeFeedCheckpoint } from './checkpoint.js';
 export {
   cdcInfoCommand,
   cdcPollBinaryCommand,

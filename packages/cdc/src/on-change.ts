@@ -3,11 +3,14 @@ import type { ChangeFeed, ChangeHandler, ChangeSubscription } from './types.js';
 /** Drives `handler` from `feed`, one event at a time; see `CdcApi.onChange`. */
 export function runHandler<Value extends string | Buffer>(feed: ChangeFeed<Value>, handler: ChangeHandler<Value>): ChangeSubscription {
   let position: number | undefined;
+  let checkpoint = feed.checkpoint;
   const done = (async () => {
     // Leaving the loop, by a throw or otherwise, closes the feed (for await calls return()).
     for await (const event of feed) {
       await handler(event);
-      position = event.id;
+      position = feed.position;
+      // The feed hands out nothing between this event and the next next(): its checkpoint is this event's.
+      checkpoint = feed.checkpoint;
     }
   })();
   const close = async () => {
@@ -18,6 +21,9 @@ export function runHandler<Value extends string | Buffer>(feed: ChangeFeed<Value
   return {
     get position() {
       return position;
+    },
+    get checkpoint() {
+      return checkpoint;
     },
     done,
     close,

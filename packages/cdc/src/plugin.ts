@@ -1,5 +1,7 @@
 import { assertInteger, definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
 import { assertPattern } from './commands/subscribe.js';
+import { decodeCheckpoint, isCheckpoint, type ChangeFeedCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
+import { ClusterFeed, type ClusterStart } from './cluster-feed.js';
 import { Feed, type FeedSettings } from './feed.js';
 import { runHandler } from './on-change.js';
 import type {
@@ -37,15 +39,23 @@ export interface CdcApi {
   onChange(pattern: string, handler: ChangeHandler<Buffer>, options: BinarySubscribeOptions): Promise<ChangeSubscription>;
 }
 
-function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly binary?: boolean } = {}): FeedSettings {
+/** How often a cluster feed lists the primaries again, to follow nodes that join or leave. */
+const TOPOLOGY_REFRESH_MS = 1000;
+
+type Settings = Omit<FeedSettings, 'from'> & { readonly from: FeedSettings['from'] | DecodedCheckpoint };
+
+function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly binary?: boolean } = {}): Settings {
   assertPattern(pattern);
   if (typeof options !== 'object' || options === null) throw new FerriteValidationError('options', 'expected an object');
   const { events, from = 'latest', signal, batchSize = 100, blockMs = 1000, bufferSize = 1000, binary = false } = options;
   if (events !== undefined && (!Array.isArray(events) || events.length === 0)) {
     throw new FerriteValidationError('events', 'expected a non-empty array of op names');
   }
-  if (from !== 'latest' && from !== 'earliest') {
-    if (typeof from === 'bigint') throw new FerriteValidationError('from', 'ids beyond 2^53 - 1 are not supported; pass a number');
+  let start: Settings['from'] = from as FeedSettings['from'];
+  if (isCheckpoint(from)) start = decodeCheckpoint(from as ChangeFeedCheckpoint);
+  else if (from !== 'latest' && from !== 'earliest') {
+    if ((typeof from as string) === 'bigint') throw new FerriteValidationError('from', 'ids beyond 2^53 - 1 are not supported; pass a number');
+    if (typeof from === 'string') throw new FerriteValidationError('from', "expected 'latest', 'earliest', an event id or a saved checkpoint");
     assertInteger(from, 'from', { min: 1 });
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new FerriteValidationError('signal', 'expected an AbortSignal');
@@ -53,7 +63,22 @@ function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly bin
   assertInteger(blockMs, 'blockMs', { min: 1, max: 60_000 });
   assertInteger(bufferSize, 'bufferSize', { min: 1, max: 1_000_000 });
   if (typeof binary !== 'boolean') throw new FerriteValidationError('binary', 'expected a boolean');
-  return { pattern, events, from, signal, batchSize, blockMs, bufferSize, binary };
+  return { pattern, events, from: start, signal, batchSize, blockMs, bufferSize, binary };
+}
+
+function clusterStart(from: Settings['from']): ClusterStart {
+  if (from === 'latest' || from === 'earliest') return { kind: from };
+  if (typeof from === 'number') {
+    throw new FerriteValidationError('from', 'event ids are per node on a cluster: pass a saved checkpoint (feed.checkpoint), "latest" or "earliest"');
+  }
+  if (from.kind === 'single') throw new FerriteValidationError('from', 'this checkpoint was saved from a single server, not from a cluster');
+  return { kind: 'checkpoint', nodes: from.nodes };
+}
+
+function singleStart(from: Settings['from']): FeedSettings['from'] {
+  if (typeof from !== 'object') return from;
+  if (from.kind === 'cluster') throw new FerriteValidationError('from', 'this checkpoint was saved from a cluster, not from a single server');
+  return from.next;
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
@@ -74,10 +99,20 @@ function createCdcApi(context: PluginContext): CdcApi {
     // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
     // view it was opened through.
     const call = context.callOptions();
-    const feed = await Feed.open<string | Buffer>(
-      { context, timeoutMs: call.timeout, onEnded: (ended) => open.delete(ended) },
-      { ...settings, signal: combine(settings.signal, call.signal) },
-    );
+    const signal = combine(settings.signal, call.signal);
+    const onEnded = (ended: { close(): Promise<void> }) => open.delete(ended);
+    // Several primaries: a cluster, each with a change log of its own (PROTOCOL.md §8).
+    const nodes = await context.nodes();
+    let feed: ChangeFeed<string | Buffer>;
+    if (nodes.length > 1) {
+      feed = await ClusterFeed.open<string | Buffer>(
+        { context, timeoutMs: call.timeout, onEnded, refreshMs: TOPOLOGY_REFRESH_MS },
+        { ...settings, from: 'latest', signal },
+        clusterStart(settings.from),
+      );
+    } else {
+      feed = await Feed.open<string | Buffer>({ context, timeoutMs: call.timeout, onEnded }, { ...settings, from: singleStart(settings.from), signal });
+    }
     open.add(feed);
     return feed;
   }

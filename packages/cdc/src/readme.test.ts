@@ -34,10 +34,10 @@ it('the README example runs as shown and is the same code', async () => {
     if (event.op === 'DEL') break; // break, close(), a signal or `await using` ends the feed
   }
 
-  // Save the position as a checkpoint; resume after it later, in this process or another.
-  const checkpoint = feed.position ?? 0;
+  // Save a checkpoint (text); resume right after it later, in this process or another.
+  const checkpoint = feed.checkpoint;
   await ferrite.send('SET', 'user:2', 'Grace');
-  await using resumed = await ferrite.cdc.subscribe('user:*', { from: checkpoint + 1 });
+  await using resumed = await ferrite.cdc.subscribe('user:*', { from: checkpoint });
   const next = await resumed.next();
   console.log(next.done ? 'ended' : next.value.key); // user:2
 

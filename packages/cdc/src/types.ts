@@ -37,13 +37,21 @@ export type KnownChangeOp =
  */
 export type ChangeOp = KnownChangeOp | (string & {});
 
+import type { ChangeFeedCheckpoint } from './checkpoint.js';
+
 /** One change of one key, as the server logged it. */
 export interface ChangeEvent<Value extends string | Buffer = string> {
   /**
    * Server-wide, strictly increasing from 1. Always a safe integer: an id beyond 2^53 − 1 cannot
-   * be represented exactly, so the feed fails with `CdcIdRangeError` instead of rounding it.
+   * be represented exactly, so the feed fails with `CdcIdRangeError` instead of rounding it. On a
+   * cluster each primary numbers its own log: an id means something only with its {@link node}.
    */
   readonly id: number;
+  /**
+   * On a cluster: the `CLUSTER MYID` of the primary whose log the event comes from. Absent on a
+   * single server.
+   */
+  readonly node?: string;
   /** When the server logged it, in milliseconds since the epoch (`new Date(event.timestamp)`). */
   readonly timestamp: number;
   /** The database number (`SELECT`). */
@@ -55,8 +63,11 @@ export interface ChangeEvent<Value extends string | Buffer = string> {
   readonly value: Value | null;
 }
 
-/** Where a feed starts. */
-export type ChangeFeedStart = number | 'latest' | 'earliest';
+/**
+ * Where a feed starts: `'latest'`, `'earliest'`, a {@link ChangeFeedCheckpoint} saved from a
+ * feed, or (single server only) an event id.
+ */
+export type ChangeFeedStart = number | 'latest' | 'earliest' | ChangeFeedCheckpoint;
 
 /** What `subscribe` and `onChange` take, whatever the value type. */
 export interface SubscribeOptions {
@@ -64,9 +75,11 @@ export interface SubscribeOptions {
   readonly events?: readonly ChangeOp[];
   /**
    * `'latest'` (default): events logged from the moment `subscribe` resolves (possibly a few just
-   * before). `'earliest'`: from the oldest event the server still keeps. A number: from that
-   * event id on, e.g. a saved `position + 1`; rejects with `CdcPositionExpiredError` when the
-   * server no longer keeps it.
+   * before). `'earliest'`: from the oldest event the server still keeps. A checkpoint (a feed's
+   * `checkpoint`, saved): right after the last event that feed handed over, on one server or on
+   * every primary of a cluster. A number (single server only): from that event id on, e.g. a
+   * saved `position + 1`. Rejects with `CdcPositionExpiredError` when the server no longer keeps
+   * the events needed.
    */
   readonly from?: ChangeFeedStart;
   /** Ends the feed: the iterator finishes (`done`) and the server subscription is dropped. */
@@ -105,14 +118,27 @@ export interface TextSubscribeOptions extends SubscribeOptions {
  * Every matching event reaches the iterator exactly once, ids strictly increasing, however often
  * the connection drops in between. When the server no longer keeps the events needed to resume,
  * the iterator throws `CdcPositionExpiredError` rather than skip them.
+ *
+ * On a cluster the feed follows every primary and merges their logs: each node's events arrive
+ * in that node's order (ids increasing per `event.node`), so the events of one key arrive in the
+ * order they were written, also across a slot move; events of different nodes are interleaved
+ * roughly by timestamp, with no stronger order between them.
  */
 export interface ChangeFeed<Value extends string | Buffer = string> extends AsyncIterableIterator<ChangeEvent<Value>>, AsyncDisposable {
   /**
-   * The id of the last event handed to the caller; `undefined` before the first. Save it as a
-   * checkpoint: `subscribe(pattern, { from: position + 1 })` resumes after it, in this process or
-   * another.
+   * Single server: the id of the last event handed to the caller; `undefined` before the first.
+   * `subscribe(pattern, { from: position + 1 })` resumes after it, in this process or another.
+   * On a cluster ids are per node, so there is no one number: always `undefined`; use
+   * {@link checkpoint}, which works on both.
    */
   readonly position: number | undefined;
+  /**
+   * Where this feed stands, as opaque text to save: `subscribe(pattern, { from: checkpoint })`
+   * resumes right after the last event handed to the caller, on one server or on every primary
+   * of a cluster, losing and repeating nothing. Defined from the moment `subscribe` resolves
+   * (before the first event it names the feed's start).
+   */
+  readonly checkpoint: ChangeFeedCheckpoint;
   /** How many events the server holds that this feed has not handed over yet (from `CDC.INFO`; other patterns' events included, as an upper bound). */
   lag(): Promise<number>;
   /** Ends the feed. Settles within about 100 ms whatever the server does; safe to call twice. */
@@ -121,8 +147,10 @@ export interface ChangeFeed<Value extends string | Buffer = string> extends Asyn
 
 /** What `onChange` hands back. */
 export interface ChangeSubscription extends AsyncDisposable {
-  /** The id of the last event whose handler resolved; `undefined` before the first. */
+  /** Single server: the id of the last event whose handler resolved; `undefined` before the first, and always on a cluster. */
   readonly position: number | undefined;
+  /** A checkpoint right after the last event whose handler resolved (see `ChangeFeed.checkpoint`). */
+  readonly checkpoint: ChangeFeedCheckpoint;
   /**
    * Resolves when the subscription ends by `close()`, the signal or the client closing; rejects
    * with the handler's error, or with `CdcPositionExpiredError`.

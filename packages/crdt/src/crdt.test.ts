@@ -1,5 +1,5 @@
 import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { describeEachTransport } from '@ferrite/test-transports';
+import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrdtOverflowError, CrdtTypeError, CrdtUnsafeIntegerError } from './errors.js';
 import { crdt } from './plugin.js';
@@ -17,6 +17,29 @@ describeEachTransport('crdt', (harness) => {
   let ferrite: Client;
   beforeAll(() => {
     ferrite = createFerrite({ transport: harness.transport, plugins: [crdt()] });
+  });
+
+  it.runIf(harness.target.cluster)('keeps values named with one hash tag on the node that owns the tag (cluster)', async () => {
+    const tag = `{${unique('user')}}`;
+    await ferrite.crdt.counter(`${tag}:visits`).incr(3);
+    await ferrite.crdt.set(`${tag}:tags`).add('a', 'b');
+    const owner = await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag);
+    // Sent unrouted to that one node: it answers for both keys (any other node would reply MOVED).
+    const onOwner = (name: string, ...args: string[]) => harness.transport.send({ name, args, routingKey: null }, { node: owner.id });
+    expect(String(await onOwner('CRDT.COUNTER.GET', `${tag}:visits`))).toBe('3');
+    expect(((await onOwner('CRDT.SET.MEMBERS', `${tag}:tags`)) as string[]).sort()).toEqual(['a', 'b']);
+  });
+
+  it.runIf(harness.target.cluster)('counts every increment once while the slot of its key moves (cluster)', async () => {
+    const tag = `{${unique('moving')}}`;
+    const views = ferrite.crdt.counter(`${tag}:views`);
+    for (let i = 0; i < 8; i++) await ferrite.crdt.set(`${tag}:other-${i}`).add('x');
+    await harness.withSlotMoving(tag, async () => {
+      for (let i = 1; i <= 40; i++) expect(await views.incr()).toBe(i);
+    }, async () => {
+      expect(await views.get()).toBe(40);
+      expect(await ferrite.crdt.set(`${tag}:other-0`).members()).toEqual(['x']);
+    });
   });
 
   describe('counter', () => {
@@ -214,4 +237,4 @@ describeEachTransport('crdt', (harness) => {
       expect(await ferrite.crdt.counter(unique('safe')).decr(-Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
     });
   });
-});
+}, { cluster: true });

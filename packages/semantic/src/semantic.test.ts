@@ -1,5 +1,5 @@
 import { createFerrite, FerriteAbortError, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { describeEachTransport } from '@ferrite/test-transports';
+import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonCodec, legacyTaggedCodec, SemanticCodecError } from './codec.js';
 import { semantic } from './plugin.js';
@@ -209,9 +209,37 @@ describeEachTransport(
       });
     });
 
+    it.runIf(harness.target.cluster)('keeps namespaces named with one hash tag on the node that owns the tag (cluster)', async () => {
+      const tag = `{${unique('tenant')}}`;
+      await ferrite.semantic.set(`${tag}:answers`, 'what is ferrite', 'a database');
+      await ferrite.semantic.set(`${tag}:summaries`, 'what is ferrite', 'short');
+      const owner = await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag);
+      // Sent unrouted to that one node: it answers for both namespaces (any other node would reply MOVED).
+      for (const ns of [`${tag}:answers`, `${tag}:summaries`]) {
+        const stats = await harness.transport.send({ name: 'SEMANTIC.STATS', args: [ns], routingKey: null }, { node: owner.id });
+        const flat = (stats instanceof Map ? [...stats].flat() : stats) as unknown[];
+        expect(String(flat[flat.indexOf('entries') + 1])).toBe('1');
+      }
+      expect(await ferrite.semantic.get(`${tag}:summaries`, 'what is ferrite')).toBe('short');
+    });
+
+    it.runIf(harness.target.cluster)('answers correctly while the slot of its namespace moves (cluster)', async () => {
+      const tag = `{${unique('moving')}}`;
+      const ns = `${tag}:answers`;
+      for (let i = 0; i < 8; i++) await ferrite.semantic.set(`${tag}:other-${i}`, 'filler', 'x');
+      await harness.withSlotMoving(tag, async () => {
+        for (let i = 0; i < 30; i++) {
+          await ferrite.semantic.set(ns, `question number ${i}`, `answer ${i}`);
+          expect(await ferrite.semantic.get(ns, `question number ${i}`)).toBe(`answer ${i}`);
+        }
+      }, async () => {
+        expect((await ferrite.semantic.stats(ns)).entries).toBe(30);
+      });
+    });
+
     describe('bad input', () => {
       it('is rejected before anything is sent', async () => {
-        const sent = () => harness.emulator.stats.commandsProcessed;
+        const sent = () => harness.commandsProcessed();
         const before = sent();
         const api = ferrite.semantic;
         const cases: Array<[string, () => Promise<unknown>]> = [
@@ -430,11 +458,11 @@ describeEachTransport(
 
       it('rejects a non-string value on a default handle before anything is sent', async () => {
         const cache = ferrite.semantic.cache(unique('codec-non-string'));
-        const before = harness.emulator.stats.commandsProcessed;
+        const before = harness.commandsProcessed();
         await expect(cache.set('prompt', 42 as unknown as string)).rejects.toBeInstanceOf(FerriteValidationError);
         await expect(cache.getOrSet('prompt', () => ({ a: 1 }) as unknown as string)).rejects.toBeInstanceOf(FerriteValidationError);
         // getOrSet looked the text up (one command) and stored nothing.
-        expect(harness.emulator.stats.commandsProcessed - before).toBe(1);
+        expect(harness.commandsProcessed() - before).toBe(1);
       });
     });
 
@@ -542,5 +570,5 @@ describeEachTransport(
       });
     });
   },
-  { emulatorOptions: () => ({ clock: () => now }) },
+  { emulatorOptions: () => ({ clock: () => now }), cluster: true },
 );

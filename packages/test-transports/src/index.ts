@@ -1,37 +1,128 @@
-import type { Transport } from '@ferrite/core';
-import { Emulator, memoryTransport, startEmulator, type EmulatorOptions } from '@ferrite/emulator';
+import { slotOf, type Transport } from '@ferrite/core';
+import {
+  Emulator,
+  memoryTransport,
+  startEmulator,
+  startEmulatorCluster,
+  type EmulatorClusterNode,
+  type EmulatorOptions,
+  type RunningEmulatorCluster,
+} from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 export type Driver = 'memory' | 'ioredis' | 'node-redis';
 
 export interface TransportTarget {
   readonly driver: Driver;
   readonly protocol: 2 | 3;
+  /** Over an emulator cluster of 3 primaries, through the driver's cluster client. */
+  readonly cluster: boolean;
   readonly label: string;
 }
 
-/** Every transport the SDK ships, in both protocol versions. */
+/** Every transport the SDK ships, in both protocol versions, on one node. */
 export const transportTargets: readonly TransportTarget[] = (['memory', 'ioredis', 'node-redis'] as const).flatMap((driver) =>
-  ([2, 3] as const).map((protocol) => ({ driver, protocol, label: `${driver} RESP${protocol}` })),
+  ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: false, label: `${driver} RESP${protocol}` })),
 );
+
+/** The cluster transports (ioredis `Cluster`, node-redis `createCluster`) over a 3-primary emulator cluster, RESP2 and RESP3. */
+export const clusterTransportTargets: readonly TransportTarget[] = (['ioredis', 'node-redis'] as const).flatMap((driver) =>
+  ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: true, label: `${driver} cluster RESP${protocol}` })),
+);
+
+/** Primaries of the emulator cluster the cluster targets run on. */
+export const CLUSTER_PRIMARIES = 3;
+
+/** A cluster transport over `cluster`, through the driver's own cluster client (closed with the transport). */
+export async function connectClusterTransport(cluster: RunningEmulatorCluster, driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Promise<Transport> {
+  const seeds = cluster.nodes.filter((node) => node.role === 'primary');
+  if (driver === 'ioredis') {
+    const client = new Cluster(
+      seeds.map(({ host, port }) => ({ host, port })),
+      { redisOptions: { protocol } },
+    );
+    client.on('error', () => {});
+    return ioredisTransport(client, { closeClient: true });
+  }
+  const client = createCluster({ rootNodes: seeds.map(({ url }) => ({ url })), RESP: protocol });
+  client.on('error', () => {});
+  await client.connect();
+  return nodeRedisTransport(client, { closeClient: true });
+}
+
+/** The primary of `cluster` that serves `key`'s slot now (asked of a node's engine in process, no socket). */
+export async function clusterNodeFor(cluster: RunningEmulatorCluster, key: string): Promise<EmulatorClusterNode> {
+  const slot = slotOf(key);
+  const seed = cluster.nodes.find((node) => node.role === 'primary') as EmulatorClusterNode;
+  const session = seed.emulator.createSession({ protocol: 2 });
+  let text: string;
+  try {
+    const reply = await seed.emulator.execute(session, [Buffer.from('CLUSTER'), Buffer.from('NODES')]);
+    text = 'value' in reply ? String(reply.value) : '';
+  } finally {
+    session.close();
+  }
+  // One line per node: `<id> <addr> <flags> <primary> <ping> <pong> <epoch> <link> <slot ranges…>`.
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(' ');
+    if (!(fields[2] ?? '').includes('master')) continue;
+    for (const range of fields.slice(8)) {
+      if (range.startsWith('[')) continue;
+      const [start = -1, end = start] = range.split('-').map(Number);
+      if (slot >= start && slot <= end) {
+        const node = cluster.nodes.find((candidate) => candidate.id === fields[0]);
+        if (node !== undefined) return node;
+      }
+    }
+  }
+  throw new Error(`no primary serves slot ${slot}`);
+}
+
+/** Total MOVED replies the primaries of `cluster` have sent. */
+export function movedCount(cluster: RunningEmulatorCluster): number {
+  return cluster.nodes.reduce((sum, node) => sum + node.redirects.moved, 0);
+}
 
 export interface TransportHarness {
   readonly target: TransportTarget;
   /** The transport under test; available from the suite's own `beforeAll` on. */
   readonly transport: Transport;
-  /** The emulator behind it (in-process, or serving the TCP port the driver connects to). */
+  /**
+   * The emulator behind it (in-process, or serving the TCP port the driver connects to). On a
+   * cluster target there is one per node: this throws; use {@link emulatorFor}.
+   */
   readonly emulator: Emulator;
+  /** The emulator that holds `key` now: the only one on a single node, the slot's owner on a cluster. */
+  emulatorFor(key: string): Promise<Emulator>;
+  /** Commands the server processed so far: on a cluster, summed over every node. */
+  commandsProcessed(): number;
+  /**
+   * Cluster targets: moves the slot of `key` (with everything in it) to another primary, a few
+   * items at a time, while `during` runs; once both are done, runs `after` (the first commands to
+   * the slot since the move, which learn the new owner from a `MOVED`). The `MOVED` replies sent
+   * meanwhile are the move's, not steady state: they do not count against the suite's zero-MOVED
+   * check. Rejects on a single-node target.
+   */
+  withSlotMoving(key: string, during: () => Promise<void>, after?: () => Promise<void>): Promise<void>;
+  /** The emulator cluster on a cluster target, `undefined` otherwise. */
+  readonly cluster: RunningEmulatorCluster | undefined;
 }
 
 export interface EachTransportOptions {
-  /** Options for each target's fresh emulator (a fake clock for TTL tests, …). */
+  /** Options for each target's fresh emulator (a fake clock for TTL tests, …); on a cluster, for every node. */
   readonly emulatorOptions?: () => EmulatorOptions;
   /** Only these drivers. */
   readonly drivers?: readonly Driver[];
+  /**
+   * Also run on the cluster targets ({@link clusterTransportTargets}), each followed by a check
+   * that the primaries sent no `MOVED` while the suite ran: in steady state the transports route
+   * every command to its slot's owner, and plugin commands carry their routing key.
+   */
+  readonly cluster?: boolean;
 }
 
 /** A transport over a fresh emulator of its own, and how to close both. */
@@ -41,8 +132,32 @@ export interface Opened {
   close(): Promise<void>;
 }
 
-/** Opens `target` over a fresh emulator, for a test that needs several transports at once. */
+/** A single-node target's {@link Opened}, or a cluster target's: its cluster, no one emulator. */
+interface OpenedTarget {
+  readonly transport: Transport;
+  readonly emulator: Emulator | undefined;
+  readonly cluster: RunningEmulatorCluster | undefined;
+  close(): Promise<void>;
+}
+
+async function open(target: TransportTarget, options: EmulatorOptions): Promise<OpenedTarget> {
+  if (target.cluster) {
+    if (target.driver === 'memory') throw new Error('the memory transport has no cluster mode');
+    const cluster = await startEmulatorCluster({ ...options, primaries: CLUSTER_PRIMARIES });
+    try {
+      const transport = await connectClusterTransport(cluster, target.driver, target.protocol);
+      return { transport, emulator: undefined, cluster, close: async () => (await transport.close(), await cluster.close()) };
+    } catch (error) {
+      await cluster.close();
+      throw error;
+    }
+  }
+  return { ...(await openTransport(target, options)), cluster: undefined };
+}
+
+/** Opens single-node `target` over a fresh emulator, for a test that needs several transports at once. */
 export async function openTransport(target: TransportTarget, options: EmulatorOptions = {}): Promise<Opened> {
+  if (target.cluster) throw new Error('openTransport opens single-node targets; a cluster target runs through describeEachTransport');
   const emulator = new Emulator(options);
   if (target.driver === 'memory') {
     const transport = memoryTransport({ emulator, protocol: target.protocol });
@@ -70,10 +185,13 @@ export function describeEachTransport(
   suite: (harness: TransportHarness) => void,
   options: EachTransportOptions = {},
 ): void {
-  const targets = transportTargets.filter((t) => !options.drivers || options.drivers.includes(t.driver));
+  const targets = [...transportTargets, ...(options.cluster ? clusterTransportTargets : [])].filter(
+    (t) => !options.drivers || options.drivers.includes(t.driver),
+  );
   for (const target of targets) {
     describe(`${name} (${target.label})`, () => {
-      let opened: Opened | undefined;
+      let opened: OpenedTarget | undefined;
+      let movedWhileMoving = 0;
       const unopened = (): never => {
         throw new Error('the transport harness is only available inside beforeAll/it');
       };
@@ -83,16 +201,49 @@ export function describeEachTransport(
           return opened?.transport ?? unopened();
         },
         get emulator() {
-          return opened?.emulator ?? unopened();
+          if (opened === undefined) return unopened();
+          if (opened.emulator === undefined) throw new Error('a cluster has one emulator per node: use harness.emulatorFor(key)');
+          return opened.emulator;
+        },
+        async emulatorFor(key) {
+          if (opened === undefined) return unopened();
+          return opened.emulator ?? (await clusterNodeFor(opened.cluster as RunningEmulatorCluster, key)).emulator;
+        },
+        commandsProcessed() {
+          if (opened === undefined) return unopened();
+          if (opened.emulator !== undefined) return opened.emulator.stats.commandsProcessed;
+          return (opened.cluster as RunningEmulatorCluster).nodes.reduce((sum, node) => sum + node.emulator.stats.commandsProcessed, 0);
+        },
+        get cluster() {
+          return opened === undefined ? unopened() : opened.cluster;
+        },
+        async withSlotMoving(key, during, after) {
+          const cluster = opened?.cluster;
+          if (cluster === undefined) throw new Error('withSlotMoving needs a cluster target');
+          const owner = await clusterNodeFor(cluster, key);
+          const to = cluster.nodes.find((node) => node.role === 'primary' && node.id !== owner.id) as EmulatorClusterNode;
+          const before = movedCount(cluster);
+          try {
+            await Promise.all([during(), cluster.moveSlot(slotOf(key), to.id, { itemsPerStep: 1, stepDelayMs: 10 })]);
+            await after?.();
+          } finally {
+            movedWhileMoving += movedCount(cluster) - before;
+          }
         },
       };
       beforeAll(async () => {
-        opened = await openTransport(target, options.emulatorOptions?.() ?? {});
+        opened = await open(target, options.emulatorOptions?.() ?? {});
       });
       afterAll(async () => {
         await opened?.close();
       });
       suite(harness);
+      if (target.cluster) {
+        // Registered last, so it runs after every case of the suite (vitest runs a file's tests in order).
+        it('sent every command to its slot owner: no MOVED from any primary while the suite ran (slot moves aside)', () => {
+          expect(movedCount(opened?.cluster as RunningEmulatorCluster) - movedWhileMoving).toBe(0);
+        });
+      }
     });
   }
 }

@@ -19,6 +19,11 @@ export class VectorSession {
     this.#context = context;
   }
 
+  /** The client's context, for what is not a vector command (the cluster's nodes). */
+  get context(): PluginContext {
+    return this.#context;
+  }
+
   dimensionOf(index: string): number | undefined {
     return this.#dimensions.get(index);
   }
@@ -40,6 +45,15 @@ export class VectorSession {
       return await this.#context.call(command, ...args);
     } catch (error) {
       throw this.observe(index, error);
+    }
+  }
+
+  /** Like {@link call}, on one node (an id from `context.nodes()`), unrouted. */
+  async callOn<Args extends readonly unknown[], Result>(nodeId: string, command: CommandDefinition<Args, Result>, ...args: Args): Promise<Result> {
+    try {
+      return await this.#context.onNode(nodeId).call(command, ...args);
+    } catch (error) {
+      throw this.observe(null, error);
     }
   }
 

@@ -6,7 +6,6 @@ import { deleteCommand } from './commands/delete.js';
 import { dropIndexCommand } from './commands/drop-index.js';
 import { getCommand } from './commands/get.js';
 import { indexInfoCommand, type VectorIndexInfo } from './commands/index-info.js';
-import { listIndexesCommand } from './commands/list-indexes.js';
 import { searchCommand } from './commands/search.js';
 import { VectorIndexConflictError, VectorIndexExistsError, VectorIndexNotFoundError, type AddManyResult } from './errors.js';
 import { compileFilterOption, type FilterOption } from './filter/builder.js';
@@ -15,6 +14,7 @@ import {
   type DecodeOption,
   type FieldsOption,
   type IndexHandleOptions, type MetadataText, type VectorIndexHandle } from './index-handle.js';
+import { listAllIndexes } from './list-all.js';
 import type { VectorSession } from './session.js';
 import type { MetadataInput, MetadataShape, SearchHit, VectorItem, VectorRecord } from './types.js';
 import { assertIndexName } from './validate.js';
@@ -47,7 +47,10 @@ export interface VectorApi {
   dropIndex(name: string): Promise<void>;
   /** The index's settings and size; `VectorIndexNotFoundError` when there is none. */
   info(name: string): Promise<VectorIndexInfo>;
-  /** Index names, sorted bytewise. */
+  /**
+   * Index names, sorted bytewise. On a cluster, the indexes of every primary (each node lists only
+   * its own), merged.
+   */
   list(): Promise<string[]>;
   /** Inserts or replaces a vector; its metadata is replaced whole. */
   add(index: string, id: string, vector: VectorInput, metadata?: MetadataInput): Promise<void>;
@@ -118,7 +121,7 @@ export function createVectorApi(session: VectorSession): VectorApi {
       await session.call(name, dropIndexCommand, name);
       session.forgetDimension(name);
     },
-    list: () => session.call(null, listIndexesCommand),
+    list: () => listAllIndexes(session),
     add: (index, id, vector, metadata) =>
       session.call(index, addCommand, index, id, vector, metadata, { dimension: session.dimensionOf(index) }),
     async get(index, id) {

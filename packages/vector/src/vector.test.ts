@@ -1,5 +1,5 @@
 import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { describeEachTransport, openTransport, transportTargets } from '@ferrite/test-transports';
+import { clusterNodeFor, describeEachTransport, openTransport, transportTargets } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   VectorDimensionMismatchError,
@@ -59,6 +59,54 @@ describeEachTransport('vector', (harness) => {
       for (const suffix of ['b', 'B', 'a', 'é']) await ferrite.vector.createIndex(`${prefix}-${suffix}`, { dim: 1 });
       const mine = (await ferrite.vector.list()).filter((n) => n.startsWith(prefix));
       expect(mine).toEqual([`${prefix}-B`, `${prefix}-a`, `${prefix}-b`, `${prefix}-é`]);
+    });
+
+    it.runIf(harness.target.cluster)('lists the indexes of every primary, merged and sorted bytewise (cluster)', async () => {
+      const prefix = unique('spread');
+      const names = Array.from({ length: 12 }, (_, i) => `${prefix}-${i}`);
+      for (const name of names) await ferrite.vector.createIndex(name, { dim: 1 });
+      const cluster = harness.cluster as NonNullable<typeof harness.cluster>;
+      const owners = new Set(await Promise.all(names.map(async (name) => (await clusterNodeFor(cluster, name)).id)));
+      // Twelve names over three primaries: the list has to come from more than one node.
+      expect(owners.size).toBeGreaterThan(1);
+      const listed = (await ferrite.vector.list()).filter((name) => name.startsWith(`${prefix}-`));
+      expect(listed).toEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    });
+
+    it.runIf(harness.target.cluster)('keeps indexes named with one hash tag on one node, and each name on its slot owner (cluster)', async () => {
+      const tag = `{${unique('tag')}}`;
+      const names = [`${tag}:products`, `${tag}:users`, `${tag}:docs`];
+      for (const name of names) await ferrite.vector.createIndex(name, { dim: 2 });
+      await ferrite.vector.add(`${tag}:products`, 'p1', [1, 0]);
+      const cluster = harness.cluster as NonNullable<typeof harness.cluster>;
+      const owner = await clusterNodeFor(cluster, tag);
+      const onOwner = await harness.transport.send({ name: 'VECTOR.INDEX.LIST', args: [], routingKey: null }, { node: owner.id });
+      expect(onOwner).toEqual(expect.arrayContaining(names));
+      for (const other of cluster.nodes.filter((node) => node.role === 'primary' && node.id !== owner.id)) {
+        const elsewhere = (await harness.transport.send({ name: 'VECTOR.INDEX.LIST', args: [], routingKey: null }, { node: other.id })) as string[];
+        expect(elsewhere.filter((name) => name.startsWith(tag))).toEqual([]);
+      }
+      expect((await ferrite.vector.search(`${tag}:products`, [1, 0], { topK: 1 }))[0]?.id).toBe('p1');
+    });
+
+    it.runIf(harness.target.cluster)('answers correctly while the slot of its index moves (cluster)', async () => {
+      const tag = `{${unique('moving')}}`;
+      const name = `${tag}:idx`;
+      await ferrite.vector.createIndex(name, { dim: 2, distance: 'L2', type: 'FLAT' });
+      // More items in the slot, so the move takes several steps (ASK while it runs, then MOVED).
+      for (let i = 0; i < 8; i++) await ferrite.vector.createIndex(`${tag}:other-${i}`, { dim: 1 });
+      const before = await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag);
+      await harness.withSlotMoving(tag, async () => {
+        for (let i = 0; i < 40; i++) {
+          await ferrite.vector.add(name, `v${i}`, [i, 0]);
+          const [hit] = await ferrite.vector.search(name, [i, 0.1], { topK: 1 });
+          expect(hit?.id).toBe(`v${i}`);
+        }
+      }, async () => {
+        expect((await clusterNodeFor(harness.cluster as NonNullable<typeof harness.cluster>, tag)).id).not.toBe(before.id);
+        expect((await ferrite.vector.info(name)).size).toBe(40);
+        expect((await ferrite.vector.list()).filter((listed) => listed.startsWith(tag))).toHaveLength(9);
+      });
     });
 
     it('throws a typed error on a taken name, keeping the server text', async () => {
@@ -308,7 +356,7 @@ describeEachTransport('vector', (harness) => {
       expect(pulled).toBe(0);
     });
   });
-});
+}, { cluster: true });
 
 /** The same calls on one client, as plain data to compare across transports. */
 async function identicalSnapshot(ferrite: FerriteClient<readonly [ReturnType<typeof vector>]>): Promise<unknown> {

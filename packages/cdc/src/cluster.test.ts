@@ -1,0 +1,263 @@
+import { createFerrite, slotOf } from '@ferrite/core';
+import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultProxy, type RunningEmulatorCluster } from '@ferrite/emulator';
+import { clusterNodeFor, clusterTransportTargets, connectClusterTransport, type TransportTarget } from '@ferrite/test-transports';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { take, unique, type CdcClient } from './__tests__/helpers.js';
+import { cdc } from './plugin.js';
+import type { ChangeFeedCheckpoint } from './checkpoint.js';
+import type { ChangeEvent, ChangeFeed } from './types.js';
+
+/** The client deadline for these runs: a dead poll is noticed after blockMs + this. */
+const TIMEOUT_MS = 1000;
+const BLOCK_MS = 200;
+
+/**
+ * A 3-primary emulator cluster whose primaries clients reach through a fault proxy each
+ * (`announce`), and a producer that writes in process, straight into the owning node's engine
+ * (following MOVED and ASK itself), so it is never cut and never writes twice.
+ */
+interface ClusterRig {
+  readonly cluster: RunningEmulatorCluster;
+  readonly proxies: ReadonlyMap<string, FaultProxy>;
+  /** A client over the driver's cluster transport, through the proxies. */
+  client(): Promise<CdcClient>;
+  write(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
+  const cluster = await startEmulatorCluster({ primaries: 3 });
+  const proxies = new Map<string, FaultProxy>();
+  const byPort = new Map<number, EmulatorClusterNode>();
+  for (const node of cluster.nodes) {
+    const proxy = await faultProxy({ target: { host: node.host, port: node.port } });
+    proxies.set(node.id, proxy);
+    cluster.announce(node.id, { port: proxy.port });
+    byPort.set(proxy.port, node);
+    byPort.set(node.port, node);
+  }
+  const clients: CdcClient[] = [];
+  const sessions = new Map<EmulatorClusterNode, ReturnType<EmulatorClusterNode['emulator']['createSession']>>();
+  const owners = new Map<number, EmulatorClusterNode>();
+  const run = async (node: EmulatorClusterNode, argv: string[]): Promise<string | undefined> => {
+    let session = sessions.get(node);
+    if (session === undefined || session.closed) {
+      session = node.emulator.createSession({ protocol: 2 });
+      sessions.set(node, session);
+    }
+    const reply = await node.emulator.execute(session, argv.map((arg) => Buffer.from(arg)));
+    return reply.kind === 'error' ? reply.message : undefined;
+  };
+  const nodeAt = (address: string): EmulatorClusterNode => {
+    const port = Number(address.split(':').at(-1));
+    // Nodes added later are not behind a proxy: found by their own port.
+    const node = byPort.get(port) ?? cluster.nodes.find((candidate) => candidate.port === port);
+    if (node === undefined) throw new Error(`no node at ${address}`);
+    return node;
+  };
+  return {
+    cluster,
+    proxies,
+    async client() {
+      const transport = await connectClusterTransport(cluster, target.driver as 'ioredis' | 'node-redis', target.protocol);
+      const client = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
+      clients.push(client);
+      return client;
+    },
+    async write(key, value) {
+      const slot = slotOf(key);
+      let node = owners.get(slot) ?? (await clusterNodeFor(cluster, key));
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const error = await run(node, ['SET', key, value]);
+        if (error === undefined) {
+          owners.set(slot, node);
+          return;
+        }
+        const [kind, , address = ''] = error.split(' ');
+        if (kind === 'MOVED') node = nodeAt(address);
+        else if (kind === 'ASK') {
+          const target = nodeAt(address);
+          await run(target, ['ASKING']);
+          if ((await run(target, ['SET', key, value])) === undefined) return;
+        } else if (kind !== 'TRYAGAIN') throw new Error(error);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      throw new Error(`could not write ${key}`);
+    },
+    async close() {
+      await Promise.allSettled(clients.map((client) => client.close()));
+      for (const session of sessions.values()) session.close();
+      await Promise.allSettled([...proxies.values()].map((proxy) => proxy.close()));
+      await cluster.close();
+    },
+  };
+}
+
+/** Reads `count` events, or fails after `ms` with what it got. */
+async function takeWithin<Value extends string | Buffer>(feed: ChangeFeed<Value>, count: number, ms: number): Promise<ChangeEvent<Value>[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`fewer than ${count} events within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([take(feed, count), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+for (const target of clusterTransportTargets) {
+  describe(`cdc over a cluster (${target.label})`, () => {
+    let rig: ClusterRig;
+    beforeAll(async () => {
+      rig = await clusterRig(target);
+    });
+    afterAll(async () => {
+      await rig?.close();
+    });
+
+    it('follows every primary: 10 000 writes over all slots, feed connections cut 30 times and a slot moved, every event exactly once; a saved checkpoint resumes on a new client losing and repeating nothing', async () => {
+      const prefix = unique('all');
+      const writes = 10_000;
+      const cuts = 30;
+      const ferrite = await rig.client();
+      const connections = () => rig.cluster.nodes.reduce((sum, node) => sum + node.emulator.stats.connectionsReceived, 0);
+      const connectionsBefore = connections();
+      const feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, batchSize: 100 });
+      const primaries = rig.cluster.nodes.filter((node) => node.role === 'primary');
+      // Every tenth write goes to ten keys of one hash tag: the slot that moves mid-run.
+      const hot = (i: number) => `${prefix}:{${prefix}-hot}:${i % 10}`;
+      const keyOf = (i: number) => (i % 10 === 0 ? hot(i / 10) : `${prefix}:${i}`);
+      const hotSlot = slotOf(`${prefix}-hot`);
+
+      const received: ChangeEvent[] = [];
+      let saved: { checkpoint: ChangeFeedCheckpoint; count: number } | undefined;
+      const consumer = (async () => {
+        for await (const event of feed) {
+          received.push(event);
+          if (received.length === Math.floor(writes * 0.6)) saved = { checkpoint: feed.checkpoint, count: received.length };
+          if (received.length === writes) break;
+        }
+      })();
+
+      let moving: Promise<void> | undefined;
+      const every = writes / cuts;
+      for (let i = 0; i < writes; i++) {
+        await rig.write(keyOf(i), String(i));
+        if (i === writes / 2) {
+          const owner = await clusterNodeFor(rig.cluster, hot(0));
+          const to = primaries.find((node) => node.id !== owner.id) as EmulatorClusterNode;
+          moving = rig.cluster.moveSlot(hotSlot, to.id, { itemsPerStep: 1, stepDelayMs: 20 });
+        }
+        if ((i + 1) % every === 0) {
+          const n = (i + 1) / every;
+          const proxy = rig.proxies.get((primaries[n % primaries.length] as EmulatorClusterNode).id) as FaultProxy;
+          await proxy.cut({ mode: n % 2 === 0 ? 'rst' : 'fin' });
+          // Vary where the next cut lands: mid-poll, mid-reconnect, mid-subscribe.
+          await new Promise((resolve) => setTimeout(resolve, n % 4 === 0 ? 30 : n % 3));
+        }
+      }
+      await moving;
+      await consumer;
+      await feed.close();
+      // The cuts really reached the feeds: they connected again after (nearly) every one.
+      expect(connections() - connectionsBefore).toBeGreaterThanOrEqual(cuts);
+
+      // Exactly once: every value, none twice.
+      const values = received.map((event) => Number(event.value));
+      expect(values.length).toBe(writes);
+      expect(new Set(values).size).toBe(writes);
+      expect(Math.min(...values)).toBe(0);
+      expect(Math.max(...values)).toBe(writes - 1);
+      // From every primary, each node's ids strictly increasing.
+      const lastId = new Map<string, number>();
+      for (const event of received) {
+        const node = event.node as string;
+        expect(event.id).toBeGreaterThan(lastId.get(node) ?? 0);
+        lastId.set(node, event.id);
+      }
+      expect(new Set(lastId.keys())).toEqual(new Set(primaries.map((node) => node.id)));
+      // Per key, in the order written, across the move of the hot slot.
+      const byKey = new Map<string, number[]>();
+      for (const event of received) byKey.set(event.key, [...(byKey.get(event.key) ?? []), Number(event.value)]);
+      for (const [key, keyValues] of byKey) expect({ key, keyValues }).toEqual({ key, keyValues: [...keyValues].sort((a, b) => a - b) });
+      // The hot keys were logged by two nodes: the slot really moved under the feed.
+      expect(new Set(received.filter((event) => event.key.includes('-hot}')).map((event) => event.node)).size).toBe(2);
+
+      // A new client resumes from the checkpoint saved at 60 %: exactly the rest, nothing before it.
+      expect(saved).toBeDefined();
+      const { checkpoint, count } = saved as { checkpoint: ChangeFeedCheckpoint; count: number };
+      const other = await rig.client();
+      await using resumed = await other.cdc.subscribe(`${prefix}:*`, { from: checkpoint, blockMs: BLOCK_MS });
+      const rest = await takeWithin(resumed, writes - count, 30_000);
+      expect(rest.map((event) => Number(event.value)).sort((a, b) => a - b)).toEqual(
+        received
+          .slice(count)
+          .map((event) => Number(event.value))
+          .sort((a, b) => a - b),
+      );
+      // And then nothing repeated: the next event is a new write.
+      await rig.write(`${prefix}:after`, 'after');
+      expect((await takeWithin(resumed, 1, 10_000)).map((event) => event.value)).toEqual(['after']);
+    }, 240_000);
+
+    it("keeps a key's order across a slot move while the old owner's feed is cut off", async () => {
+      const prefix = unique('order');
+      const tag = `${prefix}-tag`;
+      const key = `${prefix}:{${tag}}:k`;
+      const ferrite = await rig.client();
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS });
+      const owner = await clusterNodeFor(rig.cluster, tag);
+      const to = rig.cluster.nodes.find((node) => node.role === 'primary' && node.id !== owner.id) as EmulatorClusterNode;
+      const proxy = rig.proxies.get(owner.id) as FaultProxy;
+      // The old owner's events wait behind a silent network; the new owner's are at hand at once.
+      proxy.blackhole(true);
+      try {
+        for (let i = 0; i < 5; i++) await rig.write(key, String(i));
+        await rig.cluster.moveSlot(slotOf(tag), to.id);
+        for (let i = 5; i < 10; i++) await rig.write(key, String(i));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      } finally {
+        proxy.passThrough();
+      }
+      const events = await takeWithin(feed, 10, 20_000);
+      expect(events.map((event) => event.value)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+      expect(events.map((event) => event.node)).toEqual([...Array<string>(5).fill(owner.id), ...Array<string>(5).fill(to.id)]);
+    }, 60_000);
+
+    it('follows a primary that joins and takes a slot, and drains one that leaves, losing no event', async () => {
+      const prefix = unique('topology');
+      const ferrite = await rig.client();
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS });
+      const tag = `${prefix}-moving`;
+      const key = (i: number) => `${prefix}:{${tag}}:${i}`;
+      const original = await clusterNodeFor(rig.cluster, tag);
+      let written = 0;
+      const writeNext = () => rig.write(key(written), String(written++));
+      for (let i = 0; i < 5; i++) await writeNext();
+
+      // A new primary takes the slot; the application keeps writing through its client (which
+      // learns the new owner from the MOVED reply), and in process.
+      const joined = await rig.cluster.addPrimary();
+      await rig.cluster.moveSlot(slotOf(tag), joined.id);
+      await ferrite.send('SET', `${prefix}:{${tag}}:via-client`, 'client');
+      for (let i = 0; i < 5; i++) await writeNext();
+      const afterJoin = await takeWithin(feed, 11, 15_000);
+      expect(afterJoin.filter((event) => event.node === joined.id).length).toBeGreaterThanOrEqual(5);
+
+      // It hands the slot back and leaves: what it logged before is still delivered.
+      for (let i = 0; i < 5; i++) await writeNext();
+      await rig.cluster.moveSlot(slotOf(tag), original.id);
+      await ferrite.send('SET', `${prefix}:{${tag}}:via-client`, 'client-again');
+      await rig.cluster.removeNode(joined.id);
+      for (let i = 0; i < 5; i++) await writeNext();
+      const afterLeave = await takeWithin(feed, 11, 15_000);
+
+      const values = [...afterJoin, ...afterLeave].map((event) => event.value);
+      const numbers = values.filter((value) => /^\d+$/.test(value ?? '')).map(Number);
+      // Every in-process write once, in the order written (one key per value, one slot for all).
+      expect(numbers).toEqual(Array.from({ length: written }, (_, i) => i));
+      expect(values.filter((value) => value?.startsWith('client'))).toEqual(['client', 'client-again']);
+      expect(new Set(afterLeave.slice(0, 5).map((event) => event.node))).toEqual(new Set([joined.id]));
+      expect(afterLeave.at(-1)?.node).toBe(original.id);
+    }, 60_000);
+  });
+}
