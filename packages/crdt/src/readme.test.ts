@@ -1,19 +1,10 @@
+import { readmeExampleIn } from '@ferrite/testkit';
 import { createFerrite } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { crdt, CrdtIndeterminateError } from './index.js';
 
-const BEGIN = '// README example: begin';
-const END = '// README example: end';
-
-/** The lines between the markers below, de-indented: the README's example must contain them verbatim. */
-function exampleSource(): string {
-  const source = readFileSync(new URL(import.meta.url), 'utf8');
-  const body = source.slice(source.lastIndexOf(BEGIN) + BEGIN.length, source.lastIndexOf(END)).split('\n').slice(1, -1);
-  const indent = Math.min(...body.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return body.map((l) => l.slice(indent)).join('\n');
-}
 
 it('the README example runs as shown and is the same code', async () => {
   const printed: unknown[] = [];
@@ -59,5 +50,5 @@ it('the README example runs as shown and is the same code', async () => {
 
   expect(printed).toEqual([1, 11, 9, 10, 9_007_199_254_740_993n, ['sale'], true]);
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain(exampleSource());
+  expect(readme).toContain(readmeExampleIn(import.meta.url));
 });

@@ -1,3 +1,4 @@
+import { readmeExampleIn } from '@ferrite/testkit';
 import { createFerrite } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { semantic } from '@ferrite/semantic';
@@ -11,16 +12,6 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { FerriteSemanticCache, FerriteVectorStore } from './index.js';
 
-const BEGIN = '// README example: begin';
-const END = '// README example: end';
-
-/** The lines between the markers below, de-indented: the README's example must contain them verbatim. */
-function exampleSource(): string {
-  const source = readFileSync(new URL(import.meta.url), 'utf8');
-  const body = source.slice(source.lastIndexOf(BEGIN) + BEGIN.length, source.lastIndexOf(END)).split('\n').slice(1, -1);
-  const indent = Math.min(...body.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return body.map((l) => l.slice(indent)).join('\n');
-}
 
 it('the README RAG example runs as shown and is the same code', async () => {
   const printed: unknown[] = [];
@@ -69,5 +60,5 @@ it('the README RAG example runs as shown and is the same code', async () => {
 
   expect(printed).toEqual(['Go to Settings, then Security.', 'Go to Settings, then Security.', 'pay']);
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain(exampleSource());
+  expect(readme).toContain(readmeExampleIn(import.meta.url));
 });

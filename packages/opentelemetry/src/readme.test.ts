@@ -1,3 +1,4 @@
+import { readmeExampleIn } from '@ferrite/testkit';
 import { createFerrite } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { vector } from '@ferrite/vector';
@@ -9,16 +10,6 @@ import { readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { FerriteInstrumentation } from './index.js';
 
-const BEGIN = '// README example: begin';
-const END = '// README example: end';
-
-/** The lines between the markers below, de-indented: the README's example must contain them verbatim. */
-function exampleSource(): string {
-  const source = readFileSync(new URL(import.meta.url), 'utf8');
-  const body = source.slice(source.lastIndexOf(BEGIN) + BEGIN.length, source.lastIndexOf(END)).split('\n').slice(1, -1);
-  const indent = Math.min(...body.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
-  return body.map((l) => l.slice(indent)).join('\n');
-}
 
 // Each test file has a module registry of its own, so the registration ends with this file.
 afterAll(() => {
@@ -65,5 +56,5 @@ it('the README example runs as shown and is the same code', async () => {
   ]);
   expect(spans.filter((s) => s !== request).every((s) => s.kind === SpanKind.CLIENT)).toBe(true);
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain(exampleSource());
+  expect(readme).toContain(readmeExampleIn(import.meta.url));
 });

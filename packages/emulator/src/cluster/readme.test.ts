@@ -1,19 +1,10 @@
+import { readmeExampleIn } from '@ferrite/testkit';
 import { readFileSync } from 'node:fs';
 import { slotOf } from '@ferrite/core';
 import { Cluster } from 'ioredis';
 import { expect, it } from 'vitest';
 import { startEmulatorCluster } from './start.js';
 
-const BEGIN = '// README example: begin';
-const END = '// README example: end';
-
-/** The lines between the markers below, de-indented: the README's "Cluster mode" example must contain them verbatim. */
-function exampleSource(): string {
-  const source = readFileSync(new URL(import.meta.url), 'utf8');
-  const body = source.slice(source.lastIndexOf(BEGIN) + BEGIN.length, source.lastIndexOf(END)).split('\n').slice(1, -1);
-  const indent = Math.min(...body.filter((line) => line.trim()).map((line) => line.length - line.trimStart().length));
-  return body.map((line) => line.slice(indent)).join('\n');
-}
 
 it('the README cluster example runs as shown and is the same code', async () => {
   const printed: unknown[] = [];
@@ -37,5 +28,5 @@ it('the README cluster example runs as shown and is the same code', async () => 
 
   expect(printed).toEqual(['Ada', 1, 1]);
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain(exampleSource());
+  expect(readme).toContain(readmeExampleIn(import.meta.url));
 });
