@@ -129,7 +129,8 @@ try {
   };
   // One retry: a registry round trip that fails once is not what this check is about.
   const install = (dir, flags) => {
-    const args = ['install', '--prefer-offline', '--reporter=silent', '--config.strict-peer-dependencies=true', ...flags];
+    // --no-frozen-lockfile: under CI=true pnpm freezes the lockfile, and upgrading core changes it.
+    const args = ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=silent', '--config.strict-peer-dependencies=true', ...flags];
     try {
       run('pnpm', args, dir);
     } catch {
