@@ -83,20 +83,43 @@ function milliseconds(text: string | undefined, unit: number): number | undefine
   return value === 0 ? Infinity : value;
 }
 
+/** Where a command keeps its blocking time, if anywhere. */
+type BlockingKind = 'seconds-last' | 'seconds-first' | 'block-argument';
+
+/** Names seen so far and their kind; bounded, since `send` takes any name a caller makes up. */
+const kinds = new Map<string, BlockingKind>();
+const MAX_KNOWN_NAMES = 1024;
+
+function kindOf(name: string): BlockingKind {
+  let kind = kinds.get(name);
+  if (kind === undefined) {
+    const upper = name.toUpperCase();
+    kind = BLOCKING_SECONDS_LAST.has(upper) ? 'seconds-last' : BLOCKING_SECONDS_FIRST.has(upper) ? 'seconds-first' : 'block-argument';
+    if (kinds.size < MAX_KNOWN_NAMES) kinds.set(name, kind);
+  }
+  return kind;
+}
+
 /**
  * How long a blocking command may legitimately wait for its reply, added to the deadline:
  * `BLOCK <ms>` anywhere in the arguments (`CDC.POLL`, `XREAD`), and the seconds argument of the
  * standard blocking list and sorted-set pops. `Infinity` for a wait without end (`BLOCK 0`).
  */
 export function blockingTime(name: string, args: readonly unknown[]): number {
-  const upper = name.toUpperCase();
-  if (BLOCKING_SECONDS_LAST.has(upper)) return milliseconds(argText(args[args.length - 1]), 1000) ?? 0;
-  if (BLOCKING_SECONDS_FIRST.has(upper)) return milliseconds(argText(args[0]), 1000) ?? 0;
+  // Runs for every command: most have fewer than two arguments, so no BLOCK pair to look for.
+  if (args.length === 0) return 0;
+  const kind = kindOf(name);
+  if (kind === 'seconds-last') return milliseconds(argText(args[args.length - 1]), 1000) ?? 0;
+  if (kind === 'seconds-first') return milliseconds(argText(args[0]), 1000) ?? 0;
   for (let i = 0; i < args.length - 1; i++) {
-    const text = argText(args[i]);
-    if (text !== undefined && text.length === 5 && text.toUpperCase() === 'BLOCK') {
-      const ms = milliseconds(argText(args[i + 1]), 1);
-      if (ms !== undefined) return ms;
+    const arg = args[i];
+    // Only a 5-character argument can be BLOCK: most are skipped on their length alone.
+    if ((typeof arg === 'string' || Buffer.isBuffer(arg)) && arg.length === 5) {
+      const text = argText(arg) as string;
+      if (text.toUpperCase() === 'BLOCK') {
+        const ms = milliseconds(argText(args[i + 1]), 1);
+        if (ms !== undefined) return ms;
+      }
     }
   }
   return 0;

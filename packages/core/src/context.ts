@@ -1,4 +1,4 @@
-import { toArg, type ArgInput } from './args.js';
+import { toArg, type Arg, type ArgInput } from './args.js';
 import { blockingTime, combineSignals, currentScope, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope, type EffectiveCallOptions } from './call-options.js';
 import { prepareCommand, type CommandDefinition, type PreparedCommand } from './command.js';
 import { FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isFerriteError, isReplyError } from './errors.js';
@@ -29,14 +29,15 @@ function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transpo
 export function rawCommand(name: unknown, args: readonly unknown[], binary = false): WireCommand {
   if (typeof name !== 'string') throw new FerriteValidationError('command name', `expected a string, got ${describeValue(name)}`);
   if (name.length === 0) throw new FerriteValidationError('command name', 'must not be empty');
-  const wireArgs = args.map((arg, index) => {
+  const wireArgs = new Array<Arg>(args.length);
+  for (let index = 0; index < args.length; index++) {
     try {
-      return toArg(arg as ArgInput);
+      wireArgs[index] = toArg(args[index] as ArgInput);
     } catch (error) {
       if (error instanceof FerriteValidationError) throw new FerriteValidationError(`argument ${index + 1} of ${name.slice(0, 200)}`, error.message.replace(/^invalid argument: /, ''));
       throw error;
     }
-  });
+  }
   return binary ? { name, args: wireArgs, binary } : { name, args: wireArgs };
 }
 
@@ -65,17 +66,25 @@ export function createContext(
     return { timeout: current.timeout ?? family.timeout, signal: combineSignals(current.signals) };
   };
 
-  function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  function run<T>(
+    name: string,
+    blockMs: number,
+    retryable: boolean,
+    attempt: (signal: AbortSignal) => Promise<T>,
+    translateError?: (error: unknown) => unknown,
+  ): Promise<T> {
     const current = scope();
     const timeout = (current.timeout ?? family.timeout) + blockMs;
-    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt });
+    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt, translate: translateError });
   }
 
   function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
-    return run(wire.name, blockingTime(wire.name, wire.args), retryable, (signal) =>
-      transport.send(wire, node === undefined ? { signal } : { signal, node }).catch((error: unknown) => {
-        throw translateUnknown ? translate(error, wire.name) : asFerriteError(error);
-      }),
+    return run(
+      wire.name,
+      blockingTime(wire.name, wire.args),
+      retryable,
+      (signal) => transport.send(wire, node === undefined ? { signal } : { signal, node }),
+      translateUnknown ? (error) => translate(error, wire.name) : asFerriteError,
     );
   }
 

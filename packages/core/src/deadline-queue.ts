@@ -5,17 +5,21 @@
  * (it is dropped when it reaches the head). The timers are unref'd: a call in flight keeps the
  * process alive through its connection, not through its deadline.
  */
-interface Entry {
-  readonly at: number;
-  fire: () => void;
-  cancelled: boolean;
+/** What a deadline fires: the call it belongs to. */
+export interface Expirable {
+  expire(): void;
 }
 
-const NOTHING = (): void => {};
+/** A scheduled deadline; hand it to {@link cancelDeadline}. */
+export interface Deadline {
+  readonly at: number;
+  readonly queue: Queue;
+  owner: Expirable | null;
+}
 
-class Queue {
+export class Queue {
   readonly #ms: number;
-  #entries: Entry[] = [];
+  #entries: Deadline[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -23,18 +27,17 @@ class Queue {
     this.#ms = ms;
   }
 
-  add(fire: () => void): Entry {
-    const entry: Entry = { at: Date.now() + this.#ms, fire, cancelled: false };
+  add(owner: Expirable): Deadline {
+    const entry: Deadline = { at: Date.now() + this.#ms, queue: this, owner };
     this.#entries.push(entry);
     if (!this.#timer) this.#arm(this.#ms);
     return entry;
   }
 
-  /** Drops the entry's closure at once and the cancelled entries at the head (most calls end in order). */
-  cancel(entry: Entry): void {
-    entry.cancelled = true;
-    entry.fire = NOTHING;
-    while (this.#head < this.#entries.length && (this.#entries[this.#head] as Entry).cancelled) this.#head++;
+  /** Drops the entry's owner at once and the cancelled entries at the head (most calls end in order). */
+  cancel(entry: Deadline): void {
+    entry.owner = null;
+    while (this.#head < this.#entries.length && (this.#entries[this.#head] as Deadline).owner === null) this.#head++;
     if (this.#head === this.#entries.length) {
       this.#entries = [];
       this.#head = 0;
@@ -52,12 +55,15 @@ class Queue {
   #expire(): void {
     this.#timer = undefined;
     const now = Date.now();
-    const due: Entry[] = [];
+    const due: Expirable[] = [];
     while (this.#head < this.#entries.length) {
-      const entry = this.#entries[this.#head] as Entry;
-      if (!entry.cancelled && entry.at > now) break;
+      const entry = this.#entries[this.#head] as Deadline;
+      if (entry.owner !== null && entry.at > now) break;
       this.#head++;
-      if (!entry.cancelled) due.push(entry);
+      if (entry.owner !== null) {
+        due.push(entry.owner);
+        entry.owner = null;
+      }
     }
     if (this.#head === this.#entries.length) {
       this.#entries = [];
@@ -68,20 +74,23 @@ class Queue {
     }
     const next = this.#entries[this.#head];
     if (next) this.#arm(next.at - now);
-    for (const entry of due) entry.fire();
+    for (const owner of due) owner.expire();
   }
 }
 
 const queues = new Map<number, Queue>();
 
-/** Runs `fire` after `ms` milliseconds unless the returned cancel function runs first. */
-export function scheduleDeadline(ms: number, fire: () => void): () => void {
+/** Calls `owner.expire()` after `ms` milliseconds unless {@link cancelDeadline} runs first. */
+export function scheduleDeadline(ms: number, owner: Expirable): Deadline {
   let queue = queues.get(ms);
   if (!queue) {
     queue = new Queue(ms);
     queues.set(ms, queue);
   }
-  const entry = queue.add(fire);
-  const owner = queue;
-  return () => owner.cancel(entry);
+  return queue.add(owner);
+}
+
+/** Stops a deadline from firing; a no-op once it fired or was cancelled. */
+export function cancelDeadline(deadline: Deadline): void {
+  if (deadline.owner !== null) deadline.queue.cancel(deadline);
 }

@@ -7,7 +7,8 @@ import {
   isValidationError,
   type FerriteError,
 } from './errors.js';
-import { scheduleDeadline } from './deadline-queue.js';
+import { cancelDeadline, scheduleDeadline, type Deadline, type Expirable } from './deadline-queue.js';
+import { SlotSet, type Slotted } from './slot-set.js';
 
 /** A call in progress, as its client sees it: closing the client stops it. */
 export interface PendingCall {
@@ -15,39 +16,8 @@ export interface PendingCall {
   stop(error: (maybeApplied: boolean) => FerriteError): void;
 }
 
-/**
- * The calls in progress, for `close` to stop. An array with swap-removal by a slot index kept on
- * each entry: adding and removing a call is a few stores (a `Set` churned by every call measured
- * several microseconds a call under load).
- */
-export class PendingCalls {
-  readonly #calls: Array<PendingCall & { slot: number }> = [];
-
-  add(call: PendingCall & { slot: number }): void {
-    call.slot = this.#calls.length;
-    this.#calls.push(call);
-  }
-
-  delete(call: PendingCall & { slot: number }): void {
-    const slot = call.slot;
-    if (slot < 0 || this.#calls[slot] !== call) return;
-    const last = this.#calls.pop() as PendingCall & { slot: number };
-    if (last !== call) {
-      this.#calls[slot] = last;
-      last.slot = slot;
-    }
-    call.slot = -1;
-  }
-
-  get size(): number {
-    return this.#calls.length;
-  }
-
-  /** A copy: stopping a call removes it while the caller iterates. */
-  snapshot(): PendingCall[] {
-    return [...this.#calls];
-  }
-}
+/** The calls in progress, for `close` to stop. */
+export class PendingCalls extends SlotSet<PendingCall & Slotted> {}
 
 export interface CallRunnerSettings {
   /** Total attempts for a retryable call, the first included. */
@@ -68,6 +38,8 @@ export interface CallPlan<T> {
   readonly retryable: boolean;
   /** One attempt. `signal` fires when the call is no longer awaited, so a transport can drop an unwritten command. */
   readonly attempt: (signal: AbortSignal) => Promise<T>;
+  /** What an attempt's rejection becomes before the retry policy reads it (a Ferrite error). */
+  readonly translate?: (error: unknown) => unknown;
 }
 
 /**
@@ -121,86 +93,122 @@ function withMaybeApplied(error: unknown, maybeApplied: boolean): unknown {
  * dropped), and the error says whether the command may have run.
  */
 export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Promise<T> {
-  const aborted = plan.signals.find((signal) => signal.aborted);
-  if (aborted) return Promise.reject(abortError(aborted, false));
+  for (const signal of plan.signals) if (signal.aborted) return Promise.reject(abortError(signal, false));
   if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
+  return new Promise<T>((resolve, reject) => new Call(settings, plan, resolve, reject).start());
+}
 
-  return new Promise<T>((resolve, reject) => {
-    const controller = takeController();
-    const deadlineAt = performance.now() + plan.timeout;
-    let attempts = 0;
-    let maybeApplied = false;
-    let inFlight = false;
-    let settled = false;
-    let stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
-    let cancelDeadline: (() => void) | undefined;
-    let backoffTimer: NodeJS.Timeout | undefined;
-    let graceTimer: NodeJS.Immediate | undefined;
+/**
+ * One call in progress. A class rather than closures: this runs for every command, and one object
+ * with its methods on the prototype is the cheapest shape for it.
+ */
+class Call<T> implements PendingCall, Slotted, Expirable {
+  slot = -1;
+  readonly #settings: CallRunnerSettings;
+  readonly #plan: CallPlan<T>;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #controller = takeController();
+  #attempts = 0;
+  #maybeApplied = false;
+  #inFlight = false;
+  #settled = false;
+  #stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
+  #deadline: Deadline | undefined;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Immediate | undefined;
+  #onAbort: ((event: Event) => void) | undefined;
 
-    const onAbort = (event: Event): void => stop((applied) => abortError(event.target as AbortSignal, applied));
-    const pending: PendingCall & { slot: number } = { stop: (error) => stop(error), slot: -1 };
+  constructor(settings: CallRunnerSettings, plan: CallPlan<T>, resolve: (value: T) => void, reject: (error: unknown) => void) {
+    this.#settings = settings;
+    this.#plan = plan;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
 
-    function settle(finish: () => void): void {
-      if (settled) return;
-      settled = true;
-      cancelDeadline?.();
-      clearTimeout(backoffTimer);
-      if (graceTimer) clearImmediate(graceTimer);
-      for (const signal of plan.signals) signal.removeEventListener('abort', onAbort);
-      settings.pending.delete(pending);
-      finish();
-      // Reused only once no attempt is in flight (its transport may still hold the signal).
-      if (!inFlight) returnController(controller);
+  start(): void {
+    const plan = this.#plan;
+    this.#settings.pending.add(this);
+    if (plan.signals.length > 0) {
+      this.#onAbort = (event: Event): void => this.stop((applied) => abortError(event.target as AbortSignal, applied));
+      for (const signal of plan.signals) signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+    if (Number.isFinite(plan.timeout)) this.#deadline = scheduleDeadline(plan.timeout, this);
+    this.#attempt();
+  }
 
-    function stop(error: (maybeApplied: boolean) => FerriteError): void {
-      if (settled || stopping) return;
-      stopping = error;
-      controller.abort();
-      if (!inFlight) return settle(() => reject(error(maybeApplied)));
-      // A transport that can take the command back (not written yet) rejects at once, with
-      // maybeApplied false; that arrives within this turn of the event loop. Otherwise it may run.
-      graceTimer = setImmediate(() => settle(() => reject(error(true))));
+  /** The deadline passed. */
+  expire(): void {
+    const { name, timeout } = this.#plan;
+    this.stop((applied) => new FerriteTimeoutError(name, timeout, { maybeApplied: applied }));
+  }
+
+  /** Settles the call with `error(maybeApplied)` unless it has settled already. */
+  stop(error: (maybeApplied: boolean) => FerriteError): void {
+    if (this.#settled || this.#stopping) return;
+    this.#stopping = error;
+    this.#controller.abort();
+    if (!this.#inFlight) {
+      this.#fail(error(this.#maybeApplied));
+      return;
     }
+    // A transport that can take the command back (not written yet) rejects at once, with
+    // maybeApplied false; that arrives within this turn of the event loop. Otherwise it may run.
+    this.#graceTimer = setImmediate(() => this.#fail(error(true)));
+  }
 
-    function attempt(): void {
-      attempts++;
-      inFlight = true;
-      let work: Promise<T>;
-      try {
-        work = plan.attempt(controller.signal);
-      } catch (error) {
-        work = Promise.reject(error);
+  #attempt(): void {
+    this.#attempts++;
+    this.#inFlight = true;
+    let work: Promise<T>;
+    try {
+      work = this.#plan.attempt(this.#controller.signal);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    work.then(
+      (value) => this.#succeeded(value),
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  #succeeded(value: T): void {
+    this.#inFlight = false;
+    if (this.#finish()) this.#resolve(value);
+  }
+
+  #failed(thrown: unknown): void {
+    this.#inFlight = false;
+    const translate = this.#plan.translate;
+    const error = translate ? translate(thrown) : thrown;
+    if (mayHaveRun(error)) this.#maybeApplied = true;
+    if (this.#stopping) return this.#fail(this.#stopping(this.#maybeApplied));
+    const settings = this.#settings;
+    if (this.#plan.retryable && isConnectionError(error) && this.#attempts < settings.maxAttempts && !settings.closed) {
+      const wait = backoffBefore(this.#attempts);
+      if (this.#deadline === undefined || Date.now() + wait < this.#deadline.at) {
+        this.#backoffTimer = setTimeout(() => this.#attempt(), wait);
+        return;
       }
-      work.then(
-        (value) => {
-          inFlight = false;
-          settle(() => resolve(value));
-        },
-        (error: unknown) => {
-          inFlight = false;
-          if (mayHaveRun(error)) maybeApplied = true;
-          if (stopping) {
-            const finalError = stopping(maybeApplied);
-            return settle(() => reject(finalError));
-          }
-          if (plan.retryable && isConnectionError(error) && attempts < settings.maxAttempts && !settings.closed) {
-            const wait = backoffBefore(attempts);
-            if (performance.now() + wait < deadlineAt) {
-              backoffTimer = setTimeout(attempt, wait);
-              return;
-            }
-          }
-          settle(() => reject(isFerriteError(error) ? withMaybeApplied(error, maybeApplied) : error));
-        },
-      );
     }
+    this.#fail(isFerriteError(error) ? withMaybeApplied(error, this.#maybeApplied) : error);
+  }
 
-    settings.pending.add(pending);
-    for (const signal of plan.signals) signal.addEventListener('abort', onAbort, { once: true });
-    if (Number.isFinite(plan.timeout)) {
-      cancelDeadline = scheduleDeadline(plan.timeout, () => stop((applied) => new FerriteTimeoutError(plan.name, plan.timeout, { maybeApplied: applied })));
-    }
-    attempt();
-  });
+  #fail(error: unknown): void {
+    if (this.#finish()) this.#reject(error);
+  }
+
+  /** Releases what the call holds; false when it had settled already. */
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    if (this.#deadline) cancelDeadline(this.#deadline);
+    if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
+    if (this.#graceTimer) clearImmediate(this.#graceTimer);
+    if (this.#onAbort) for (const signal of this.#plan.signals) signal.removeEventListener('abort', this.#onAbort);
+    this.#settings.pending.delete(this);
+    // Reused only once no attempt is in flight (its transport may still hold the signal).
+    if (!this.#inFlight) returnController(this.#controller);
+    return true;
+  }
 }

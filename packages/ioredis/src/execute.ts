@@ -15,13 +15,16 @@ export interface SendContext {
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
 export function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
   const pending = driverCommand(command);
-  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal).then(
-    (raw) => normaliseReply(raw, command),
-    (error: unknown) => {
-      throw translateError(error, command.name, connection.options.commandTimeout);
-    },
-  );
+  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, {
+    decode: (raw: unknown) => normaliseReply(raw, command),
+    translate: (error) => translateError(error, command.name, connection.options.commandTimeout),
+  });
 }
+
+const PIPELINE_OUTCOME = {
+  decode: (results: Array<[Error | null, unknown]>) => results,
+  translate: (error: unknown) => error,
+};
 
 /**
  * Pipelines `commands` on `connection`. A failure of the whole pipeline (connection lost,
@@ -32,7 +35,7 @@ export async function executeBatch(connection: Redis, commands: readonly WireCom
   const pending = commands.map(driverCommand);
   let results: Array<[Error | null, unknown]>;
   try {
-    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.signal);
+    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.signal, PIPELINE_OUTCOME);
   } catch (error) {
     return commands.map((command) => ({ ok: false, error: translateError(error, command.name, connection.options.commandTimeout) }));
   }

@@ -1,7 +1,7 @@
 import {
   FerriteConnectionError,
 } from '@ferrite/core';
-import { TransportLifecycle } from '@ferrite/core/transport';
+import { SlotSet, TransportLifecycle, type Slotted } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
 
 /** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */
@@ -43,17 +43,24 @@ export function withdraw(connection: Redis, commands: readonly Command[]): boole
   return true;
 }
 
-interface Entry {
+/** Commands written on a connection whose replies have not arrived, and how to fail them. */
+class InFlight implements Slotted {
+  slot = -1;
   readonly commands: readonly Command[];
   readonly reject: (error: FerriteConnectionError) => void;
+
+  constructor(commands: readonly Command[], reject: (error: FerriteConnectionError) => void) {
+    this.commands = commands;
+    this.reject = reject;
+  }
 }
 
-const watched = new WeakMap<Redis, Set<Entry>>();
+const watched = new WeakMap<Redis, SlotSet<InFlight>>();
 
-function entriesOf(connection: Redis): Set<Entry> {
+function entriesOf(connection: Redis): SlotSet<InFlight> {
   let entries = watched.get(connection);
   if (!entries) {
-    const pending = new Set<Entry>();
+    const pending = new SlotSet<InFlight>();
     watched.set(connection, pending);
     connection.on('close', () => {
       // Commands still in the offline queue were never written: ioredis sends them once it
@@ -64,7 +71,7 @@ function entriesOf(connection: Redis): Set<Entry> {
       const error = new FerriteConnectionError(
         'ioredis: the connection closed before the reply arrived; the command may or may not have been applied',
       );
-      for (const entry of [...pending]) {
+      for (const entry of pending.snapshot()) {
         if (entry.commands.some((command) => offline.has(command))) continue;
         pending.delete(entry);
         entry.reject(error);
@@ -75,43 +82,65 @@ function entriesOf(connection: Redis): Set<Entry> {
   return entries;
 }
 
+/** How a tracked call's outcome is handed over: the driver's value decoded, its failure translated. */
+export interface Outcome<T, R> {
+  readonly decode: (value: T) => R;
+  readonly translate: (error: unknown) => unknown;
+}
+
 /**
  * Sends `commands` with `send` and settles the outcome whatever happens to the connection: a
  * drop after they were written rejects (maybe applied), `signal` withdraws them while they wait
  * for a connection (never applied), and closing the transport settles them through `lifecycle`.
  * The transport's connections never resend (see `ownConnectionOptions`), so nothing here can run
- * twice.
+ * twice. One promise per call, settled by whichever comes first.
  */
-export function runTracked<T>(
+export function runTracked<T, R>(
   connection: Redis,
   commands: readonly Command[],
   send: () => Promise<T>,
   lifecycle: TransportLifecycle,
   signal: AbortSignal | undefined,
-): Promise<T> {
+  outcome: Outcome<T, R>,
+): Promise<R> {
   const entries = entriesOf(connection);
   // A ready connection writes the commands at once: nothing is left to withdraw, so the signal
   // need not be watched (the common case, kept cheap).
   const queued = connection.status !== 'ready';
-  return new Promise<T>((resolve, reject) => {
-    const entry: Entry = { commands, reject };
-    const onAbort = (): void => {
-      if (!withdraw(connection, commands)) return;
-      finish();
-      reject(new FerriteConnectionError('ioredis: withdrawn before it was sent', { maybeApplied: false }));
-    };
+  return new Promise<R>((resolve, reject) => {
+    const entry = new InFlight(commands, reject);
     // Closing the transport settles the call too (see TransportLifecycle.watch).
-    const unwatch = lifecycle.watch(reject, queued ? () => withdraw(connection, commands) : undefined);
+    const handle = lifecycle.watch(reject, queued ? () => withdraw(connection, commands) : undefined);
+    const onAbort = queued
+      ? (): void => {
+          if (!withdraw(connection, commands)) return;
+          finish();
+          reject(new FerriteConnectionError('ioredis: withdrawn before it was sent', { maybeApplied: false }));
+        }
+      : undefined;
     const finish = (): void => {
-      unwatch();
+      lifecycle.unwatch(handle);
       entries.delete(entry);
-      if (queued) signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     };
     entries.add(entry);
-    if (queued) signal?.addEventListener('abort', onAbort, { once: true });
+    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
     send().then(
-      (value) => (finish(), resolve(value)),
-      (error: unknown) => (finish(), reject(error)),
+      (value) => {
+        finish();
+        let decoded: R;
+        try {
+          decoded = outcome.decode(value);
+        } catch (error) {
+          reject(outcome.translate(error));
+          return;
+        }
+        resolve(decoded);
+      },
+      (error: unknown) => {
+        finish();
+        reject(outcome.translate(error));
+      },
     );
   });
 }

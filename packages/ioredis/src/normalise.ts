@@ -106,6 +106,9 @@ function convert(raw: unknown, command: WireCommand, doubles: boolean): Reply {
  * `FerriteReplyError` for an error nested in the reply.
  */
 export function normaliseReply(raw: unknown, command: WireCommand): Reply {
+  // The common replies, a string or nothing, need no look at the command.
+  if (Buffer.isBuffer(raw)) return command.binary === true ? raw : raw.toString('utf8');
+  if (raw === null || raw === undefined) return null;
   const layout = doubleLayout(command);
   if (layout === 'second' && Array.isArray(raw)) {
     return raw.map((item, index) => convert(item, command, index === 1));

@@ -27,7 +27,8 @@ type NumberKind = 'integer' | 'double';
  * prototype, so a command pays for one small object.
  */
 export class ReplyDecoding {
-  readonly numbers: NumberKind[] = [];
+  /** Filled as the decoder meets numbers (most replies have none, so it starts absent). */
+  numbers: NumberKind[] | undefined = undefined;
 
   get typeMapping(): TypeMapping {
     return this as unknown as TypeMapping;
@@ -45,18 +46,19 @@ for (const [type, value] of [
 Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.NUMBER, {
   enumerable: true,
   get(this: ReplyDecoding) {
-    this.numbers.push('integer');
+    (this.numbers ??= []).push('integer');
     return String;
   },
 });
 Object.defineProperty(ReplyDecoding.prototype, RESP_TYPES.DOUBLE, {
   enumerable: true,
   get(this: ReplyDecoding) {
-    this.numbers.push('double');
+    (this.numbers ??= []).push('double');
     return String;
   },
 });
 
+const NO_NUMBERS: readonly NumberKind[] = [];
 const INTEGER_TEXT = /^[-+]?\d+$/;
 const NUMBER_TEXT = /^[-+]?(\d+\.?\d*(e[-+]?\d+)?|inf|nan)$/i;
 
@@ -155,6 +157,9 @@ function convert(raw: unknown, binary: boolean, kinds: NumberKinds, commandName:
 
 /** Turns what node-redis decoded with a {@link ReplyDecoding}'s mapping into a Ferrite {@link Reply}. */
 export function normaliseReply(raw: unknown, decoding: ReplyDecoding, options: { binary: boolean; commandName: string }): Reply {
-  const kinds = new NumberKinds(raw, decoding.numbers);
+  // The common replies, a string or nothing, need no census of numbers.
+  if (Buffer.isBuffer(raw)) return options.binary ? raw : raw.toString('utf8');
+  if (raw === null || raw === undefined) return null;
+  const kinds = new NumberKinds(raw, decoding.numbers ?? NO_NUMBERS);
   return convert(raw, options.binary, kinds, options.commandName);
 }

@@ -16,8 +16,9 @@ export {
   type ReadFrom,
 } from './cluster.js';
 export { withDeadline } from './deadline.js';
+export { SlotSet, type Slotted } from '../slot-set.js';
 export { replyErrorFor } from '../errors.js';
 export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';
-export { TransportLifecycle, type Closable } from './lifecycle.js';
+export { TransportLifecycle, type Closable, type WatchHandle } from './lifecycle.js';
 export { SingleNode, unknownNode } from './nodes.js';
 export { CLUSTER_SLOTS, CommandKeyResolver, crc16, isReadCommand, scriptKey, slotOf, STANDARD_READ_COMMANDS } from './routing.js';

@@ -68,3 +68,20 @@ describe('TransportLifecycle.track', () => {
     await expect(written).rejects.toBeInstanceOf(Error);
   });
 });
+
+describe('TransportLifecycle.watch', () => {
+  it('rejects watched calls on close, withdrawn ones first and unsent, and forgets unwatched ones', async () => {
+    const lifecycle = new TransportLifecycle('test');
+    const outcomes: Array<[string, unknown]> = [];
+    lifecycle.watch((error) => outcomes.push(['written', error]));
+    lifecycle.watch((error) => outcomes.push(['queued', error]), () => true);
+    const settled = lifecycle.watch((error) => outcomes.push(['settled', error]));
+    lifecycle.unwatch(settled);
+    lifecycle.unwatch(settled);
+    await lifecycle.close(async () => {});
+    expect(outcomes.map(([name]) => name)).toEqual(['queued', 'written']);
+    expect(outcomes[0]?.[1]).toMatchObject({ name: 'FerriteConnectionError', maybeApplied: false });
+    expect(outcomes[1]?.[1]).toMatchObject({ name: 'FerriteConnectionError', maybeApplied: true });
+    expect(() => lifecycle.watch(() => {})).toThrow('the test transport is closed');
+  });
+});

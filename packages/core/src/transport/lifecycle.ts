@@ -1,4 +1,10 @@
 import { FerriteConnectionError } from '../errors.js';
+import { SlotSet, type Slotted } from '../slot-set.js';
+
+/** What {@link TransportLifecycle.watch} returns (opaque): pass it to `unwatch` once the call settled. */
+export interface WatchHandle {
+  readonly slot: number;
+}
 
 /** Something a transport opened and must close with it (a dedicated connection). */
 export interface Closable {
@@ -11,9 +17,22 @@ const NEVER_WITHDRAWN = (): boolean => false;
 /** How long `close` waits for dependents and the release before settling anyway. */
 const RELEASE_BUDGET_MS = 800;
 
-interface Tracked {
+interface Tracked extends Slotted {
+  /** Takes the command back if the driver has not written it yet; returns whether it did. */
+  readonly withdraw: () => boolean;
+  /** Settles the call with this error: the transport closed first. */
+  readonly reject: (error: FerriteConnectionError) => void;
+}
+
+class TrackedCall implements Tracked {
+  slot = -1;
   readonly withdraw: () => boolean;
   readonly reject: (error: FerriteConnectionError) => void;
+
+  constructor(reject: (error: FerriteConnectionError) => void, withdraw: () => boolean) {
+    this.reject = reject;
+    this.withdraw = withdraw;
+  }
 }
 
 function within(work: Promise<unknown>, ms: number): Promise<void> {
@@ -34,7 +53,7 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
 export class TransportLifecycle {
   #closing: Promise<void> | undefined;
   readonly #dependents = new Set<Closable>();
-  readonly #pending = new Set<Tracked>();
+  readonly #pending = new SlotSet<Tracked>();
   readonly #transportName: string;
 
   /** `transportName` names the transport in the error later calls get (`the ioredis transport is closed`). */
@@ -69,36 +88,44 @@ export class TransportLifecycle {
   }
 
   /**
-   * Settles `work` when the transport closes first. `withdraw` takes the command back if the
-   * driver has not written it yet (returns true then): such a call rejects with `maybeApplied`
-   * false, before the connection is released; the others get until the release is done (a
-   * graceful QUIT lets their replies arrive), then reject with `maybeApplied` true.
+   * For a transport that settles its calls itself: `reject` runs if the transport closes first,
+   * after `withdraw` (which takes an unwritten command back and returns whether it did: the call
+   * then rejects with `maybeApplied` false before the connection is released; the others get
+   * until the release is done, then reject with `maybeApplied` true). Returns a handle for
+   * {@link unwatch}, to call once the call settled. Throws the closed error after `close`.
    */
-  /**
-   * The low-cost form of {@link track} for a transport that settles the call itself: `reject`
-   * is called if the transport closes first (after `withdraw`, as in `track`). Returns the
-   * function to call once the call has settled. Throws the closed error after `close`.
-   */
-  watch(reject: (error: FerriteConnectionError) => void, withdraw: () => boolean = NEVER_WITHDRAWN): () => void {
+  watch(reject: (error: FerriteConnectionError) => void, withdraw: () => boolean = NEVER_WITHDRAWN): WatchHandle {
     this.assertOpen();
-    const entry: Tracked = { withdraw, reject };
-    this.#pending.add(entry);
-    return () => void this.#pending.delete(entry);
+    const tracked = new TrackedCall(reject, withdraw);
+    this.#pending.add(tracked);
+    return tracked;
   }
 
+  /** Stops watching a call that settled. */
+  unwatch(handle: WatchHandle): void {
+    this.#pending.delete(handle as TrackedCall);
+  }
+
+  /** {@link watch} for a promise the driver settles: the promise's own outcome, unless the transport closes first. */
   track<T>(work: Promise<T>, withdraw: () => boolean = NEVER_WITHDRAWN): Promise<T> {
     if (this.closed) {
       work.catch(() => {});
       return Promise.reject(this.closedError());
     }
-    let reject!: (error: FerriteConnectionError) => void;
-    const closedFirst = new Promise<never>((_, rejectClosed) => (reject = rejectClosed));
-    const entry: Tracked = { withdraw, reject };
-    this.#pending.add(entry);
-    const forget = (): void => void this.#pending.delete(entry);
-    work.then(forget, forget);
-    // The work's own outcome, unless the transport closes first.
-    return Promise.race([work, closedFirst]);
+    return new Promise<T>((resolve, reject) => {
+      const tracked = new TrackedCall(reject, withdraw);
+      this.#pending.add(tracked);
+      work.then(
+        (value) => {
+          this.#pending.delete(tracked);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#pending.delete(tracked);
+          reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -108,7 +135,7 @@ export class TransportLifecycle {
    */
   close(release: () => Promise<void>): Promise<void> {
     this.#closing ??= (async () => {
-      for (const entry of [...this.#pending]) {
+      for (const entry of this.#pending.snapshot()) {
         if (entry.withdraw()) {
           this.#pending.delete(entry);
           entry.reject(new FerriteConnectionError(`the ${this.#transportName} transport closed before the command was sent`, { maybeApplied: false }));
@@ -123,8 +150,10 @@ export class TransportLifecycle {
       })().catch((error: unknown) => void (failure = { error }));
       await within(releasing, RELEASE_BUDGET_MS);
       const error = new FerriteConnectionError(`the ${this.#transportName} transport closed before the reply arrived`);
-      for (const entry of [...this.#pending]) entry.reject(error);
-      this.#pending.clear();
+      for (const entry of this.#pending.snapshot()) {
+        this.#pending.delete(entry);
+        entry.reject(error);
+      }
       if (failure) throw failure.error;
     })();
     return this.#closing;
