@@ -116,9 +116,9 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
     return feed;
   }
 
-  /** Ids are per node on a cluster: see {@link checkpoint}. */
-  get position(): undefined {
-    return undefined;
+  /** Ids are per node on a cluster, so the position is the token naming every node's: the checkpoint. */
+  get position(): ChangeFeedCheckpoint {
+    return this.checkpoint;
   }
 
   get checkpoint(): ChangeFeedCheckpoint {
