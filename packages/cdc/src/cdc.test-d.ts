@@ -19,7 +19,8 @@ describe('cdc types', () => {
       expectTypeOf(event.id).toEqualTypeOf<number>();
       expectTypeOf(event.timestamp).toEqualTypeOf<number>();
     }
-    expectTypeOf(feed.position).toEqualTypeOf<number | undefined>();
+    // A number on one server, the token (the checkpoint) on a cluster.
+    expectTypeOf(feed.position).toEqualTypeOf<number | ChangeFeedCheckpoint | undefined>();
     expectTypeOf(feed.checkpoint).toEqualTypeOf<ChangeFeedCheckpoint>();
     expectTypeOf(feed.checkpoint).toExtend<string>();
     expectTypeOf(event0.node).toEqualTypeOf<string | undefined>();
@@ -53,6 +54,13 @@ describe('cdc types', () => {
     void ferrite.cdc.subscribe('*', { from: stored as ChangeFeedCheckpoint });
     // @ts-expect-error a plain string must be declared a checkpoint
     void ferrite.cdc.subscribe('*', { from: stored });
+    // Whatever the topology, a position resumes: the token as it is, or the id after it.
+    const position = feed.position;
+    void ferrite.cdc.subscribe('*', { from: typeof position === 'number' ? position + 1 : position });
+    // @ts-expect-error a position may be the token: narrow it before adding 1
+    void ferrite.cdc.subscribe('*', { from: feed.position + 1 });
+    const subscription = await ferrite.cdc.onChange('*', () => {});
+    expectTypeOf(subscription.position).toEqualTypeOf<number | ChangeFeedCheckpoint | undefined>();
   });
 
   it('takes from as a number or a keyword only', () => {

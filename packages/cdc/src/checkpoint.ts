@@ -1,9 +1,9 @@
 import { FerriteValidationError } from '@ferrite/core';
 
 /**
- * A saved place in a change feed: opaque text, safe to store anywhere (a database column, a
- * file, an environment variable) and to pass to `subscribe(pattern, { from: checkpoint })` in
- * this process or another. It names the first event not yet handed over: on one server one
+ * A saved place in a change feed (a feed's `checkpoint`; on a cluster also its `position`):
+ * opaque text, safe to store anywhere (a database column, a file, an environment variable) and to
+ * pass to `subscribe(pattern, { from: checkpoint })` in this process or another. It names the first event not yet handed over: on one server one
  * event id, on a cluster one id per primary (by `CLUSTER MYID`). Typed by its `cdc1.` prefix so
  * that a misspelt `'latest'` does not compile; text read back from storage is a `string`, so say
  * what it is: `{ from: saved as ChangeFeedCheckpoint }` (a damaged one is rejected at run time).

@@ -1,9 +1,10 @@
-import { FerriteAbortError, readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
+import { readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
 import { cdcInfoCommand } from './commands/info.js';
 import { CdcPositionExpiredError, toCdcError } from './errors.js';
 import { Feed, type FeedSettings, type FeedStart } from './feed.js';
-import type { ChangeEvent, ChangeFeed } from './types.js';
+import { abortedBeforeStart, FeedBase } from './feed-base.js';
+import type { ChangeEvent } from './types.js';
 
 /** What a cluster feed needs from the client it belongs to. */
 export interface ClusterFeedHost {
@@ -66,7 +67,7 @@ interface Barrier {
  * oldest event it keeps (it can only hold events of slots it took over, after it joined); a
  * primary that left is followed until it has nothing more to hand over, then dropped.
  */
-export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Value> {
+export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> {
   readonly #host: ClusterFeedHost;
   readonly #settings: FeedSettings;
   readonly #members = new Map<string, Member<Value>>();
@@ -82,14 +83,13 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
   #wake: (() => void) | undefined;
   #failure: { readonly error: unknown } | undefined;
   #ended = false;
-  #closing: Promise<void> | undefined;
   #refresh: NodeJS.Timeout | undefined;
   #refreshing = false;
   /** Serialises `next()` calls: one caller picks at a time. */
   #queue: Promise<unknown> = Promise.resolve();
-  readonly #onSignal = () => void this.close();
 
   private constructor(host: ClusterFeedHost, settings: FeedSettings) {
+    super(settings.signal);
     this.#host = host;
     this.#settings = settings;
   }
@@ -98,8 +98,7 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
   static async open<Value extends string | Buffer>(host: ClusterFeedHost, settings: FeedSettings, start: ClusterStart): Promise<ClusterFeed<Value>> {
     const feed = new ClusterFeed<Value>(host, settings);
     const signal = settings.signal;
-    if (signal?.aborted) throw new FerriteAbortError('the change feed was aborted before it started', { cause: signal.reason });
-    signal?.addEventListener('abort', feed.#onSignal, { once: true });
+    feed.followSignal();
     try {
       const nodes = await host.context.nodes();
       await feed.#readSlotMap(nodes[0]?.id);
@@ -107,18 +106,18 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
       await Promise.all(nodes.map((node) => feed.#follow(node.id, start.kind === 'checkpoint' ? 'earliest' : start.kind)));
     } catch (error) {
       await feed.close();
-      if (signal?.aborted) throw new FerriteAbortError('the change feed was aborted before it started', { cause: signal.reason });
+      if (signal?.aborted) throw abortedBeforeStart(signal);
       throw toCdcError(error);
     }
-    if (feed.#ended) throw new FerriteAbortError('the change feed was aborted before it started', { cause: signal?.reason });
+    if (feed.#ended) throw abortedBeforeStart(signal);
     feed.#refresh = setInterval(() => void feed.#refreshNodes(), host.refreshMs);
     feed.#refresh.unref();
     return feed;
   }
 
-  /** Ids are per node on a cluster: see {@link checkpoint}. */
-  get position(): undefined {
-    return undefined;
+  /** Ids are per node on a cluster, so the position is the token naming every node's: the checkpoint. */
+  get position(): ChangeFeedCheckpoint {
+    return this.checkpoint;
   }
 
   get checkpoint(): ChangeFeedCheckpoint {
@@ -137,33 +136,10 @@ export class ClusterFeed<Value extends string | Buffer> implements ChangeFeed<Va
     return turn;
   }
 
-  async return(): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
-    await this.close();
-    return { done: true, value: undefined };
-  }
-
-  async throw(error?: unknown): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
-    await this.close();
-    throw error;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     this.#ended = true;
     clearInterval(this.#refresh);
-    this.#settings.signal?.removeEventListener('abort', this.#onSignal);
+    this.unfollowSignal();
     this.#host.onEnded(this);
     this.#poke();
     const members = [...this.#members.values()];

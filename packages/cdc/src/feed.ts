@@ -1,5 +1,4 @@
 import {
-  FerriteAbortError,
   isConnectionError,
   isReplyError,
   isTimeoutError,
@@ -14,7 +13,8 @@ import { cdcSubscribeCommand } from './commands/subscribe.js';
 import { cdcUnsubscribeCommand } from './commands/unsubscribe.js';
 import { CdcPositionExpiredError, toCdcError } from './errors.js';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
-import type { ChangeEvent, ChangeFeed } from './types.js';
+import { abortedBeforeStart, FeedBase } from './feed-base.js';
+import type { ChangeEvent } from './types.js';
 
 /** A start with any checkpoint already resolved to this server's next id. */
 export type FeedStart = number | 'latest' | 'earliest';
@@ -81,7 +81,7 @@ function finiteOrUndefined(ms: number): number | undefined {
  * It follows one server's log, or one cluster node's (`FeedHost.node`); a cluster feed runs one
  * per primary behind a merging iterator (`ClusterFeed`).
  */
-export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
+export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
   readonly #host: FeedHost;
   readonly #settings: FeedSettings;
   /** Aborted when the feed stops, for whatever reason: interrupts waits and in-flight calls. */
@@ -97,15 +97,14 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
   /** Set when the feed fails; thrown to the caller once the buffer is drained. */
   #failure: { readonly error: unknown } | undefined;
   #ended = false;
-  #closing: Promise<void> | undefined;
   #connection: DedicatedContext | undefined;
   #subscription: number | undefined;
   #polling = false;
   /** Wakes the poller that stopped because the buffer was full. */
   #roomAvailable: (() => void) | undefined;
-  readonly #onSignal = () => void this.close();
 
   private constructor(host: FeedHost, settings: FeedSettings) {
+    super(settings.signal);
     this.#host = host;
     this.#settings = settings;
     this.#stopped = new Promise<never>((_, reject) => {
@@ -118,14 +117,12 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
   /** Subscribes, and resolves once the server subscription is in place and the poller runs. */
   static async open<Value extends string | Buffer>(host: FeedHost, settings: FeedSettings): Promise<Feed<Value>> {
     const feed = new Feed<Value>(host, settings);
-    const signal = settings.signal;
-    if (signal?.aborted) throw new FerriteAbortError('the change feed was aborted before it started', { cause: signal.reason });
-    signal?.addEventListener('abort', feed.#onSignal, { once: true });
+    feed.followSignal();
     try {
       await feed.#start();
     } catch (error) {
       await feed.close();
-      if (error === STOPPED) throw new FerriteAbortError('the change feed was aborted before it started', { cause: signal?.reason });
+      if (error === STOPPED) throw abortedBeforeStart(settings.signal);
       throw toCdcError(error);
     }
     void feed.#run();
@@ -190,37 +187,14 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  async return(): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
-    await this.close();
-    return { done: true, value: undefined };
-  }
-
-  async throw(error?: unknown): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
-    await this.close();
-    throw error;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#shutdown();
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  async #shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     this.#ended = true;
     this.#failure = undefined;
     this.#stop.abort();
     this.#buffer = [];
     this.#head = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
-    this.#settings.signal?.removeEventListener('abort', this.#onSignal);
+    this.unfollowSignal();
     this.#host.onEnded(this);
     await this.#release();
   }
@@ -230,7 +204,7 @@ export class Feed<Value extends string | Buffer> implements ChangeFeed<Value> {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop.abort();
-    this.#settings.signal?.removeEventListener('abort', this.#onSignal);
+    this.unfollowSignal();
     this.#host.onEnded(this);
     void this.#release();
     const waiter = this.#waiters.shift();

@@ -2,7 +2,8 @@ import type { ChangeFeed, ChangeHandler, ChangeSubscription } from './types.js';
 
 /** Drives `handler` from `feed`, one event at a time; see `CdcApi.onChange`. */
 export function runHandler<Value extends string | Buffer>(feed: ChangeFeed<Value>, handler: ChangeHandler<Value>): ChangeSubscription {
-  let position: number | undefined;
+  // Where the feed starts: undefined on one server, the start's token on a cluster.
+  let position = feed.position;
   let checkpoint = feed.checkpoint;
   const done = (async () => {
     // Leaving the loop, by a throw or otherwise, closes the feed (for await calls return()).

@@ -29,8 +29,8 @@ export interface CdcApi {
   /** As above, with `binary: true`: keys and values arrive as `Buffer`s, byte for byte. */
   subscribe(pattern: string, options: BinarySubscribeOptions): Promise<ChangeFeed<Buffer>>;
   /**
-   * Calls `handler` for each change, one at a time, awaiting it. `position` advances only after
-   * the handler resolves, so a saved position never skips an event the handler did not finish
+   * Calls `handler` for each change, one at a time, awaiting it. `position` and `checkpoint`
+   * advance only after the handler resolves, so a saved one never skips an event the handler did not finish
    * (at-least-once into the handler; exactly once and in order out of the server). A handler that
    * throws stops the subscription and rejects `done` with its error.
    */
@@ -69,7 +69,7 @@ function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly bin
 function clusterStart(from: Settings['from']): ClusterStart {
   if (from === 'latest' || from === 'earliest') return { kind: from };
   if (typeof from === 'number') {
-    throw new FerriteValidationError('from', 'event ids are per node on a cluster: pass a saved checkpoint (feed.checkpoint), "latest" or "earliest"');
+    throw new FerriteValidationError('from', 'event ids are per node on a cluster: pass a saved feed.position or feed.checkpoint (the same token there), "latest" or "earliest"');
   }
   if (from.kind === 'single') throw new FerriteValidationError('from', 'this checkpoint was saved from a single server, not from a cluster');
   return { kind: 'checkpoint', nodes: from.nodes };

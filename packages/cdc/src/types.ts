@@ -65,7 +65,7 @@ export interface ChangeEvent<Value extends string | Buffer = string> {
 
 /**
  * Where a feed starts: `'latest'`, `'earliest'`, a {@link ChangeFeedCheckpoint} saved from a
- * feed, or (single server only) an event id.
+ * feed (its `checkpoint`, or on a cluster its `position`), or (single server only) an event id.
  */
 export type ChangeFeedStart = number | 'latest' | 'earliest' | ChangeFeedCheckpoint;
 
@@ -76,10 +76,10 @@ export interface SubscribeOptions {
   /**
    * `'latest'` (default): events logged from the moment `subscribe` resolves (possibly a few just
    * before). `'earliest'`: from the oldest event the server still keeps. A checkpoint (a feed's
-   * `checkpoint`, saved): right after the last event that feed handed over, on one server or on
-   * every primary of a cluster. A number (single server only): from that event id on, e.g. a
-   * saved `position + 1`. Rejects with `CdcPositionExpiredError` when the server no longer keeps
-   * the events needed.
+   * `checkpoint`, saved; on a cluster also its `position`): right after the last event that feed
+   * handed over, on one server or on every primary of a cluster. A number (single server only):
+   * from that event id on, e.g. a saved `position + 1`. Rejects with `CdcPositionExpiredError`
+   * when the server no longer keeps the events needed.
    */
   readonly from?: ChangeFeedStart;
   /** Ends the feed: the iterator finishes (`done`) and the server subscription is dropped. */
@@ -126,17 +126,26 @@ export interface TextSubscribeOptions extends SubscribeOptions {
  */
 export interface ChangeFeed<Value extends string | Buffer = string> extends AsyncIterableIterator<ChangeEvent<Value>>, AsyncDisposable {
   /**
-   * Single server: the id of the last event handed to the caller; `undefined` before the first.
-   * `subscribe(pattern, { from: position + 1 })` resumes after it, in this process or another.
-   * On a cluster ids are per node, so there is no one number: always `undefined`; use
-   * {@link checkpoint}, which works on both.
+   * Where this feed stands, in the form its topology allows.
+   *
+   * - Single server: the id (a number) of the last event handed to the caller; `undefined` before
+   *   the first. `subscribe(pattern, { from: position + 1 })` resumes after it, in this process
+   *   or another.
+   * - Cluster: ids are per node, so no one number can say it: `position` is the opaque token
+   *   {@link checkpoint} (text, one place per primary), defined from the moment `subscribe`
+   *   resolves, and `subscribe(pattern, { from: position })` resumes on every primary right after
+   *   the last event handed over, losing and repeating nothing. On a cluster `position ===
+   *   checkpoint` always.
+   *
+   * Code that should run unchanged on both topologies saves {@link checkpoint} instead.
    */
-  readonly position: number | undefined;
+  readonly position: number | ChangeFeedCheckpoint | undefined;
   /**
-   * Where this feed stands, as opaque text to save: `subscribe(pattern, { from: checkpoint })`
-   * resumes right after the last event handed to the caller, on one server or on every primary
-   * of a cluster, losing and repeating nothing. Defined from the moment `subscribe` resolves
-   * (before the first event it names the feed's start).
+   * Where this feed stands, as opaque text to save, whatever the topology:
+   * `subscribe(pattern, { from: checkpoint })` resumes right after the last event handed to the
+   * caller, on one server or on every primary of a cluster, losing and repeating nothing. Defined
+   * from the moment `subscribe` resolves (before the first event it names the feed's start). On a
+   * cluster it is also the feed's {@link position}.
    */
   readonly checkpoint: ChangeFeedCheckpoint;
   /** How many events the server holds that this feed has not handed over yet (from `CDC.INFO`; other patterns' events included, as an upper bound). */
@@ -147,9 +156,14 @@ export interface ChangeFeed<Value extends string | Buffer = string> extends Asyn
 
 /** What `onChange` hands back. */
 export interface ChangeSubscription extends AsyncDisposable {
-  /** Single server: the id of the last event whose handler resolved; `undefined` before the first, and always on a cluster. */
-  readonly position: number | undefined;
-  /** A checkpoint right after the last event whose handler resolved (see `ChangeFeed.checkpoint`). */
+  /**
+   * As `ChangeFeed.position`, after the last event whose handler resolved. Single server: that
+   * event's id, `undefined` before the first (resume with `{ from: position + 1 }`). Cluster: the
+   * opaque token, equal to {@link checkpoint} and defined from the start (resume with
+   * `{ from: position }`).
+   */
+  readonly position: number | ChangeFeedCheckpoint | undefined;
+  /** A checkpoint right after the last event whose handler resolved, on either topology (see `ChangeFeed.checkpoint`). */
   readonly checkpoint: ChangeFeedCheckpoint;
   /**
    * Resolves when the subscription ends by `close()`, the signal or the client closing; rejects

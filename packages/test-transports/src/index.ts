@@ -133,14 +133,18 @@ export interface Opened {
 }
 
 /** A single-node target's {@link Opened}, or a cluster target's: its cluster, no one emulator. */
-interface OpenedTarget {
+export interface OpenedTarget {
   readonly transport: Transport;
   readonly emulator: Emulator | undefined;
   readonly cluster: RunningEmulatorCluster | undefined;
   close(): Promise<void>;
 }
 
-async function open(target: TransportTarget, options: EmulatorOptions): Promise<OpenedTarget> {
+/**
+ * Opens any target, single node or cluster (a fresh 3-primary emulator cluster), for a test that
+ * runs the same calls on every transport itself; {@link describeEachTransport} opens them the same way.
+ */
+export async function openTarget(target: TransportTarget, options: EmulatorOptions = {}): Promise<OpenedTarget> {
   if (target.cluster) {
     if (target.driver === 'memory') throw new Error('the memory transport has no cluster mode');
     const cluster = await startEmulatorCluster({ ...options, primaries: CLUSTER_PRIMARIES });
@@ -232,7 +236,7 @@ export function describeEachTransport(
         },
       };
       beforeAll(async () => {
-        opened = await open(target, options.emulatorOptions?.() ?? {});
+        opened = await openTarget(target, options.emulatorOptions?.() ?? {});
       });
       afterAll(async () => {
         await opened?.close();
