@@ -82,7 +82,9 @@ function convert(raw: unknown, command: WireCommand, doubles: boolean): Reply {
   // every other transport. Only the server's text is kept.
   if (raw instanceof Error) throw replyErrorFor(command.name, raw.message);
   if (Buffer.isBuffer(raw)) return binary ? raw : raw.toString('utf8');
-  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : doubles ? doubleReply(raw, binary) : text(raw, binary);
+  // Strings arrive as Buffers, so a JS string is a number's text: an integer, or a double (whose
+  // `-nan`/`+inf` spellings normalise like every transport's).
+  if (typeof raw === 'string') return !doubles && INTEGER.test(raw) ? integer(raw, binary) : doubleReply(raw, binary);
   if (typeof raw === 'number') return Number.isInteger(raw) ? raw : doubleReply(raw, binary);
   if (typeof raw === 'bigint') return integerReply(raw);
   if (typeof raw === 'boolean') return raw ? 1 : 0;

@@ -95,6 +95,8 @@ function replyTable(k: (name: string) => string): ReplyCase[] {
     { name: 'RESP3 big number, as its text', lua: true, command: lua("return {big_number='123456789012345678901234567890'}"), expected: same('123456789012345678901234567890') },
     { name: 'RESP3 double from a script', lua: true, command: lua('return {double=1.5}'), expected: same('1.5') },
     { name: 'RESP3 double inf from a script', lua: true, command: lua('return {double=1/0}'), expected: same('inf') },
+    // Redis writes 0/0 as `-nan` (glibc's text), as a bulk string in RESP2: RESP3's double reads as 'nan'.
+    { name: 'RESP3 double nan from a script', lua: true, command: lua('return {double=0/0}'), expected: { 2: '-nan', 3: 'nan' } },
     { name: 'RESP3 boolean false in an array, as 0', lua: true, command: lua('return {1, false, 3}'), expected: same([1, 0, 3]) },
     { name: 'RESP3 boolean true (RESP2: 1)', lua: true, command: lua('return true'), expected: same(1) },
     {
