@@ -18,7 +18,7 @@ const f = createFerrite({ transport: stubTransport });
 await run('stub direct', () => stubTransport.send({ name: 'GET', args: ['k'] }));
 await run('ferrite.send over stub', () => f.send('GET', 'k'));
 // node-redis transport over a stub connection
-const conn = { isOpen: true, isReady: true, options: { RESP: 3, socket: { host: '127.0.0.1', port: 1 } }, sendCommand: (args, o) => Promise.resolve(reply), on() {}, duplicate() {}, connect: async () => {}, close: async () => {}, destroy() {} };
+const conn = { isOpen: true, isReady: true, options: { RESP: 3, socket: { host: '127.0.0.1', port: 1 } }, sendCommand: (args, o) => Promise.resolve(reply), on() {}, withCommandOptions() { return this; }, duplicate() {}, connect: async () => {}, close: async () => {}, destroy() {} };
 const nt = nodeRedisTransport(conn);
 await run('stub sendCommand', () => conn.sendCommand(['GET', 'k']));
 await run('node-redis transport', () => nt.send({ name: 'GET', args: ['k'] }));

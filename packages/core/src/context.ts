@@ -5,7 +5,7 @@ import { FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteV
 import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
-import { runCall } from './run-call.js';
+import { runCall, type AttemptOptions, type CallPlan } from './run-call.js';
 import { traceBatch, traceCommand, type TraceScope } from './tracing.js';
 import type { BatchEntry, DedicatedOptions, Transport, TransportNode, WireCommand } from './transport.js';
 import { describeValue } from './validate.js';
@@ -25,20 +25,57 @@ function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transpo
   return prepared.definition.decode(reply, { protocol: transport.protocol });
 }
 
-/** A command given as a name and arguments (`ferrite.send`), checked before anything is sent. */
-export function rawCommand(name: unknown, args: readonly unknown[], binary = false): WireCommand {
+/**
+ * A command given as a name and arguments (`ferrite.send`), checked before anything is sent. The
+ * arguments array is the caller's rest parameter, owned by this call: it becomes the wire
+ * arguments in place.
+ */
+export function rawCommand(name: unknown, args: unknown[], binary = false): WireCommand {
   if (typeof name !== 'string') throw new FerriteValidationError('command name', `expected a string, got ${describeValue(name)}`);
   if (name.length === 0) throw new FerriteValidationError('command name', 'must not be empty');
-  const wireArgs = new Array<Arg>(args.length);
+  const wireArgs = args as Arg[];
   for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (typeof arg === 'string') continue;
     try {
-      wireArgs[index] = toArg(args[index] as ArgInput);
+      wireArgs[index] = toArg(arg as ArgInput);
     } catch (error) {
       if (error instanceof FerriteValidationError) throw new FerriteValidationError(`argument ${index + 1} of ${name.slice(0, 200)}`, error.message.replace(/^invalid argument: /, ''));
       throw error;
     }
   }
   return binary ? { name, args: wireArgs, binary } : { name, args: wireArgs };
+}
+
+/** One command sent as a call: a class, so that a call costs one object here (see `runCall`). */
+class WireSend implements CallPlan<Reply> {
+  readonly name: string;
+  readonly #transport: Transport;
+  readonly #wire: WireCommand;
+  readonly #node: string | undefined;
+  readonly timeout: number;
+  readonly signals: readonly AbortSignal[];
+  readonly retryable: boolean;
+  readonly #translateUnknown: boolean;
+
+  constructor(transport: Transport, wire: WireCommand, node: string | undefined, timeout: number, signals: readonly AbortSignal[], retryable: boolean, translateUnknown: boolean) {
+    this.name = wire.name;
+    this.#transport = transport;
+    this.#wire = wire;
+    this.#node = node;
+    this.timeout = timeout;
+    this.signals = signals;
+    this.retryable = retryable;
+    this.#translateUnknown = translateUnknown;
+  }
+
+  attempt(options: AttemptOptions): Promise<Reply> {
+    return this.#transport.send(this.#wire, this.#node === undefined ? options : { signal: options.signal, node: this.#node });
+  }
+
+  translate(error: unknown): unknown {
+    return this.#translateUnknown ? translate(error, this.#wire.name) : asFerriteError(error);
+  }
 }
 
 /** A context with close, as `dedicated()` hands out. */
@@ -66,29 +103,19 @@ export function createContext(
     return { timeout: current.timeout ?? family.timeout, signal: combineSignals(current.signals) };
   };
 
-  function run<T>(
-    name: string,
-    blockMs: number,
-    retryable: boolean,
-    attempt: (signal: AbortSignal) => Promise<T>,
-    translateError?: (error: unknown) => unknown,
-  ): Promise<T> {
+  function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>): Promise<T> {
     const current = scope();
     const timeout = (current.timeout ?? family.timeout) + blockMs;
-    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt, translate: translateError });
+    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt });
   }
 
   function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
-    return run(
-      wire.name,
-      blockingTime(wire.name, wire.args),
-      retryable,
-      (signal) => transport.send(wire, node === undefined ? { signal } : { signal, node }),
-      translateUnknown ? (error) => translate(error, wire.name) : asFerriteError,
-    );
+    const current = scope();
+    const timeout = (current.timeout ?? family.timeout) + blockingTime(wire.name, wire.args);
+    return runCall(family, new WireSend(transport, wire, node, timeout, current.signals, retryable, translateUnknown));
   }
 
-  function sendRaw(binary: boolean, name: unknown, args: readonly unknown[]): Promise<Reply> {
+  function sendRaw(binary: boolean, name: unknown, args: unknown[]): Promise<Reply> {
     let wire: WireCommand;
     try {
       wire = rawCommand(name, args, binary);
@@ -109,7 +136,7 @@ export function createContext(
     const retryable = commands.some((c) => c.definition.retryable);
     const blockMs = Math.max(...commands.map((c) => blockingTime(c.wire.name, c.wire.args)));
     try {
-      await run('PIPELINE', blockMs, retryable, async (signal) => {
+      await run('PIPELINE', blockMs, retryable, async ({ signal }) => {
         // Each attempt sends what has not settled yet: everything the first time, then the
         // retryable commands whose connection failed.
         const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
@@ -176,7 +203,7 @@ export function createContext(
       return known;
     },
     async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
-      const opened = await run('CONNECT', 0, false, (signal) =>
+      const opened = await run('CONNECT', 0, false, ({ signal }) =>
         transport.dedicated({ ...options, signal }).then((connection) => {
           // Opened after the caller gave up: nobody will close it but us.
           if (signal.aborted) {

@@ -36,27 +36,45 @@ export interface CallPlan<T> {
   readonly signals: readonly AbortSignal[];
   /** Whether a connection failure may be followed by another attempt. */
   readonly retryable: boolean;
-  /** One attempt. `signal` fires when the call is no longer awaited, so a transport can drop an unwritten command. */
-  readonly attempt: (signal: AbortSignal) => Promise<T>;
+  /**
+   * One attempt. `options.signal` fires when the call is no longer awaited, so a transport can
+   * drop an unwritten command; `options` may be handed to the transport as it is.
+   */
+  attempt(options: AttemptOptions): Promise<T>;
   /** What an attempt's rejection becomes before the retry policy reads it (a Ferrite error). */
-  readonly translate?: (error: unknown) => unknown;
+  translate?(error: unknown): unknown;
+}
+
+/** What an attempt gets: the call's signal, in an object a transport's `send` takes as is. */
+export interface AttemptOptions {
+  readonly signal: AbortSignal;
 }
 
 /**
- * Controllers of calls that ended without aborting, for reuse: a fresh `AbortController` per call
- * was the largest cost core added to a call (its signal is heavy to build and to collect). A
- * controller returns here only unaborted, after its call settled; transports remove their
- * listeners when a command settles, so a reused signal carries none of them.
+ * Controllers of calls that ended without aborting, for reuse, each with the options object its
+ * attempts pass on: a fresh `AbortController` per call was the largest cost core added to a call
+ * (its signal is heavy to build and to collect). A controller returns here only unaborted, after
+ * its call settled; transports remove their listeners when a command settles, so a reused signal
+ * carries none of them.
  */
-const spareControllers: AbortController[] = [];
-const MAX_SPARE_CONTROLLERS = 256;
-
-function takeController(): AbortController {
-  return spareControllers.pop() ?? new AbortController();
+interface CallController {
+  readonly controller: AbortController;
+  readonly options: AttemptOptions;
 }
 
-function returnController(controller: AbortController): void {
-  if (!controller.signal.aborted && spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
+const spareControllers: CallController[] = [];
+const MAX_SPARE_CONTROLLERS = 256;
+
+function takeController(): CallController {
+  const spare = spareControllers.pop();
+  if (spare) return spare;
+  const controller = new AbortController();
+  return { controller, options: { signal: controller.signal } };
+}
+
+/** Takes back a controller that was never aborted. */
+function returnController(controller: CallController): void {
+  if (spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
 }
 
 const FIRST_BACKOFF_MS = 50;
@@ -147,7 +165,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
   stop(error: (maybeApplied: boolean) => FerriteError): void {
     if (this.#settled || this.#stopping) return;
     this.#stopping = error;
-    this.#controller.abort();
+    this.#controller.controller.abort();
     if (!this.#inFlight) {
       this.#fail(error(this.#maybeApplied));
       return;
@@ -162,7 +180,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     this.#inFlight = true;
     let work: Promise<T>;
     try {
-      work = this.#plan.attempt(this.#controller.signal);
+      work = this.#plan.attempt(this.#controller.options);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -179,8 +197,8 @@ class Call<T> implements PendingCall, Slotted, Expirable {
 
   #failed(thrown: unknown): void {
     this.#inFlight = false;
-    const translate = this.#plan.translate;
-    const error = translate ? translate(thrown) : thrown;
+    const plan = this.#plan;
+    const error = plan.translate ? plan.translate(thrown) : thrown;
     if (mayHaveRun(error)) this.#maybeApplied = true;
     if (this.#stopping) return this.#fail(this.#stopping(this.#maybeApplied));
     const settings = this.#settings;
@@ -207,8 +225,9 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     if (this.#graceTimer) clearImmediate(this.#graceTimer);
     if (this.#onAbort) for (const signal of this.#plan.signals) signal.removeEventListener('abort', this.#onAbort);
     this.#settings.pending.delete(this);
-    // Reused only once no attempt is in flight (its transport may still hold the signal).
-    if (!this.#inFlight) returnController(this.#controller);
+    // Reused only unaborted (only `stop` aborts it), once no attempt is in flight (its transport
+    // may still hold the signal).
+    if (!this.#inFlight && !this.#stopping) returnController(this.#controller);
     return true;
   }
 }

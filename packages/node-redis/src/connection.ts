@@ -8,6 +8,11 @@ export interface SendOptions {
   readonly typeMapping: TypeMapping;
   /** Takes the command back while node-redis has not written it (it then rejects with `AbortError`). */
   readonly abortSignal?: AbortSignal;
+  /**
+   * node-redis' deadline for a command it has not written yet; `undefined` overrides the client's
+   * `commandOptions.timeout` and sets none.
+   */
+  readonly timeout?: number | undefined;
 }
 
 /**
@@ -16,6 +21,8 @@ export interface SendOptions {
  */
 export interface NodeConnection {
   sendCommand(args: ReadonlyArray<string | Buffer>, options?: SendOptions): Promise<unknown>;
+  /** A view of the client whose commands merge these options into the client's own. */
+  withCommandOptions(options: Partial<SendOptions>): NodeConnection;
   duplicate(): NodeConnection;
   connect(): Promise<unknown>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { FerriteConnectionError, type BatchEntry, type DedicatedOptions, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportServer, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { messageOf, SingleNode, TransportLifecycle } from '@ferrite/core/transport';
 import { addressOf, type NodeConnection } from './connection.js';
-import { execute, executeBatch } from './execute.js';
+import { executeBatch, executeOn, NodeRedisSender } from './execute.js';
 
 export interface ConnectionSettings {
   readonly protocol: ProtocolVersion;
@@ -39,12 +39,14 @@ export class SingleConnectionTransport implements DedicatedTransport {
   readonly name = 'node-redis';
   readonly protocol: ProtocolVersion;
   readonly #connection: NodeConnection;
+  readonly #sender: NodeRedisSender;
   readonly #release: () => Promise<void>;
   readonly #lifecycle = new TransportLifecycle('node-redis');
   readonly #node: SingleNode;
 
   constructor(connection: NodeConnection, settings: ConnectionSettings, release: () => Promise<void>) {
     this.#connection = connection;
+    this.#sender = new NodeRedisSender(connection);
     this.#release = release;
     this.protocol = settings.protocol;
     const node = settings.node ?? { ...addressOf(connection.options), id: undefined };
@@ -77,13 +79,13 @@ export class SingleConnectionTransport implements DedicatedTransport {
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal });
+    return executeOn(this.#sender, command, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
+    return executeBatch(this.#sender, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {

@@ -27,7 +27,9 @@ export interface NodeRedisTransportOptions {
 /** A node-redis 6 client from `createClient()`, whatever its modules, RESP version or type mapping. */
 export interface NodeRedisClient {
   /** Sends a raw command; the transport maps every reply type itself. */
-  sendCommand(args: ReadonlyArray<RedisArgument>, options?: { typeMapping?: TypeMapping; timeout?: number }): Promise<unknown>;
+  sendCommand(args: ReadonlyArray<RedisArgument>, options?: { typeMapping?: TypeMapping; timeout?: number | undefined }): Promise<unknown>;
+  /** A view of the client with other command options (the transport's commands use one). */
+  withCommandOptions(options: { typeMapping?: TypeMapping; timeout?: number | undefined }): unknown;
   /** A new client with the same options, for dedicated connections. */
   duplicate(): unknown;
   /** Closes the client once pending replies have arrived. */

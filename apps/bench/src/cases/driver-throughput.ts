@@ -14,7 +14,8 @@ import type { CaseResult } from '../measure.js';
 /** The SDK's throughput must reach this share of the raw driver's. */
 export const MIN_THROUGHPUT_RATIO = 0.95;
 export const IN_FLIGHT = 64;
-const ROUNDS = 7;
+/** Odd, so the median is one round's ratio. */
+const ROUNDS = 11;
 const KEY = 'bench:throughput';
 const VALUE = 'a small value';
 
@@ -61,26 +62,34 @@ export interface ThroughputRatio {
   readonly ratio: number;
 }
 
-/** The throughput of raw and SDK calls, alternating rounds, and their ratio. */
+/**
+ * The throughput of raw and SDK calls over alternating rounds, and their ratio: the median of the
+ * rounds' ratios, so that one round disturbed by the machine's other load does not decide it.
+ */
 export async function measureRatio(pair: Pair, callsPerRound: number, inFlight: number): Promise<ThroughputRatio> {
   await timed(pair.raw, Math.min(callsPerRound, 2000), inFlight);
   await timed(pair.sdk, Math.min(callsPerRound, 2000), inFlight);
   let rawMs = 0;
   let sdkMs = 0;
+  const ratios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which goes first: a round's position must not favour one side.
+    let raw: number;
+    let sdk: number;
     if (round % 2 === 0) {
-      rawMs += await timed(pair.raw, callsPerRound, inFlight);
-      sdkMs += await timed(pair.sdk, callsPerRound, inFlight);
+      raw = await timed(pair.raw, callsPerRound, inFlight);
+      sdk = await timed(pair.sdk, callsPerRound, inFlight);
     } else {
-      sdkMs += await timed(pair.sdk, callsPerRound, inFlight);
-      rawMs += await timed(pair.raw, callsPerRound, inFlight);
+      sdk = await timed(pair.sdk, callsPerRound, inFlight);
+      raw = await timed(pair.raw, callsPerRound, inFlight);
     }
+    rawMs += raw;
+    sdkMs += sdk;
+    ratios.push(raw / sdk);
   }
+  ratios.sort((a, b) => a - b);
   const calls = callsPerRound * ROUNDS;
-  const rawOpsPerSecond = (calls * 1000) / rawMs;
-  const sdkOpsPerSecond = (calls * 1000) / sdkMs;
-  return { rawOpsPerSecond, sdkOpsPerSecond, ratio: sdkOpsPerSecond / rawOpsPerSecond };
+  return { rawOpsPerSecond: (calls * 1000) / rawMs, sdkOpsPerSecond: (calls * 1000) / sdkMs, ratio: ratios[(ROUNDS - 1) / 2] as number };
 }
 
 export async function benchDriverThroughput(driver: 'ioredis' | 'node-redis', url: string, callsPerRound: number): Promise<CaseResult[]> {
