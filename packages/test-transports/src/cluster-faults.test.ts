@@ -1,8 +1,10 @@
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
+import { createFerrite, isConnectionError, isTimeoutError } from '@ferrite/core';
 import { describeFaultSuite, type FaultSuiteSetup, type FaultTarget } from '@ferrite/testkit';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorClusterFaultServer, type ClusterFaultServer } from './fault-servers.js';
 
 /**
@@ -10,32 +12,70 @@ import { emulatorClusterFaultServer, type ClusterFaultServer } from './fault-ser
  * proxy in front of each, reached through ioredis' `natMap` and node-redis' `nodeAddressMap` (the
  * cluster announces the nodes' own addresses), the user's cluster client connected as usual.
  */
-describeFaultSuite(
-  'ioredis Cluster',
-  {
-    start: emulatorClusterFaultServer,
-    async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
-      const client = new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap });
-      client.on('error', () => {});
-      return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
-    },
-  } satisfies FaultSuiteSetup<ClusterFaultServer>,
-);
+const ioredisCluster = {
+  start: emulatorClusterFaultServer,
+  async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
+    const client = new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap });
+    client.on('error', () => {});
+    return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
+  },
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
 
-describeFaultSuite(
-  'node-redis createCluster',
-  {
-    start: emulatorClusterFaultServer,
-    async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
-      const client = createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap });
-      client.on('error', () => {});
-      await client.connect();
-      return {
-        transport: nodeRedisTransport(client, { closeClient: true }),
-        teardown: async () => {
-          if (client.isOpen) client.destroy();
-        },
-      };
-    },
-  } satisfies FaultSuiteSetup<ClusterFaultServer>,
-);
+const nodeRedisCluster = {
+  start: emulatorClusterFaultServer,
+  async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
+    const client = createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap });
+    client.on('error', () => {});
+    await client.connect();
+    return {
+      transport: nodeRedisTransport(client, { closeClient: true }),
+      teardown: async () => {
+        if (client.isOpen) client.destroy();
+      },
+    };
+  },
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
+describeFaultSuite('ioredis Cluster', ioredisCluster);
+describeFaultSuite('node-redis createCluster', nodeRedisCluster);
+
+for (const [label, setup] of [
+  ['ioredis Cluster', ioredisCluster],
+  ['node-redis createCluster', nodeRedisCluster],
+] as const) {
+  describe(`cluster faults: ${label}`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+    });
+
+    it('serves the keys of the nodes still up while one is down, and an INCR queued for the dead one says it never ran', async () => {
+      const server = await setup.start();
+      cleanups.push(() => server.close());
+      const target = await setup.connect(server);
+      const ferrite = createFerrite({ transport: target.transport, timeout: 1500 });
+      cleanups.push(async () => {
+        await ferrite.close();
+        await target.teardown();
+      });
+      // kill() takes the seed's node away; one key it serves, one on each other node.
+      const keys = Array.from({ length: 64 }, (_, i) => `cluster-faults:${label}:${process.pid}:down:${i}`);
+      const dead = keys.find((key) => server.proxyOf(key).port === server.proxy.port) as string;
+      const alive = [...new Set(keys.map((key) => server.proxyOf(key)))].filter((proxy) => proxy.port !== server.proxy.port).map((proxy) => keys.find((key) => server.proxyOf(key) === proxy) as string);
+      expect(alive).toHaveLength(2);
+      // Every node's connection is open (keyless commands go to the primaries in turn).
+      for (const key of [dead, ...alive]) expect(await ferrite.send('EXISTS', key)).toBe(0);
+      for (let i = 0; i < 3; i++) expect(await ferrite.send('PING')).toBe('PONG');
+      await server.kill();
+      // Where each command's key is (COMMAND INFO) is asked now, of the primaries in turn: three
+      // commands ask each primary once, the dead one included, which must not matter.
+      for (const [name, args, expected] of [['INCRBY', ['2'], 2], ['DECRBY', ['3'], -1], ['DECR', [], -2]] as const) {
+        for (const key of alive) expect(await ferrite.send(name, key, ...args), `${name} ${key}`).toBe(expected);
+      }
+      const error = await ferrite.send('INCR', dead).catch((e: unknown) => e);
+      expect(isTimeoutError(error) || isConnectionError(error), String(error)).toBe(true);
+      expect((error as { maybeApplied?: boolean }).maybeApplied, String(error)).toBe(false);
+      expect(await server.counter(dead)).toBe(0);
+    }, 20_000);
+  });
+}
