@@ -1,36 +1,15 @@
-import { faultProxy, memoryTransport, startEmulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
-import { describeFaultSuite, type FaultServer, type FaultSuiteSetup, type FaultTarget } from '@ferrite/testkit';
-import { readNullableText } from '@ferrite/core';
+import { describeFaultSuite, type FaultSuiteSetup, type FaultTarget } from '@ferrite/testkit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createClient } from 'redis';
-
-/** An emulator over TCP; its state stays readable in-process after it is killed. */
-async function startServer(): Promise<FaultServer> {
-  const running = await startEmulator();
-  return {
-    port: running.port,
-    async counter(key) {
-      const reader = memoryTransport({ emulator: running.emulator });
-      try {
-        return Number(readNullableText(await reader.send({ name: 'GET', args: [key] })) ?? 0);
-      } finally {
-        await reader.close();
-      }
-    },
-    kill: () => running.close(),
-  };
-}
-
-const startProxy: FaultSuiteSetup['startProxy'] = (target) => faultProxy({ target });
+import { emulatorFaultServer } from './fault-servers.js';
 
 /** An ioredis client passed to the transport, which closes it. */
 function ioredisSetup(options: RedisOptions): FaultSuiteSetup {
   return {
-    startServer,
-    startProxy,
-    async connect({ host, port }): Promise<FaultTarget> {
+    start: emulatorFaultServer,
+    async connect({ proxy: { host, port } }): Promise<FaultTarget> {
       const client = new Redis({ host, port, ...options });
       client.on('error', () => {});
       return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
@@ -53,9 +32,8 @@ describeFaultSuite(
 );
 
 describeFaultSuite('node-redis', {
-  startServer,
-  startProxy,
-  async connect({ host, port }): Promise<FaultTarget> {
+  start: emulatorFaultServer,
+  async connect({ proxy: { host, port } }): Promise<FaultTarget> {
     const client = createClient({ socket: { host, port } });
     client.on('error', () => {});
     await client.connect();

@@ -6,6 +6,7 @@ import {
   isConnectionError,
   isTimeoutError,
   readInteger,
+  type DedicatedOptions,
   type FerriteClient,
   type PluginContext,
   type Reply,
@@ -22,17 +23,36 @@ export interface FaultProxyControls {
   blackhole(on?: boolean): void;
   cut(options?: { readonly mode?: 'fin' | 'rst' }): Promise<void>;
   refuseNewConnections(on?: boolean): void;
-  dropNextReply(): void;
   close(): Promise<void>;
 }
 
-/** A server behind the proxy whose state the suite reads without going through the proxy. */
+/**
+ * A server (one node, or a cluster) with a fault proxy in front of each node, whose state the
+ * suite reads without going through the proxies.
+ */
 export interface FaultServer {
-  readonly port: number;
-  /** The integer stored at `key` (0 when missing), read directly on the server. */
+  /**
+   * Every node's proxy at once: a fault switched here applies to each of them. Its `host` and
+   * `port` are where a client starts (a cluster client's seed).
+   */
+  readonly proxy: FaultProxyControls;
+  /** The proxy in front of the node that serves `key` (the only one, on a single node). */
+  proxyOf(key: string): FaultProxyControls;
+  /** The integer stored at `key` (0 when missing), read directly on the node that has it. */
   counter(key: string): Promise<number>;
-  /** Stops the server at once: every connection closes, new ones are refused. */
+  /**
+   * Calls `listener` synchronously each time the server applies a write to `key`, before the
+   * reply can leave the node: a fault injected there catches the command's own reply. Returns a
+   * function that stops listening.
+   */
+  onWrite(key: string, listener: () => void): () => void;
+  /**
+   * Kills the server at once (on a cluster, one of its primaries): its connections close, new
+   * ones are refused. `counter` still reads what it applied.
+   */
   kill(): Promise<void>;
+  /** Stops every node and proxy. Safe to call twice. */
+  close(): Promise<void>;
 }
 
 /** A transport under test, connected to `address` the way its setup builds it. */
@@ -42,10 +62,12 @@ export interface FaultTarget {
   teardown(): Promise<void>;
 }
 
-export interface FaultSuiteSetup {
-  startServer(): Promise<FaultServer>;
-  startProxy(target: { readonly port: number }): Promise<FaultProxyControls>;
-  connect(address: { readonly host: string; readonly port: number }): Promise<FaultTarget>;
+/** How a transport under test is built: its server (one node or a cluster), and its connection. */
+export interface FaultSuiteSetup<Server extends FaultServer = FaultServer> {
+  /** Starts a fresh server, a fault proxy in front of each of its nodes. */
+  start(): Promise<Server>;
+  /** Connects to `server` through its proxies, starting at `server.proxy`'s address. */
+  connect(server: Server): Promise<FaultTarget>;
 }
 
 export interface FaultSuiteOptions {
@@ -75,7 +97,7 @@ const probe = definePlugin({
   name: 'probe',
   setup: (ctx: PluginContext) => ({
     get: (key: string) => ctx.call(getCommand, key),
-    dedicated: () => ctx.dedicated(),
+    dedicated: (options?: DedicatedOptions) => ctx.dedicated(options),
   }),
 });
 
@@ -117,20 +139,37 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-/** Sends PING until it succeeds: the client is connected and past its handshake. */
-async function whenConnected(ferrite: Client): Promise<void> {
-  await until('the client to be connected', () => ferrite.send('PING').then(() => true, () => false), 15_000);
+/**
+ * Sends PING, and EXISTS of each of `keys`, until they succeed: the client is connected and past
+ * its handshake, on a cluster to the nodes serving `keys` too.
+ */
+async function whenConnected(ferrite: Client, keys: readonly string[] = []): Promise<void> {
+  const ready = async () => {
+    try {
+      await ferrite.send('PING');
+      for (const key of keys) await ferrite.send('EXISTS', key);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await until('the client to be connected', ready, 15_000);
 }
 
 type Fault = 'blackhole' | 'rst' | 'fin' | 'server killed' | 'new connections refused';
 
+/** Counter keys of the 1000-call cases: enough that a cluster's every node serves some. */
+const COUNTERS = 16;
+/** The server-side write of the 1000-call cases at which the fault strikes. */
+const INJECT_AT_WRITE = 20;
+
 /**
- * The fault suite every transport runs: through a fault proxy in front of a real TCP server,
- * every call settles by its deadline with a typed error that says whether it may have run, a
- * non-retryable command is never applied twice, `close()` is bounded and leaves no socket behind,
- * and a signal aborts before, after and during a blocking call.
+ * The fault suite every transport runs, on one node and on a cluster: through a fault proxy in
+ * front of each node, every call settles by its deadline with a typed error that says whether it
+ * may have run, a non-retryable command is never applied twice, `close()` is bounded and leaves no
+ * socket behind, and a signal aborts before, after and during a blocking call.
  */
-export function describeFaultSuite(label: string, setup: FaultSuiteSetup, options: FaultSuiteOptions = {}): void {
+export function describeFaultSuite<Server extends FaultServer>(label: string, setup: FaultSuiteSetup<Server>, options: FaultSuiteOptions = {}): void {
   describe.skipIf(Boolean(options.skip))(`fault suite: ${label}`, () => {
     const cleanups: Array<() => Promise<void>> = [];
     let keyCounter = 0;
@@ -140,39 +179,76 @@ export function describeFaultSuite(label: string, setup: FaultSuiteSetup, option
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
     });
 
-    async function open(timeout?: number) {
-      const server = await setup.startServer();
-      cleanups.push(() => server.kill());
-      const proxy = await setup.startProxy({ port: server.port });
-      cleanups.push(() => proxy.close());
-      const target = await setup.connect({ host: proxy.host, port: proxy.port });
+    /** `count` fresh keys spread evenly over the nodes (round robin over the proxies serving them). */
+    function spreadKeys(server: FaultServer, name: string, count: number): string[] {
+      const byProxy = new Map<FaultProxyControls, string[]>();
+      for (let i = 0; i < count * 4; i++) {
+        const candidate = key(name);
+        const proxy = server.proxyOf(candidate);
+        byProxy.set(proxy, [...(byProxy.get(proxy) ?? []), candidate]);
+      }
+      const groups = [...byProxy.values()];
+      return Array.from({ length: count }, (_, i) => groups[i % groups.length]?.[Math.floor(i / groups.length)] ?? key(name));
+    }
+
+    async function start(): Promise<Server> {
+      const server = await setup.start();
+      cleanups.push(() => server.close());
+      return server;
+    }
+
+    async function open(timeout?: number, keys: readonly string[] = []) {
+      const server = await start();
+      const ferrite = await connect(server, timeout, keys);
+      return { server, proxy: server.proxy, ferrite };
+    }
+
+    /** A client on the transport under test, connected (to the nodes serving `keys`, on a cluster). */
+    async function connect(server: Server, timeout: number | undefined, keys: readonly string[]): Promise<Client> {
+      const target = await setup.connect(server);
       const ferrite: Client = createFerrite({ transport: target.transport, plugins: [probe], ...(timeout === undefined ? {} : { timeout }) });
       cleanups.push(async () => {
         await ferrite.close();
         await target.teardown();
       });
-      await whenConnected(ferrite);
-      return { server, proxy, ferrite };
+      await whenConnected(ferrite, keys);
+      return ferrite;
     }
 
-    const faults: ReadonlyArray<readonly [Fault, (proxy: FaultProxyControls, server: FaultServer) => Promise<void>]> = [
-      ['blackhole', async (proxy) => proxy.blackhole()],
-      ['rst', (proxy) => proxy.cut({ mode: 'rst' })],
-      ['fin', (proxy) => proxy.cut({ mode: 'fin' })],
-      ['server killed', (_, server) => server.kill()],
-      ['new connections refused', async (proxy) => (proxy.refuseNewConnections(), await proxy.cut({ mode: 'rst' }))],
+    const faults: ReadonlyArray<readonly [Fault, (server: FaultServer) => Promise<void>]> = [
+      ['blackhole', async (server) => server.proxy.blackhole()],
+      ['rst', (server) => server.proxy.cut({ mode: 'rst' })],
+      ['fin', (server) => server.proxy.cut({ mode: 'fin' })],
+      ['server killed', (server) => server.kill()],
+      ['new connections refused', async (server) => (server.proxy.refuseNewConnections(), await server.proxy.cut({ mode: 'rst' }))],
     ];
 
     for (const [fault, inject] of faults) {
       it(`settles 1000 calls in flight by the deadline under: ${fault}, each error typed with maybeApplied right`, async () => {
-        const { server, proxy, ferrite } = await open(TIMEOUT_MS);
-        const counter = key('incr');
-        const reads = key('read');
+        const server = await start();
+        const counters = spreadKeys(server, 'incr', COUNTERS);
+        const reads = spreadKeys(server, 'read', COUNTERS);
+        // Every node's connection is open before the calls: they are all in flight when the fault hits.
+        const ferrite = await connect(server, TIMEOUT_MS, [...counters, ...reads]);
+        // A cluster transport asks once where INCR's key is (COMMAND INFO): now, so that the INCRs
+        // themselves are in flight when the fault hits, not that one question.
+        await ferrite.send('INCR', key('warm-up'));
+        // The fault strikes as the server applies the 20th INCR: the others are on their way.
+        let writes = 0;
+        let injected: Promise<void> | undefined;
+        const stops = counters.map((counter) =>
+          server.onWrite(counter, () => {
+            if (++writes === INJECT_AT_WRITE) injected = inject(server);
+          }),
+        );
+        cleanups.push(async () => stops.forEach((stop) => stop()));
         // Half non-retryable writes sent raw, half a retryable read through a plugin.
-        const calls = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? ferrite.send('INCR', counter) : ferrite.probe.get(reads)));
+        const counterOf = (i: number) => counters[(i >> 1) % COUNTERS] as string;
+        const calls = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? ferrite.send('INCR', counterOf(i)) : ferrite.probe.get(reads[(i >> 1) % COUNTERS] as string)));
         const issuedAt = performance.now();
         const outcomes = watch(calls);
-        await inject(proxy, server);
+        await until('the fault to strike', () => injected !== undefined, TIMEOUT_MS);
+        await injected;
         await pause(Math.max(0, issuedAt + TIMEOUT_MS + SETTLE_MS - performance.now()));
         const unsettled = outcomes.filter((outcome) => outcome === undefined).length;
         expect(unsettled, 'calls still pending 250 ms after the deadline').toBe(0);
@@ -183,55 +259,72 @@ export function describeFaultSuite(label: string, setup: FaultSuiteSetup, option
           expect(isTimeoutError(outcome.error) || isConnectionError(outcome.error), String(outcome.error)).toBe(true);
           expect(typeof maybeAppliedOf(outcome.error)).toBe('boolean');
         }
+        // The fault caught calls in flight (through the proxies: on a cluster, through the address map).
+        expect(settled.filter((outcome, i) => i % 2 === 0 && !outcome.ok).length, 'INCRs the fault caught').toBeGreaterThan(0);
         // Let anything a driver still holds reach the server, then count what it applied.
         if (fault !== 'server killed') {
-          proxy.passThrough();
+          server.proxy.passThrough();
           await pause(400);
         }
-        const applied = await server.counter(counter);
-        const incrs = settled.filter((_, i) => i % 2 === 0);
-        const succeeded = incrs.filter((outcome) => outcome.ok);
-        const mayHaveRun = incrs.filter((outcome) => !outcome.ok && maybeAppliedOf(outcome.error) === true).length;
-        expect(applied).toBeGreaterThanOrEqual(succeeded.length);
-        // A call that said "not applied" must not have been.
-        expect(applied).toBeLessThanOrEqual(succeeded.length + mayHaveRun);
-        // Every success got its own reply: distinct values, none beyond what the server counted.
-        const values = succeeded.map((outcome) => Number(outcome.value));
-        expect(new Set(values).size).toBe(values.length);
-        for (const value of values) expect(value).toBeLessThanOrEqual(applied);
+        for (const counter of counters) {
+          const applied = await server.counter(counter);
+          const incrs = settled.filter((_, i) => i % 2 === 0 && counterOf(i) === counter);
+          const succeeded = incrs.filter((outcome) => outcome.ok);
+          const mayHaveRun = incrs.filter((outcome) => !outcome.ok && maybeAppliedOf(outcome.error) === true).length;
+          expect(applied, counter).toBeGreaterThanOrEqual(succeeded.length);
+          // A call that said "not applied" must not have been.
+          expect(applied, counter).toBeLessThanOrEqual(succeeded.length + mayHaveRun);
+          // Every success got its own reply: distinct values, none beyond what the server counted.
+          const values = succeeded.map((outcome) => Number(outcome.value));
+          expect(new Set(values).size).toBe(values.length);
+          for (const value of values) expect(value).toBeLessThanOrEqual(applied);
+        }
       });
     }
 
     it(`applies an INCR whose reply was lost exactly once, over ${options.trials ?? 100} trials, and never reports a wrong value`, async () => {
       const trials = options.trials ?? 100;
-      const { server, proxy, ferrite } = await open(5000);
       const counter = key('lost-reply');
+      const { server, ferrite } = await open(5000, [counter]);
+      const owner = server.proxyOf(counter);
+      // The connection is cut the moment the server applies the INCR, before its reply can leave
+      // the node: the reply is lost whatever else the driver sends on its other connections.
+      let cutNext: 'fin' | 'rst' | undefined;
+      let writes = 0;
+      const cuts: Array<Promise<void>> = [];
+      const stopListening = server.onWrite(counter, () => {
+        writes++;
+        if (cutNext === undefined) return;
+        cuts.push(owner.cut({ mode: cutNext }));
+        cutNext = undefined;
+      });
+      cleanups.push(async () => stopListening());
       for (let trial = 1; trial <= trials; trial++) {
-        await whenConnected(ferrite);
-        proxy.dropNextReply();
-        const call = ferrite.send('INCR', counter).then(
+        await whenConnected(ferrite, [counter]);
+        cutNext = trial % 2 === 0 ? 'rst' : 'fin';
+        const outcome = await ferrite.send('INCR', counter).then(
           (value) => ({ ok: true as const, value }),
           (error: unknown) => ({ ok: false as const, error }),
         );
-        await until(`trial ${trial} to reach the server`, async () => (await server.counter(counter)) >= trial);
-        await proxy.cut({ mode: trial % 2 === 0 ? 'rst' : 'fin' });
-        const outcome = await call;
-        if (outcome.ok) expect(outcome.value, `trial ${trial}`).toBe(trial);
-        else {
-          expect(isConnectionError(outcome.error) || isTimeoutError(outcome.error), String(outcome.error)).toBe(true);
-          expect(maybeAppliedOf(outcome.error), `trial ${trial}`).toBe(true);
-        }
+        await Promise.all(cuts.splice(0));
+        expect(cutNext, `trial ${trial}: the INCR never reached the server (${outcome.ok ? 'ok' : String(outcome.error)})`).toBeUndefined();
+        // Its reply never left the server: a success could only be the reply of a resend.
+        expect(outcome.ok ? `succeeded with ${String(outcome.value)}` : 'rejected', `trial ${trial}: its reply was lost`).toBe('rejected');
+        const { error } = outcome as { error: unknown };
+        expect(isConnectionError(error) || isTimeoutError(error), String(error)).toBe(true);
+        expect(maybeAppliedOf(error), `trial ${trial}`).toBe(true);
         expect(await server.counter(counter), `trial ${trial}: applied twice`).toBe(trial);
       }
       // A resend would show up after the next reconnect.
-      await whenConnected(ferrite);
+      await whenConnected(ferrite, [counter]);
       await pause(200);
+      expect(writes, 'INCRs the server applied').toBe(trials);
       expect(await server.counter(counter)).toBe(trials);
     }, 120_000);
 
     it('settles a call made while the client reconnects, when the connection is cut again', async () => {
-      const { server, proxy, ferrite } = await open(10_000);
       const counter = key('reconnecting');
+      const { server, proxy, ferrite } = await open(10_000, [counter]);
       proxy.refuseNewConnections();
       await proxy.cut({ mode: 'rst' });
       // Once the client has seen the reset, the call waits in its queue while it reconnects.
@@ -251,23 +344,22 @@ export function describeFaultSuite(label: string, setup: FaultSuiteSetup, option
       if (settled.ok) expect(settled.value).toBe(1);
       else expect(maybeAppliedOf(settled.error)).toBe(true);
       proxy.passThrough();
-      await whenConnected(ferrite);
+      await whenConnected(ferrite, [counter]);
       expect(await server.counter(counter)).toBe(1);
     }, 30_000);
 
     it('closes within 1 s under a blackhole, settles pending calls and leaves no socket open', async () => {
-      const server = await setup.startServer();
-      cleanups.push(() => server.kill());
-      const proxy = await setup.startProxy({ port: server.port });
-      cleanups.push(() => proxy.close());
+      const server = await start();
       const baseline = socketsOpen();
-      const target = await setup.connect({ host: proxy.host, port: proxy.port });
+      const target = await setup.connect(server);
       const ferrite: Client = createFerrite({ transport: target.transport, plugins: [probe], timeout: Infinity });
-      await whenConnected(ferrite);
+      const written = key('close');
+      const read = key('close-read');
+      await whenConnected(ferrite, [written, read]);
       const dedicated = await ferrite.probe.dedicated();
       expect(await dedicated.send('PING')).toBe('PONG');
-      proxy.blackhole();
-      const pending = watch([ferrite.send('INCR', key('close')), ferrite.probe.get(key('close-read')), dedicated.send('PING')]);
+      server.proxy.blackhole();
+      const pending = watch([ferrite.send('INCR', written), ferrite.probe.get(read), dedicated.send('PING')]);
       const started = performance.now();
       await ferrite.close();
       expect(performance.now() - started).toBeLessThan(1000);
@@ -281,14 +373,16 @@ export function describeFaultSuite(label: string, setup: FaultSuiteSetup, option
     });
 
     it('rejects with FerriteAbortError before and after the command was sent', async () => {
-      const { server, proxy, ferrite } = await open(10_000);
       const counter = key('abort');
+      const { server, proxy, ferrite } = await open(10_000, [counter]);
       const before = new AbortController();
       before.abort();
       const early = await ferrite.withOptions({ signal: before.signal }).send('INCR', counter).catch((e: unknown) => e);
       expect(isAbortError(early)).toBe(true);
       expect(maybeAppliedOf(early)).toBe(false);
 
+      // A cluster transport asks once where INCR's key is (COMMAND INFO): now, not behind the delay.
+      await ferrite.send('INCR', key('abort-warm-up'));
       proxy.delay(2000); // the reply is held back
       const after = new AbortController();
       const call = ferrite.withOptions({ signal: after.signal }).send('INCR', counter);
@@ -303,9 +397,11 @@ export function describeFaultSuite(label: string, setup: FaultSuiteSetup, option
     });
 
     it('aborts a CDC.POLL BLOCK 0 on a dedicated connection, which outlives the deadline until then', async () => {
+      const pattern = key('cdc-nothing-matches');
       const { ferrite } = await open(TIMEOUT_MS);
-      await using dedicated = await ferrite.probe.dedicated();
-      const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', key('cdc-nothing-matches')));
+      // On a cluster, the connection of the node serving the pattern's slot (CDC is node-local).
+      await using dedicated = await ferrite.probe.dedicated({ routingKey: pattern });
+      const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', pattern));
       const controller = new AbortController();
       const poll = dedicated.withOptions({ signal: controller.signal }).send('CDC.POLL', subscription, 'BLOCK', 0);
       const outcome = watch([poll]);

@@ -1,4 +1,4 @@
-import { FerriteConnectionError, FerriteValidationError, isReplyError } from '../errors.js';
+import { FerriteConnectionError, FerriteValidationError, isConnectionError, isReplyError } from '../errors.js';
 import { readArray, readInteger, readText, type Reply } from '../reply.js';
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Transport, TransportNode, TransportSendOptions, WireCommand } from '../transport.js';
 import type { Arg } from '../args.js';
@@ -51,6 +51,9 @@ interface SlotMap {
 
 const REDIRECT = /^(MOVED|ASK) \d+ (.+):(\d+)$/;
 
+/** How long a keyless question (`COMMAND INFO`) waits for one primary before it is asked of the others too. */
+const HEDGE_AFTER_MS = 250;
+
 /** Checks `readFrom` for a cluster transport's options (a typed error for anything else). */
 export function readFromOption(value: unknown): ReadFrom {
   if (value === undefined) return 'primary';
@@ -91,7 +94,7 @@ export class ClusterTransport implements Transport {
     this.#connector = connector;
     this.#readFrom = readFromOption(options.readFrom);
     this.#lifecycle = new TransportLifecycle(connector.name);
-    this.#keys = new CommandKeyResolver((command) => this.send(command));
+    this.#keys = new CommandKeyResolver((command) => this.#askAnyPrimary(command));
   }
 
   get protocol(): ProtocolVersion {
@@ -106,8 +109,13 @@ export class ClusterTransport implements Transport {
   async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const signal = options?.signal;
-    if (options?.node !== undefined) return (await this.#link(await this.#primaryById(options.node), false)).send(command, { signal });
-    const link = await this.#route(command);
+    let link: DedicatedTransport;
+    try {
+      link = options?.node !== undefined ? await this.#link(await this.#primaryById(options.node), false) : await this.#route(command);
+    } catch (error) {
+      throw notSent(error);
+    }
+    if (options?.node !== undefined) return link.send(command, { signal });
     try {
       return await link.send(command, { signal });
     } catch (error) {
@@ -121,7 +129,10 @@ export class ClusterTransport implements Transport {
     if (options?.node !== undefined) return (await this.#link(await this.#primaryById(options.node), false)).batch(commands, { signal });
     const entries = await runGrouped(
       commands.length,
-      (index) => this.#route(commands[index] as WireCommand),
+      (index) =>
+        this.#route(commands[index] as WireCommand).catch((error: unknown) => {
+          throw notSent(error);
+        }),
       (link, indexes) => link.batch(indexes.map((index) => commands[index] as WireCommand), { signal }),
       this.name,
     );
@@ -192,6 +203,37 @@ export class ClusterTransport implements Transport {
       return this.#link(shard.replicas[this.#turn++ % shard.replicas.length] as TransportNode, true);
     }
     return this.#link(shard.primary, false);
+  }
+
+  /**
+   * Asks a keyless question that only reads (`COMMAND INFO`) of one primary, in turn; if it fails,
+   * or has not answered within {@link HEDGE_AFTER_MS}, of the others too. The first answer wins:
+   * a node that is down, or whose connection waits to reconnect, holds no command up.
+   */
+  async #askAnyPrimary(command: WireCommand): Promise<Reply> {
+    const { primaries } = await this.#slotMap();
+    const first = this.#turn++;
+    return new Promise<Reply>((resolve, reject) => {
+      let asked = 0;
+      let failed = 0;
+      let failure: unknown;
+      let hedge: NodeJS.Timeout | undefined;
+      const answer = (reply: Reply): void => (clearTimeout(hedge), resolve(reply));
+      const fail = (error: unknown): void => (clearTimeout(hedge), reject(error));
+      const ask = async (node: TransportNode): Promise<Reply> => (await this.#link(node, false)).send(command);
+      const askNext = (): void => {
+        ask(primaries[(first + asked++) % primaries.length] as TransportNode).then(answer, (error: unknown) => {
+          failure ??= error;
+          if (++failed === primaries.length || this.#lifecycle.closed) fail(failure);
+          else if (asked < primaries.length) askNext();
+        });
+      };
+      if (primaries.length === 0) return fail(new FerriteConnectionError(`${this.name}: the cluster has no primary`, { maybeApplied: false }));
+      askNext();
+      hedge = setTimeout(() => {
+        while (asked < primaries.length) askNext();
+      }, HEDGE_AFTER_MS);
+    });
   }
 
   /** After MOVED or ASK: once more to the node named (MOVED also rereads the slot map). */
@@ -270,6 +312,11 @@ export class ClusterTransport implements Transport {
     }
     throw failure;
   }
+}
+
+/** A failure before the command was written (routing, connecting): it never ran. */
+function notSent(error: unknown): unknown {
+  return isConnectionError(error) && error.maybeApplied ? new FerriteConnectionError(error.message, { cause: error, maybeApplied: false }) : error;
 }
 
 function isRedirect(error: unknown): boolean {
