@@ -95,6 +95,30 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
     });
   });
 
+  describe('writes', () => {
+    it('writes the commands of one event-loop turn to the socket at once, in order', async () => {
+      const { client, transport } = open({}, { stringNumbers: true, replyMapping: 'resp3', autoResendUnfulfilledCommands: false });
+      expect(await transport.send(cmd('DEL', 'coalesced'))).toBeTypeOf('number');
+      // Every call into the socket's own write (one per chunk, or one for all buffered chunks).
+      const stream = client.stream as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      const socketWrites: number[] = [];
+      const write = stream._write.bind(stream);
+      const writev = stream._writev.bind(stream);
+      stream._write = (...args) => (socketWrites.push(1), write(...args));
+      stream._writev = (chunks, ...rest) => (socketWrites.push((chunks as unknown[]).length), writev(chunks, ...rest));
+      const replies = await Promise.all([
+        transport.send(cmd('RPUSH', 'coalesced', 'a')),
+        transport.send(cmd('RPUSH', 'coalesced', 'b')),
+        transport.send(cmd('RPUSH', 'coalesced', 'c')),
+      ]);
+      expect(replies).toEqual([1, 2, 3]);
+      expect(socketWrites).toEqual([3]);
+      // A lone call is written within its turn too, and a later turn is a write of its own.
+      expect(await transport.send(cmd('LRANGE', 'coalesced', '0', '-1'))).toEqual(['a', 'b', 'c']);
+      expect(socketWrites).toEqual([3, 1]);
+    });
+  });
+
   describe('deadlines', () => {
     it("leaves the deadline to core: a stalled server rejects the call with FerriteTimeoutError, and the connection recovers", async () => {
       const { transport } = open();

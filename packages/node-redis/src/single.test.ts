@@ -1,6 +1,6 @@
 import { createFerrite, definePlugin, FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, isTimeoutError, type WireCommand } from '@ferrite/core';
 import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
-import { createClient } from 'redis';
+import { createClient, TimeoutError } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeRedisTransport } from './index.js';
 
@@ -150,5 +150,30 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     const resp2 = createClient({ url: server.url, RESP: 2 });
     expect(nodeRedisTransport(resp2).protocol).toBe(2);
     expect(nodeRedisTransport(createClient({ url: server.url })).protocol).toBe(3);
+  });
+  it("sends a command on a ready connection without node-redis' own timeout: core owns the call's deadline", async () => {
+    const client = createClient({ url: server.url, commandOptions: { timeout: 1 } });
+    client.on('error', () => {});
+    await client.connect();
+    opened.push(client);
+    const transport = nodeRedisTransport(client);
+    const hold = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // From a check-phase callback, node-redis' write turn (setImmediate) comes after the next
+    // timers phase, so a 1 ms driver timeout expires first if the command carries one.
+    const outcomes = await new Promise<unknown[]>((resolve) =>
+      setImmediate(() => {
+        const raw = client.sendCommand(['PING']).then(
+          () => 'written',
+          (error: unknown) => (error instanceof TimeoutError ? 'driver timeout' : String(error)),
+        );
+        const viaTransport = transport.send(cmd('PING'));
+        hold(5);
+        resolve(Promise.all([raw, viaTransport]));
+      }),
+    );
+    expect(outcomes).toEqual(['driver timeout', 'PONG']);
   });
 });
