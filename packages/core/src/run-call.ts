@@ -146,13 +146,15 @@ class Call<T> implements PendingCall, Slotted, Expirable {
 
   start(): void {
     const plan = this.#plan;
+    // The command goes out first: the bookkeeping below then overlaps the round trip instead of
+    // delaying the write (its outcome arrives in a later job, after all of this).
+    this.#attempt();
     this.#settings.pending.add(this);
     if (plan.signals.length > 0) {
       this.#onAbort = (event: Event): void => this.stop((applied) => abortError(event.target as AbortSignal, applied));
       for (const signal of plan.signals) signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     if (Number.isFinite(plan.timeout)) this.#deadline = scheduleDeadline(plan.timeout, this);
-    this.#attempt();
   }
 
   /** The deadline passed. */

@@ -3,7 +3,7 @@ import type { TransportLifecycle } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { driverCommand, pipelineOn, sendOn } from './wire.js';
 import { translateError } from './errors.js';
-import { runTracked } from './in-flight.js';
+import { runReady, runTracked } from './in-flight.js';
 import { normaliseReply } from './normalise.js';
 
 /** What every send on a connection needs: the transport's lifecycle, and core's signal for this call. */
@@ -15,10 +15,10 @@ export interface SendContext {
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
 export function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
   const pending = driverCommand(command);
-  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, {
-    decode: (raw: unknown) => normaliseReply(raw, command),
-    translate: (error) => translateError(error, command.name, connection.options.commandTimeout),
-  });
+  const decode = (raw: unknown): Reply => normaliseReply(raw, command);
+  const translate = (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout);
+  if (connection.status === 'ready') return runReady(connection, pending, context.lifecycle, decode, translate);
+  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, { decode, translate });
 }
 
 const PIPELINE_OUTCOME = {

@@ -3,6 +3,7 @@ import {
 } from '@ferrite/core';
 import { SlotSet, TransportLifecycle, type Slotted } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
+import { sendOn } from './wire.js';
 
 /** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */
 interface OfflineQueue {
@@ -107,7 +108,11 @@ export function runTracked<T, R>(
   // A ready connection writes the commands at once: nothing is left to withdraw, so the signal
   // need not be watched (the common case, kept cheap).
   const queued = connection.status !== 'ready';
+  lifecycle.assertOpen();
   return new Promise<R>((resolve, reject) => {
+    // Written first, so that the bookkeeping below overlaps the round trip instead of delaying
+    // the write; the outcome can only arrive in a later job.
+    const sent = send();
     const entry = new InFlight(commands, reject);
     // Closing the transport settles the call too (see TransportLifecycle.watch).
     const handle = lifecycle.watch(reject, queued ? () => withdraw(connection, commands) : undefined);
@@ -125,7 +130,7 @@ export function runTracked<T, R>(
     };
     entries.add(entry);
     if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
-    send().then(
+    sent.then(
       (value) => {
         finish();
         let decoded: R;
@@ -143,4 +148,42 @@ export function runTracked<T, R>(
       },
     );
   });
+}
+
+/**
+ * {@link runTracked} for one command on a ready connection, the common case, with no promise of
+ * its own: the command is written at once, so there is nothing to withdraw, and a connection or
+ * transport closing first settles it through the driver's own `reject`. The caller gets the
+ * driver's promise, decoded, one step later.
+ */
+export function runReady<R>(
+  connection: Redis,
+  pending: Command,
+  lifecycle: TransportLifecycle,
+  decode: (value: unknown) => R,
+  translate: (error: unknown) => unknown,
+): Promise<R> {
+  lifecycle.assertOpen();
+  // Written first, so that the bookkeeping below overlaps the round trip.
+  const sent = sendOn(connection, pending);
+  const entries = entriesOf(connection);
+  const entry = new InFlight([pending], pending.reject);
+  const handle = lifecycle.watch(pending.reject);
+  entries.add(entry);
+  return sent.then(
+    (value) => {
+      lifecycle.unwatch(handle);
+      entries.delete(entry);
+      try {
+        return decode(value);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    (error: unknown) => {
+      lifecycle.unwatch(handle);
+      entries.delete(entry);
+      throw translate(error);
+    },
+  );
 }

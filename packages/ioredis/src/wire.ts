@@ -12,27 +12,36 @@ export function driverCommand(command: WireCommand): Command {
   return new Command(command.name, command.args.slice(), { replyEncoding: null });
 }
 
-/** Sockets corked until the current tick's work is done (see {@link coalesceWrites}). */
-const corked = new WeakSet<object>();
+/**
+ * Sockets written to in the current turn of the event loop: `false` while only the first write of
+ * the turn has gone out, `true` once the socket is corked for the rest of the turn.
+ */
+const turns = new WeakMap<object, boolean>();
 
-function uncork(stream: Redis['stream']): void {
-  corked.delete(stream);
-  stream.uncork();
+function endTurn(stream: Redis['stream']): void {
+  const corked = turns.get(stream);
+  turns.delete(stream);
+  if (corked) stream.uncork();
 }
 
 /**
  * ioredis writes every command to its socket at once: one system call per command, most of the
- * time a call costs under load. Corking the socket until the calls made in this turn of the event
- * loop are done (`process.nextTick` runs after the promise continuations queued now) sends them in
- * one write, as node-redis does; a lone call is written within the same turn, so no latency is
- * added.
+ * time a call costs under load. The first command of a turn of the event loop still goes out at
+ * once (a lone call waits for nothing); the socket is then corked until the calls made in that
+ * turn are done (`process.nextTick` runs after the promise continuations queued now), so the
+ * rest go out together in one write, as node-redis does.
  */
 function coalesceWrites(connection: Redis): void {
   const stream = connection.stream;
-  if (connection.status !== 'ready' || !stream || corked.has(stream)) return;
-  corked.add(stream);
-  stream.cork();
-  process.nextTick(uncork, stream);
+  if (connection.status !== 'ready' || !stream) return;
+  const corked = turns.get(stream);
+  if (corked === undefined) {
+    turns.set(stream, false);
+    process.nextTick(endTurn, stream);
+  } else if (!corked) {
+    turns.set(stream, true);
+    stream.cork();
+  }
 }
 
 /** Sends one command on this very connection (never re-routed by the driver). */
