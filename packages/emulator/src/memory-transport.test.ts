@@ -93,6 +93,32 @@ describe('memoryTransport', () => {
     expect(order).toEqual(['sleep', 'ping']);
   });
 
+  it("takes back a batch's unstarted commands when its signal fires, with one listener whatever its size", async () => {
+    transport = memoryTransport();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const sleeping = transport.send(cmd('DEBUG', 'SLEEP', '0.05'));
+      const key = 'batch-withdrawn';
+      const batch = transport.batch(Array.from({ length: 20 }, () => cmd('INCR', key)), { signal: controller.signal });
+      controller.abort();
+      const entries = await batch;
+      await sleeping;
+      expect(entries).toHaveLength(20);
+      for (const entry of entries) expect(entry).toMatchObject({ ok: false, error: { name: 'FerriteConnectionError', maybeApplied: false } });
+      expect(await transport.send(cmd('GET', key))).toBeNull();
+      // A batch that runs to the end leaves nothing behind on its signal either.
+      const done = await transport.batch(Array.from({ length: 20 }, () => cmd('INCR', key)), { signal: new AbortController().signal });
+      expect(done.map((entry) => entry.ok)).toEqual(Array.from({ length: 20 }, () => true));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('close ends the sessions of dedicated transports too and is idempotent', async () => {
     const emulator = new Emulator();
     transport = memoryTransport({ emulator });

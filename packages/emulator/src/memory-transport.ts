@@ -100,8 +100,16 @@ class MemoryTransport implements DedicatedTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    // A command waits for the one before it, as on a real connection; until it starts it can be
-    // taken back (the caller's deadline passed, or the transport closed) and was never applied.
+    const signal = options?.signal;
+    return this.submit(command, signal ? signalWatch(signal) : undefined);
+  }
+
+  /**
+   * Queues one command. A command waits for the one before it, as on a real connection; until it
+   * starts it can be taken back (the caller stopped waiting: `abort` fires, or the transport
+   * closed) and was never applied.
+   */
+  private submit(command: WireCommand, abort: AbortWatch | undefined): Promise<Reply> {
     let started = false;
     let withdrawn = false;
     const start = (): Promise<Reply> => {
@@ -115,15 +123,14 @@ class MemoryTransport implements DedicatedTransport {
       withdrawn = true;
       return true;
     };
-    const signal = options?.signal;
     const tracked = new Promise<Reply>((resolve, reject) => {
       const onAbort = (): void => {
         if (withdraw()) reject(new FerriteConnectionError('withdrawn before it ran', { maybeApplied: false }));
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      abort?.add(onAbort);
       work.then(
-        (value) => (signal?.removeEventListener('abort', onAbort), resolve(value)),
-        (error: unknown) => (signal?.removeEventListener('abort', onAbort), reject(error)),
+        (value) => (abort?.remove(onAbort), resolve(value)),
+        (error: unknown) => (abort?.remove(onAbort), reject(error)),
       );
     });
     return this.track(this.lifecycle.track(tracked, withdraw));
@@ -132,7 +139,17 @@ class MemoryTransport implements DedicatedTransport {
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     MEMORY_NODE.assert(options?.node);
-    return settleEach(commands.map((command) => this.send(command, options)), 'memory');
+    // One listener on the caller's signal for the whole batch (a listener per command would trip
+    // Node's warning about more than ten listeners on one signal).
+    const signal = options?.signal;
+    const relay = signal ? new AbortRelay() : undefined;
+    const onAbort = (): void => relay?.fire();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await settleEach(commands.map((command) => this.submit(command, relay)), 'memory');
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
@@ -197,4 +214,35 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
   const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
   sweep.unref();
   return new MemoryTransport({ emulator, stopSweep: () => clearInterval(sweep) }, options.protocol ?? 3, true);
+}
+
+/** Where a queued command hears that its caller stopped waiting. */
+interface AbortWatch {
+  add(listener: () => void): void;
+  remove(listener: () => void): void;
+}
+
+function signalWatch(signal: AbortSignal): AbortWatch {
+  return {
+    add: (listener) => signal.addEventListener('abort', listener, { once: true }),
+    remove: (listener) => signal.removeEventListener('abort', listener),
+  };
+}
+
+/** Passes one abort on to every command of a batch. */
+class AbortRelay implements AbortWatch {
+  readonly #listeners = new Set<() => void>();
+
+  add(listener: () => void): void {
+    this.#listeners.add(listener);
+  }
+
+  remove(listener: () => void): void {
+    this.#listeners.delete(listener);
+  }
+
+  fire(): void {
+    for (const listener of [...this.#listeners]) listener();
+    this.#listeners.clear();
+  }
 }
