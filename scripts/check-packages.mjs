@@ -4,7 +4,9 @@
 // typechecks and runs a small program against the emulator started from its own tarball, then
 // upgrades core alone (a packed minor) and proves there is still one core, types and `instanceof`.
 // Run after `pnpm build`: `pnpm check:packages`.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startEmulatorCli } from './emulator-cli.mjs';
+import { userCompilerOptions } from './user-project.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,16 +60,8 @@ console.log('program ok');
 `;
 
 const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2023',
-    lib: ['ES2023', 'ESNext.Disposable'],
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    types: ['node'],
-    strict: true,
-    skipLibCheck: false,
-    outDir: 'out',
-  },
+  // The packed type declarations are checked too.
+  compilerOptions: { ...userCompilerOptions, skipLibCheck: false },
   include: ['*.ts'],
 };
 
@@ -174,20 +168,9 @@ try {
   // 3. The emulator from its own tarball, in its own project.
   const server = join(work, 'server');
   project(server, { '@ferrite/core': `file:${tarballOf.get('@ferrite/core')}`, '@ferrite/emulator': `file:${tarballOf.get('@ferrite/emulator')}` });
-  emulator = spawn(join(server, 'node_modules/.bin/ferrite-emulator'), ['--port', '0'], { cwd: server, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the packed emulator did not start within 30 s')), 30_000);
-    emulator.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (\S+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    emulator.on('exit', (code) => reject(new Error(`the packed emulator exited with ${code}`)));
-  });
+  const started = startEmulatorCli(join(server, 'node_modules/.bin/ferrite-emulator'), ['--port', '0'], { cwd: server });
+  emulator = started.child;
+  const url = await started.url;
   step(`packed emulator listening on ${url}`);
 
   // 4. Core + vector + one transport, for each transport; then core upgraded alone.

@@ -10,7 +10,9 @@
 //                                                        replaced by the address of an emulator; it
 //                                                        passes when its top-level code completes
 //                                                        (clients a sample leaves open do not hang it)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { startEmulatorCli } from './emulator-cli.mjs';
+import { userCompilerOptions } from './user-project.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -111,16 +113,10 @@ try {
     join(work, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2023',
-        lib: ['ES2023', 'ESNext.Disposable'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        types: ['node'],
-        strict: true,
+        ...userCompilerOptions,
         noUncheckedIndexedAccess: true,
         skipLibCheck: true,
         noUnusedLocals: false,
-        outDir: 'out',
         preserveSymlinks: false,
       },
       include: ['*.ts'],
@@ -144,19 +140,9 @@ try {
 
   const runnable = files.filter((f) => f.run);
   if (failures.length === 0 && runnable.length > 0) {
-    emulator = spawn('node', [join(root, 'packages/emulator/dist/cli.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error('the emulator did not start within 30 s')), 30_000);
-      emulator.stdout.on('data', (chunk) => {
-        out += chunk;
-        const match = /listening on (\S+)/.exec(out);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-    });
+    const started = startEmulatorCli('node', [join(root, 'packages/emulator/dist/cli.js'), '--port', '0']);
+    emulator = started.child;
+    const url = await started.url;
     for (const file of runnable) {
       const js = join(work, 'out', file.name.replace(/\.ts$/, '.js'));
       writeFileSync(js, SAMPLE_URLS.reduce((code, sample) => code.replaceAll(sample, url), readFileSync(js, 'utf8')));
