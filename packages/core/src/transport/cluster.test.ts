@@ -97,3 +97,26 @@ describe('ClusterTransport: where a command without a routing key goes', () => {
     await transport.close();
   });
 });
+
+describe('ClusterTransport: a caller that gives up while the route is found', () => {
+  it('never sends the command or batch late, and says it was not applied', async () => {
+    // The primary asked first keeps silent; another answers once the question goes to all of them.
+    const { transport, incrsSent } = fakeCluster(['never', 'answer', 'never']);
+    const controller = new AbortController();
+    const call = transport.send({ name: 'INCR', args: ['k'] }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    const error = await call.catch((e: unknown) => e);
+    expect(isConnectionError(error)).toBe(true);
+    expect((error as FerriteConnectionError).maybeApplied).toBe(false);
+    expect(incrsSent()).toBe(0);
+    const gaveUp = new AbortController();
+    const batch = transport.batch([{ name: 'INCR', args: ['k'] }, { name: 'INCR', args: ['other'] }], { signal: gaveUp.signal });
+    gaveUp.abort();
+    for (const entry of await batch) expect(entry).toMatchObject({ ok: false, error: { maybeApplied: false } });
+    expect(incrsSent()).toBe(0);
+    // The route is known now: the next call goes out.
+    expect(await transport.send({ name: 'INCR', args: ['k'] })).toBe(1);
+    expect(incrsSent()).toBe(1);
+    await transport.close();
+  });
+});

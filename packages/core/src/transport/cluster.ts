@@ -115,6 +115,9 @@ export class ClusterTransport implements Transport {
     } catch (error) {
       throw notSent(error);
     }
+    // The caller gave up while the route was being found (a node down, a slot map being read):
+    // the command is not sent late, after the caller was told it timed out or was aborted.
+    if (signal?.aborted) throw new FerriteConnectionError(`${this.name}: the caller stopped waiting before the command was sent`, { maybeApplied: false });
     if (options?.node !== undefined) return link.send(command, { signal });
     try {
       return await link.send(command, { signal });
@@ -133,7 +136,11 @@ export class ClusterTransport implements Transport {
         this.#route(commands[index] as WireCommand).catch((error: unknown) => {
           throw notSent(error);
         }),
-      (link, indexes) => link.batch(indexes.map((index) => commands[index] as WireCommand), { signal }),
+      (link, indexes) => {
+        // As in `send`: nothing goes out late for a caller that gave up while routes were found.
+        if (signal?.aborted) return Promise.reject(new FerriteConnectionError(`${this.name}: the caller stopped waiting before the batch was sent`, { maybeApplied: false }));
+        return link.batch(indexes.map((index) => commands[index] as WireCommand), { signal });
+      },
       this.name,
     );
     await Promise.all(
