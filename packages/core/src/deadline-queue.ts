@@ -13,11 +13,11 @@ export interface Expirable {
 /** A scheduled deadline; hand it to {@link cancelDeadline}. */
 export interface Deadline {
   readonly at: number;
-  readonly queue: Queue;
+  readonly queue: { cancel(deadline: Deadline): void };
   owner: Expirable | null;
 }
 
-export class Queue {
+class Queue {
   readonly #ms: number;
   #entries: Deadline[] = [];
   #head = 0;
@@ -38,6 +38,11 @@ export class Queue {
   cancel(entry: Deadline): void {
     entry.owner = null;
     while (this.#head < this.#entries.length && (this.#entries[this.#head] as Deadline).owner === null) this.#head++;
+    this.#compact();
+  }
+
+  /** Lets go of the entries before the head: all of them once the queue is empty, else in large runs. */
+  #compact(): void {
     if (this.#head === this.#entries.length) {
       this.#entries = [];
       this.#head = 0;
@@ -65,13 +70,7 @@ export class Queue {
         entry.owner = null;
       }
     }
-    if (this.#head === this.#entries.length) {
-      this.#entries = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#compact();
     const next = this.#entries[this.#head];
     if (next) this.#arm(next.at - now);
     for (const owner of due) owner.expire();

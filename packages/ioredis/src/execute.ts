@@ -15,10 +15,12 @@ export interface SendContext {
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
 export function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
   const pending = driverCommand(command);
-  const decode = (raw: unknown): Reply => normaliseReply(raw, command);
-  const translate = (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout);
-  if (connection.status === 'ready') return runReady(connection, pending, context.lifecycle, decode, translate);
-  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, { decode, translate });
+  const outcome = {
+    decode: (raw: unknown): Reply => normaliseReply(raw, command),
+    translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),
+  };
+  if (connection.status === 'ready') return runReady(connection, pending, context.lifecycle, outcome);
+  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, outcome);
 }
 
 const PIPELINE_OUTCOME = {

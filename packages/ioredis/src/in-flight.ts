@@ -160,8 +160,7 @@ export function runReady<R>(
   connection: Redis,
   pending: Command,
   lifecycle: TransportLifecycle,
-  decode: (value: unknown) => R,
-  translate: (error: unknown) => unknown,
+  outcome: Outcome<unknown, R>,
 ): Promise<R> {
   lifecycle.assertOpen();
   // Written first, so that the bookkeeping below overlaps the round trip.
@@ -175,15 +174,15 @@ export function runReady<R>(
       lifecycle.unwatch(handle);
       entries.delete(entry);
       try {
-        return decode(value);
+        return outcome.decode(value);
       } catch (error) {
-        throw translate(error);
+        throw outcome.translate(error);
       }
     },
     (error: unknown) => {
       lifecycle.unwatch(handle);
       entries.delete(entry);
-      throw translate(error);
+      throw outcome.translate(error);
     },
   );
 }

@@ -52,22 +52,22 @@ const PER_COMMAND_MAPPING = {};
  * set (`typeMapping`, and `timeout` cleared: see {@link executeOn}).
  */
 export class NodeRedisSender {
-  readonly connection: NodeConnection;
+  readonly #connection: NodeConnection;
   readonly #ready: NodeConnection;
 
   constructor(connection: NodeConnection) {
-    this.connection = connection;
+    this.#connection = connection;
     this.#ready = connection.withCommandOptions({ timeout: undefined, typeMapping: PER_COMMAND_MAPPING });
   }
 
   /** node-redis' deadline for commands it has not written (those sent while it reconnects). */
   get driverTimeoutMs(): number {
-    return driverTimeoutOf(this.connection.options);
+    return driverTimeoutOf(this.#connection.options);
   }
 
   /** Whether a command sent now is written at node-redis' next write turn. */
   get ready(): boolean {
-    return this.connection.isReady === true;
+    return this.#connection.isReady === true;
   }
 
   /** Sends on a ready connection: no driver timeout, the reply decoded with `decoding`. */
@@ -77,7 +77,7 @@ export class NodeRedisSender {
 
   /** Sends while the connection is down: the driver's timeout applies, and `signal` takes it back. */
   sendQueued(args: ReadonlyArray<string | Buffer>, decoding: ReplyDecoding, signal: AbortSignal): Promise<unknown> {
-    return this.connection.sendCommand(args, { typeMapping: decoding.typeMapping, abortSignal: signal });
+    return this.#connection.sendCommand(args, { typeMapping: decoding.typeMapping, abortSignal: signal });
   }
 }
 

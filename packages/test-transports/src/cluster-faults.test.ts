@@ -1,11 +1,10 @@
-import { ioredisTransport } from '@ferrite/ioredis';
-import { nodeRedisTransport } from '@ferrite/node-redis';
 import { createFerrite, isConnectionError, isTimeoutError } from '@ferrite/core';
-import { describeFaultSuite, type FaultSuiteSetup, type FaultTarget } from '@ferrite/testkit';
+import { describeFaultSuite, type FaultSuiteSetup } from '@ferrite/testkit';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorClusterFaultServer, type ClusterFaultServer } from './fault-servers.js';
+import { ioredisTarget, nodeRedisTarget } from './fault-targets.js';
 
 /**
  * The fault suite on the cluster transports: an emulator cluster of 3 primaries with a fault
@@ -14,26 +13,13 @@ import { emulatorClusterFaultServer, type ClusterFaultServer } from './fault-ser
  */
 const ioredisCluster = {
   start: emulatorClusterFaultServer,
-  async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
-    const client = new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap });
-    client.on('error', () => {});
-    return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
-  },
+  connect: async ({ proxy: seed, addressMap }) => ioredisTarget(new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap })),
 } satisfies FaultSuiteSetup<ClusterFaultServer>;
 
 const nodeRedisCluster = {
   start: emulatorClusterFaultServer,
-  async connect({ proxy: seed, addressMap }): Promise<FaultTarget> {
-    const client = createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap });
-    client.on('error', () => {});
-    await client.connect();
-    return {
-      transport: nodeRedisTransport(client, { closeClient: true }),
-      teardown: async () => {
-        if (client.isOpen) client.destroy();
-      },
-    };
-  },
+  connect: ({ proxy: seed, addressMap }) =>
+    nodeRedisTarget(createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap })),
 } satisfies FaultSuiteSetup<ClusterFaultServer>;
 
 describeFaultSuite('ioredis Cluster', ioredisCluster);

@@ -1,19 +1,14 @@
-import { ioredisTransport } from '@ferrite/ioredis';
-import { nodeRedisTransport } from '@ferrite/node-redis';
-import { describeFaultSuite, type FaultSuiteSetup, type FaultTarget } from '@ferrite/testkit';
+import { describeFaultSuite, type FaultSuiteSetup } from '@ferrite/testkit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createClient } from 'redis';
 import { emulatorFaultServer } from './fault-servers.js';
+import { ioredisTarget, nodeRedisTarget } from './fault-targets.js';
 
 /** An ioredis client passed to the transport, which closes it. */
 function ioredisSetup(options: RedisOptions): FaultSuiteSetup {
   return {
     start: emulatorFaultServer,
-    async connect({ proxy: { host, port } }): Promise<FaultTarget> {
-      const client = new Redis({ host, port, ...options });
-      client.on('error', () => {});
-      return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
-    },
+    connect: async ({ proxy: { host, port } }) => ioredisTarget(new Redis({ host, port, ...options })),
   };
 }
 
@@ -33,15 +28,5 @@ describeFaultSuite(
 
 describeFaultSuite('node-redis', {
   start: emulatorFaultServer,
-  async connect({ proxy: { host, port } }): Promise<FaultTarget> {
-    const client = createClient({ socket: { host, port } });
-    client.on('error', () => {});
-    await client.connect();
-    return {
-      transport: nodeRedisTransport(client, { closeClient: true }),
-      teardown: async () => {
-        if (client.isOpen) client.destroy();
-      },
-    };
-  },
+  connect: ({ proxy: { host, port } }) => nodeRedisTarget(createClient({ socket: { host, port } })),
 });

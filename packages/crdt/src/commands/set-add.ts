@@ -1,5 +1,5 @@
 import { defineCommand, readInteger } from '@ferrite/core';
-import { assertCrdtKey, assertMembers } from '../validate.js';
+import { encodeSetMembers } from './set-members-args.js';
 
 /**
  * `CRDT.SET.ADD <key> <member> [<member> …]` → how many members were not present before.
@@ -9,10 +9,6 @@ import { assertCrdtKey, assertMembers } from '../validate.js';
 export const crdtSetAddCommand = defineCommand({
   name: 'CRDT.SET.ADD',
   retryable: true,
-  encode(key: string, ...members: string[]) {
-    assertCrdtKey(key);
-    assertMembers(members);
-    return [key, ...members];
-  },
+  encode: encodeSetMembers,
   decode: (reply) => readInteger(reply),
 });

@@ -1,5 +1,5 @@
 import { defineCommand, readInteger } from '@ferrite/core';
-import { assertCrdtKey, assertMembers } from '../validate.js';
+import { encodeSetMembers } from './set-members-args.js';
 
 /**
  * `CRDT.SET.REM <key> <member> [<member> …]` → how many members were removed. Removing an absent
@@ -8,10 +8,6 @@ import { assertCrdtKey, assertMembers } from '../validate.js';
 export const crdtSetRemoveCommand = defineCommand({
   name: 'CRDT.SET.REM',
   retryable: true,
-  encode(key: string, ...members: string[]) {
-    assertCrdtKey(key);
-    assertMembers(members);
-    return [key, ...members];
-  },
+  encode: encodeSetMembers,
   decode: (reply) => readInteger(reply),
 });

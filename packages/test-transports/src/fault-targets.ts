@@ -1,0 +1,30 @@
+import { ioredisTransport } from '@ferrite/ioredis';
+import { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster } from '@ferrite/node-redis';
+import type { FaultTarget } from '@ferrite/testkit';
+import type { Cluster, Redis } from 'ioredis';
+
+/** A user's ioredis client or cluster, handed to the transport, which closes it. */
+export function ioredisTarget(client: Redis | Cluster): FaultTarget {
+  client.on('error', () => {});
+  return { transport: ioredisTransport(client, { closeClient: true }), teardown: async () => client.disconnect() };
+}
+
+/** What the fault suite does with a node-redis client or cluster client before the transport gets it. */
+interface NodeRedisConnectable {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  connect(): Promise<unknown>;
+  destroy(): void;
+  readonly isOpen: boolean;
+}
+
+/** A user's node-redis client or cluster client, connected and handed to the transport, which closes it. */
+export async function nodeRedisTarget(client: (NodeRedisClient | NodeRedisCluster) & NodeRedisConnectable): Promise<FaultTarget> {
+  client.on('error', () => {});
+  await client.connect();
+  return {
+    transport: nodeRedisTransport(client, { closeClient: true }),
+    teardown: async () => {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
