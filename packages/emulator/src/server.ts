@@ -5,6 +5,7 @@ import type { EmulatorOptions } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
 import { encodeReply } from './resp/encoder.js';
 import { RequestParser } from './resp/parser.js';
+import { resetSocket } from './fault-proxy/socket-reset.js';
 import { listen } from './listen.js';
 
 /** Options of `startEmulator`: where to listen, plus those of a new `Emulator`. */
@@ -162,12 +163,17 @@ function serveConnection(emulator: Emulator, socket: Socket, queryBufferLimit: n
 }
 
 /** A TCP listener serving one engine; stopping it closes every connection. */
-interface Listener {
+export interface EmulatorListener {
   readonly port: number;
-  stop(): Promise<void>;
+  /**
+   * Stops listening and closes every connection: with a FIN, or with a TCP RST when `abrupt`
+   * (a process killed with `kill -9`). Idempotent.
+   */
+  stop(options?: { readonly abrupt?: boolean }): Promise<void>;
 }
 
-async function serve(emulator: Emulator, host: string, port: number, queryBufferLimit: number): Promise<Listener> {
+/** Serves `emulator` on `host:port` (port 0: a free one), sweeping expired keys while it listens. */
+export async function serveEmulator(emulator: Emulator, host: string, port: number, queryBufferLimit: number): Promise<EmulatorListener> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -180,11 +186,14 @@ async function serve(emulator: Emulator, host: string, port: number, queryBuffer
   let stopping: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port,
-    stop() {
+    stop(stopOptions = {}) {
       stopping ??= new Promise<void>((resolve) => {
         clearInterval(sweep);
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        for (const socket of sockets) {
+          if (stopOptions.abrupt === true) resetSocket(socket);
+          else socket.destroy();
+        }
       });
       return stopping;
     },
@@ -199,7 +208,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     throw new RangeError(`queryBufferLimit must be a positive integer, got ${queryBufferLimit}`);
   }
   const host = options.host ?? '127.0.0.1';
-  let listener = await serve(emulator, host, options.port ?? 0, queryBufferLimit);
+  let listener = await serveEmulator(emulator, host, options.port ?? 0, queryBufferLimit);
   const port = listener.port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -219,7 +228,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         if (closing !== undefined) throw new Error('the emulator is closed');
         await listener.stop();
         emulator = restartOptions.emulator ?? new Emulator(options);
-        listener = await serve(emulator, host, port, queryBufferLimit);
+        listener = await serveEmulator(emulator, host, port, queryBufferLimit);
       });
       restarting = run.catch(() => undefined);
       return run;
