@@ -207,7 +207,11 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
   });
   state.currentEpoch = primaries;
   for (const primary of primaryMembers) {
-    for (let index = 0; index < replicas; index++) primary.replicas.push(makeMember('replica', primary));
+    for (let index = 0; index < replicas; index++) {
+      const replica = makeMember('replica', primary);
+      primary.replicas.push(replica);
+      resync(replica, primary); // an empty copy, but of the primary's log: same log id (§8.1)
+    }
   }
   // Replicas take the ports after the primaries, as `redis-cli --cluster create` lays them out.
   const ordered = [...primaryMembers, ...primaryMembers.flatMap((primary) => primary.replicas)];
