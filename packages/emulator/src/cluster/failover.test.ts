@@ -266,4 +266,17 @@ describe('kill, automatic failover, restart', () => {
     expect(() => running.failover(replica.id, { force: true })).not.toThrow();
     await expect(startEmulatorCluster({ nodeTimeout: 0 })).rejects.toThrow(RangeError);
   });
+
+  it('close() stops the failure timers and every listener of a cluster with a node down', async () => {
+    const listeners = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+    const before = listeners();
+    const running = await startEmulatorCluster({ primaries: 2, replicas: 1, nodeTimeout: 20 });
+    const replica = running.nodes.find((node) => node.primaryId === running.nodes[0]?.id) as EmulatorClusterNode;
+    await running.kill((running.nodes[0] as EmulatorClusterNode).id);
+    await running.close();
+    // Had the timers outlived close(), the replica would be promoted 40 ms after the kill.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(replica.role).toBe('replica');
+    expect(listeners()).toBeLessThanOrEqual(before);
+  });
 });
