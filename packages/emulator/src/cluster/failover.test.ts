@@ -255,6 +255,19 @@ describe('kill, automatic failover, restart', () => {
     expect(JSON.stringify(await onPrimary('CLUSTER', 'SLOTS'))).toContain(replica.id);
   });
 
+  it('reports its node timeout as Redis does (CONFIG GET cluster-node-timeout), default 1000 ms', async () => {
+    const running = await start({ replicas: 0 });
+    const send = await open(running.nodes[0] as EmulatorClusterNode, 3);
+    expect(await send('CONFIG', 'GET', 'cluster-node-timeout')).toEqual(new Map([['cluster-node-timeout', '1000']]));
+    expect(await send('CONFIG', 'GET', 'cluster-*')).toEqual(
+      new Map([
+        ['cluster-node-timeout', '1000'],
+        ['cluster-require-full-coverage', 'yes'],
+      ]),
+    );
+    expect(await send('CONFIG', 'GET', 'maxmemory')).toEqual(new Map());
+  });
+
   it('refuses what makes no sense', async () => {
     const running = await start({ nodeTimeout: 60_000 });
     const { primary, replica } = shardOf(running, 'k');

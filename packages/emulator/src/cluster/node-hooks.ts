@@ -7,6 +7,7 @@ import { CommandError, OK, array, binary, bulk, integer, map } from '../engine/r
 import type { EngineReply } from '../engine/reply.js';
 import type { Session } from '../engine/session.js';
 import { command } from '../engine/commands/spec.js';
+import { matchGlob } from '../engine/glob.js';
 import { subcommandHandler } from '../engine/commands/subcommands.js';
 import type { ChangeEvent } from '../engine/cdc/change-log.js';
 import { promote } from './failover.js';
@@ -429,6 +430,17 @@ export class ClusterNodeHooks implements ClusterHooks {
       },
     });
     const config = subcommandHandler('CONFIG', {
+      GET: {
+        arity: -3,
+        handler: (_context, args) => {
+          const settings: Array<[string, string]> = [
+            ['cluster-node-timeout', String(this.cluster.nodeTimeout)],
+            ['cluster-require-full-coverage', 'yes'],
+          ];
+          const patterns = args.map((arg) => arg.toString('latin1').toLowerCase());
+          return map(settings.filter(([name]) => patterns.some((pattern) => matchGlob(pattern, name))).map(([name, value]) => [bulk(name), bulk(value)]));
+        },
+      },
       RESETSTAT: {
         arity: 2,
         handler: () => {
@@ -440,7 +452,7 @@ export class ClusterNodeHooks implements ClusterHooks {
     });
     return [
       command('CLUSTER', -2, [], cluster),
-      // Only RESETSTAT, so tests can count redirects as they do on Redis (INFO errorstats).
+      // Only RESETSTAT (tests count redirects as they do on Redis, INFO errorstats) and GET of the cluster settings.
       command('CONFIG', -2, ['admin', 'noscript', 'loading', 'stale'], config),
       command('ASKING', 1, ['fast'], (context) => {
         this.flagsOf(context.client).asking = true;

@@ -172,7 +172,7 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
   if (port > 0 && port + total - 1 > 65535) throw new RangeError(`ports ${port}…${port + total - 1} do not all exist`);
   if (primaries > CLUSTER_SLOTS) throw new RangeError(`primaries must be at most ${CLUSTER_SLOTS}, got ${primaries}`);
   const announced = announcedHost(host);
-  const state = new ClusterState();
+  const state = new ClusterState(nodeTimeout);
   /** Gives a node a new, empty engine: at creation and at each restart. */
   const freshEngine = (member: ClusterMember): void => {
     member.emulator = new Emulator(emulatorOptions);

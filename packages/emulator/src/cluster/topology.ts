@@ -58,6 +58,9 @@ export class ClusterState {
   readonly migrations = new Map<number, SlotMigration>();
   currentEpoch = 0;
 
+  /** `cluster-node-timeout` in ms: how long a dead node goes unflagged. */
+  constructor(readonly nodeTimeout: number) {}
+
   static newNodeId(): string {
     return randomBytes(20).toString('hex');
   }
