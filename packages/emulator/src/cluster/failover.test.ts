@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { slotOf } from '@ferrite/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../engine/testing/eventually.js';
 import { RawRespClient, plain } from '../engine/testing/raw-client.js';
 import type { Plain, RespArgument } from '../engine/testing/raw-client.js';
 import { startEmulatorCluster } from './start.js';
@@ -45,16 +46,6 @@ const shardOf = (running: RunningEmulatorCluster, key: string) => {
   return { primary, replica };
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const nodeLine = async (send: (...args: RespArgument[]) => Promise<Plain>, id: string) =>
   String(await send('CLUSTER', 'NODES'))
