@@ -167,6 +167,9 @@ describe('kill, automatic failover, restart', () => {
       }),
     ).rejects.toThrow(/ECONNREFUSED/);
     expect(await nodeLine(onOther, primary.id)).toMatch(/ master,fail\? .* disconnected/);
+    const shards = JSON.stringify(await onOther('CLUSTER', 'SHARDS'));
+    expect(shards).toContain(`"id","${primary.id}"`);
+    expect(shards.split(`"id","${primary.id}"`)[1]?.split('"health",')[1]?.startsWith('"fail"')).toBe(true);
     // Detected: every node refuses keyed commands, keyless ones still run.
     await eventually(() => onOther('GET', 'anything'), (reply) => JSON.stringify(reply).includes('CLUSTERDOWN'), 'CLUSTERDOWN');
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(200);
