@@ -120,3 +120,11 @@ describe('ClusterTransport: a caller that gives up while the route is found', ()
     await transport.close();
   });
 });
+
+describe('ClusterTransport: topology', () => {
+  it('says it reaches a cluster', async () => {
+    const { transport } = fakeCluster(['answer', 'answer', 'answer']);
+    expect(transport.topology).toBe('cluster');
+    await transport.close();
+  });
+});

@@ -1,6 +1,6 @@
 import { FerriteConnectionError, FerriteValidationError, isConnectionError, isReplyError } from '../errors.js';
 import { readArray, readInteger, readText, type Reply } from '../reply.js';
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Transport, TransportNode, TransportSendOptions, WireCommand } from '../transport.js';
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Transport, TransportNode, TransportSendOptions, TransportTopology, WireCommand } from '../transport.js';
 import type { Arg } from '../args.js';
 import { asFerriteError, runGrouped } from './batch.js';
 import { TransportLifecycle } from './lifecycle.js';
@@ -81,6 +81,7 @@ const addressOf = (node: { host: string; port: number }): string => `${node.host
  */
 export class ClusterTransport implements Transport {
   readonly name: string;
+  readonly topology: TransportTopology = 'cluster';
   readonly #connector: ClusterConnector;
   readonly #readFrom: ReadFrom;
   readonly #lifecycle: TransportLifecycle;
