@@ -94,6 +94,10 @@ class IoredisClusterDriver implements ClusterDriver {
     cluster.on('-node', this.#dropNode);
   }
 
+  get open(): boolean {
+    return this.#cluster.status !== 'end' && !this.#lifecycle.closed;
+  }
+
   send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     if (this.#cluster.status !== 'ready') return this.#sendWhenReady(command, route, signal);
     const node = this.#nodeFor(route);

@@ -8,6 +8,7 @@ import {
   type ClusterDriver,
   type ClusterRoute,
   type ReadFrom,
+  type Redirect,
 } from '@ferrite/core/transport';
 import { ErrorReply, type RedisArgument } from 'redis';
 import { protocolOf, type NodeConnection, type SendOptions } from './connection.js';
@@ -31,6 +32,8 @@ export interface ClusterClient {
   readonly isOpen: boolean;
   readonly isReady?: boolean;
   readonly masters: readonly ClusterNodeInfo[];
+  /** Every node node-redis knows, by `host:port`. */
+  readonly nodeByAddress: ReadonlyMap<string, ClusterNodeInfo>;
   readonly slots: ReadonlyArray<{ readonly master: ClusterNodeInfo; readonly replicas?: readonly ClusterNodeInfo[] } | undefined>;
   sendCommand(firstKey: RedisArgument | undefined, isReadonly: boolean | undefined, args: ReadonlyArray<RedisArgument>, options?: SendOptions): Promise<unknown>;
   withCommandOptions(options: Partial<SendOptions>): ClusterClient;
@@ -114,6 +117,10 @@ class NodeRedisClusterDriver implements ClusterDriver {
     return protocolOf(this.#cluster.masters.find((node) => node.client)?.client?.options);
   }
 
+  get open(): boolean {
+    return this.#cluster.isOpen && !this.#lifecycle.closed;
+  }
+
   send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     if (!this.#cluster.isOpen) return Promise.reject(notConnected());
     if (route.replica && route.key !== null) {
@@ -122,6 +129,20 @@ class NodeRedisClusterDriver implements ClusterDriver {
       if (replica) return this.#sendOnNode(replica, command, signal);
     }
     return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, signal });
+  }
+
+  /**
+   * For a redirect node-redis gave up on (its `maxCommandRedirections`): once to the node named,
+   * after `ASKING` on the same connection for `ASK`.
+   */
+  async sendRedirected(redirect: Redirect, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    const node = this.#cluster.nodeByAddress.get(`${redirect.host}:${redirect.port}`);
+    if (!node) throw new FerriteConnectionError(`node-redis: no node known at ${redirect.host}:${redirect.port} yet`, { maybeApplied: false });
+    if (redirect.kind === 'MOVED') return this.#sendOnNode(node, command, signal);
+    const [asking, reply] = await Promise.allSettled([this.#sendOnNode(node, { name: 'ASKING', args: [], routingKey: null }, signal), this.#sendOnNode(node, command, signal)]);
+    if (asking.status === 'rejected') throw asking.reason;
+    if (reply.status === 'rejected') throw reply.reason;
+    return reply.value;
   }
 
   async sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {

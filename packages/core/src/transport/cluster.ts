@@ -12,7 +12,7 @@ import type {
   WireCommand,
 } from '../transport.js';
 import type { Arg } from '../args.js';
-import { settleEach } from './batch.js';
+import { asFerriteError, settleEach } from './batch.js';
 import { TransportLifecycle } from './lifecycle.js';
 import { notApplied, pauseBefore, pauseUnlessAbandoned, redirectOf, type Redirect } from './not-applied.js';
 import { CommandKeyResolver, isReadCommand, scriptKey } from './routing.js';
@@ -52,6 +52,8 @@ export interface ClusterDriver {
   /** The driver's name (`ioredis`), for messages. */
   readonly name: string;
   readonly protocol: ProtocolVersion;
+  /** Whether the driver's cluster client can still send (not closed by its user): a refused command is tried again only then. */
+  readonly open: boolean;
   /**
    * Sends one command where the driver routes a command whose first key is `route.key`, on the
    * connection the driver keeps to that node. Rejects with a `FerriteConnectionError` whose
@@ -142,23 +144,29 @@ export class ClusterTransport implements Transport {
     return this.#driver.primaries();
   }
 
-  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    this.#lifecycle.assertOpen();
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     const signal = options?.signal;
     if (options?.node !== undefined) return this.#driver.sendToNode(options.node, command, signal);
-    let key: Arg | null;
-    try {
-      key = await this.#routingKey(command, signal);
-    } catch (error) {
-      throw notSent(error);
-    }
-    // The caller gave up while the route was being found: the command is not sent late, after
-    // the caller was told it timed out or was aborted.
-    if (signal?.aborted) throw new FerriteConnectionError(`${this.name}: the caller stopped waiting before the command was sent`, { maybeApplied: false });
-    return this.#sendRouted(command, { key, replica: this.#readFrom === 'replica' && isReadCommand(command) }, signal);
+    // Known at once in the common case: the command is then handed to the driver in this very
+    // turn, so commands sent one after the other reach a node in that order.
+    const key = this.#knownKey(command);
+    if (key !== undefined) return this.#sendRouted(command, this.#route(command, key), signal);
+    return this.#sendOnceRouted(command, signal);
   }
 
-  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+  async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    this.#lifecycle.assertOpen();
+    const signal = options?.signal;
+    if (options?.node === undefined && commands.some((command) => this.#knownKey(command) === undefined)) {
+      // Every route is found before the first entry goes out, so the entries leave in order.
+      const found = await Promise.all(commands.map((command) => this.#routingKey(command, signal).then(() => undefined, (error: unknown) => error)));
+      const unrouted = found.find((error) => error !== undefined);
+      if (unrouted !== undefined || signal?.aborted) {
+        const error = signal?.aborted ? abandoned(this.name) : notSent(unrouted);
+        return commands.map(() => ({ ok: false, error: asFerriteError(error, this.name) }));
+      }
+    }
     // Sent in one go: each driver writes the commands issued in one turn to a node together.
     return settleEach(
       commands.map((command) => this.send(command, options)),
@@ -189,11 +197,33 @@ export class ClusterTransport implements Transport {
     return this.#lifecycle.close(() => this.#driver.close());
   }
 
+  #knownKey(command: WireCommand): Arg | null | undefined {
+    const script = command.routingKey === undefined ? scriptKey(command) : undefined;
+    return script !== undefined ? script : this.#keys.knownRoutingKey(command);
+  }
+
+  #route(command: WireCommand, key: Arg | null): ClusterRoute {
+    return { key, replica: this.#readFrom === 'replica' && isReadCommand(command) };
+  }
+
   async #routingKey(command: WireCommand, signal: AbortSignal | undefined): Promise<Arg | null> {
-    if (command.routingKey !== undefined) return command.routingKey;
-    const script = scriptKey(command);
-    if (script !== undefined) return script;
+    const known = this.#knownKey(command);
+    if (known !== undefined) return known;
     return untilAbandoned(this.#keys.routingKey(command), signal, this.name);
+  }
+
+  /** For a standard command whose key position is not known yet: `COMMAND INFO` first. */
+  async #sendOnceRouted(command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    let key: Arg | null;
+    try {
+      key = await this.#routingKey(command, signal);
+    } catch (error) {
+      throw notSent(error);
+    }
+    // The caller gave up while the route was being found: the command is not sent late, after
+    // the caller was told it timed out or was aborted.
+    if (signal?.aborted) throw abandoned(this.name);
+    return this.#sendRouted(command, this.#route(command, key), signal);
   }
 
   /**
@@ -208,7 +238,7 @@ export class ClusterTransport implements Transport {
       try {
         return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, signal) : await driver.send(command, route, signal);
       } catch (error) {
-        if (!notApplied(error)) {
+        if (!notApplied(error) || !driver.open) {
           // Lost on the way (a node down): the driver may not have noticed yet.
           if (isConnectionError(error)) driver.topologyChanged();
           throw error;
@@ -235,11 +265,15 @@ function notSent(error: unknown): unknown {
   return isConnectionError(error) && error.maybeApplied ? new FerriteConnectionError(error.message, { cause: error, maybeApplied: false }) : error;
 }
 
+function abandoned(name: string): FerriteConnectionError {
+  return new FerriteConnectionError(`${name}: the caller stopped waiting before the command was sent`, { maybeApplied: false });
+}
+
 /** `work`, unless `signal` fires first: then a rejection saying the command was never sent. */
 function untilAbandoned<T>(work: Promise<T>, signal: AbortSignal | undefined, name: string): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new FerriteConnectionError(`${name}: the caller stopped waiting before the command was sent`, { maybeApplied: false }));
+    const onAbort = (): void => reject(abandoned(name));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
