@@ -105,7 +105,7 @@ class IoredisClusterDriver implements ClusterDriver {
     return this.#sendOn(node, command, signal);
   }
 
-  async sendRedirected(redirect: Redirect, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     const node = this.#nodeAt(redirect.host, redirect.port);
     if (!node) throw notSent(`no connection to ${redirect.host}:${redirect.port} named by ${redirect.kind} yet`);
     if (redirect.kind === 'MOVED') return this.#sendOn(node, command, signal);

@@ -8,6 +8,7 @@ import {
   type ClusterDriver,
   type ClusterRoute,
   type ReadFrom,
+  redirectOf,
   type Redirect,
 } from '@ferrite/core/transport';
 import { ErrorReply, type RedisArgument } from 'redis';
@@ -21,7 +22,7 @@ export interface ClusterNodeInfo {
   readonly host: string;
   readonly port: number;
   /** The node's connection, once node-redis opened it. */
-  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion } };
+  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion }; readonly isReady?: boolean };
 }
 
 /**
@@ -123,19 +124,37 @@ class NodeRedisClusterDriver implements ClusterDriver {
 
   send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     if (!this.#cluster.isOpen) return Promise.reject(notConnected());
-    if (route.replica && route.key !== null) {
-      const replicas = this.#cluster.slots[slotOf(route.key)]?.replicas ?? [];
+    if (route.key === null) return executeOn(this.#routedSender(null), command, { lifecycle: this.#lifecycle, signal });
+    const shard = this.#cluster.slots[slotOf(route.key)];
+    if (route.replica) {
+      const replicas = shard?.replicas ?? [];
       const replica = replicas[this.#turn++ % Math.max(replicas.length, 1)];
       if (replica) return this.#sendOnNode(replica, command, signal);
     }
+    // The connection node-redis keeps to the slot's primary, when it is up: the command is written
+    // in this turn, in call order (node-redis' own routing takes a different number of turns per
+    // command, which would reorder a batch). Otherwise node-redis' routing, which connects,
+    // follows redirects and rereads the topology.
+    const primary = shard?.master.client as NodeConnection | undefined;
+    if (primary?.isReady) return executeOn(this.#nodeSender(primary), command, { lifecycle: this.#lifecycle, signal });
     return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, signal });
   }
 
   /**
-   * For a redirect node-redis gave up on (its `maxCommandRedirections`): once to the node named,
-   * after `ASKING` on the same connection for `ASK`.
+   * After a redirect: through node-redis' routing when the redirect is about the route's own slot
+   * (node-redis then follows it and rereads its topology, so later commands go straight to the
+   * new owner); once to the node named when node-redis gives up on it (its
+   * `maxCommandRedirections`) or the route's key is not the command's (after `ASKING` on the same
+   * connection for `ASK`).
    */
-  async sendRedirected(redirect: Redirect, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendRedirected(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+    if (route.key !== null && slotOf(route.key) === redirect.slot) {
+      try {
+        return await executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, signal });
+      } catch (error) {
+        if (!redirectOf(error)) throw error;
+      }
+    }
     const node = this.#cluster.nodeByAddress.get(`${redirect.host}:${redirect.port}`);
     if (!node) throw new FerriteConnectionError(`node-redis: no node known at ${redirect.host}:${redirect.port} yet`, { maybeApplied: false });
     if (redirect.kind === 'MOVED') return this.#sendOnNode(node, command, signal);
@@ -193,12 +212,16 @@ class NodeRedisClusterDriver implements ClusterDriver {
     } catch (error) {
       throw new FerriteConnectionError(`node-redis: no connection to ${node.host}:${node.port}: ${error instanceof Error ? error.message : String(error)}`, { maybeApplied: false });
     }
+    return executeOn(this.#nodeSender(client), command, { lifecycle: this.#lifecycle, signal });
+  }
+
+  #nodeSender(client: NodeConnection): NodeRedisSender {
     let sender = this.#nodeSenders.get(client);
     if (!sender) {
       sender = new NodeRedisSender(client);
       this.#nodeSenders.set(client, sender);
     }
-    return executeOn(sender, command, { lifecycle: this.#lifecycle, signal });
+    return sender;
   }
 
   #primaryWithId(id: string): ClusterNodeInfo {

@@ -36,7 +36,7 @@ function fakeDriver(answers: readonly Answer[], options: { commandInfo?: 'answer
       sent.push({ name: command.name, key: route.key });
       return answer();
     },
-    sendRedirected(redirect: Redirect, command: WireCommand) {
+    sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute) {
       sent.push({ name: command.name, key: null, redirect });
       return answer();
     },

@@ -63,11 +63,12 @@ export interface ClusterDriver {
    */
   send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
   /**
-   * Sends one command on the connection the driver keeps to the node at this address (after
-   * `ASKING` when `redirect.kind` is `ASK`). Only for drivers that do not follow redirects for
-   * commands they do not know (ioredis); rejects as `send` does when it knows no such node.
+   * Sends one command again after the redirect it got (`route` is where it was sent): on the
+   * node the redirect names (after `ASKING` for `ASK`), or the driver's own way of following it.
+   * For drivers that do not follow redirects for every command (ioredis never does for commands
+   * it does not know); rejects as `send` does when it knows no such node.
    */
-  sendRedirected?(redirect: Redirect, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply>;
+  sendRedirected?(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
   /** Sends on the connection to the primary with this id, with no routing or redirect. */
   sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply>;
   /** The primaries as the driver knows them now, each named by its `CLUSTER MYID`. */
@@ -236,7 +237,7 @@ export class ClusterTransport implements Transport {
     let redirect: Redirect | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, signal) : await driver.send(command, route, signal);
+        return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, route, signal) : await driver.send(command, route, signal);
       } catch (error) {
         if (!notApplied(error) || !driver.open) {
           // Lost on the way (a node down): the driver may not have noticed yet.
