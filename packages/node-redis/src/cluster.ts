@@ -14,7 +14,7 @@ import {
 import { ErrorReply, type RedisArgument } from 'redis';
 import { protocolOf, type NodeConnection, type SendOptions } from './connection.js';
 import { executeOn, NodeRedisSender } from './execute.js';
-import { closeConnection, connectTransport } from './single.js';
+import { connectTransport } from './single.js';
 
 /** A node as a node-redis cluster client lists it (`masters`, `slots[n].master`, `slots[n].replicas`). */
 export interface ClusterNodeInfo {
@@ -22,7 +22,7 @@ export interface ClusterNodeInfo {
   readonly host: string;
   readonly port: number;
   /** The node's connection, once node-redis opened it. */
-  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion }; readonly isReady?: boolean };
+  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion }; readonly isReady?: boolean; readonly isOpen?: boolean; destroy?(): void };
 }
 
 /**
@@ -72,8 +72,12 @@ class RoutedConnection {
     this.#key = key;
   }
 
+  /**
+   * Never: this way is taken when the node's own connection is not up, so node-redis may hold the
+   * command back until it connects, and core's signal must be able to take it back from there.
+   */
   get isReady(): boolean {
-    return this.#cluster.isReady !== false;
+    return false;
   }
 
   get isOpen(): boolean {
@@ -124,7 +128,12 @@ class NodeRedisClusterDriver implements ClusterDriver {
 
   send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     if (!this.#cluster.isOpen) return Promise.reject(notConnected());
-    if (route.key === null) return executeOn(this.#routedSender(null), command, { lifecycle: this.#lifecycle, signal });
+    if (route.key === null) {
+      // Any primary whose connection is up (node-redis' own choice may be a node that is down).
+      const up = this.#cluster.masters.filter((node) => node.client?.isReady === true);
+      const primary = up[this.#turn++ % Math.max(up.length, 1)]?.client as NodeConnection | undefined;
+      return executeOn(primary ? this.#nodeSender(primary) : this.#routedSender(null), command, { lifecycle: this.#lifecycle, signal });
+    }
     const shard = this.#cluster.slots[slotOf(route.key)];
     if (route.replica) {
       const replicas = shard?.replicas ?? [];
@@ -190,7 +199,7 @@ class NodeRedisClusterDriver implements ClusterDriver {
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
-      if (this.#settings.closeClient) await closeConnection(this.#cluster);
+      if (this.#settings.closeClient) await closeCluster(this.#cluster);
     });
   }
 
@@ -229,6 +238,32 @@ class NodeRedisClusterDriver implements ClusterDriver {
     if (!node) throw unknownNode(id);
     return node;
   }
+}
+
+/** How long a graceful close (pending replies arrive first) may take before the sockets are destroyed. */
+const CLOSE_GRACE_MS = 200;
+
+/**
+ * Closes a cluster client within a bounded time whatever the nodes do. node-redis forgets its
+ * nodes as soon as `close()` starts, so when a node keeps pending replies from arriving (it
+ * stopped answering), `destroy()` no longer reaches its connection: those are destroyed here,
+ * from the list taken before.
+ */
+async function closeCluster(cluster: ClusterClient): Promise<void> {
+  if (!cluster.isOpen) return;
+  const clients = [...cluster.nodeByAddress.values()].flatMap((node) => (node.client ? [node.client] : []));
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = await Promise.race([
+    cluster.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS))),
+  ]);
+  clearTimeout(timer);
+  if (graceful) return;
+  cluster.destroy();
+  for (const client of clients) if (client.isOpen) client.destroy?.();
 }
 
 function describe(node: ClusterNodeInfo): TransportNode {
