@@ -22,7 +22,7 @@ export interface ClusterNodeInfo {
   readonly host: string;
   readonly port: number;
   /** The node's connection, once node-redis opened it. */
-  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion }; readonly isReady?: boolean; readonly isOpen?: boolean; destroy?(): void };
+  readonly client?: { readonly options?: { readonly RESP?: ProtocolVersion }; readonly isReady?: boolean; destroy?(): void };
 }
 
 /**
@@ -263,7 +263,14 @@ async function closeCluster(cluster: ClusterClient): Promise<void> {
   clearTimeout(timer);
   if (graceful) return;
   cluster.destroy();
-  for (const client of clients) if (client.isOpen) client.destroy?.();
+  // A client in the middle of its graceful close says it is no longer open, yet its socket is.
+  for (const client of clients) {
+    try {
+      client.destroy?.();
+    } catch {
+      // Already destroyed.
+    }
+  }
 }
 
 function describe(node: ClusterNodeInfo): TransportNode {
