@@ -14,6 +14,8 @@ import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+export { FAILOVER_NODE_TIMEOUT_MS, eventually, liveHandles, replicaOf } from './failover.js';
+
 export type Driver = 'memory' | 'ioredis' | 'node-redis';
 
 export interface TransportTarget {
@@ -39,7 +41,7 @@ export const CLUSTER_PRIMARIES = 3;
 
 /** A cluster transport over `cluster`, through the driver's own cluster client (closed with the transport). */
 export async function connectClusterTransport(cluster: RunningEmulatorCluster, driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Promise<Transport> {
-  const seeds = cluster.nodes.filter((node) => node.role === 'primary');
+  const seeds = cluster.nodes.filter((node) => node.role === 'primary' && node.alive);
   if (driver === 'ioredis') {
     const client = new Cluster(
       seeds.map(({ host, port }) => ({ host, port })),
@@ -57,7 +59,8 @@ export async function connectClusterTransport(cluster: RunningEmulatorCluster, d
 /** The primary of `cluster` that serves `key`'s slot now (asked of a node's engine in process, no socket). */
 export async function clusterNodeFor(cluster: RunningEmulatorCluster, key: string): Promise<EmulatorClusterNode> {
   const slot = slotOf(key);
-  const seed = cluster.nodes.find((node) => node.role === 'primary') as EmulatorClusterNode;
+  // A killed node's engine keeps the slot map it had when it died: ask one that is up.
+  const seed = cluster.nodes.find((node) => node.role === 'primary' && node.alive) as EmulatorClusterNode;
   const session = seed.emulator.createSession({ protocol: 2 });
   let text: string;
   try {
@@ -140,14 +143,23 @@ export interface OpenedTarget {
   close(): Promise<void>;
 }
 
+/** Replicas and failure detection of a cluster target's emulator cluster (its primaries are {@link CLUSTER_PRIMARIES}). */
+export interface ClusterShape {
+  /** Replicas per primary; default 0. A failover test needs at least 1. */
+  readonly replicas?: number;
+  /** The cluster's `cluster-node-timeout` in ms (emulator default 1000); see {@link FAILOVER_NODE_TIMEOUT_MS}. */
+  readonly nodeTimeout?: number;
+}
+
 /**
- * Opens any target, single node or cluster (a fresh 3-primary emulator cluster), for a test that
- * runs the same calls on every transport itself; {@link describeEachTransport} opens them the same way.
+ * Opens any target, single node or cluster (a fresh 3-primary emulator cluster, shaped by `shape`),
+ * for a test that runs the same calls on every transport itself; {@link describeEachTransport}
+ * opens them the same way.
  */
-export async function openTarget(target: TransportTarget, options: EmulatorOptions = {}): Promise<OpenedTarget> {
+export async function openTarget(target: TransportTarget, options: EmulatorOptions = {}, shape: ClusterShape = {}): Promise<OpenedTarget> {
   if (target.cluster) {
     if (target.driver === 'memory') throw new Error('the memory transport has no cluster mode');
-    const cluster = await startEmulatorCluster({ ...options, primaries: CLUSTER_PRIMARIES });
+    const cluster = await startEmulatorCluster({ ...options, ...shape, primaries: CLUSTER_PRIMARIES });
     try {
       const transport = await connectClusterTransport(cluster, target.driver, target.protocol);
       return { transport, emulator: undefined, cluster, close: async () => (await transport.close(), await cluster.close()) };
