@@ -14,7 +14,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-export { FAILOVER_NODE_TIMEOUT_MS, eventually, liveHandles, replicaOf } from './failover.js';
+export { FAILOVER_NODE_TIMEOUT_MS, eventually, liveHandles, replicaOf } from './cluster-failover.js';
 
 export type Driver = 'memory' | 'ioredis' | 'node-redis';
 
