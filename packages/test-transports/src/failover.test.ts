@@ -7,6 +7,7 @@ import { nodeRedisTransport } from '@ferrite/node-redis';
 import { freePort, redisServerMissing, startRedisCluster, type RedisCluster } from '@ferrite/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { createCluster } from 'redis';
+import { startEmulatorCluster } from '@ferrite/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const skip = redisServerMissing();
@@ -109,127 +110,155 @@ function recoveredAt(calls: readonly Call[], killedAt: number): number {
   return first ? first.startedAt - killedAt : Number.POSITIVE_INFINITY;
 }
 
-describe.skipIf(Boolean(skip))('failover on a real 6-node Redis Cluster (3 primaries, 3 replicas, cluster-node-timeout 1000)', () => {
-  let cluster: RedisCluster;
-  const probes: Redis[] = [];
+/** A running cluster of 3 primaries with a replica each, as the failover tests use it. */
+interface FailoverCluster {
+  readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Kills the node on `port` as `kill -9` does; its replica takes over after the node timeout. */
+  kill(port: number): Promise<void>;
+  stop(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    cluster = await startRedisCluster(3, 1, { nodeTimeoutMs: 1000 });
-    for (const node of cluster.nodes) probes.push(new Redis({ host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null }));
-  }, 120_000);
+function describeFailover(name: string, skipped: boolean, start: () => Promise<FailoverCluster>): void {
+  describe.skipIf(skipped)(`failover on ${name}`, () => {
+    let cluster: FailoverCluster;
+    const probes: Redis[] = [];
 
-  afterAll(async () => {
-    for (const probe of probes) probe.disconnect();
-    await cluster?.stop();
-  });
+    beforeAll(async () => {
+      cluster = await start();
+      for (const node of cluster.nodes) probes.push(new Redis({ host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null }));
+    }, 120_000);
 
-  /** The primary serving `slot` now, by port, asked of a node that is up. */
-  async function ownerPorts(): Promise<Map<number, number>> {
-    const owners = new Map<number, number>();
-    for (const probe of probes) {
-      try {
-        const slots = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-        for (const [start, end, [, port]] of slots) for (let slot = start; slot <= end; slot++) owners.set(slot, port);
-        return owners;
-      } catch {
-        // That node is down: ask the next.
-      }
-    }
-    throw new Error('no node answered CLUSTER SLOTS');
-  }
-
-  it('after kill -9 of a primary, the SDK serves its slots again no later than the raw driver + 1 s, within deadlines, with no wrong value', async () => {
-    const seeds = cluster.nodes.map(({ host, port }) => ({ host, port }));
-    const rawIoredis = new Cluster(seeds);
-    rawIoredis.on('error', () => {});
-    const rawNodeRedis = createCluster({ rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
-    rawNodeRedis.on('error', () => {});
-    await rawNodeRedis.connect();
-    const sdkIoredisClient = new Cluster(seeds);
-    sdkIoredisClient.on('error', () => {});
-    const sdkIoredis = createFerrite({ transport: ioredisTransport(sdkIoredisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
-    const sdkNodeRedisClient = createCluster({ rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
-    sdkNodeRedisClient.on('error', () => {});
-    await sdkNodeRedisClient.connect();
-    const sdkNodeRedis = createFerrite({ transport: nodeRedisTransport(sdkNodeRedisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
-
-    const setups: Record<string, Operations> = {
-      'raw ioredis': {
-        set: (key, value) => withDeadline(rawIoredis.set(key, value)),
-        get: (key) => withDeadline(rawIoredis.get(key)),
-        incr: (key) => withDeadline(rawIoredis.incr(key)),
-        close: async () => void (await rawIoredis.quit().catch(() => rawIoredis.disconnect())),
-      },
-      'raw node-redis': {
-        set: (key, value) => withDeadline(rawNodeRedis.set(key, value)),
-        get: (key) => withDeadline(rawNodeRedis.get(key)),
-        incr: (key) => withDeadline(rawNodeRedis.incr(key)),
-        close: async () => rawNodeRedis.destroy(),
-      },
-      'SDK over ioredis': {
-        set: (key, value) => sdkIoredis.send('SET', key, value),
-        get: (key) => sdkIoredis.send('GET', key),
-        incr: (key) => sdkIoredis.send('INCR', key),
-        close: () => sdkIoredis.close(),
-      },
-      'SDK over node-redis': {
-        set: (key, value) => sdkNodeRedis.send('SET', key, value),
-        get: (key) => sdkNodeRedis.send('GET', key),
-        incr: (key) => sdkNodeRedis.send('INCR', key),
-        close: () => sdkNodeRedis.close(),
-      },
-    };
-
-    const owners = await ownerPorts();
-    const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
-    const deadShard = (key: string) => owners.get(slotOf(key)) === victim;
-    let stopAt = Number.POSITIVE_INFINITY;
-    const until = () => performance.now() >= stopAt;
-    const runs = Object.entries(setups).map(([label, ops]) => runWorkload(label.replaceAll(' ', '-'), ops, deadShard, until));
-    await pause(BEFORE_KILL_MS);
-    await cluster.kill(victim);
-    const killedAt = performance.now();
-    stopAt = killedAt + AFTER_KILL_MS;
-    const results = await Promise.all(runs);
-    for (const ops of Object.values(setups)) await ops.close();
-
-    const report = Object.keys(setups).map((label, index) => {
-      const calls = results[index] as Call[];
-      const other = calls.filter((call) => !call.onDeadShard && call.startedAt >= killedAt);
-      return {
-        label,
-        recovered: recoveredAt(calls, killedAt),
-        deadShardCalls: calls.filter((call) => call.onDeadShard && call.startedAt >= killedAt).length,
-        otherFailureRate: other.filter((call) => !call.ok).length / Math.max(other.length, 1),
-        slowest: Math.max(...calls.map((call) => call.endedAt - call.startedAt)),
-        wrong: calls.filter((call) => call.wrong).length,
-      };
+    afterAll(async () => {
+      for (const probe of probes) probe.disconnect();
+      await cluster?.stop();
     });
-    console.table(report);
-    const [rawIo, rawNode, sdkIo, sdkNode] = report as [(typeof report)[number], (typeof report)[number], (typeof report)[number], (typeof report)[number]];
-    for (const [sdk, raw] of [
-      [sdkIo, rawIo],
-      [sdkNode, rawNode],
-    ] as const) {
-      expect(Number.isFinite(raw.recovered), `${raw.label} recovered`).toBe(true);
-      expect(sdk.recovered, `${sdk.label} vs ${raw.label}`).toBeLessThanOrEqual(raw.recovered + 1000);
-      expect(sdk.slowest, `${sdk.label}: no call past its deadline + 250 ms`).toBeLessThanOrEqual(CALL_TIMEOUT_MS + 250);
-      expect(sdk.wrong, `${sdk.label}: wrong values`).toBe(0);
-      // Redis answers CLUSTERDOWN while it detects the failure; the SDK waits that out within the deadline.
-      expect(sdk.otherFailureRate, `${sdk.label}: calls to the other slots fail no more often than through ioredis`).toBeLessThanOrEqual(rawIo.otherFailureRate + 0.002);
-    }
-  }, 90_000);
 
-  it('with a dead first seed, serves every call the raw driver serves, and the process exits within 1 s of closing', async () => {
-    const dead = { host: '127.0.0.1', port: await freePort() };
-    const alive = (await ownerPorts()).values().next().value as number;
-    const seeds = [dead, { host: '127.0.0.1', port: alive }];
-    for (const driver of ['ioredis', 'node-redis'] as const) {
-      const child = await connectAndClose(driver, seeds);
-      expect(child.served, `${driver}: calls served with a dead first seed`).toBe(24);
-      expect(child.exitAfterCloseMs, `${driver}: exit after close`).toBeLessThan(1000);
+    /** The port of the primary serving each slot now, asked of a node that is up. */
+    async function ownerPorts(): Promise<Map<number, number>> {
+      for (const probe of probes) {
+        try {
+          const slots = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+          const owners = new Map<number, number>();
+          for (const [start, end, [, port]] of slots) for (let slot = start; slot <= end; slot++) owners.set(slot, Number(port));
+          return owners;
+        } catch {
+          // That node is down: ask the next.
+        }
+      }
+      throw new Error('no node answered CLUSTER SLOTS');
     }
-  }, 60_000);
+
+    it('after kill -9 of a primary, the SDK serves its slots again no later than the raw driver + 1 s, within deadlines, with no wrong value', async () => {
+      const seeds = cluster.nodes.map(({ host, port }) => ({ host, port }));
+      const rootNodes = seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` }));
+      const rawIoredis = new Cluster(seeds);
+      rawIoredis.on('error', () => {});
+      const rawNodeRedis = createCluster({ rootNodes });
+      rawNodeRedis.on('error', () => {});
+      await rawNodeRedis.connect();
+      const sdkIoredisClient = new Cluster(seeds);
+      sdkIoredisClient.on('error', () => {});
+      const sdkIoredis = createFerrite({ transport: ioredisTransport(sdkIoredisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+      const sdkNodeRedisClient = createCluster({ rootNodes });
+      sdkNodeRedisClient.on('error', () => {});
+      await sdkNodeRedisClient.connect();
+      const sdkNodeRedis = createFerrite({ transport: nodeRedisTransport(sdkNodeRedisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+
+      const setups: Record<string, Operations> = {
+        'raw ioredis': {
+          set: (key, value) => withDeadline(rawIoredis.set(key, value)),
+          get: (key) => withDeadline(rawIoredis.get(key)),
+          incr: (key) => withDeadline(rawIoredis.incr(key)),
+          close: async () => void (await rawIoredis.quit().catch(() => rawIoredis.disconnect())),
+        },
+        'raw node-redis': {
+          set: (key, value) => withDeadline(rawNodeRedis.set(key, value)),
+          get: (key) => withDeadline(rawNodeRedis.get(key)),
+          incr: (key) => withDeadline(rawNodeRedis.incr(key)),
+          close: async () => rawNodeRedis.destroy(),
+        },
+        'SDK over ioredis': {
+          set: (key, value) => sdkIoredis.send('SET', key, value),
+          get: (key) => sdkIoredis.send('GET', key),
+          incr: (key) => sdkIoredis.send('INCR', key),
+          close: () => sdkIoredis.close(),
+        },
+        'SDK over node-redis': {
+          set: (key, value) => sdkNodeRedis.send('SET', key, value),
+          get: (key) => sdkNodeRedis.send('GET', key),
+          incr: (key) => sdkNodeRedis.send('INCR', key),
+          close: () => sdkNodeRedis.close(),
+        },
+      };
+
+      const owners = await ownerPorts();
+      const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
+      const deadShard = (key: string) => owners.get(slotOf(key)) === victim;
+      let stopAt = Number.POSITIVE_INFINITY;
+      const until = () => performance.now() >= stopAt;
+      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(label.replaceAll(' ', '-'), ops, deadShard, until));
+      await pause(BEFORE_KILL_MS);
+      await cluster.kill(victim);
+      const killedAt = performance.now();
+      stopAt = killedAt + AFTER_KILL_MS;
+      const results = await Promise.all(runs);
+      for (const ops of Object.values(setups)) await ops.close();
+
+      const report = Object.keys(setups).map((label, index) => {
+        const calls = results[index] as Call[];
+        const other = calls.filter((call) => !call.onDeadShard && call.startedAt >= killedAt);
+        return {
+          label,
+          recovered: recoveredAt(calls, killedAt),
+          deadShardCalls: calls.filter((call) => call.onDeadShard && call.startedAt >= killedAt).length,
+          otherFailureRate: other.filter((call) => !call.ok).length / Math.max(other.length, 1),
+          slowest: Math.max(...calls.map((call) => call.endedAt - call.startedAt)),
+          wrong: calls.filter((call) => call.wrong).length,
+        };
+      });
+      console.table(report);
+      const [rawIo, rawNode, sdkIo, sdkNode] = report as [(typeof report)[number], (typeof report)[number], (typeof report)[number], (typeof report)[number]];
+      // How late timers fire in this process (the emulator cluster shares its event loop): a raw
+      // call's deadline is a timer of the same length, so its overshoot is the loop's, not ours.
+      const timerLag = Math.max(0, rawIo.slowest - CALL_TIMEOUT_MS, rawNode.slowest - CALL_TIMEOUT_MS);
+      for (const [sdk, raw] of [
+        [sdkIo, rawIo],
+        [sdkNode, rawNode],
+      ] as const) {
+        expect(Number.isFinite(raw.recovered), `${raw.label} recovered`).toBe(true);
+        expect(sdk.recovered, `${sdk.label} vs ${raw.label}`).toBeLessThanOrEqual(raw.recovered + 1000);
+        expect(sdk.slowest, `${sdk.label}: no call past its deadline + 250 ms (timers ${Math.round(timerLag)} ms late)`).toBeLessThanOrEqual(CALL_TIMEOUT_MS + 250 + timerLag);
+        expect(sdk.wrong, `${sdk.label}: wrong values`).toBe(0);
+        // The cluster answers CLUSTERDOWN while it detects the failure; the SDK waits that out within the deadline.
+        expect(sdk.otherFailureRate, `${sdk.label}: calls to the other slots fail no more often than through ioredis`).toBeLessThanOrEqual(rawIo.otherFailureRate + 0.002);
+      }
+    }, 90_000);
+
+    it('with a dead first seed, serves every call the raw driver serves, and the process exits within 1 s of closing', async () => {
+      const dead = { host: '127.0.0.1', port: await freePort() };
+      const alive = (await ownerPorts()).values().next().value as number;
+      const seeds = [dead, { host: '127.0.0.1', port: alive }];
+      for (const driver of ['ioredis', 'node-redis'] as const) {
+        const child = await connectAndClose(driver, seeds);
+        expect(child.served, `${driver}: calls served with a dead first seed`).toBe(24);
+        expect(child.exitAfterCloseMs, `${driver}: exit after close`).toBeLessThan(1000);
+      }
+    }, 60_000);
+  });
+}
+
+describeFailover('a real 6-node Redis Cluster (3 primaries, 3 replicas, cluster-node-timeout 1000)', Boolean(skip), async () => {
+  const started: RedisCluster = await startRedisCluster(3, 1, { nodeTimeoutMs: 1000 });
+  return started;
+});
+
+describeFailover('the emulator cluster (3 primaries, 3 replicas, nodeTimeout 1000)', false, async () => {
+  const started = await startEmulatorCluster({ primaries: 3, replicas: 1, nodeTimeout: 1000 });
+  return {
+    nodes: started.nodes.map(({ host, port }) => ({ host, port })),
+    kill: async (port) => started.kill(started.nodes.find((node) => node.port === port)?.id ?? ''),
+    stop: () => started.close(),
+  };
 });
 
 const fixture = fileURLToPath(new URL('./fixtures/connect-close.mjs', import.meta.url));
