@@ -33,3 +33,15 @@ export async function eventually<T>(read: () => T | Promise<T>, done: (value: T)
 export function liveHandles(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap' || kind === 'TCPServerWrap' || kind === 'Timeout').length;
 }
+
+/**
+ * Fails over `primary` by hand to its replica, as `CLUSTER FAILOVER` without `FORCE`: the replica
+ * first applies everything its primary sent, so no acknowledged write is lost, then takes its
+ * slots (the old primary becomes its replica). Returns the new primary.
+ */
+export function failOver(cluster: RunningEmulatorCluster, primary: EmulatorClusterNode): EmulatorClusterNode {
+  const replica = replicaOf(cluster, primary);
+  cluster.failover(replica.id);
+  if (replica.role !== 'primary' || primary.primaryId !== replica.id) throw new Error(`the failover of ${primary.id} to ${replica.id} did not happen`);
+  return replica;
+}

@@ -13,8 +13,9 @@ import { nodeRedisTransport } from '@ferrite/node-redis';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILOVER_NODE_TIMEOUT_MS, failOver } from './cluster-failover.js';
 
-export { FAILOVER_NODE_TIMEOUT_MS, eventually, liveHandles, replicaOf } from './cluster-failover.js';
+export { FAILOVER_NODE_TIMEOUT_MS, eventually, failOver, liveHandles, replicaOf } from './cluster-failover.js';
 
 export type Driver = 'memory' | 'ioredis' | 'node-redis';
 
@@ -262,4 +263,54 @@ export function describeEachTransport(
       }
     });
   }
+}
+
+/** What a {@link describeEachClusterFailover} case gets: a cluster transport over a cluster with replicas. */
+export interface FailoverCase {
+  readonly target: TransportTarget;
+  /** Through the target's driver, over {@link cluster}; closed after the case. */
+  readonly transport: Transport;
+  /** The file's emulator cluster: {@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file. */
+  readonly cluster: RunningEmulatorCluster;
+  /** Unique to this case: a hash tag its keys can share, so nothing it reads was written by another case. */
+  readonly tag: string;
+  /**
+   * Fails over by hand the primary that owns `key`'s slot (nothing lost: the replica catches up
+   * first) and resolves to the new owner; the transport learns of it from the `MOVED` it gets next.
+   */
+  failOverOwnerOf(key: string): Promise<EmulatorClusterNode>;
+}
+
+/**
+ * A plugin's operations through a failover, once per cluster target (ioredis `Cluster` and
+ * node-redis `createCluster`, RESP2 and RESP3), on one emulator cluster with a replica per
+ * primary started for the whole file. Each case gets a fresh transport and a tag of its own.
+ */
+export function describeEachClusterFailover(name: string, run: (failover: FailoverCase) => Promise<void>): void {
+  describe(`${name} through a failover`, () => {
+    let cluster: RunningEmulatorCluster | undefined;
+    beforeAll(async () => {
+      cluster = await startEmulatorCluster({ primaries: CLUSTER_PRIMARIES, replicas: 1, nodeTimeout: FAILOVER_NODE_TIMEOUT_MS });
+    });
+    afterAll(async () => {
+      await cluster?.close();
+    });
+    for (const target of clusterTransportTargets) {
+      it(target.label, { timeout: 60_000 }, async () => {
+        const running = cluster as RunningEmulatorCluster;
+        const transport = await connectClusterTransport(running, target.driver as 'ioredis' | 'node-redis', target.protocol);
+        try {
+          await run({
+            target,
+            transport,
+            cluster: running,
+            tag: `{failover:${target.driver}:${target.protocol}}`,
+            failOverOwnerOf: async (key) => failOver(running, await clusterNodeFor(running, key)),
+          });
+        } finally {
+          await transport.close();
+        }
+      });
+    }
+  });
 }
