@@ -39,18 +39,6 @@ const SHORT_TIMEOUT_MS = 250;
 /** The server remembers this many op-ids per key; the test stays below it so `crdtOpIds` lists every increment. */
 const OP_ID_WINDOW = 10_000;
 
-/** A small seeded generator, so a failing run can be replayed from the seed it prints. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Keys such that each primary's slot range holds `perPrimary` of them. */
 function countersSpreadOver(primaries: number, perPrimary: number): string[] {
   const rangeOf = (key: string) => Math.floor((slotOf(key) * primaries) / 16384);
@@ -66,6 +54,8 @@ function countersSpreadOver(primaries: number, perPrimary: number): string[] {
 /** What one failover round did to the op-ids of every counter. */
 interface Round {
   readonly kind: 'force' | 'kill, paused replication' | 'kill';
+  /** Port of the primary failed over, so a failure message tells the rounds apart. */
+  readonly port: number;
   /** Op-ids the old primary held and its promoted replica did not: lost by this failover. */
   readonly lost: ReadonlySet<string>;
   /** Op-ids acknowledged before the round began: none of them can have been sent again since. */
@@ -87,8 +77,6 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
   afterAll(closeAll);
 
   it('counts acknowledged − lost, exactly the op-ids no replica had, never twice; every failure says maybeApplied', { timeout: 180_000 }, async () => {
-    const seed = Number(process.env.FERRITE_FAILOVER_SEED ?? Date.now() % 1_000_000);
-    const next = random(seed);
     const handlesBefore = liveHandles();
     const running = await startEmulatorCluster({ primaries: CLUSTER_PRIMARIES, replicas: 1, nodeTimeout: FAILOVER_NODE_TIMEOUT_MS });
     cluster = running;
@@ -108,7 +96,7 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
     const worker = async (client: Client, name: string, timeout: number) => {
       const counters = client.withOptions({ timeout }).crdt;
       for (let sequence = 0; !stopping; sequence++) {
-        const key = keys[Math.floor(next() * keys.length)] as string;
+        const key = keys[Math.floor(Math.random() * keys.length)] as string;
         const opId = `${name}:${sequence}`;
         try {
           await counters.counter(key).incr(1, { opId });
@@ -135,7 +123,7 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
         const floor = acknowledged.size + 20;
         await eventually(() => acknowledged.size, (size) => size >= floor, `increments before round ${round + 1}`);
         const primaries = running.nodes.filter((node) => node.role === 'primary' && node.alive);
-        const primary = primaries[Math.floor(next() * primaries.length)] as EmulatorClusterNode;
+        const primary = primaries[Math.floor(Math.random() * primaries.length)] as EmulatorClusterNode;
         const replica = replicaOf(running, primary);
         const kind = (['force', 'kill, paused replication', 'kill'] as const)[round % 3] as Round['kind'];
         const acknowledgedBefore = new Set(acknowledged);
@@ -164,7 +152,7 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
           expect([primary.role, primary.primaryId]).toEqual(['replica', replica.id]);
         }
         if (kind !== 'kill') expect(lost.size).toBeGreaterThan(0);
-        rounds.push({ kind, lost, acknowledgedBefore });
+        rounds.push({ kind, port: primary.port, lost, acknowledgedBefore });
       }
     } finally {
       stopping = true;
@@ -199,7 +187,7 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
 
     const lostByFailovers = new Set(rounds.flatMap((round) => [...round.lost]));
     const missing = [...acknowledged].filter((opId) => !counted.has(opId));
-    const context = `seed ${seed}`;
+    const context = `rounds: ${rounds.map((round) => `${round.kind} of :${round.port}`).join(', ')}`;
     // Every increment the cluster counts is one a client sent and got acknowledged (settled ones included).
     expect([...counted].filter((opId) => !acknowledged.has(opId)), context).toEqual([]);
     // The headline: final value = acknowledged − lost with their unreplicated writes.
