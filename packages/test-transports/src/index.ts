@@ -265,20 +265,23 @@ export function describeEachTransport(
   }
 }
 
-/** What a {@link describeEachClusterFailover} case gets: a cluster transport over a cluster with replicas. */
+/**
+ * What a {@link describeEachClusterFailover} case gets: a cluster transport over the file's emulator
+ * cluster ({@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file).
+ */
 export interface FailoverCase {
   readonly target: TransportTarget;
   /** Through the target's driver, over {@link cluster}; closed after the case. */
   readonly transport: Transport;
-  /** The file's emulator cluster: {@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file. */
-  readonly cluster: RunningEmulatorCluster;
   /** Unique to this case: a hash tag its keys can share, so nothing it reads was written by another case. */
   readonly tag: string;
   /**
-   * Fails over by hand the primary that owns `key`'s slot (nothing lost: the replica catches up
-   * first) and resolves to the new owner; the transport learns of it from the `MOVED` it gets next.
+   * Reads with `read`, fails over by hand the primary that owns `key`'s slot (nothing lost: the
+   * replica catches up first), then checks that `read` gives the same reading through the new
+   * primary (no retry of the test's own: within core's deadline), and that a third reading, once
+   * the transport has followed the failover's `MOVED`, is not redirected. Resolves to the reading.
    */
-  failOverOwnerOf(key: string): Promise<EmulatorClusterNode>;
+  readThroughFailover<Reading>(key: string, read: () => Promise<Reading>): Promise<Reading>;
 }
 
 /**
@@ -303,9 +306,18 @@ export function describeEachClusterFailover(name: string, run: (failover: Failov
           await run({
             target,
             transport,
-            cluster: running,
             tag: `{failover:${target.driver}:${target.protocol}}`,
-            failOverOwnerOf: async (key) => failOver(running, await clusterNodeFor(running, key)),
+            readThroughFailover: async (key, read) => {
+              const reading = await read();
+              const owner = failOver(running, await clusterNodeFor(running, key));
+              const processed = owner.emulator.stats.commandsProcessed;
+              expect(await read(), 'the same reading through the new primary').toEqual(reading);
+              expect(owner.emulator.stats.commandsProcessed, 'commands reached the new primary').toBeGreaterThan(processed);
+              const moved = movedCount(running);
+              await read();
+              expect(movedCount(running), 'MOVED replies once the transport followed the failover').toBe(moved);
+              return reading;
+            },
           });
         } finally {
           await transport.close();
