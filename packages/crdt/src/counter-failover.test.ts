@@ -206,7 +206,9 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
 
     // Whatever the failovers left behind (reconnecting node clients, refresh timers), closing ends it.
     await closeAll();
-    // The issue asks for 1 s; under this machine's load, closing took up to 1.3 s once.
+    // Issue 21 asks for 1 s. @ferrite/ioredis leaves its close grace timers running (up to
+    // 300 + 250 + 100 ms) after a close that finished early; under this machine's load that once
+    // came to 1.3 s: reported, not ours to change here.
     await eventually(liveHandles, (handles) => handles <= handlesBefore, 'every socket and timer to close', 2000);
   });
 });
