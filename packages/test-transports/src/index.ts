@@ -144,23 +144,14 @@ export interface OpenedTarget {
   close(): Promise<void>;
 }
 
-/** Replicas and failure detection of a cluster target's emulator cluster (its primaries are {@link CLUSTER_PRIMARIES}). */
-export interface ClusterShape {
-  /** Replicas per primary; default 0. A failover test needs at least 1. */
-  readonly replicas?: number;
-  /** The cluster's `cluster-node-timeout` in ms (emulator default 1000); see {@link FAILOVER_NODE_TIMEOUT_MS}. */
-  readonly nodeTimeout?: number;
-}
-
 /**
- * Opens any target, single node or cluster (a fresh 3-primary emulator cluster, shaped by `shape`),
- * for a test that runs the same calls on every transport itself; {@link describeEachTransport}
- * opens them the same way.
+ * Opens any target, single node or cluster (a fresh 3-primary emulator cluster), for a test that
+ * runs the same calls on every transport itself; {@link describeEachTransport} opens them the same way.
  */
-export async function openTarget(target: TransportTarget, options: EmulatorOptions = {}, shape: ClusterShape = {}): Promise<OpenedTarget> {
+export async function openTarget(target: TransportTarget, options: EmulatorOptions = {}): Promise<OpenedTarget> {
   if (target.cluster) {
     if (target.driver === 'memory') throw new Error('the memory transport has no cluster mode');
-    const cluster = await startEmulatorCluster({ ...options, ...shape, primaries: CLUSTER_PRIMARIES });
+    const cluster = await startEmulatorCluster({ ...options, primaries: CLUSTER_PRIMARIES });
     try {
       const transport = await connectClusterTransport(cluster, target.driver, target.protocol);
       return { transport, emulator: undefined, cluster, close: async () => (await transport.close(), await cluster.close()) };
@@ -270,8 +261,7 @@ export function describeEachTransport(
  * cluster ({@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file).
  */
 export interface FailoverCase {
-  readonly target: TransportTarget;
-  /** Through the target's driver, over {@link cluster}; closed after the case. */
+  /** Through the case's driver (its test is named after it), over the file's cluster; closed after the case. */
   readonly transport: Transport;
   /** Unique to this case: a hash tag its keys can share, so nothing it reads was written by another case. */
   readonly tag: string;
@@ -304,7 +294,6 @@ export function describeEachClusterFailover(name: string, run: (failover: Failov
         const transport = await connectClusterTransport(running, target.driver as 'ioredis' | 'node-redis', target.protocol);
         try {
           await run({
-            target,
             transport,
             tag: `{failover:${target.driver}:${target.protocol}}`,
             readThroughFailover: async (key, read) => {
