@@ -7,10 +7,11 @@
 import { createFerrite } from '@ferrite/core';
 import { vector } from '@ferrite/vector';
 import type { CaseResult } from '../measure.js';
-import { canCollectGarbage, collectGarbage, liveBytes, measureLatency } from '../measure.js';
+import { canCollectGarbage, collectGarbage, liveBytes } from '../measure.js';
 import type { TransportName } from '../transports.js';
 import { connect } from '../transports.js';
-import { generateItems, randomVector, seededRandom } from '../vectors.js';
+import { generateItems } from '../vectors.js';
+import { searchLatency, searchRow } from './search-latency.js';
 import { DIM } from './vector-load.js';
 
 export interface EmulatorVectorSearchGoals {
@@ -47,26 +48,9 @@ export async function benchEmulatorVectorSearch(
     const retainedBytes = liveBytes() - before;
     const bytesPerVector = retainedBytes / sizes.vectors;
 
-    const random = seededRandom(101);
-    const queries = Array.from({ length: 16 }, () => randomVector(DIM, random));
-    let next = 0;
-    const search = await measureLatency(sizes.searches, 5, async () => {
-      const hits = await ferrite.vector.search(index, queries[next++ % queries.length] as Float32Array, { topK: 10 });
-      if (hits.length !== 10) throw new Error(`search over ${name} returned ${hits.length} hits, expected 10`);
-    });
+    const search = await searchLatency(ferrite.vector, index, DIM, name, sizes.searches, 101);
 
-    const rows: CaseResult[] = [
-      {
-        name: `emulator search topK 10 of ${size} (${name})`,
-        ops: search.ops,
-        opsPerSecond: search.opsPerSecond,
-        p50Ms: search.p50Ms,
-        p99Ms: search.p99Ms,
-        goal: `p99 ≤ ${goals.maxSearchP99Ms} ms`,
-        pass: search.p99Ms <= goals.maxSearchP99Ms,
-        timed: true,
-      },
-    ];
+    const rows: CaseResult[] = [searchRow(`emulator search topK 10 of ${size} (${name})`, search, goals.maxSearchP99Ms)];
     if (name === 'memory') {
       const rounded = Math.round(bytesPerVector);
       rows.push({
