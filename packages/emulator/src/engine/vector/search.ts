@@ -28,7 +28,11 @@ function rowSum(sumOfSquares: boolean, query: Float64Array, data: Float32Array, 
   return sum;
 }
 
-/** `dotBlock`'s loop for L2: the sums of squared differences of `rows` consecutive rows. */
+/**
+ * `dotBlock`'s loop for L2: the sums of squared differences of `rows` consecutive rows. Two copies
+ * of one loop shape on purpose: a metric switch or a callback inside the innermost loop is work
+ * per component that V8 does not reliably hoist out, in the one loop the search's time is spent in.
+ */
 function squaredDistanceBlock(query: Float64Array, data: Float32Array, rows: number, sums: Float64Array): void {
   const dimension = query.length;
   let row = 0;
