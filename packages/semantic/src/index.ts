@@ -10,7 +10,7 @@ export {
   type SemanticCodecErrorOptions,
 } from './codec.js';
 export type { SemanticLocalStats } from './local-stats.js';
-export { DEFAULT_THRESHOLD, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
+export { DEFAULT_THRESHOLD, type BackgroundStoreOptions, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
 // Command definitions carry the plugin's prefix so they never clash with another plugin's.
 export {
   deleteCommand as semanticDeleteCommand,
