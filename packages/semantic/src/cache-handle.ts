@@ -1,7 +1,8 @@
-import { FerriteUnsupportedError, FerriteValidationError, type FerriteError } from '@ferrite/core';
+import { FerriteValidationError, type FerriteError } from '@ferrite/core';
 import type { SemanticServerStats } from './commands/index.js';
 import { SemanticCodecError, type SemanticCodec } from './codec.js';
 import { LocalCounters, type SemanticLocalStats } from './local-stats.js';
+import { isCacheOutage } from './outage.js';
 import type { LookupOptions, StoreOptions } from './options.js';
 import type { SemanticApi } from './semantic-api.js';
 import { abortError, type SingleFlight } from './single-flight.js';
@@ -220,8 +221,7 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
       }
       // A caller who gave up is not a cache failure, and nobody waits for the computation.
       if (signal?.aborted) throw abortError(signal);
-      // Bad input and a server without the semantic commands never heal: they are not outages.
-      if (!failOpen || error instanceof FerriteValidationError || error instanceof FerriteUnsupportedError) throw error;
+      if (!failOpen || !isCacheOutage(error)) throw error;
       onError?.(error as FerriteError);
       return null;
     }

@@ -1,4 +1,6 @@
 export { semantic } from './plugin.js';
+export { isCacheOutage } from './outage.js';
+export { SingleFlight, type FlightResult } from './single-flight.js';
 export type { SemanticApi } from './semantic-api.js';
 export type { ComputeOptions, SemanticCache, SemanticCacheOptions, SemanticCacheStats } from './cache-handle.js';
 export {
