@@ -1,0 +1,77 @@
+import { createFerrite } from '@ferrite/core';
+import { semantic } from '@ferrite/semantic';
+import { describeEachTransport } from '@ferrite/test-transports';
+import { generateText, wrapLanguageModel } from 'ai';
+import { expect, it } from 'vitest';
+import { semanticCacheMiddleware } from './index.js';
+import { mockModel, sleep } from './test-models.js';
+
+describeEachTransport(
+  'semanticCacheMiddleware single flight',
+  (harness) => {
+    let counter = 0;
+    const cachedModel = (model: ReturnType<typeof mockModel>) =>
+      wrapLanguageModel({
+        model,
+        middleware: semanticCacheMiddleware(createFerrite({ transport: harness.transport, plugins: [semantic()] }), {
+          namespace: `flight-${harness.target.label}-${++counter}`,
+        }),
+      });
+
+    it('ten concurrent identical prompts make one model call, and all get its answer', async () => {
+      const model = mockModel({ before: (signal) => sleep(100, signal) });
+      const cached = cachedModel(model);
+      const results = await Promise.all(Array.from({ length: 10 }, () => generateText({ model: cached, prompt: 'What is the capital of France?' })));
+      expect(model.doGenerateCalls).toHaveLength(1);
+      expect(new Set(results.map((result) => result.text))).toEqual(new Set(['Answer #1: Paris.']));
+      // Other prompts are not held up by, nor joined to, that flight.
+      await generateText({ model: cached, prompt: 'What is the capital of Spain?' });
+      expect(model.doGenerateCalls).toHaveLength(2);
+    });
+
+    it('one caller aborting detaches only that caller: the shared model call goes on for the others', async () => {
+      let modelSignal: AbortSignal | undefined;
+      const model = mockModel({
+        before: async (signal) => {
+          modelSignal = signal;
+          await sleep(200, signal);
+        },
+      });
+      const cached = cachedModel(model);
+      const impatient = new AbortController();
+      const prompt = 'What is the capital of Italy?';
+      const first = generateText({ model: cached, prompt, abortSignal: impatient.signal, maxRetries: 0 }).then(
+        () => 'answered',
+        (error: unknown) => (error as Error).name,
+      );
+      const others = Array.from({ length: 3 }, () => generateText({ model: cached, prompt }));
+      await sleep(50);
+      impatient.abort();
+      expect(await first).toBe('FerriteAbortError');
+      const answers = await Promise.all(others);
+      expect(answers.map((answer) => answer.text)).toEqual(Array(3).fill('Answer #1: Paris.'));
+      expect(model.doGenerateCalls).toHaveLength(1);
+      expect(modelSignal?.aborted).toBe(false);
+    });
+
+    it('the model call is aborted once every caller has given up', async () => {
+      let modelSignal: AbortSignal | undefined;
+      const model = mockModel({
+        before: async (signal) => {
+          modelSignal = signal;
+          await sleep(5000, signal);
+        },
+      });
+      const cached = cachedModel(model);
+      const controllers = [new AbortController(), new AbortController()];
+      const calls = controllers.map((controller) =>
+        generateText({ model: cached, prompt: 'What is the capital of Peru?', abortSignal: controller.signal, maxRetries: 0 }).catch(() => 'gave up'),
+      );
+      await sleep(50);
+      for (const controller of controllers) controller.abort();
+      expect(await Promise.all(calls)).toEqual(['gave up', 'gave up']);
+      expect(modelSignal?.aborted).toBe(true);
+    });
+  },
+  { drivers: ['memory', 'ioredis', 'node-redis'] },
+);
