@@ -87,6 +87,11 @@ for (const target of proxiedTargets) {
       const streamed = streamText({ model: cached, prompt: 'Which city is the capital of Italy?', onError: () => {} });
       expect(await streamed.text).toBe('Answer #2: Paris is the capital.');
       expect(errors).toEqual([]);
+      // close() waits for the stores still pending, within its budget, and leaves none behind.
+      const closing = performance.now();
+      await ferrite.close();
+      expect(performance.now() - closing).toBeLessThan(SLACK_MS);
+      await ferrite.semantic.flush();
     });
 
     it('a store that fails never fails the answer, and is reported', async () => {
