@@ -9,6 +9,7 @@ import type {
 import { isCacheOutage, SingleFlight, type SemanticApi, type SemanticMatch } from '@ferrite/semantic';
 import { hasHistory, historyText, lastUserText, scopeOf, usesToolsOrFiles, type CacheMode } from './key.js';
 import { DEFAULT_LOOKUP_TIMEOUT_MS, DEFAULT_NAMESPACE, DEFAULT_TTL_SECONDS, validateOptions, type SemanticCacheMiddlewareOptions } from './options.js';
+import { SharedStream } from './shared-stream.js';
 import { decodeGenerate, decodeParts, encode, hitMetadata, zeroUsage, type StoredGenerate } from './stored.js';
 
 /** Any Ferrite client with the semantic plugin: `createFerrite({ transport, plugins: [semantic()] })`. */
@@ -21,12 +22,18 @@ interface Lookup {
   readonly text: string;
 }
 
+/** A model stream being read for every caller that asked for it, and what `doStream` returned besides the stream. */
+interface RunningStream {
+  readonly shared: SharedStream;
+  readonly result: Promise<Omit<LanguageModelV4StreamResult, 'stream'>>;
+}
+
 /**
  * A language-model middleware that answers paraphrased prompts from Ferrite's semantic cache:
  * `wrapLanguageModel({ model, middleware: semanticCacheMiddleware(ferrite) })`. Works with
  * `generateText` and `streamText`; a stream is stored only when it finished normally.
  * The cache fails open, never holds an answer up for its store, and shares one model call
- * between concurrent identical `generateText` calls (see the README).
+ * (or stream) between concurrent identical calls (see the README).
  * Bad options throw a `FerriteValidationError` here, not at the first call.
  */
 export function semanticCacheMiddleware(client: SemanticCacheClient, options: SemanticCacheMiddlewareOptions = {}): LanguageModelV4Middleware {
@@ -101,6 +108,33 @@ export function semanticCacheMiddleware(client: SemanticCacheClient, options: Se
     return result;
   };
 
+  /** Model streams running now, by namespace and text: identical `streamText` calls join them. */
+  const streams = new Map<string, RunningStream>();
+  const startStream = (key: string, lookup: Lookup, model: LanguageModelV4, params: LanguageModelV4CallOptions): RunningStream => {
+    // The shared model call runs under a signal of its own, aborted once every caller has gone.
+    const controller = new AbortController();
+    const started = Promise.resolve(model.doStream({ ...params, abortSignal: controller.signal }));
+    const result = started.then(({ stream: _stream, ...rest }) => rest);
+    const shared = new SharedStream(
+      started.then(({ stream }) => stream),
+      () => controller.abort(),
+    );
+    const running: RunningStream = { shared, result };
+    streams.set(key, running);
+    // A start that fails reaches the callers through their streams and `result`.
+    result.catch(() => {});
+    void shared.finished.then((parts) => {
+      if (streams.get(key) === running) streams.delete(key);
+      // Stored only when it finished normally: not cancelled by everyone, no error part, a finish that is not an error.
+      if (parts === undefined || controller.signal.aborted || parts.some((part) => part.type === 'error')) return;
+      const finish = parts.find((part) => part.type === 'finish');
+      if (finish === undefined || finish.finishReason.unified === 'error') return;
+      const value = encode({ format: 1, parts: parts.filter((part) => part.type !== 'raw') });
+      if (value !== undefined) store(lookup, value);
+    });
+    return running;
+  };
+
   return {
     specificationVersion: 'v4',
 
@@ -115,31 +149,32 @@ export function semanticCacheMiddleware(client: SemanticCacheClient, options: Se
     async wrapStream({ doStream, params, model }): Promise<LanguageModelV4StreamResult> {
       const lookup = lookupFor('stream', model, params);
       if (lookup === undefined) return doStream();
-      const hit = await find(lookup, params.abortSignal);
-      const parts = hit ? decodeParts(hit.value) : undefined;
-      if (hit && parts) return { stream: replay(parts, hit.similarity) };
-
-      const result = await doStream();
-      const seen: LanguageModelV4StreamPart[] = [];
-      let failed = false;
-      const recorder = new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-        transform(part, controller) {
-          if (part.type === 'error') failed = true;
-          else if (part.type !== 'raw') seen.push(part);
-          controller.enqueue(part);
-        },
-        // Runs only when the model's stream ended normally: a cancelled (aborted) stream never gets
-        // here. The store runs in the background: the stream ends without waiting for it.
-        flush() {
-          const finish = seen.find((part) => part.type === 'finish');
-          if (failed || params.abortSignal?.aborted || finish === undefined || finish.finishReason.unified === 'error') return;
-          const value = encode({ format: 1, parts: seen });
-          if (value !== undefined) store(lookup, value);
-        },
-      });
-      return { ...result, stream: result.stream.pipeThrough(recorder) };
+      // Raw chunks are only for callers who asked for them: they share only among themselves.
+      const key = `${lookup.namespace}\0${params.includeRawChunks === true ? 'raw' : ''}\0${lookup.text}`;
+      let running = streams.get(key);
+      if (running === undefined) {
+        const hit = await find(lookup, params.abortSignal);
+        const parts = hit ? decodeParts(hit.value) : undefined;
+        if (hit && parts) return { stream: replay(parts, hit.similarity) };
+        // Another caller may have started the same stream while this one looked up.
+        running = streams.get(key) ?? startStream(key, lookup, model, params);
+      }
+      const stream = running.shared.subscribe(params.abortSignal);
+      const result = await untilAborted(running.result, params.abortSignal);
+      return { ...result, stream };
     },
   };
+}
+
+/** Waits for `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The stored parts as a fresh stream, with zero usage and Ferrite's hit metadata on the finish part. */

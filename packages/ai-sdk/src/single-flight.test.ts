@@ -1,7 +1,7 @@
 import { createFerrite } from '@ferrite/core';
 import { semantic } from '@ferrite/semantic';
 import { describeEachTransport } from '@ferrite/test-transports';
-import { generateText, wrapLanguageModel } from 'ai';
+import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { expect, it } from 'vitest';
 import { semanticCacheMiddleware } from './index.js';
 import { mockModel, sleep } from './test-models.js';
@@ -71,6 +71,50 @@ describeEachTransport(
       for (const controller of controllers) controller.abort();
       expect(await Promise.all(calls)).toEqual(['gave up', 'gave up']);
       expect(modelSignal?.aborted).toBe(true);
+    });
+
+    it('ten concurrent identical streamText calls make one model stream, and each reads all of it', async () => {
+      const model = mockModel({ before: (signal) => sleep(100, signal) });
+      const cached = cachedModel(model);
+      const texts = await Promise.all(Array.from({ length: 10 }, () => streamText({ model: cached, prompt: 'Name the capital of France.' }).text));
+      expect(model.doStreamCalls).toHaveLength(1);
+      expect(new Set(texts)).toEqual(new Set(['Answer #1: Paris is the capital.']));
+      // Stored once finished: the next call is a hit.
+      expect(await streamText({ model: cached, prompt: 'Name the capital of France.' }).text).toBe('Answer #1: Paris is the capital.');
+      expect(model.doStreamCalls).toHaveLength(1);
+    });
+
+    it('one streamText caller aborting leaves the shared stream to the others; all aborting cancels it', async () => {
+      let modelSignal: AbortSignal | undefined;
+      const model = mockModel({
+        before: async (signal) => {
+          modelSignal = signal;
+          await sleep(200, signal);
+        },
+      });
+      const cached = cachedModel(model);
+      const impatient = new AbortController();
+      const prompt = 'Name the capital of Italy.';
+      const first = streamText({ model: cached, prompt, abortSignal: impatient.signal, onError: () => {} }).text.then(
+        () => 'answered',
+        () => 'gave up',
+      );
+      const other = streamText({ model: cached, prompt }).text;
+      await sleep(50);
+      impatient.abort();
+      expect(await first).toBe('gave up');
+      expect(await other).toBe('Answer #1: Paris is the capital.');
+      expect(modelSignal?.aborted).toBe(false);
+
+      const everyone = [new AbortController(), new AbortController()];
+      const calls = everyone.map((controller) =>
+        streamText({ model: cached, prompt: 'Name the capital of Peru.', abortSignal: controller.signal, onError: () => {} }).text.catch(() => 'gave up'),
+      );
+      await sleep(50);
+      for (const controller of everyone) controller.abort();
+      expect(await Promise.all(calls)).toEqual(['gave up', 'gave up']);
+      expect(modelSignal?.aborted).toBe(true);
+      expect(model.doStreamCalls).toHaveLength(2);
     });
   },
   { drivers: ['memory', 'ioredis', 'node-redis'] },
