@@ -108,7 +108,7 @@ describeEachTransport(
 
       const everyone = [new AbortController(), new AbortController()];
       const calls = everyone.map((controller) =>
-        streamText({ model: cached, prompt: 'Name the capital of Peru.', abortSignal: controller.signal, onError: () => {} }).text.catch(() => 'gave up'),
+        Promise.resolve(streamText({ model: cached, prompt: 'Name the capital of Peru.', abortSignal: controller.signal, onError: () => {} }).text).catch(() => 'gave up'),
       );
       await sleep(50);
       for (const controller of everyone) controller.abort();
