@@ -6,7 +6,7 @@ import { generateText, wrapLanguageModel, type ModelMessage } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TTL_SECONDS, semanticCacheMiddleware, type HistoryMode } from './index.js';
-import { usage } from './test-models.js';
+import { usage } from './__tests__/models.js';
 
 /** The memory transport, noting every semantic namespace a command names and every TTL a store sets. */
 function recording() {

@@ -4,7 +4,7 @@ import { openProxiedTransport, proxiedTargets, type ProxiedTransport } from '@fe
 import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LOOKUP_TIMEOUT_MS, semanticCacheMiddleware, type SemanticCacheMiddlewareOptions } from './index.js';
-import { mockModel, sleep } from './test-models.js';
+import { mockModel, sleep } from './__tests__/models.js';
 
 /** How long the mock model takes to answer. */
 const MODEL_MS = 50;

@@ -8,7 +8,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { semanticCacheMiddleware, type SemanticCacheMiddlewareOptions } from './index.js';
-import { mockModel, STAMP, streamParts, usage } from './test-models.js';
+import { mockModel, STAMP, streamParts, usage } from './__tests__/models.js';
 
 /** Reads a whole stream, errors included, the way a UI would. */
 async function drain(result: ReturnType<typeof streamText>): Promise<{ text: string; parts: string[] }> {

@@ -2,9 +2,21 @@ import { createFerrite } from '@ferrite/core';
 import { semantic } from '@ferrite/semantic';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { generateText, streamText, wrapLanguageModel } from 'ai';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { semanticCacheMiddleware } from './index.js';
-import { mockModel, sleep } from './test-models.js';
+import { mockModel, sleep } from './__tests__/models.js';
+
+/** A model that takes `ms` to answer, and the signal its last call ran under (the shared call's, not a caller's). */
+function slowModel(ms: number) {
+  let last: AbortSignal | undefined;
+  const model = mockModel({
+    before: async (signal) => {
+      last = signal;
+      await sleep(ms, signal);
+    },
+  });
+  return { model, modelSignal: () => last };
+}
 
 describeEachTransport(
   'semanticCacheMiddleware single flight',
@@ -30,13 +42,7 @@ describeEachTransport(
     });
 
     it('one caller aborting detaches only that caller: the shared model call goes on for the others', async () => {
-      let modelSignal: AbortSignal | undefined;
-      const model = mockModel({
-        before: async (signal) => {
-          modelSignal = signal;
-          await sleep(200, signal);
-        },
-      });
+      const { model, modelSignal } = slowModel(200);
       const cached = cachedModel(model);
       const impatient = new AbortController();
       const prompt = 'What is the capital of Italy?';
@@ -51,26 +57,21 @@ describeEachTransport(
       const answers = await Promise.all(others);
       expect(answers.map((answer) => answer.text)).toEqual(Array(3).fill('Answer #1: Paris.'));
       expect(model.doGenerateCalls).toHaveLength(1);
-      expect(modelSignal?.aborted).toBe(false);
+      expect(modelSignal()?.aborted).toBe(false);
     });
 
     it('the model call is aborted once every caller has given up', async () => {
-      let modelSignal: AbortSignal | undefined;
-      const model = mockModel({
-        before: async (signal) => {
-          modelSignal = signal;
-          await sleep(5000, signal);
-        },
-      });
+      const { model, modelSignal } = slowModel(5000);
       const cached = cachedModel(model);
       const controllers = [new AbortController(), new AbortController()];
       const calls = controllers.map((controller) =>
         generateText({ model: cached, prompt: 'What is the capital of Peru?', abortSignal: controller.signal, maxRetries: 0 }).catch(() => 'gave up'),
       );
-      await sleep(50);
+      // Until the shared model call has started (the lookups may take a while on a loaded machine).
+      await vi.waitFor(() => expect(modelSignal()).toBeDefined(), { timeout: 5000 });
       for (const controller of controllers) controller.abort();
       expect(await Promise.all(calls)).toEqual(['gave up', 'gave up']);
-      expect(modelSignal?.aborted).toBe(true);
+      expect(modelSignal()?.aborted).toBe(true);
     });
 
     it('ten concurrent identical streamText calls make one model stream, and each reads all of it', async () => {
@@ -85,13 +86,7 @@ describeEachTransport(
     });
 
     it('one streamText caller aborting leaves the shared stream to the others; all aborting cancels it', async () => {
-      let modelSignal: AbortSignal | undefined;
-      const model = mockModel({
-        before: async (signal) => {
-          modelSignal = signal;
-          await sleep(200, signal);
-        },
-      });
+      const { model, modelSignal } = slowModel(200);
       const cached = cachedModel(model);
       const impatient = new AbortController();
       const prompt = 'Name the capital of Italy.';
@@ -104,16 +99,16 @@ describeEachTransport(
       impatient.abort();
       expect(await first).toBe('gave up');
       expect(await other).toBe('Answer #1: Paris is the capital.');
-      expect(modelSignal?.aborted).toBe(false);
+      expect(modelSignal()?.aborted).toBe(false);
 
       const everyone = [new AbortController(), new AbortController()];
       const calls = everyone.map((controller) =>
         Promise.resolve(streamText({ model: cached, prompt: 'Name the capital of Peru.', abortSignal: controller.signal, onError: () => {} }).text).catch(() => 'gave up'),
       );
-      await sleep(50);
+      await vi.waitFor(() => expect(model.doStreamCalls).toHaveLength(2), { timeout: 5000 });
       for (const controller of everyone) controller.abort();
       expect(await Promise.all(calls)).toEqual(['gave up', 'gave up']);
-      expect(modelSignal?.aborted).toBe(true);
+      expect(modelSignal()?.aborted).toBe(true);
       expect(model.doStreamCalls).toHaveLength(2);
     });
   },

@@ -1,20 +1,14 @@
 import { createFerrite } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { semantic } from '@ferrite/semantic';
-import { AggregationTemporality, MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createHash } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { FerriteInstrumentation } from './index.js';
+import { TestMetricReader } from './__tests__/metric-reader.js';
 import { metricCollectionName } from './instrumentation.js';
 
-class TestMetricReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 const exporter = new InMemorySpanExporter();
 const reader = new TestMetricReader();
