@@ -114,6 +114,23 @@ describe('a lookup against a server that stopped answering (blackholed over TCP)
     await server.close();
   });
 
+  it('close() waits for a store still in flight: a value computed just before it is on the server after it', async () => {
+    const redis = new Redis({ host: proxy.host, port: proxy.port, lazyConnect: true });
+    await redis.connect();
+    const closing = open(redis);
+    // Every reply takes 150 ms, so the store is still on its way when close() starts.
+    proxy.delay(150);
+    try {
+      expect(await closing.semantic.cache('closing').getOrSet('prompt', () => 'computed')).toBe('computed');
+      await closing.close();
+    } finally {
+      proxy.delay(0);
+    }
+    const reader = createFerrite({ transport: memoryTransport({ emulator: server.emulator }), plugins: [semantic()] });
+    expect(await reader.semantic.get('closing', 'prompt', { threshold: 1 })).toBe('computed');
+    await reader.close();
+  });
+
   it('gives up after lookupTimeout and computes: the caller waits no longer than that', async () => {
     const reported: FerriteError[] = [];
     const cache = ferrite.semantic.cache('blackholed', { lookupTimeout: 100, onError: (error) => void reported.push(error) });
