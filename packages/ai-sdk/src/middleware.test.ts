@@ -111,6 +111,25 @@ describeEachTransport(
       expect(otherModel.doGenerateCalls).toHaveLength(1);
     });
 
+    it('follow-up turns: skipped by default, cached by their last message with "ignore", by the whole conversation with "compare"', async () => {
+      const conversation = (opening: string) => [
+        { role: 'user' as const, content: opening },
+        { role: 'assistant' as const, content: 'Sure.' },
+        { role: 'user' as const, content: 'And what is its population?' },
+      ];
+      const run = async (history?: 'ignore' | 'compare') => {
+        const model = mockModel();
+        const cached = wrapLanguageModel({ model, middleware: semanticCacheMiddleware(ferrite(), options(history ? { history } : {})) });
+        await generateText({ model: cached, messages: conversation('Tell me about Paris.') });
+        await generateText({ model: cached, messages: conversation('Tell me about Paris.') });
+        await generateText({ model: cached, messages: conversation('Tell me about the history of Lima in Peru.') });
+        return model.doGenerateCalls.length;
+      };
+      expect(await run()).toBe(3);
+      expect(await run('ignore')).toBe(1);
+      expect(await run('compare')).toBe(2);
+    });
+
     it('bypasses calls with tools or files unless shouldCache allows them', async () => {
       const tools = { weather: tool({ description: 'Weather in a city', inputSchema: z.object({ city: z.string() }) }) };
       const filePrompt = [
