@@ -11,6 +11,7 @@ import { benchChangeFeed } from './change-feed.js';
 import { canCollectGarbage } from '../measure.js';
 import { benchEmulatorVectorSearch } from './emulator-vector-search.js';
 import { benchEncodeVector } from './encode-vector.js';
+import { benchMmrFetch, MMR_FETCH_K } from './mmr-fetch.js';
 import { benchSemanticHit } from './semantic-cache.js';
 import { benchTransportOverhead } from './transport-overhead.js';
 import { benchVectorLoad } from './vector-load.js';
@@ -107,5 +108,16 @@ describe.each(['memory', 'ioredis', 'node-redis'] as const)('change feed case ov
     expect(rows[1]?.ops).toBe(20);
     expect(rows[1]?.p99Ms).toBeGreaterThanOrEqual(rows[1]?.p50Ms as number);
     expect(rows.every((row) => row.pass === true && row.timed === true)).toBe(true);
+  });
+});
+
+describe.each(['ioredis', 'node-redis'] as const)('MMR fetch case over %s', (driver) => {
+  it('times both paths, checking every candidate arrives, and judges the pipeline against one get each', async () => {
+    const rows = await benchMmrFetch(driver, emulator.url, 5);
+    expect(rows.map((row) => row.name)).toEqual([
+      `MMR fetch of ${MMR_FETCH_K} vectors, one get each (${driver})`,
+      `MMR fetch of ${MMR_FETCH_K} vectors, getMany pipeline (${driver})`,
+    ]);
+    expect(rows[1]?.pass).toBeTypeOf('boolean');
   });
 });
