@@ -32,6 +32,9 @@ export const transportTargets: readonly TransportTarget[] = (['memory', 'ioredis
   ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: false, label: `${driver} RESP${protocol}` })),
 );
 
+/** The single-node TCP targets (ioredis and node-redis, RESP2 and RESP3): the ones a fault proxy can sit in front of. */
+export const proxiedTargets: readonly TransportTarget[] = transportTargets.filter((target) => target.driver !== 'memory');
+
 /** The cluster transports (ioredis `Cluster`, node-redis `createCluster`) over a 3-primary emulator cluster, RESP2 and RESP3. */
 export const clusterTransportTargets: readonly TransportTarget[] = (['ioredis', 'node-redis'] as const).flatMap((driver) =>
   ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: true, label: `${driver} cluster RESP${protocol}` })),
@@ -255,6 +258,7 @@ export function describeEachTransport(
     });
   }
 }
+export { openProxiedTransport, type ProxiedTransport } from './proxied.js';
 
 /**
  * What a {@link describeEachClusterFailover} case gets: a cluster transport over the file's emulator
