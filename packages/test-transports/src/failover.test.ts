@@ -26,6 +26,8 @@ interface Call {
   readonly onDeadShard: boolean;
   readonly ok: boolean;
   readonly wrong: boolean;
+  /** The failure's message, for the report. */
+  readonly error?: string;
 }
 
 /** The three commands of the workload, as each setup sends them. */
@@ -54,9 +56,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * whether it succeeded with the value expected (GET returns the last SET acknowledged, or a later
  * one that failed and may have run; INCR never counts an increment twice).
  */
-async function runWorkload(label: string, ops: Operations, deadShard: (key: string) => boolean, until: () => boolean): Promise<Call[]> {
+async function runWorkload(label: string, ops: Operations, deadShard: (key: string) => boolean, until: () => boolean, hashTag = ''): Promise<Call[]> {
   const calls: Call[] = [];
-  const keys = Array.from({ length: KEYS }, (_, i) => `failover:${label}:${i}`);
+  const keys = Array.from({ length: KEYS }, (_, i) => `${hashTag}failover:${label}:${i}`);
   const state = keys.map(() => ({ value: '', maybe: new Set<string>(), counted: 0, uncertain: 0 }));
   const lanes = 8;
   await Promise.all(
@@ -69,6 +71,7 @@ async function runWorkload(label: string, ops: Operations, deadShard: (key: stri
           const startedAt = performance.now();
           let ok = false;
           let wrong = false;
+          let error: string | undefined;
           try {
             if (step === 0) {
               const value = `${round}`;
@@ -88,10 +91,11 @@ async function runWorkload(label: string, ops: Operations, deadShard: (key: stri
               // Never more than every increment sent: none was applied twice.
               wrong = value > known.counted + known.uncertain;
             }
-          } catch {
+          } catch (failure) {
+            error = failure instanceof Error ? failure.message : String(failure);
             if (step === 2) known.uncertain++;
           }
-          calls.push({ startedAt, endedAt: performance.now(), onDeadShard: deadShard(step === 2 ? `${key}:n` : key), ok, wrong });
+          calls.push({ startedAt, endedAt: performance.now(), onDeadShard: deadShard(step === 2 ? `${key}:n` : key), ok, wrong, error });
         }
       }
     }),
@@ -110,11 +114,59 @@ function recoveredAt(calls: readonly Call[], killedAt: number): number {
   return first ? first.startedAt - killedAt : Number.POSITIVE_INFINITY;
 }
 
+/** Raw ioredis `Cluster`, raw node-redis `createCluster` and the SDK over each, on `cluster`. */
+async function openSetups(cluster: { readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> }): Promise<Record<string, Operations>> {
+  const seeds = cluster.nodes.map(({ host, port }) => ({ host, port }));
+  const rootNodes = seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` }));
+  const rawIoredis = new Cluster(seeds);
+  rawIoredis.on('error', () => {});
+  const rawNodeRedis = createCluster({ rootNodes });
+  rawNodeRedis.on('error', () => {});
+  await rawNodeRedis.connect();
+  const sdkIoredisClient = new Cluster(seeds);
+  sdkIoredisClient.on('error', () => {});
+  const sdkIoredis = createFerrite({ transport: ioredisTransport(sdkIoredisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+  const sdkNodeRedisClient = createCluster({ rootNodes });
+  sdkNodeRedisClient.on('error', () => {});
+  await sdkNodeRedisClient.connect();
+  const sdkNodeRedis = createFerrite({ transport: nodeRedisTransport(sdkNodeRedisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+
+  const setups: Record<string, Operations> = {
+    'raw ioredis': {
+      set: (key, value) => withDeadline(rawIoredis.set(key, value)),
+      get: (key) => withDeadline(rawIoredis.get(key)),
+      incr: (key) => withDeadline(rawIoredis.incr(key)),
+      close: async () => void (await rawIoredis.quit().catch(() => rawIoredis.disconnect())),
+    },
+    'raw node-redis': {
+      set: (key, value) => withDeadline(rawNodeRedis.set(key, value)),
+      get: (key) => withDeadline(rawNodeRedis.get(key)),
+      incr: (key) => withDeadline(rawNodeRedis.incr(key)),
+      close: async () => rawNodeRedis.destroy(),
+    },
+    'SDK over ioredis': {
+      set: (key, value) => sdkIoredis.send('SET', key, value),
+      get: (key) => sdkIoredis.send('GET', key),
+      incr: (key) => sdkIoredis.send('INCR', key),
+      close: () => sdkIoredis.close(),
+    },
+    'SDK over node-redis': {
+      set: (key, value) => sdkNodeRedis.send('SET', key, value),
+      get: (key) => sdkNodeRedis.send('GET', key),
+      incr: (key) => sdkNodeRedis.send('INCR', key),
+      close: () => sdkNodeRedis.close(),
+    },
+  };
+  return setups;
+}
+
 /** A running cluster of 3 primaries with a replica each, as the failover tests use it. */
 interface FailoverCluster {
   readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   /** Kills the node on `port` as `kill -9` does; its replica takes over after the node timeout. */
   kill(port: number): Promise<void>;
+  /** Moves `slot`, with its keys, from the primary serving it to the primary on `toPort`, a few keys at a time. */
+  moveSlot(slot: number, toPort: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -149,47 +201,7 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
     }
 
     it('after kill -9 of a primary, the SDK serves its slots again no later than the raw driver + 1 s, within deadlines, with no wrong value', async () => {
-      const seeds = cluster.nodes.map(({ host, port }) => ({ host, port }));
-      const rootNodes = seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` }));
-      const rawIoredis = new Cluster(seeds);
-      rawIoredis.on('error', () => {});
-      const rawNodeRedis = createCluster({ rootNodes });
-      rawNodeRedis.on('error', () => {});
-      await rawNodeRedis.connect();
-      const sdkIoredisClient = new Cluster(seeds);
-      sdkIoredisClient.on('error', () => {});
-      const sdkIoredis = createFerrite({ transport: ioredisTransport(sdkIoredisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
-      const sdkNodeRedisClient = createCluster({ rootNodes });
-      sdkNodeRedisClient.on('error', () => {});
-      await sdkNodeRedisClient.connect();
-      const sdkNodeRedis = createFerrite({ transport: nodeRedisTransport(sdkNodeRedisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
-
-      const setups: Record<string, Operations> = {
-        'raw ioredis': {
-          set: (key, value) => withDeadline(rawIoredis.set(key, value)),
-          get: (key) => withDeadline(rawIoredis.get(key)),
-          incr: (key) => withDeadline(rawIoredis.incr(key)),
-          close: async () => void (await rawIoredis.quit().catch(() => rawIoredis.disconnect())),
-        },
-        'raw node-redis': {
-          set: (key, value) => withDeadline(rawNodeRedis.set(key, value)),
-          get: (key) => withDeadline(rawNodeRedis.get(key)),
-          incr: (key) => withDeadline(rawNodeRedis.incr(key)),
-          close: async () => rawNodeRedis.destroy(),
-        },
-        'SDK over ioredis': {
-          set: (key, value) => sdkIoredis.send('SET', key, value),
-          get: (key) => sdkIoredis.send('GET', key),
-          incr: (key) => sdkIoredis.send('INCR', key),
-          close: () => sdkIoredis.close(),
-        },
-        'SDK over node-redis': {
-          set: (key, value) => sdkNodeRedis.send('SET', key, value),
-          get: (key) => sdkNodeRedis.send('GET', key),
-          incr: (key) => sdkNodeRedis.send('INCR', key),
-          close: () => sdkNodeRedis.close(),
-        },
-      };
+      const setups = await openSetups(cluster);
 
       const owners = await ownerPorts();
       const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
@@ -234,6 +246,34 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
       }
     }, 90_000);
 
+    it('moves a slot under load (MIGRATING/IMPORTING, ASK, then MOVED) with no failure and no wrong value', async () => {
+      const setups = await openSetups(cluster);
+      const owners = await ownerPorts();
+      const hashTag = '{reshard}';
+      const slot = slotOf(hashTag);
+      const from = owners.get(slot) as number;
+      const to = [...new Set(owners.values())].find((port) => port !== from) as number;
+      let done = false;
+      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(`reshard-${label.replaceAll(' ', '-')}`, ops, () => true, () => done, hashTag));
+      await pause(500);
+      await cluster.moveSlot(slot, to);
+      await pause(1000);
+      done = true;
+      const results = await Promise.all(runs);
+      for (const ops of Object.values(setups)) await ops.close();
+      const report = Object.keys(setups).map((label, index) => {
+        const calls = results[index] as Call[];
+        const failures = calls.filter((call) => !call.ok);
+        return { label, calls: calls.length, failed: failures.length, wrong: calls.filter((call) => call.wrong).length, firstError: failures[0]?.error ?? '' };
+      });
+      console.table(report);
+      expect((await ownerPorts()).get(slot)).toBe(to);
+      for (const entry of report.filter((row) => row.label.startsWith('SDK'))) {
+        expect(entry.failed, `${entry.label}: failed calls (${entry.firstError})`).toBe(0);
+        expect(entry.wrong, `${entry.label}: wrong values`).toBe(0);
+      }
+    }, 90_000);
+
     it('with a dead first seed, serves every call the raw driver serves, and the process exits within 1 s of closing', async () => {
       const dead = { host: '127.0.0.1', port: await freePort() };
       const alive = (await ownerPorts()).values().next().value as number;
@@ -249,7 +289,40 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
 
 describeFailover('a real 6-node Redis Cluster (3 primaries, 3 replicas, cluster-node-timeout 1000)', Boolean(skip), async () => {
   const started: RedisCluster = await startRedisCluster(3, 1, { nodeTimeoutMs: 1000 });
-  return started;
+  const direct = (port: number) => new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null });
+  return {
+    nodes: started.nodes,
+    kill: (port) => started.kill(port),
+    stop: () => started.stop(),
+    // As redis-cli --cluster reshard does it: keys move in small batches, so commands meet ASK.
+    async moveSlot(slot, toPort) {
+      const nodes = started.nodes.map((node) => ({ port: node.port, client: direct(node.port) }));
+      try {
+        const ids = new Map<number, string>();
+        const masters: number[] = [];
+        for (const node of nodes) {
+          const id = await node.client.call('CLUSTER', 'MYID').catch(() => undefined);
+          if (id === undefined) continue;
+          ids.set(node.port, String(id));
+          if (/role:master/.test(String(await node.client.call('INFO', 'replication')))) masters.push(node.port);
+        }
+        const slots = (await (nodes.find((node) => node.port === toPort) as (typeof nodes)[number]).client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+        const fromPort = Number(slots.find(([start, end]) => slot >= start && slot <= end)?.[2][1]);
+        const client = (port: number) => (nodes.find((node) => node.port === port) as (typeof nodes)[number]).client;
+        await client(toPort).call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids.get(fromPort) as string);
+        await client(fromPort).call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids.get(toPort) as string);
+        for (;;) {
+          const keys = (await client(fromPort).call('CLUSTER', 'GETKEYSINSLOT', String(slot), '10')) as string[];
+          if (keys.length === 0) break;
+          await client(fromPort).call('MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...keys);
+          await pause(20);
+        }
+        for (const port of masters) await client(port).call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids.get(toPort) as string);
+      } finally {
+        for (const node of nodes) node.client.disconnect();
+      }
+    },
+  };
 });
 
 describeFailover('the emulator cluster (3 primaries, 3 replicas, nodeTimeout 1000)', false, async () => {
@@ -257,6 +330,7 @@ describeFailover('the emulator cluster (3 primaries, 3 replicas, nodeTimeout 100
   return {
     nodes: started.nodes.map(({ host, port }) => ({ host, port })),
     kill: async (port) => started.kill(started.nodes.find((node) => node.port === port)?.id ?? ''),
+    moveSlot: async (slot, toPort) => started.moveSlot(slot, started.nodes.find((node) => node.port === toPort)?.id ?? '', { itemsPerStep: 10, stepDelayMs: 20 }),
     stop: () => started.close(),
   };
 });
@@ -289,5 +363,6 @@ async function connectAndClose(driver: 'ioredis' | 'node-redis', seeds: Readonly
     child.once('exit', () => (clearTimeout(timer), resolve(performance.now())));
   });
   if (closedAt === undefined) throw new Error(`${driver}: the process never closed:\n${output}`);
+  if (exitedAt - closedAt >= 1000) process.stderr.write(`${driver}: ${output}`);
   return { served, exitAfterCloseMs: exitedAt - closedAt };
 }
