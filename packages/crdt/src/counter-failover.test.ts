@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createFerrite, slotOf, type FerriteClient } from '@ferrite/core';
 import { startEmulatorCluster, type EmulatorClusterNode, type RunningEmulatorCluster } from '@ferrite/emulator';
 import {
@@ -96,8 +97,12 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
     /** Op-ids of calls that rejected with `maybeApplied: false`: they must never have run anywhere. */
     const notApplied: string[] = [];
     const otherFailures: unknown[] = [];
-    /** Calls that settled more than {@link DEADLINE_SLACK_MS} after their deadline. */
-    const pastDeadline: string[] = [];
+    /** Calls that settled after their deadline: how long after, and how they ended. */
+    const overshoots: Array<{ readonly opId: string; readonly overshootMs: number; readonly outcome: string }> = [];
+    // The cluster shares this event loop: a stall of the loop (a full resync, the machine's load)
+    // delays a call's settling as much as anything of the SDK's, so the check allows for the worst one.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     let stopping = false;
     const worker = async (client: Client, name: string, timeout: number) => {
       const counters = client.withOptions({ timeout }).crdt;
@@ -107,17 +112,19 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
         // A timer as long as the deadline, started with the call: when it fires late, the event
         // loop was late (the cluster shares it), and the call is not blamed for that.
         let deadlineFiredAt: number | undefined;
+        let outcome = 'acknowledged';
         const deadline = setTimeout(() => (deadlineFiredAt = performance.now()), timeout);
         try {
           await counters.counter(key).incr(1, { opId });
           acknowledged.add(opId);
         } catch (error) {
+          outcome = String(error);
           if (error instanceof CrdtIndeterminateError) indeterminate.push(error);
           else if ((error as { maybeApplied?: unknown }).maybeApplied === false) notApplied.push(opId);
           else otherFailures.push(error);
         } finally {
           clearTimeout(deadline);
-          if (deadlineFiredAt !== undefined && performance.now() > deadlineFiredAt + DEADLINE_SLACK_MS) pastDeadline.push(opId);
+          if (deadlineFiredAt !== undefined) overshoots.push({ opId, overshootMs: performance.now() - deadlineFiredAt, outcome });
         }
         // Paced, so the 20 rounds stay well inside the server's op-id window of each key.
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -215,7 +222,10 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
     const everHeld = new Set([...counted, ...lostByFailovers]);
     expect(notApplied.filter((opId) => everHeld.has(opId)), context).toEqual([]);
     expect(otherFailures, context).toEqual([]);
-    expect(pastDeadline, `calls settled past their deadline + ${DEADLINE_SLACK_MS} ms`).toEqual([]);
+    loopDelay.disable();
+    const stallMs = loopDelay.max / 1e6;
+    const late = overshoots.filter((call) => call.overshootMs > DEADLINE_SLACK_MS + stallMs);
+    expect(late, `calls settled past their deadline + ${DEADLINE_SLACK_MS} ms (+ the loop's worst stall, ${Math.round(stallMs)} ms)`).toEqual([]);
     expect(rounds.map((round) => round.kind).filter((kind) => kind === 'force').length).toBeGreaterThan(5);
 
     // Whatever the failovers left behind (reconnecting node clients, refresh timers), closing ends it.
