@@ -226,7 +226,8 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
     const stallMs = loopDelay.max / 1e6;
     const late = overshoots.filter((call) => call.overshootMs > DEADLINE_SLACK_MS + stallMs);
     expect(late, `calls settled past their deadline + ${DEADLINE_SLACK_MS} ms (+ the loop's worst stall, ${Math.round(stallMs)} ms)`).toEqual([]);
-    expect(rounds.map((round) => round.kind).filter((kind) => kind === 'force').length).toBeGreaterThan(5);
+    // The short deadlines cut calls off mid-failover, so both kinds of failure were exercised.
+    expect([indeterminate.length, notApplied.length].every((count) => count > 0), `${indeterminate.length} maybe applied, ${notApplied.length} not applied`).toBe(true);
 
     // Whatever the failovers left behind (reconnecting node clients, refresh timers), closing ends it.
     await closeAll();
