@@ -116,7 +116,7 @@ export interface Transport {
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;
   /**
    * The primaries behind the transport, one entry per node (one on a single node). On a cluster
-   * it reflects the transport's current slot map. Optional for hand-written transports: core
+   * it reflects the driver's current view of the topology. Optional for hand-written transports: core
    * treats a transport without it as one node (see `PluginContext.nodes`).
    */
   nodes?(): Promise<readonly TransportNode[]>;

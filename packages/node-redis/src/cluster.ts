@@ -14,7 +14,7 @@ import {
 import { ErrorReply, type RedisArgument } from 'redis';
 import { protocolOf, type NodeConnection, type SendOptions } from './connection.js';
 import { executeOn, NodeRedisSender } from './execute.js';
-import { connectTransport } from './single.js';
+import { closeConnection, connectTransport } from './single.js';
 
 /** A node as a node-redis cluster client lists it (`masters`, `slots[n].master`, `slots[n].replicas`). */
 export interface ClusterNodeInfo {
@@ -240,35 +240,22 @@ class NodeRedisClusterDriver implements ClusterDriver {
   }
 }
 
-/** How long a graceful close (pending replies arrive first) may take before the sockets are destroyed. */
-const CLOSE_GRACE_MS = 200;
-
 /**
- * Closes a cluster client within a bounded time whatever the nodes do. node-redis forgets its
- * nodes as soon as `close()` starts, so when a node keeps pending replies from arriving (it
- * stopped answering), `destroy()` no longer reaches its connection: those are destroyed here,
- * from the list taken before.
+ * Closes a cluster client within a bounded time whatever the nodes do (see `closeConnection`).
+ * node-redis forgets its nodes as soon as `close()` starts, so when a node keeps pending replies
+ * from arriving (it stopped answering), the cluster's `destroy()` no longer reaches that
+ * connection: every node connection it had is destroyed here, from the list taken before.
  */
 async function closeCluster(cluster: ClusterClient): Promise<void> {
   if (!cluster.isOpen) return;
   const clients = [...cluster.nodeByAddress.values()].flatMap((node) => (node.client ? [node.client] : []));
-  let timer: NodeJS.Timeout | undefined;
-  const graceful = await Promise.race([
-    cluster.close().then(
-      () => true,
-      () => false,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS))),
-  ]);
-  clearTimeout(timer);
-  if (graceful) return;
-  cluster.destroy();
+  await closeConnection(cluster);
   // A client in the middle of its graceful close says it is no longer open, yet its socket is.
   for (const client of clients) {
     try {
       client.destroy?.();
     } catch {
-      // Already destroyed.
+      // Closed already.
     }
   }
 }
