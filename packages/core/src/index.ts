@@ -72,6 +72,7 @@ export type {
   TransportNode,
   TransportSendOptions,
   TransportServer,
+  TransportTopology,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';
