@@ -36,6 +36,8 @@ interface Member<Value extends string | Buffer> {
   feed: Feed<Value>;
   /** The log's next event, taken from its feed, not yet handed to the caller. */
   head: ChangeEvent<Value> | undefined;
+  /** The feed's rollback count when {@link head} was taken: a later rollback may have dropped it. */
+  headRollbacks: number;
   pulling: boolean;
   /** The id of the last event of this log handed to the caller (0: none). */
   lastHanded: number;
@@ -81,6 +83,11 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   readonly #settings: FeedSettings;
   /** By log key. */
   readonly #members = new Map<string, Member<Value>>();
+  /**
+   * Logs drained after no primary served them, and where they stood: if one is served again
+   * (a node listed again after a moment out of the transport's slot map), it resumes there.
+   */
+  readonly #drainedLogs = new Map<string, LogPosition>();
   /** The log each primary serves (asked once per node while it stays a primary). */
   readonly #logOf = new Map<string, string>();
   /**
@@ -236,6 +243,13 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     for (const member of this.#members.values()) {
       const head = member.head;
       if (head === undefined) continue;
+      const { count, keptUpTo } = member.feed.rollbacks;
+      if (count !== member.headRollbacks && head.id > keptUpTo) {
+        // A failover rolled it back before it was handed over: it never happened.
+        member.head = undefined;
+        this.#pull(member);
+        continue;
+      }
       if (!this.#mayGo(member.key, head)) {
         waiting = true;
         continue;
@@ -339,6 +353,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         if (result.done) {
           // Drained after its node left: everything it logged has been handed over.
           if (this.#members.get(member.key) === member) {
+            this.#drainedLogs.set(member.key, { ...this.#positionOf(member), node: undefined });
             this.#members.delete(member.key);
             this.#poke();
           }
@@ -347,6 +362,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         // A log's feed hands each id once; this guards the merge against anything it repeats.
         if (result.value.id <= member.lastHanded) return this.#pull(member);
         member.head = result.value;
+        member.headRollbacks = feed.rollbacks.count;
         this.#poke();
       },
       (error: unknown) => {
@@ -380,7 +396,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     }
   }
 
-  #openLogFeed(nodeId: string, from: FeedStart): Promise<Feed<Value>> {
+  #openLogFeed(nodeId: string, from: FeedStart, lastHanded: () => number): Promise<Feed<Value>> {
     return Feed.open<Value>(
       {
         context: this.#host.context,
@@ -389,6 +405,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         onEnded: () => {},
         // A lost connection may be a failover or a departure: look at the primaries now.
         onInterrupted: () => void this.#refreshNodes(),
+        lastHanded,
       },
       { ...this.#settings, from, signal: undefined },
     );
@@ -397,13 +414,14 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   /** Starts following the log node `nodeId` serves, from `from`. */
   async #follow(nodeId: string, from: FeedStart): Promise<void> {
     const key = await this.#learnLog(nodeId);
-    const feed = await this.#openLogFeed(nodeId, from);
+    const lastHanded = typeof from === 'object' ? from.lastHanded : 0;
+    let member: Member<Value> | undefined;
+    const feed = await this.#openLogFeed(nodeId, from, () => member?.lastHanded ?? lastHanded);
     if (this.#ended) {
       await feed.close();
       return;
     }
-    const lastHanded = typeof from === 'object' ? from.lastHanded : 0;
-    const member: Member<Value> = { key, node: nodeId, feed, head: undefined, pulling: false, lastHanded, unservedSince: undefined };
+    member = { key, node: nodeId, feed, head: undefined, headRollbacks: 0, pulling: false, lastHanded, unservedSince: undefined };
     this.#members.set(key, member);
     this.#pull(member);
   }
@@ -416,7 +434,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   async #move(member: Member<Value>, nodeId: string): Promise<void> {
     const from = this.#positionOf(member);
     const old = member.feed;
-    const feed = await this.#openLogFeed(nodeId, { ...from, node: undefined });
+    const feed = await this.#openLogFeed(nodeId, { ...from, node: undefined }, () => member.lastHanded);
     if (this.#ended) {
       await feed.close();
       return;
@@ -448,7 +466,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         if (this.#ended) return;
         const member = this.#members.get(key);
         // A log never seen: its node joined after this feed started (or its checkpoint was saved).
-        if (member === undefined) await this.#follow(nodeId, this.#fromFirst(nodeId));
+        if (member === undefined) await this.#follow(nodeId, this.#drainedLogs.get(key) ?? this.#fromFirst(nodeId));
         else if (member.node !== nodeId) await this.#move(member, nodeId);
         else member.unservedSince = undefined;
       }

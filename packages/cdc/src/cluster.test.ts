@@ -2,6 +2,7 @@ import { createFerrite, slotOf } from '@ferrite/core';
 import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultProxy, type RunningEmulatorCluster } from '@ferrite/emulator';
 import { clusterNodeFor, clusterTransportTargets, connectClusterTransport, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterWriter } from './__tests__/cluster-writer.js';
 import { take, unique, type CdcClient } from './__tests__/helpers.js';
 import { cdc } from './plugin.js';
 import type { ChangeFeedCheckpoint } from './checkpoint.js';
@@ -37,24 +38,7 @@ async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
     byPort.set(node.port, node);
   }
   const clients: CdcClient[] = [];
-  const sessions = new Map<EmulatorClusterNode, ReturnType<EmulatorClusterNode['emulator']['createSession']>>();
-  const owners = new Map<number, EmulatorClusterNode>();
-  const run = async (node: EmulatorClusterNode, argv: string[]): Promise<string | undefined> => {
-    let session = sessions.get(node);
-    if (session === undefined || session.closed) {
-      session = node.emulator.createSession({ protocol: 2 });
-      sessions.set(node, session);
-    }
-    const reply = await node.emulator.execute(session, argv.map((arg) => Buffer.from(arg)));
-    return reply.kind === 'error' ? reply.message : undefined;
-  };
-  const nodeAt = (address: string): EmulatorClusterNode => {
-    const port = Number(address.split(':').at(-1));
-    // Nodes added later are not behind a proxy: found by their own port.
-    const node = byPort.get(port) ?? cluster.nodes.find((candidate) => candidate.port === port);
-    if (node === undefined) throw new Error(`no node at ${address}`);
-    return node;
-  };
+  const writer = clusterWriter(cluster, (port) => byPort.get(port));
   return {
     cluster,
     proxies,
@@ -64,29 +48,10 @@ async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
       clients.push(client);
       return client;
     },
-    async write(key, value) {
-      const slot = slotOf(key);
-      let node = owners.get(slot) ?? (await clusterNodeFor(cluster, key));
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const error = await run(node, ['SET', key, value]);
-        if (error === undefined) {
-          owners.set(slot, node);
-          return;
-        }
-        const [kind, , address = ''] = error.split(' ');
-        if (kind === 'MOVED') node = nodeAt(address);
-        else if (kind === 'ASK') {
-          const target = nodeAt(address);
-          await run(target, ['ASKING']);
-          if ((await run(target, ['SET', key, value])) === undefined) return;
-        } else if (kind !== 'TRYAGAIN') throw new Error(error);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      throw new Error(`could not write ${key}`);
-    },
+    write: (key, value) => writer.write(key, value),
     async close() {
       await Promise.allSettled(clients.map((client) => client.close()));
-      for (const session of sessions.values()) session.close();
+      writer.close();
       await Promise.allSettled([...proxies.values()].map((proxy) => proxy.close()));
       await cluster.close();
     },

@@ -40,6 +40,12 @@ export interface FeedHost {
   readonly onEnded: (feed: { close(): Promise<void> }) => void;
   /** Called when the feed lost its connection and is about to reconnect (a cluster looks at its primaries then). */
   readonly onInterrupted?: () => void;
+  /**
+   * The id of the last event of this log the caller has had, when the host hands events on (a
+   * cluster's merge holds one back): a failover that rolled back only later ids lost nothing.
+   * Default: the last event this feed handed out.
+   */
+  readonly lastHanded?: () => number;
 }
 
 /**
@@ -327,13 +333,14 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         const keptUpTo = rolledBackAfter(error);
         // A failover rolled back only events this feed scanned past without handing over (other
         // keys', or none at all): nothing it delivered is lost, so it goes on from the new epoch.
-        if (keptUpTo === undefined || log === undefined || this.#lastHanded > keptUpTo || info.epoch === undefined) throw error;
-        this.#next = keptUpTo + 1;
+        const delivered = this.#host.lastHanded?.() ?? this.#lastHanded;
+        if (keptUpTo === undefined || log === undefined || delivered > keptUpTo || info.epoch === undefined) throw error;
+        this.#rollBack(keptUpTo);
         this.#subscription = await connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next, log: { logId: log.logId, epoch: info.epoch } });
       }
     } catch (error) {
       this.#dropConnection();
-      throw toCdcError(error, { logId: this.#logId, next: this.#next, lastHanded: this.#lastHanded });
+      throw toCdcError(error, { logId: this.#logId, next: this.#next, lastHanded: this.#host.lastHanded?.() ?? this.#lastHanded });
     }
     // The server accepted the position in this log: it stands in the log's current epoch now.
     if (info.logId !== undefined) {
@@ -341,6 +348,26 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
       this.#epoch = info.epoch;
     }
   }
+
+  /**
+   * A failover dropped the events after `keptUpTo`, none of which the caller had: forget those
+   * fetched (their ids now name other events) and read on from there, in the new epoch.
+   */
+  #rollBack(keptUpTo: number): void {
+    this.#next = keptUpTo + 1;
+    const kept = this.#buffer.slice(this.#head).filter((event) => (event as ChangeEvent<Value>).id <= keptUpTo);
+    this.#buffer = kept;
+    this.#head = 0;
+    this.#lastHanded = Math.min(this.#lastHanded, keptUpTo);
+    this.#rollbacks = { count: this.#rollbacks.count + 1, keptUpTo };
+  }
+
+  /** How many rollbacks this feed went through, and the last id the latest one kept. */
+  get rollbacks(): { readonly count: number; readonly keptUpTo: number } {
+    return this.#rollbacks;
+  }
+
+  #rollbacks = { count: 0, keptUpTo: 0 };
 
   /** The poller: runs until the feed stops or fails. */
   async #run(): Promise<void> {
