@@ -1,7 +1,7 @@
 import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
@@ -272,20 +272,8 @@ describeEachTransport('cdc', (harness) => {
         nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
         close: async () => {},
         async dedicated(options) {
-          const connection = await shared.dedicated(options);
           let polls = 0;
-          return {
-            name: connection.name,
-            get protocol() {
-              return connection.protocol;
-            },
-            send: (command: WireCommand) =>
-              command.name === 'CDC.POLL' && ++polls === 2 ? Promise.reject(new FerriteReplyError('CDC.POLL', 'ERR something broke')) : connection.send(command),
-            batch: (commands) => connection.batch(commands),
-            dedicated: (more) => connection.dedicated(more),
-            close: () => connection.close(),
-            [Symbol.asyncDispose]: () => connection.close(),
-          };
+          return failingPolls(await shared.dedicated(options), () => (++polls === 2 ? new FerriteReplyError('CDC.POLL', 'ERR something broke') : undefined));
         },
       };
       const client = createFerrite({ transport: failing, plugins: [cdc()] });

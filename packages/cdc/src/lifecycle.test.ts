@@ -5,7 +5,7 @@ import { createFerrite, FerriteConnectionError, FerriteReplyError, FerriteUnsupp
 import { startEmulator, type RunningEmulator } from '@ferrite/emulator';
 import { describeEachTransport, transportTargets } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { serverSubscriptions, take, unique, type CdcClient } from './__tests__/helpers.js';
+import { failingPolls, serverSubscriptions, take, unique, type CdcClient } from './__tests__/helpers.js';
 import { cdc } from './plugin.js';
 import type { ChangeFeed, ChangeFeedReconnect } from './types.js';
 
@@ -85,16 +85,7 @@ describeEachTransport('cdc lifecycle', (harness) => {
     const transport = borrowed(shared, {
       async dedicated(options) {
         if (refuse !== undefined) throw refuse;
-        const connection = await shared.dedicated(options);
-        return {
-          ...borrowed(connection),
-          send: (command, more) =>
-            command.name === 'CDC.POLL' && refuse !== undefined
-              ? Promise.reject(new FerriteConnectionError('connection reset', { maybeApplied: true }))
-              : connection.send(command, more),
-          close: () => connection.close(),
-          [Symbol.asyncDispose]: () => connection.close(),
-        };
+        return failingPolls(await shared.dedicated(options), () => (refuse === undefined ? undefined : new FerriteConnectionError('connection reset', { maybeApplied: true })));
       },
     });
     const client = createFerrite({ transport, plugins: [cdc()] });
@@ -127,16 +118,7 @@ describeEachTransport('cdc lifecycle', (harness) => {
     let cuts = 3;
     const transport = borrowed(shared, {
       async dedicated(options) {
-        const connection = await shared.dedicated(options);
-        return {
-          ...borrowed(connection),
-          send: (command, more) =>
-            command.name === 'CDC.POLL' && cuts > 0 && cuts-- > 0
-              ? Promise.reject(new FerriteConnectionError('connection reset', { maybeApplied: true }))
-              : connection.send(command, more),
-          close: () => connection.close(),
-          [Symbol.asyncDispose]: () => connection.close(),
-        };
+        return failingPolls(await shared.dedicated(options), () => (cuts > 0 && cuts-- > 0 ? new FerriteConnectionError('connection reset', { maybeApplied: true }) : undefined));
       },
     });
     const client = createFerrite({ transport, plugins: [cdc()] });
