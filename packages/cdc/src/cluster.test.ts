@@ -3,7 +3,7 @@ import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultP
 import { clusterNodeFor, clusterTransportTargets, connectClusterTransport, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterWriter } from './__tests__/cluster-writer.js';
-import { take, unique, type CdcClient } from './__tests__/helpers.js';
+import { borrowed, take, unique, type CdcClient } from './__tests__/helpers.js';
 import { cdc } from './plugin.js';
 import type { ChangeFeedCheckpoint } from './checkpoint.js';
 import type { ChangeEvent, ChangeFeed } from './types.js';
@@ -222,6 +222,41 @@ for (const target of clusterTransportTargets) {
       expect(values.filter((value) => value?.startsWith('client'))).toEqual(['client', 'client-again']);
       expect(new Set(afterLeave.slice(0, 5).map((event) => event.node))).toEqual(new Set([joined.id]));
       expect(afterLeave.at(-1)?.node).toBe(original.id);
+    }, 60_000);
+  });
+}
+
+for (const target of clusterTransportTargets) {
+  describe(`cdc over a one-primary cluster (${target.label})`, () => {
+    let cluster: RunningEmulatorCluster | undefined;
+    let ferrite: CdcClient | undefined;
+    afterAll(async () => {
+      await ferrite?.close();
+      await cluster?.close();
+    });
+
+    it('is followed as a cluster (the transport says so, not the number of nodes): a shard added later is followed too', async () => {
+      cluster = await startEmulatorCluster({ primaries: 1 });
+      const base = await connectClusterTransport(cluster, target.driver as 'ioredis' | 'node-redis', target.protocol);
+      // The cluster transports say `topology: 'cluster'` themselves once they report it; until then, for them.
+      const transport = base.topology === undefined ? borrowed(base, { topology: 'cluster', close: () => base.close() }) : base;
+      ferrite = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
+      const writer = clusterWriter(cluster);
+      const prefix = unique('one-shard');
+      const tag = `${prefix}-tag`;
+      const key = (i: number) => `${prefix}:{${tag}}:${i}`;
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS });
+      for (let i = 0; i < 5; i++) await writer.write(key(i), String(i));
+      const joined = await cluster.addPrimary();
+      await cluster.moveSlot(slotOf(tag), joined.id);
+      // Through the client: its transport learns the new shard from the MOVED reply.
+      await ferrite.send('SET', key(5), '5');
+      for (let i = 6; i < 10; i++) await writer.write(key(i), String(i));
+      const events = await takeWithin(feed, 10, 20_000);
+      writer.close();
+      expect(events.map((event) => event.value)).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+      expect(events.slice(6).every((event) => event.node === joined.id)).toBe(true);
+      expect(new Set(events.map((event) => event.log)).size).toBe(2);
     }, 60_000);
   });
 }

@@ -1,28 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createFerrite, FerriteConnectionError, FerriteReplyError, FerriteUnsupportedError, type Transport } from '@ferrite/core';
+import { createFerrite, FerriteConnectionError, FerriteReplyError, FerriteUnsupportedError } from '@ferrite/core';
 import { startEmulator, type RunningEmulator } from '@ferrite/emulator';
 import { describeEachTransport, transportTargets } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { failingPolls, serverSubscriptions, take, unique, type CdcClient } from './__tests__/helpers.js';
+import { borrowed, failingPolls, serverSubscriptions, take, unique, type CdcClient } from './__tests__/helpers.js';
 import { cdc } from './plugin.js';
 import type { ChangeFeed, ChangeFeedReconnect } from './types.js';
-
-/** The suite's transport, shared: closing a client over this leaves the suite's transport open. */
-function borrowed(shared: Transport, overrides: Partial<Transport> = {}): Transport {
-  return {
-    name: shared.name,
-    protocol: shared.protocol,
-    ...(shared.topology === undefined ? {} : { topology: shared.topology }),
-    send: (command, options) => shared.send(command, options),
-    batch: (commands, options) => shared.batch(commands, options),
-    ...(shared.nodes === undefined ? {} : { nodes: () => (shared.nodes as NonNullable<Transport['nodes']>)() }),
-    dedicated: (options) => shared.dedicated(options),
-    close: async () => {},
-    ...overrides,
-  };
-}
 
 /** `'pending'` if `promise` has not settled within `ms`. */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {

@@ -1,4 +1,4 @@
-import type { DedicatedTransport, FerriteClient, WireCommand } from '@ferrite/core';
+import type { DedicatedTransport, FerriteClient, Transport, WireCommand } from '@ferrite/core';
 import type { Emulator } from '@ferrite/emulator';
 import type { cdc } from '../plugin.js';
 import type { ChangeEvent, ChangeFeed } from '../types.js';
@@ -79,5 +79,20 @@ export function failingPolls(connection: DedicatedTransport, failure: () => Erro
     dedicated: (more) => connection.dedicated(more),
     close: () => connection.close(),
     [Symbol.asyncDispose]: () => connection.close(),
+  };
+}
+
+/** `shared`, with `overrides`: closing a client over it leaves `shared` open unless `close` is overridden. */
+export function borrowed(shared: Transport, overrides: Partial<Transport> = {}): Transport {
+  return {
+    name: shared.name,
+    protocol: shared.protocol,
+    ...(shared.topology === undefined ? {} : { topology: shared.topology }),
+    send: (command, options) => shared.send(command, options),
+    batch: (commands, options) => shared.batch(commands, options),
+    ...(shared.nodes === undefined ? {} : { nodes: () => (shared.nodes as NonNullable<Transport['nodes']>)() }),
+    dedicated: (options) => shared.dedicated(options),
+    close: async () => {},
+    ...overrides,
   };
 }
