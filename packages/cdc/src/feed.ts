@@ -241,26 +241,26 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
 
   /** Stops polling; the caller gets the events already fetched, then `done`. */
   #finish(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#stop.abort();
-    this.unfollowSignal();
-    this.#host.onEnded(this);
-    void this.#release();
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve({ done: true, value: undefined });
+    this.#end(undefined);
   }
 
   /** Stops polling and hands `error` to the caller after the events already fetched. */
   #fail(error: unknown): void {
+    this.#end({ error });
+  }
+
+  /** Stops polling and releases the connection; the buffered events stay for the caller, then `failure` or `done`. */
+  #end(failure: { readonly error: unknown } | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop.abort();
     this.unfollowSignal();
     this.#host.onEnded(this);
     void this.#release();
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.reject(error);
-    else this.#failure = { error };
+    // Waiters exist only while the buffer is empty: the first one gets the failure at once.
+    const waiter = failure === undefined ? undefined : this.#waiters.shift();
+    if (waiter !== undefined) waiter.reject((failure as { readonly error: unknown }).error);
+    else this.#failure = failure;
     for (const other of this.#waiters.splice(0)) other.resolve({ done: true, value: undefined });
   }
 
