@@ -44,9 +44,17 @@ async function rig(target: TransportTarget): Promise<Rig> {
       // CLIENT KILL would.
       kinds: ['rst'],
       async cut() {
+        const connections = emulator.stats.connectionsReceived;
+        let closed = 0;
         for (const session of emulator.openSessions()) {
-          if (/^cdc\.(subscribe|poll|unsubscribe|info)$/i.test(session.lastCommand)) emulator.closeSession(session);
+          if (/^cdc\.(subscribe|poll|unsubscribe|info)$/i.test(session.lastCommand)) {
+            emulator.closeSession(session);
+            closed++;
+          }
         }
+        // A poll blocked on a session closed in process ends with its BLOCK: let the feed come back
+        // before the next cut, so that the cuts keep reaching it (bounded: it may be reconnecting).
+        if (closed > 0) await vi.waitFor(() => expect(emulator.stats.connectionsReceived).toBeGreaterThan(connections), { timeout: 2000, interval: 5 }).catch(() => {});
       },
       close: () => ferrite.close(),
     };
