@@ -2,6 +2,7 @@ import { slotOf } from '@ferrite/core';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RawRespClient, plain } from '../engine/testing/raw-client.js';
 import { startEmulatorCluster } from './start.js';
 import type { EmulatorClusterNode, RunningEmulatorCluster } from './start.js';
 
@@ -148,7 +149,9 @@ describe.each([
       const movedKey = keys.find((key) => slotOf(key) > 5460 && slotOf(key) <= 10922) as string;
       expect(victim.emulator.database(0).has(movedKey)).toBe(true);
 
-      running.failover(victim.id);
+      const admin = await RawRespClient.connect(victim.port);
+      expect(plain(await admin.send('CLUSTER', 'FAILOVER'))).toBe('+OK');
+      await admin.close();
       expect([victim.role, replica.role]).toEqual(['primary', 'replica']);
       await untilServed(client, expected);
       await writeAll(client, keys, 'back', expected);

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { slotOf } from '@ferrite/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../engine/testing/eventually.js';
 import { RawRespClient, plain } from '../engine/testing/raw-client.js';
 import type { Plain, RespArgument } from '../engine/testing/raw-client.js';
 import { startEmulatorCluster } from './start.js';
@@ -45,16 +46,6 @@ const shardOf = (running: RunningEmulatorCluster, key: string) => {
   return { primary, replica };
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const nodeLine = async (send: (...args: RespArgument[]) => Promise<Plain>, id: string) =>
   String(await send('CLUSTER', 'NODES'))
@@ -176,6 +167,9 @@ describe('kill, automatic failover, restart', () => {
       }),
     ).rejects.toThrow(/ECONNREFUSED/);
     expect(await nodeLine(onOther, primary.id)).toMatch(/ master,fail\? .* disconnected/);
+    const shards = JSON.stringify(await onOther('CLUSTER', 'SHARDS'));
+    expect(shards).toContain(`"id","${primary.id}"`);
+    expect(shards.split(`"id","${primary.id}"`)[1]?.split('"health",')[1]?.startsWith('"fail"')).toBe(true);
     // Detected: every node refuses keyed commands, keyless ones still run.
     await eventually(() => onOther('GET', 'anything'), (reply) => JSON.stringify(reply).includes('CLUSTERDOWN'), 'CLUSTERDOWN');
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(200);
@@ -221,6 +215,40 @@ describe('kill, automatic failover, restart', () => {
     // A client retrying a lost increment with its op-id applies it once, now.
     expect(await onReplica('CRDT.COUNTER.INCR', 'counter', '1', 'ID', 'c')).toBe(3);
     expect(await onReplica('CRDT.COUNTER.INCR', 'counter', '1', 'ID', 'a')).toBe(3);
+  });
+
+  it('through 20 failovers: the counter is what was acknowledged minus exactly the op-ids no replica had; one log, 20 epochs', async () => {
+    const running = await start({ primaries: 1, replicas: 1, nodeTimeout: 30 });
+    const acknowledged: string[] = [];
+    const logId = (running.nodes[0] as EmulatorClusterNode).emulator.changeLog.logId;
+    for (let round = 0; round < 20; round++) {
+      const primary = running.nodes.find((node) => node.role === 'primary') as EmulatorClusterNode;
+      const replica = running.nodes.find((node) => node.primaryId === primary.id) as EmulatorClusterNode;
+      const send = await open(primary);
+      for (let index = 0; index < 5; index++) {
+        // The last two writes of every other round never reach the replica.
+        if (index === 3 && round % 2 === 0) running.pauseReplication(replica.id);
+        const opId = `${round}:${index}`;
+        await send('CRDT.COUNTER.INCR', 'counter', '1', 'ID', opId);
+        await send('SET', 'last', opId);
+        acknowledged.push(opId);
+      }
+      await settle();
+      await running.kill(primary.id);
+      await eventually(() => replica.role, (role) => role === 'primary', `promotion ${round + 1}`);
+      await running.restart(primary.id);
+    }
+    const primary = running.nodes.find((node) => node.role === 'primary') as EmulatorClusterNode;
+    const kept = primary.emulator.crdtOpIds('counter');
+    const lost = acknowledged.filter((opId) => !kept.includes(opId));
+    expect(lost).toEqual(acknowledged.filter((opId) => /^\d*[02468]:[34]$/.test(opId)));
+    const send = await open(primary);
+    expect(await send('CRDT.COUNTER.GET', 'counter')).toBe(acknowledged.length - lost.length);
+    const log = primary.emulator.changeLog;
+    expect([log.logId, log.epoch]).toEqual([logId, 20]);
+    // One event per kept SET, numbered without a gap; every lost SET's id went to a later event.
+    expect(log.lastId).toBe(acknowledged.length - lost.length);
+    expect(Array.from({ length: log.lastId }, (_, index) => log.get(index + 1)?.value?.toString())).toEqual(kept);
   });
 
   it('a primary without a replica comes back empty and owns its slots again, with a new log', async () => {

@@ -4,6 +4,7 @@ import type { EmulatorOptions } from '../engine/emulator.js';
 import { DEFAULT_QUERY_BUFFER_LIMIT, serveEmulator } from '../server.js';
 import type { EmulatorListener } from '../server.js';
 import { promote, resync } from './failover.js';
+import { FailureDetector } from './failure-detector.js';
 import { ClusterNodeHooks } from './node-hooks.js';
 import type { RedirectCounts } from './node-hooks.js';
 import { clonePayload, putItem, slotItems, takeItem } from './slot-data.js';
@@ -298,25 +299,7 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
     }
   };
 
-  // Failure detection: each kill arms one timer chain, which a restart (a new generation) disarms.
-  const timers = new Set<NodeJS.Timeout>();
-  const generations = new Map<ClusterMember, number>();
-  const after = (ms: number, run: () => void): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, ms);
-    timer.unref();
-    timers.add(timer);
-  };
-  const electionDelay = Math.min(500, nodeTimeout);
-  /** Redis' automatic failover: the live replica that applied the most takes over a failed primary. */
-  const failOver = (dead: ClusterMember): void => {
-    if (dead.alive || dead.role !== 'primary' || state.rangesOf(dead).length === 0) return;
-    const candidates = dead.replicas.filter((replica) => replica.alive).sort((a, b) => b.replicationOffset - a.replicationOffset);
-    const best = candidates[0];
-    if (best !== undefined) promote(state, best, 'force');
-  };
+  const detector = new FailureDetector(state);
   const replicaById = (id: string): ClusterMember => {
     const member = memberById(id);
     if (member.role !== 'replica') throw new Error(`node ${id} is not a replica`);
@@ -366,7 +349,7 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
         siblings.splice(siblings.indexOf(member), 1);
       }
       state.members.splice(state.members.indexOf(member), 1);
-      generations.set(member, (generations.get(member) ?? 0) + 1);
+      detector.nodeBack(member);
       await servers.get(member)?.stop();
     },
     async kill(nodeId) {
@@ -377,26 +360,17 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
       // What was on its way to or from it dies with the connections.
       member.hooks.discardBacklog();
       for (const replica of member.replicas) replica.hooks.discardBacklog();
-      const generation = (generations.get(member) ?? 0) + 1;
-      generations.set(member, generation);
-      after(nodeTimeout, () => {
-        if (generations.get(member) !== generation) return;
-        member.failed = true;
-        after(electionDelay, () => {
-          if (generations.get(member) === generation) failOver(member);
-        });
-      });
+      detector.nodeDown(member);
       await servers.get(member)?.stop({ abrupt: true });
     },
     async restart(nodeId) {
       if (closing !== undefined) throw new Error('the cluster is closed');
       const member = memberById(nodeId);
       if (member.alive) throw new Error(`node ${nodeId} is running; kill it first`);
-      generations.set(member, (generations.get(member) ?? 0) + 1);
+      detector.nodeBack(member);
       freshEngine(member);
       await listenFor(member, (views.get(member) as EmulatorClusterNode).port);
       member.alive = true;
-      member.failed = false;
       if (member.role === 'primary' && member.takenOverBy !== undefined) {
         const successor = state.successorOf(member);
         member.takenOverBy = undefined;
@@ -437,8 +411,7 @@ export async function startEmulatorCluster(options: StartEmulatorClusterOptions 
     },
     close() {
       if (closing === undefined) {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        detector.stop();
         closing = Promise.all([...servers.values()].map((server) => server.stop())).then(() => undefined);
       }
       return closing;
