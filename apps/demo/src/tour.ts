@@ -110,7 +110,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     } finally {
       await other.close();
     }
-    log('\nChange feed of the cart writes below, live (resumable from a saved position):');
+    log('\nChange feed of the cart writes below, live (resumable from a saved checkpoint):');
     await using feed = await ferrite.cdc.subscribe('demo:cart:*');
     const shown = (async () => {
       for await (const event of feed) {
@@ -123,7 +123,7 @@ export async function tour(options: TourOptions = {}): Promise<void> {
     await ferrite.send('EXPIRE', 'demo:cart:7', '60');
     await ferrite.send('DEL', 'demo:cart:7');
     await shown;
-    log(`  checkpoint ${feed.position}: subscribe with { from: ${feed.position} + 1 } to resume after it`);
+    log(`  checkpoint ${feed.checkpoint}: subscribe with { from: checkpoint } to resume after it`);
 
     await ferrite.vector.dropIndex('demo:products');
     await ferrite.semantic.delete('demo:llm');

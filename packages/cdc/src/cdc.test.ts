@@ -1,14 +1,14 @@
 import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
 import type { ChangeEvent, ChangeFeed } from './types.js';
 
-const untouchedSingleCheckpoint = () => encodeCheckpoint({ kind: 'single', next: 1 });
-const untouchedClusterCheckpoint = () => encodeCheckpoint({ kind: 'cluster', nodes: new Map([['0'.repeat(40), 1]]) });
+const untouchedSingleCheckpoint = () => encodeCheckpoint({ logs: [{ logId: undefined, epoch: undefined, node: undefined, next: 1, lastHanded: 0 }] });
+const untouchedClusterCheckpoint = () => encodeCheckpoint({ logs: [{ logId: undefined, epoch: undefined, node: '0'.repeat(40), next: 1, lastHanded: 0 }] });
 
 describeEachTransport('cdc', (harness) => {
   let ferrite: CdcClient;
@@ -41,15 +41,20 @@ describeEachTransport('cdc', (harness) => {
       const ids = events.map((e) => e.id);
       expect(ids[1]).toBe((ids[0] as number) + 1);
       expect(ids[2]).toBeGreaterThan(ids[1] as number);
+      // Ids count in one log: each event names its log when the server names its logs (v1.2).
+      const info = (await ferrite.send('CDC.INFO')) as unknown;
+      const serverNamesLogs = String(info instanceof Map ? [...info.keys()] : info).includes('log_id');
+      for (const event of events) {
+        if (serverNamesLogs) expect(event.log).toMatch(/^[0-9a-f]{40}$/);
+        else expect(event.log).toBeUndefined();
+      }
       if (harness.target.cluster) {
-        // Ids are per node: each event names its node, and the position is the token of every node's.
+        // On a cluster each event also names the primary that served it.
         for (const event of events) expect(event.node).toMatch(/^[0-9a-f]{40}$/);
-        expect(feed.position).toMatch(/^cdc1\./);
-        expect(feed.position).toBe(feed.checkpoint);
       } else {
-        expect(feed.position).toBe(ids[2]);
         expect(events[0]?.node).toBeUndefined();
       }
+      expect(feed.checkpoint).toMatch(/^cdc2\./);
     });
 
     it('keeps only the ops asked for, case-insensitively', async () => {
@@ -72,56 +77,19 @@ describeEachTransport('cdc', (harness) => {
       expect(event?.key).toBe(`${prefix}:b`);
     });
 
-    it('starts from a given id, or from the oldest event kept', async () => {
+    it('starts from the oldest event kept; a bare event id is refused before anything is sent', async () => {
       // One hash tag: one node on a cluster, so the three writes have one order.
       const prefix = `{${unique('from')}}`;
       await ferrite.send('SET', `${prefix}:1`, 'a');
       await ferrite.send('SET', `${prefix}:2`, 'b');
       await ferrite.send('SET', `${prefix}:3`, 'c');
-      {
-        await using earliest = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 'earliest' });
-        const events = await take(earliest, 3);
-        expect(events.map((e) => e.value)).toEqual(['a', 'b', 'c']);
-        if (harness.target.cluster) {
-          // Ids are per node: a bare id names no place on a cluster.
-          await expect(ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id })).rejects.toBeInstanceOf(FerriteValidationError);
-        } else {
-          await using fromSecond = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id });
-          expect((await take(fromSecond, 2)).map((e) => e.value)).toEqual(['b', 'c']);
-        }
-      }
-    });
-
-    it('resumes from a saved position in another client: together they see every event once', async () => {
-      const prefix = unique('position');
-      const first = await ferrite.cdc.subscribe(`${prefix}:*`);
-      // On a cluster the position is a token from the moment subscribe resolves; on one server there is none before an event.
-      const atStart = first.position;
-      if (harness.target.cluster) expect(atStart).toBe(first.checkpoint);
-      else expect(atStart).toBeUndefined();
-      // One key per value: on a cluster the events come from every node.
-      for (let i = 0; i < 20; i++) await ferrite.send('SET', `${prefix}:${i}`, String(i));
-      const seen = (await take(first, 8)).map((e) => e.value);
-      const position = first.position;
-      await first.close();
-      const other = createFerrite({ transport: harness.transport, plugins: [cdc()] });
-      // The documented way to resume on each topology: the token itself on a cluster, the next id on one server.
-      const from = typeof position === 'number' ? position + 1 : position;
-      expect(typeof from).toBe(harness.target.cluster ? 'string' : 'number');
-      await using second = await other.cdc.subscribe(`${prefix}:*`, { from });
-      seen.push(...(await take(second, 12)).map((e) => e.value));
-      const all = Array.from({ length: 20 }, (_, i) => String(i));
-      // One server: one log, one order. A cluster orders per node only.
-      expect(harness.target.cluster ? [...seen].sort((a, b) => Number(a) - Number(b)) : seen).toEqual(all);
-      // Nothing repeated: the next event is a new write.
-      await ferrite.send('SET', `${prefix}:end`, 'end');
-      expect((await take(second, 1)).map((e) => e.value)).toEqual(['end']);
-      if (harness.target.cluster) {
-        // The token taken before any event resumes at the feed's start: every event, once.
-        await using fromStart = await other.cdc.subscribe(`${prefix}:*`, { from: atStart });
-        const values = (await take(fromStart, 21)).map((e) => e.value);
-        expect([...values].sort()).toEqual([...all, 'end'].sort());
-      }
+      await using earliest = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 'earliest' });
+      const events = await take(earliest, 3);
+      expect(events.map((e) => e.value)).toEqual(['a', 'b', 'c']);
+      // Ids count in one log only: the resume handle is the checkpoint, on every topology.
+      const error = await ferrite.cdc.subscribe(`${prefix}:*`, { from: (events[1] as ChangeEvent).id as unknown as 'latest' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteValidationError);
+      expect((error as Error).message).toMatch(/checkpoint/);
     });
 
     it('resumes from a saved checkpoint in another client: together they see every event once, in order per key', async () => {
@@ -149,6 +117,10 @@ describeEachTransport('cdc', (harness) => {
       await using third = await other.cdc.subscribe(`${prefix}:*`, { from: second.checkpoint });
       await ferrite.send('SET', `${prefix}:end`, 'end');
       expect((await take(third, 1)).map((e) => e.value)).toEqual(['end']);
+      // The checkpoint taken before any event resumes at the feed's start: every event, once.
+      await using fromStart = await other.cdc.subscribe(`${prefix}:*`, { from: untouched });
+      const values = (await take(fromStart, 21)).map((e) => e.value);
+      expect([...values].sort()).toEqual([...Array.from({ length: 20 }, (_, i) => String(i)), 'end'].sort());
       // A checkpoint from the other topology is refused before anything is subscribed.
       const foreign = harness.target.cluster ? untouchedSingleCheckpoint() : untouchedClusterCheckpoint();
       await expect(other.cdc.subscribe(`${prefix}:*`, { from: foreign })).rejects.toBeInstanceOf(FerriteValidationError);
@@ -300,20 +272,8 @@ describeEachTransport('cdc', (harness) => {
         nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
         close: async () => {},
         async dedicated(options) {
-          const connection = await shared.dedicated(options);
           let polls = 0;
-          return {
-            name: connection.name,
-            get protocol() {
-              return connection.protocol;
-            },
-            send: (command: WireCommand) =>
-              command.name === 'CDC.POLL' && ++polls === 2 ? Promise.reject(new FerriteReplyError('CDC.POLL', 'ERR something broke')) : connection.send(command),
-            batch: (commands) => connection.batch(commands),
-            dedicated: (more) => connection.dedicated(more),
-            close: () => connection.close(),
-            [Symbol.asyncDispose]: () => connection.close(),
-          };
+          return failingPolls(await shared.dedicated(options), () => (++polls === 2 ? new FerriteReplyError('CDC.POLL', 'ERR something broke') : undefined));
         },
       };
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
@@ -330,7 +290,7 @@ describeEachTransport('cdc', (harness) => {
   });
 
   describe('onChange', () => {
-    it('awaits the handler for each event in turn, and moves position only after it resolves', async () => {
+    it('awaits the handler for each event in turn, and moves the checkpoint only after it resolves', async () => {
       // One hash tag: one node on a cluster, so '0' comes before '1'.
       const prefix = `{${unique('handler')}}`;
       const order: string[] = [];
@@ -345,19 +305,16 @@ describeEachTransport('cdc', (harness) => {
       await ferrite.send('SET', `${prefix}:b`, '1');
       const started = subscription.checkpoint;
       await vi.waitFor(() => expect(order).toEqual(['start 0']));
-      // The handler has not resolved yet: nothing moved (on a cluster the position is the start's token).
-      expect(subscription.position).toBe(harness.target.cluster ? started : undefined);
+      // The handler has not resolved yet: nothing moved.
       expect(subscription.checkpoint).toBe(started);
       release();
       await vi.waitFor(() => expect(order).toEqual(['start 0', 'end 0', 'start 1', 'end 1']));
       await vi.waitFor(() => expect(subscription.checkpoint).not.toBe(started));
-      if (harness.target.cluster) expect(subscription.position).toBe(subscription.checkpoint);
-      else await vi.waitFor(() => expect(subscription.position).toBeGreaterThan(0));
       await subscription.close();
       await expect(subscription.done).resolves.toBeUndefined();
     });
 
-    it("rejects done with the handler's error and stops, leaving position before the failed event", async () => {
+    it("rejects done with the handler's error and stops, leaving the checkpoint before the failed event", async () => {
       const prefix = `{${unique('throws')}}`;
       const failure = new Error('handler failed');
       const handled: string[] = [];
@@ -374,9 +331,6 @@ describeEachTransport('cdc', (harness) => {
       // Resuming from the checkpoint hands the failed event over again (at-least-once).
       await using again = await ferrite.cdc.subscribe(`${prefix}:*`, { from: subscription.checkpoint });
       expect((await take(again, 1))[0]?.value).toBe('bad');
-      const position = subscription.position;
-      await using byPosition = await ferrite.cdc.subscribe(`${prefix}:*`, { from: typeof position === 'number' ? position + 1 : position });
-      expect((await take(byPosition, 1))[0]?.value).toBe('bad');
     });
   });
 
@@ -389,12 +343,14 @@ describeEachTransport('cdc', (harness) => {
         () => ferrite.cdc.subscribe('*', { batchSize: 10_001 }),
         () => ferrite.cdc.subscribe('*', { blockMs: 0 }),
         () => ferrite.cdc.subscribe('*', { bufferSize: 1.5 }),
-        () => ferrite.cdc.subscribe('*', { from: 0 }),
+        () => ferrite.cdc.subscribe('*', { from: 0 as unknown as 'latest' }),
+        () => ferrite.cdc.subscribe('*', { onReconnect: 'log' as unknown as () => void }),
         () => ferrite.cdc.subscribe('*', { from: 'newest' as 'latest' }),
         () => ferrite.cdc.subscribe('*', { from: 'cdc1.not-base64-json' }),
         () => ferrite.cdc.subscribe('*', { from: 'checkpoint' as 'cdc1.' }),
         () => ferrite.cdc.subscribe('*', { from: `cdc1.${Buffer.from('{"s":0}').toString('base64url')}` }),
-        () => ferrite.cdc.subscribe('*', { from: 2n ** 60n as unknown as number }),
+        () => ferrite.cdc.subscribe('*', { from: `cdc2.${Buffer.from('{"l":[["x",0,null,1,0]]}').toString('base64url')}` }),
+        () => ferrite.cdc.subscribe('*', { from: 2n ** 60n as unknown as 'latest' }),
         () => ferrite.cdc.subscribe('*', { events: [] }),
         () => ferrite.cdc.subscribe('*', { events: ['SET NX'] }),
         () => ferrite.cdc.onChange('*', 'nope' as unknown as () => void),
@@ -415,7 +371,9 @@ describeEachTransport(
     it('rejects a start the server no longer keeps with CdcPositionExpiredError carrying the oldest id', async () => {
       const prefix = unique('expired');
       for (let i = 0; i < 30; i++) await write(harness.emulator, 'SET', `${prefix}:${i}`, String(i));
-      const error = await ferrite.cdc.subscribe(`${prefix}:*`, { from: 1 }).catch((e: unknown) => e);
+      // A legacy `cdc1.` checkpoint from the first event: still read, and still checked.
+      const fromFirst = `cdc1.${Buffer.from('{"s":1}').toString('base64url')}` as const;
+      const error = await ferrite.cdc.subscribe(`${prefix}:*`, { from: fromFirst }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CdcPositionExpiredError);
       expect(error).toBeInstanceOf(FerriteReplyError);
       expect((error as CdcPositionExpiredError).oldestRetainedId).toBe(harness.emulator.changeLog.firstId);

@@ -1,7 +1,7 @@
 import { readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
-import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint, type ChangeFeedCheckpoint, type LogPosition } from './checkpoint.js';
 import { cdcInfoCommand } from './commands/info.js';
-import { CdcPositionExpiredError, toCdcError } from './errors.js';
+import { CdcPositionExpiredError, CdcPositionLostError, toCdcError } from './errors.js';
 import { Feed, type FeedSettings, type FeedStart } from './feed.js';
 import { abortedBeforeStart, FeedBase } from './feed-base.js';
 import type { ChangeEvent } from './types.js';
@@ -11,36 +11,43 @@ export interface ClusterFeedHost {
   readonly context: PluginContext;
   /** The client's per-call deadline in ms (`Infinity`: none). */
   readonly timeoutMs: number;
+  /** Whether the client has closed. */
+  readonly clientClosed: () => boolean;
   /** Called once when the feed has ended, however it ended. */
   readonly onEnded: (feed: { close(): Promise<void> }) => void;
-  /** How often the primaries are listed again, to follow nodes that join or leave. */
+  /** How often the primaries are listed again, to follow nodes that join, leave or fail over. */
   readonly refreshMs: number;
 }
 
-/** Where each node's feed starts: the same for every node, or per node from a checkpoint (others from `'earliest'`). */
-export type ClusterStart = { readonly kind: 'latest' | 'earliest' } | { readonly kind: 'checkpoint'; readonly nodes: ReadonlyMap<string, number> };
+/** Where each log's feed starts: the same keyword for every log, or per log from a checkpoint. */
+export type ClusterStart = 'latest' | 'earliest' | { readonly logs: readonly LogPosition[] };
 
 /** Hash slots of a Redis Cluster (PROTOCOL.md §8). */
 const CLUSTER_SLOTS = 16_384;
 /** How often a consumer waiting on a slot-move barrier looks again. */
 const BARRIER_RECHECK_MS = 10;
-/** Failed `CDC.INFO` calls (one per refresh) after which a node that left the cluster is given up. */
-const DEPARTED_ATTEMPTS = 5;
 
-/** One primary's feed, and the event of it that is next in line for the caller. */
+/** One change log's feed (on the primary serving it now), and its event next in line for the caller. */
 interface Member<Value extends string | Buffer> {
-  readonly id: string;
-  readonly feed: Feed<Value>;
-  /** The node's next event, taken from its feed, not yet handed to the caller. */
+  /** The log's id; for a server older than v1.2, its node's id. */
+  readonly key: string;
+  /** The primary serving the log now. */
+  node: string;
+  feed: Feed<Value>;
+  /** The log's next event, taken from its feed, not yet handed to the caller. */
   head: ChangeEvent<Value> | undefined;
+  /** The feed's rollback count when {@link head} was taken: a later rollback may have dropped it. */
+  headRollbacks: number;
   pulling: boolean;
-  /** No longer among the primaries: drained, then closed. */
-  leaving: { drain: Barrier | undefined; failures: number } | undefined;
+  /** The id of the last event of this log handed to the caller (0: none). */
+  lastHanded: number;
+  /** Since when (performance clock) no primary serves this log; undefined while one does. */
+  unservedSince: number | undefined;
 }
 
 /**
- * "Every event node `from` logged up to `lastId` has been handed over": how per-key order is kept
- * when a slot moves. `pollMark` is the node feed's poll count once `lastId` was known; a shorter
+ * "Every event log `from` held up to `lastId` has been handed over": how per-key order is kept
+ * when a slot moves. `pollMark` is the log feed's poll count once `lastId` was known; a shorter
  * than full poll after it proves the feed has fetched everything up to `lastId`.
  */
 interface Barrier {
@@ -54,37 +61,47 @@ interface Barrier {
 }
 
 /**
- * A change feed over every primary of a cluster: one {@link Feed} per node (each on a dedicated
- * connection to that node, with its own position), merged behind one iterator.
+ * A change feed over every primary of a cluster: one {@link Feed} per change log (each on a
+ * dedicated connection to the primary serving it, with its own position), merged behind one
+ * iterator. Logs are named by their `log_id` (PROTOCOL.md §8.1), which a failover keeps: when a
+ * replica takes over, the log's feed moves to it and resumes from the same place, in the log's
+ * epoch, so that a rollback is an error and never a silent skip or repeat.
  *
- * Order: each node's events in its log's order. Per key across a slot move: when the first event
- * of a slot comes from another node than the slot's previous events, it waits until the previous
- * node's feed has handed over everything that node logged before (its `CDC.INFO` last id, read
- * then), so a key's old-owner events always come first. Otherwise nodes are interleaved by
- * timestamp among the events at hand.
+ * Order: each log's events in its order. Per key across a slot move: when the first event of a
+ * slot comes from another log than the slot's previous events, it waits until the previous log's
+ * feed has handed over everything that log held before (its `CDC.INFO` last id, read then).
+ * Otherwise logs are interleaved by timestamp among the events at hand.
  *
- * Topology: the primaries are listed again every `refreshMs`. A new primary is followed from the
- * oldest event it keeps (it can only hold events of slots it took over, after it joined); a
- * primary that left is followed until it has nothing more to hand over, then dropped.
+ * Topology: the primaries are listed again every `refreshMs` (and at once when a log's feed loses
+ * its connection). A log new to the feed is read from id 1, so the events of the slots its node
+ * took over are not missed (`CdcPositionExpiredError` if that node no longer keeps id 1). A log
+ * no primary serves any more is drained over its feed's own connection until its last id; if that
+ * cannot be done within the departure bound, the feed fails with `CdcPositionLostError`.
  */
 export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> {
   readonly #host: ClusterFeedHost;
   readonly #settings: FeedSettings;
+  /** By log key. */
   readonly #members = new Map<string, Member<Value>>();
-  /** Per node ever followed: the first event id not handed to the caller yet. */
-  readonly #next = new Map<string, number>();
   /**
-   * Per slot: the node whose events of that slot are due now. Starts as the slot map when the
-   * feed opened; then the node whose event of that slot was handed over last.
+   * Logs drained after no primary served them, and where they stood: if one is served again
+   * (a node listed again after a moment out of the transport's slot map), it resumes there.
    */
-  readonly #slotNode = new Array<string | undefined>(CLUSTER_SLOTS);
+  readonly #drainedLogs = new Map<string, LogPosition>();
+  /** The log each primary serves (asked once per node while it stays a primary). */
+  readonly #logOf = new Map<string, string>();
+  /**
+   * Per slot: the log whose events of that slot are due now. Starts as the slot map when the
+   * feed opened; then the log whose event of that slot was handed over last.
+   */
+  readonly #slotLog = new Array<string | undefined>(CLUSTER_SLOTS);
   /** Pending slot-move barriers, by `slot`. */
   readonly #barriers = new Map<number, Barrier>();
   #wake: (() => void) | undefined;
   #failure: { readonly error: unknown } | undefined;
   #ended = false;
   #refresh: NodeJS.Timeout | undefined;
-  #refreshing = false;
+  #refreshing: Promise<void> | undefined;
   /** Serialises `next()` calls: one caller picks at a time. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -94,19 +111,31 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     this.#settings = settings;
   }
 
-  /** Subscribes on every primary; resolves once every node's subscription is in place. */
+  /** Subscribes on every primary; resolves once every log's subscription is in place. */
   static async open<Value extends string | Buffer>(host: ClusterFeedHost, settings: FeedSettings, start: ClusterStart): Promise<ClusterFeed<Value>> {
     const feed = new ClusterFeed<Value>(host, settings);
     const signal = settings.signal;
     feed.followSignal();
     try {
       const nodes = await host.context.nodes();
+      await Promise.all(nodes.map((node) => feed.#learnLog(node.id)));
       await feed.#readSlotMap(nodes[0]?.id);
-      if (start.kind === 'checkpoint') for (const [id, next] of start.nodes) feed.#next.set(id, next);
-      await Promise.all(nodes.map((node) => feed.#follow(node.id, start.kind === 'checkpoint' ? 'earliest' : start.kind)));
+      const positions = typeof start === 'object' ? start.logs : [];
+      const unserved = positions.filter((position) => !nodes.some((node) => feed.#matches(position, node.id)));
+      const gone = unserved[0];
+      if (gone !== undefined) {
+        throw new CdcPositionLostError({ reason: 'node-departed', logId: gone.logId ?? gone.node, firstLostId: gone.next, lastLostId: undefined });
+      }
+      await Promise.all(
+        nodes.map((node) => {
+          const saved = positions.find((position) => feed.#matches(position, node.id));
+          return feed.#follow(node.id, typeof start === 'object' ? (saved ?? feed.#fromFirst(node.id)) : start);
+        }),
+      );
     } catch (error) {
+      const stopped = feed.#ended;
       await feed.close();
-      if (signal?.aborted) throw abortedBeforeStart(signal);
+      if (stopped || signal?.aborted) throw abortedBeforeStart(signal);
       throw toCdcError(error);
     }
     if (feed.#ended) throw abortedBeforeStart(signal);
@@ -115,18 +144,13 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     return feed;
   }
 
-  /** Ids are per node on a cluster, so the position is the token naming every node's: the checkpoint. */
-  get position(): ChangeFeedCheckpoint {
-    return this.checkpoint;
-  }
-
   get checkpoint(): ChangeFeedCheckpoint {
-    return encodeCheckpoint({ kind: 'cluster', nodes: this.#next });
+    return encodeCheckpoint({ logs: [...this.#members.values()].map((member) => this.#positionOf(member)) });
   }
 
   async lag(): Promise<number> {
     const lags = await Promise.all([...this.#members.values()].map((member) => member.feed.lag()));
-    // Events taken from a node's feed but not yet handed over count too.
+    // Events taken from a log's feed but not yet handed over count too.
     return lags.reduce((sum, lag) => sum + lag, 0) + [...this.#members.values()].filter((member) => member.head !== undefined).length;
   }
 
@@ -160,6 +184,40 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     wake?.();
   }
 
+  /** Where `member`'s log stands for the caller: its head, else its feed's resume point. */
+  #positionOf(member: Member<Value>): LogPosition {
+    const position = member.feed.logPosition;
+    return {
+      logId: position.logId,
+      epoch: position.epoch,
+      // A log without an id (a server older than v1.2) is named by its node.
+      node: position.logId === undefined ? member.node : undefined,
+      next: member.head?.id ?? position.next,
+      lastHanded: member.lastHanded,
+    };
+  }
+
+  /** Whether a saved place names the log node `nodeId` serves. */
+  #matches(position: LogPosition, nodeId: string): boolean {
+    if (position.logId !== undefined) return this.#logOf.get(nodeId) === position.logId;
+    return position.node === nodeId;
+  }
+
+  /** A log new to this feed: read from its first id, so the server reports a gap as expired. */
+  #fromFirst(nodeId: string): LogPosition {
+    return { logId: undefined, epoch: undefined, node: nodeId, next: 1, lastHanded: 0 };
+  }
+
+  async #learnLog(nodeId: string): Promise<string> {
+    let key = this.#logOf.get(nodeId);
+    if (key === undefined) {
+      const info = await this.#host.context.onNode(nodeId).call(cdcInfoCommand);
+      key = info.logId ?? nodeId;
+      this.#logOf.set(nodeId, key);
+    }
+    return key;
+  }
+
   async #nextInTurn(): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
     for (;;) {
       if (this.#failure !== undefined) {
@@ -185,7 +243,14 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     for (const member of this.#members.values()) {
       const head = member.head;
       if (head === undefined) continue;
-      if (!this.#mayGo(member.id, head)) {
+      const { count, keptUpTo } = member.feed.rollbacks;
+      if (count !== member.headRollbacks && head.id > keptUpTo) {
+        // A failover rolled it back before it was handed over: it never happened.
+        member.head = undefined;
+        this.#pull(member);
+        continue;
+      }
+      if (!this.#mayGo(member.key, head)) {
         waiting = true;
         continue;
       }
@@ -194,14 +259,14 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     return { member: best, waiting };
   }
 
-  /** Whether `event` of node `id` keeps its key's order: false while an earlier owner of its slot may still hold older events. */
-  #mayGo(id: string, event: ChangeEvent<Value>): boolean {
+  /** Whether `event` of log `key` keeps its key's order: false while an earlier log of its slot may still hold older events. */
+  #mayGo(key: string, event: ChangeEvent<Value>): boolean {
     if (event.key === '') return true;
     const slot = slotOf(event.key);
-    const previous = this.#slotNode[slot];
-    if (previous === undefined || previous === id) return true;
+    const previous = this.#slotLog[slot];
+    if (previous === undefined || previous === key) return true;
     const from = this.#members.get(previous);
-    // A node no longer followed has handed over all it could.
+    // A log no longer followed has handed over all it could.
     if (from === undefined) return true;
     let barrier = this.#barriers.get(slot);
     if (barrier === undefined || barrier.from !== previous) {
@@ -216,31 +281,32 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
 
   #startBarrier(from: Member<Value>): Barrier {
     const barrier: Barrier = {
-      from: from.id,
+      from: from.key,
       lastId: undefined,
       pollMark: Number.POSITIVE_INFINITY,
       asking: false,
-      giveUpAt: performance.now() + this.#barrierBoundMs,
+      giveUpAt: performance.now() + this.#boundMs,
     };
     this.#askLastId(from, barrier);
     return barrier;
   }
 
   /**
-   * The longest a slot's events wait for its previous owner: long enough to ride out a lost
-   * connection to it (a dead poll is noticed after blockMs plus the deadline, then reconnected),
-   * bounded so that two slots moving in opposite directions at once cannot stall the feed for good.
+   * The longest a slot's events wait for its previous log, and a log may go unserved before it
+   * counts as departed: long enough to ride out a lost connection (a dead poll is noticed after
+   * blockMs plus the deadline, then reconnected) and a failover, bounded so that two slots moving
+   * in opposite directions at once cannot stall the feed for good.
    */
-  get #barrierBoundMs(): number {
+  get #boundMs(): number {
     const timeout = Number.isFinite(this.#host.timeoutMs) ? this.#host.timeoutMs : 10_000;
     return Math.max(10_000, 3 * (this.#settings.blockMs + timeout));
   }
 
-  /** Reads the previous owner's last event id; asked again at the next look if the node does not answer. */
+  /** Reads the previous log's last event id; asked again at the next look if its node does not answer. */
   #askLastId(from: Member<Value>, barrier: Barrier): void {
     barrier.asking = true;
     this.#host.context
-      .onNode(from.id)
+      .onNode(from.node)
       .call(cdcInfoCommand)
       .then(
         (info) => {
@@ -255,39 +321,52 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
       });
   }
 
-  /** Whether `member` has handed over every event it logged up to the barrier's last id. */
+  /** Whether `member` has handed over every event its log held up to the barrier's last id. */
   #drained(member: Member<Value>, barrier: Barrier): boolean {
     if (performance.now() >= barrier.giveUpAt) return true;
     const lastId = barrier.lastId;
     if (lastId === undefined) return false;
-    if ((this.#next.get(member.id) ?? 1) > lastId) return true;
+    if (member.lastHanded >= lastId) return true;
     if (member.head !== undefined) return member.head.id > lastId;
-    return member.feed.bufferedCount === 0 && member.feed.lastShortPoll > barrier.pollMark;
+    return member.feed.resumeId > lastId || (member.feed.bufferedCount === 0 && member.feed.lastShortPoll > barrier.pollMark);
   }
 
   #handOver(member: Member<Value>): ChangeEvent<Value> {
     const event = member.head as ChangeEvent<Value>;
     member.head = undefined;
-    this.#next.set(member.id, event.id + 1);
-    if (event.key !== '') this.#slotNode[slotOf(event.key)] = member.id;
+    member.lastHanded = event.id;
+    if (event.key !== '') this.#slotLog[slotOf(event.key)] = member.key;
     this.#pull(member);
-    return { ...event, node: member.id };
+    return { ...event, node: member.node };
   }
 
   /** Keeps one `next()` outstanding on a member's feed while its head is empty. */
   #pull(member: Member<Value>): void {
     if (member.pulling || member.head !== undefined || this.#ended) return;
     member.pulling = true;
-    member.feed.next().then(
+    const feed = member.feed;
+    feed.next().then(
       (result) => {
+        // The log moved to another node meanwhile: this feed's events are not the log's any more.
+        if (member.feed !== feed) return;
         member.pulling = false;
-        if (result.done) return;
-        // A node's feed hands each id once; this guards the merge against anything it repeats.
-        if (result.value.id < (this.#next.get(member.id) ?? 1)) return this.#pull(member);
+        if (result.done) {
+          // Drained after its node left: everything it logged has been handed over.
+          if (this.#members.get(member.key) === member) {
+            this.#drainedLogs.set(member.key, { ...this.#positionOf(member), node: undefined });
+            this.#members.delete(member.key);
+            this.#poke();
+          }
+          return;
+        }
+        // A log's feed hands each id once; this guards the merge against anything it repeats.
+        if (result.value.id <= member.lastHanded) return this.#pull(member);
         member.head = result.value;
+        member.headRollbacks = feed.rollbacks.count;
         this.#poke();
       },
       (error: unknown) => {
+        if (member.feed !== feed) return;
         member.pulling = false;
         this.#fail(toCdcError(error));
       },
@@ -296,7 +375,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
 
   /**
    * Which node serves each slot as the feed opens (`CLUSTER SLOTS`): the first event of a slot
-   * from another node then waits for this one's, even if none of its events was handed over yet.
+   * from another log then waits for this one's, even if none of its events was handed over yet.
    */
   async #readSlotMap(nodeId: string | undefined): Promise<void> {
     if (nodeId === undefined) return;
@@ -311,71 +390,98 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
       const [start, end, primary] = readArray(range);
       const id = primary === undefined ? undefined : readArray(primary)[2];
       if (start === undefined || end === undefined || id === undefined) continue;
-      const owner = readText(id);
-      for (let slot = readInteger(start); slot <= readInteger(end); slot++) this.#slotNode[slot] = owner;
+      const owner = this.#logOf.get(readText(id));
+      if (owner === undefined) continue;
+      for (let slot = readInteger(start); slot <= readInteger(end); slot++) this.#slotLog[slot] = owner;
     }
   }
 
-  /** Starts following node `id`: from its checkpointed position if it has one, else from `start`. */
-  async #follow(id: string, start: 'latest' | 'earliest'): Promise<void> {
-    const known = this.#next.get(id);
-    const from: FeedStart = known ?? start;
-    const feed = await Feed.open<Value>(
-      { context: this.#host.context, node: id, timeoutMs: this.#host.timeoutMs, onEnded: () => {} },
+  #openLogFeed(nodeId: string, from: FeedStart, lastHanded: () => number): Promise<Feed<Value>> {
+    return Feed.open<Value>(
+      {
+        context: this.#host.context,
+        node: nodeId,
+        clientClosed: this.#host.clientClosed,
+        onEnded: () => {},
+        // A lost connection may be a failover or a departure: look at the primaries now.
+        onInterrupted: () => void this.#refreshNodes(),
+        lastHanded,
+      },
       { ...this.#settings, from, signal: undefined },
     );
+  }
+
+  /** Starts following the log node `nodeId` serves, from `from`. */
+  async #follow(nodeId: string, from: FeedStart): Promise<void> {
+    const key = await this.#learnLog(nodeId);
+    const lastHanded = typeof from === 'object' ? from.lastHanded : 0;
+    let member: Member<Value> | undefined;
+    const feed = await this.#openLogFeed(nodeId, from, () => member?.lastHanded ?? lastHanded);
     if (this.#ended) {
       await feed.close();
       return;
     }
-    this.#next.set(id, feed.resumeId);
-    const member: Member<Value> = { id, feed, head: undefined, pulling: false, leaving: undefined };
-    this.#members.set(id, member);
+    member = { key, node: nodeId, feed, head: undefined, headRollbacks: 0, pulling: false, lastHanded, unservedSince: undefined };
+    this.#members.set(key, member);
     this.#pull(member);
   }
 
-  /** Lists the primaries again: follows new ones, drains and drops those that left. */
-  async #refreshNodes(): Promise<void> {
-    if (this.#refreshing || this.#ended) return;
-    this.#refreshing = true;
-    try {
-      const current = new Set((await this.#host.context.nodes()).map((node) => node.id));
-      for (const id of current) {
-        const member = this.#members.get(id);
-        if (member !== undefined) member.leaving = undefined;
-        // A node never seen joined after this feed started (or after its checkpoint was saved):
-        // everything in its log is new to this feed.
-        else await this.#follow(id, 'earliest');
-      }
-      for (const member of this.#members.values()) {
-        if (!current.has(member.id)) await this.#drainLeaving(member);
-      }
-    } catch (error) {
-      // Listing nodes or opening a feed failed: try again at the next refresh, unless the node no
-      // longer keeps the events this feed needs from it.
-      const typed = toCdcError(error);
-      if (typed instanceof CdcPositionExpiredError) this.#fail(typed);
-    } finally {
-      this.#refreshing = false;
+  /**
+   * A failover: another primary serves `member`'s log now. Its feed moves there and resumes
+   * where the caller stands; whatever it had fetched and not handed over is fetched again from the
+   * new primary, which may have lost some of it (those events were rolled back).
+   */
+  async #move(member: Member<Value>, nodeId: string): Promise<void> {
+    const from = this.#positionOf(member);
+    const old = member.feed;
+    const feed = await this.#openLogFeed(nodeId, { ...from, node: undefined }, () => member.lastHanded);
+    if (this.#ended) {
+      await feed.close();
+      return;
     }
+    member.feed = feed;
+    member.node = nodeId;
+    member.head = undefined;
+    member.pulling = false;
+    member.unservedSince = undefined;
+    void old.close();
+    this.#pull(member);
+    this.#poke();
   }
 
-  async #drainLeaving(member: Member<Value>): Promise<void> {
-    const leaving = (member.leaving ??= { drain: undefined, failures: 0 });
-    if (leaving.drain === undefined) {
-      try {
-        const info = await this.#host.context.onNode(member.id).call(cdcInfoCommand);
-        leaving.drain = { from: member.id, lastId: info.lastId, pollMark: member.feed.pollsStarted, asking: false, giveUpAt: Number.POSITIVE_INFINITY };
-      } catch {
-        // Gone for good after a few tries: what it still held cannot be fetched any more.
-        if (++leaving.failures < DEPARTED_ATTEMPTS) return;
-        leaving.drain = { from: member.id, lastId: 0, pollMark: 0, asking: false, giveUpAt: 0 };
+  /** Lists the primaries again: follows new logs, moves logs that failed over, drains logs no primary serves. */
+  #refreshNodes(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#refreshing ??= this.#refreshOnce().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<void> {
+    try {
+      const primaries = (await this.#host.context.nodes()).map((node) => node.id);
+      for (const nodeId of this.#logOf.keys()) if (!primaries.includes(nodeId)) this.#logOf.delete(nodeId);
+      const servedBy = new Map<string, string>();
+      for (const nodeId of primaries) servedBy.set(await this.#learnLog(nodeId), nodeId);
+      for (const [key, nodeId] of servedBy) {
+        if (this.#ended) return;
+        const member = this.#members.get(key);
+        // A log never seen: its node joined after this feed started (or its checkpoint was saved).
+        if (member === undefined) await this.#follow(nodeId, this.#drainedLogs.get(key) ?? this.#fromFirst(nodeId));
+        else if (member.node !== nodeId) await this.#move(member, nodeId);
+        else member.unservedSince = undefined;
       }
-    }
-    if (this.#drained(member, leaving.drain) && member.head === undefined) {
-      this.#members.delete(member.id);
-      this.#poke();
-      await member.feed.close();
+      const now = performance.now();
+      for (const member of this.#members.values()) {
+        if (servedBy.has(member.key)) continue;
+        member.unservedSince ??= now;
+        member.feed.drain();
+        if (now - member.unservedSince >= this.#boundMs) member.feed.departed();
+      }
+    } catch (error) {
+      // Listing nodes or opening a feed failed: try again at the next refresh, unless a log can no
+      // longer be read from where this feed stands.
+      const typed = toCdcError(error);
+      if (typed instanceof CdcPositionExpiredError || typed instanceof CdcPositionLostError) this.#fail(typed);
     }
   }
 }

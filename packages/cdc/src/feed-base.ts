@@ -22,7 +22,6 @@ export abstract class FeedBase<Value extends string | Buffer> implements ChangeF
     this.#signal = signal;
   }
 
-  abstract get position(): number | ChangeFeedCheckpoint | undefined;
   abstract get checkpoint(): ChangeFeedCheckpoint;
   abstract lag(): Promise<number>;
   abstract next(): Promise<IteratorResult<ChangeEvent<Value>, undefined>>;

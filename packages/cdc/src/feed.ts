@@ -1,23 +1,17 @@
-import {
-  isConnectionError,
-  isReplyError,
-  isTimeoutError,
-  withDeadline,
-  type DedicatedContext,
-  type PluginContext,
-} from '@ferrite/core';
+import { type DedicatedContext, type PluginContext } from '@ferrite/core';
 import { reconnectDelay, sleep } from './backoff.js';
-import { cdcInfoCommand } from './commands/info.js';
-import { cdcPollBinaryCommand, cdcPollCommand } from './commands/poll.js';
-import { cdcSubscribeCommand } from './commands/subscribe.js';
-import { cdcUnsubscribeCommand } from './commands/unsubscribe.js';
-import { CdcPositionExpiredError, toCdcError } from './errors.js';
+import type { LogPosition } from './checkpoint.js';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
+import { cdcInfoCommand, type CdcLogInfo } from './commands/info.js';
+import { cdcPollBinaryCommand, cdcPollCommand, cdcPollWithNextBinaryCommand, cdcPollWithNextCommand, type CdcPollBatch } from './commands/poll.js';
+import { cdcSubscribeCommand } from './commands/subscribe.js';
+import { CdcPositionExpiredError, CdcPositionLostError, rolledBackAfter, toCdcError } from './errors.js';
+import { isTransient } from './failures.js';
 import { abortedBeforeStart, FeedBase } from './feed-base.js';
-import type { ChangeEvent } from './types.js';
+import type { ChangeEvent, ChangeFeedReconnect } from './types.js';
 
-/** A start with any checkpoint already resolved to this server's next id. */
-export type FeedStart = number | 'latest' | 'earliest';
+/** Where one log's feed starts: a keyword, or a saved place in that log. */
+export type FeedStart = 'latest' | 'earliest' | LogPosition;
 
 /** Validated `subscribe` options. */
 export interface FeedSettings {
@@ -29,6 +23,7 @@ export interface FeedSettings {
   readonly bufferSize: number;
   readonly binary: boolean;
   readonly signal: AbortSignal | undefined;
+  readonly onReconnect: ((reconnect: ChangeFeedReconnect) => void) | undefined;
 }
 
 /** What a feed needs from the client it belongs to. */
@@ -39,15 +34,23 @@ export interface FeedHost {
    * connection and `CDC.INFO` go there. Undefined on a single node.
    */
   readonly node?: string;
-  /** The client's per-call deadline in ms (`Infinity`: none). */
-  readonly timeoutMs: number;
+  /** Whether the client has closed: a feed then stops instead of reconnecting. */
+  readonly clientClosed: () => boolean;
   /** Called once when the feed has ended, however it ended. */
   readonly onEnded: (feed: { close(): Promise<void> }) => void;
+  /** Called when the feed lost its connection and is about to reconnect (a cluster looks at its primaries then). */
+  readonly onInterrupted?: () => void;
+  /**
+   * The id of the last event of this log the caller has had, when the host hands events on (a
+   * cluster's merge holds one back): a failover that rolled back only later ids lost nothing.
+   * Default: the last event this feed handed out.
+   */
+  readonly lastHanded?: () => number;
 }
 
 /**
- * How long `close()` waits for the server to confirm the unsubscribe and the connection to
- * close. The connection is closed either way; this only bounds how long the caller waits, so that
+ * How long `close()` waits for the connection to close. The connection is closed either way (the
+ * server drops the subscription with it); this only bounds how long the caller waits, so that
  * cancellation settles within 100 ms even against a server that has stopped answering.
  */
 const RELEASE_BOUND_MS = 60;
@@ -56,41 +59,37 @@ const EARLIEST_ATTEMPTS = 5;
 /** Compact the buffer once this many taken slots sit at its front. */
 const COMPACT_AFTER = 1024;
 
-/** Thrown inside the feed when it has been stopped; never reaches the caller. */
-const STOPPED = Symbol('stopped');
-
 type Waiter<Value extends string | Buffer> = {
   readonly resolve: (result: IteratorResult<ChangeEvent<Value>, undefined>) => void;
   readonly reject: (error: unknown) => void;
 };
 
-/** A lost connection, a poll past its deadline, or a subscription the server no longer knows: resume elsewhere. */
-function isResumable(error: unknown): boolean {
-  return isConnectionError(error) || isTimeoutError(error) || isReplyError(error, 'no-such-subscription');
-}
-
-function finiteOrUndefined(ms: number): number | undefined {
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 /**
- * One change feed. Polls on a dedicated connection of its own; on any connection trouble it
- * drops that connection, waits (backoff), opens another and subscribes again from the first event
- * it has not fetched yet. Events fetched but not yet taken wait in a bounded buffer.
+ * One change feed over one change log. Polls on a dedicated connection of its own; on a transient
+ * failure it drops that connection, waits (backoff), opens another and subscribes again from the
+ * first event it has not fetched yet, naming the log and epoch it read them in (PROTOCOL.md §8.1)
+ * so that a replaced or rolled-back log is an error, never a silent skip. Events fetched but not
+ * yet taken wait in a bounded buffer. Every call runs under the client's deadline and the feed's
+ * own signal, so stopping the feed ends whatever it is waiting for.
  *
- * It follows one server's log, or one cluster node's (`FeedHost.node`); a cluster feed runs one
- * per primary behind a merging iterator (`ClusterFeed`).
+ * A cluster feed runs one per primary behind a merging iterator (`ClusterFeed`).
  */
 export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
   readonly #host: FeedHost;
   readonly #settings: FeedSettings;
-  /** Aborted when the feed stops, for whatever reason: interrupts waits and in-flight calls. */
+  /** Aborted when the feed stops, for whatever reason: ends waits and calls in flight. */
   readonly #stop = new AbortController();
-  readonly #stopped: Promise<never>;
-  /** The first event id not fetched yet: where a new subscription starts. */
+  /** The client's context, with every call ending when the feed stops. */
+  readonly #context: PluginContext;
+  /** The log this feed reads and its epoch when last subscribed (v1.2 servers; undefined before). */
+  #logId: string | undefined;
+  #epoch: number | undefined;
+  /** The server reports where each poll stopped scanning (`WITHNEXT`, v1.2). */
+  #withNext = false;
+  /** The first event id not fetched yet (or not scanned yet, with `WITHNEXT`): where a new subscription starts. */
   #next = 1;
-  /** Id of the last event handed to the caller. */
-  #position: number | undefined;
+  /** The id of the last event handed to the caller; 0 before any (a start hands nothing over). */
+  #lastHanded = 0;
   #buffer: Array<ChangeEvent<Value> | undefined> = [];
   #head = 0;
   readonly #waiters: Waiter<Value>[] = [];
@@ -99,19 +98,23 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
   #ended = false;
   #connection: DedicatedContext | undefined;
   #subscription: number | undefined;
-  #polling = false;
   /** Wakes the poller that stopped because the buffer was full. */
   #roomAvailable: (() => void) | undefined;
+  #pollsStarted = 0;
+  #lastShortPoll = 0;
+  /**
+   * Set by {@link drain}: the log's last id, read over this feed's own connection, once known
+   * (`null` until then); the feed ends once it has fetched everything up to it.
+   */
+  #drainTo: number | null | undefined;
+  /** The poll count when {@link #drainTo} was read (a short poll after it proves the drain without `WITHNEXT`). */
+  #drainMark = 0;
 
   private constructor(host: FeedHost, settings: FeedSettings) {
     super(settings.signal);
     this.#host = host;
     this.#settings = settings;
-    this.#stopped = new Promise<never>((_, reject) => {
-      this.#stop.signal.addEventListener('abort', () => reject(STOPPED), { once: true });
-    });
-    // Races against it are the only readers; it must not count as unhandled on its own.
-    this.#stopped.catch(() => {});
+    this.#context = host.context.withOptions({ signal: this.#stop.signal });
   }
 
   /** Subscribes, and resolves once the server subscription is in place and the poller runs. */
@@ -121,25 +124,35 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     try {
       await feed.#start();
     } catch (error) {
+      const stopped = feed.#stop.signal.aborted;
       await feed.close();
-      if (error === STOPPED) throw abortedBeforeStart(settings.signal);
-      throw toCdcError(error);
+      if (stopped) throw abortedBeforeStart(settings.signal);
+      throw error;
     }
     void feed.#run();
     return feed;
   }
 
-  get position(): number | undefined {
-    return this.#position;
-  }
-
   get checkpoint(): ChangeFeedCheckpoint {
-    return encodeCheckpoint({ kind: 'single', next: this.resumeId });
+    return encodeCheckpoint({ logs: [this.logPosition] });
   }
 
-  /** The first event id not handed to the caller yet: where a resumed subscription starts. */
+  /** Where this feed stands in its log: the first event not handed to the caller yet. */
+  get logPosition(): LogPosition {
+    return { logId: this.#logId, epoch: this.#epoch, node: undefined, next: this.resumeId, lastHanded: this.#lastHanded };
+  }
+
+  /** The log this feed reads, once known (v1.2 servers). */
+  get logId(): string | undefined {
+    return this.#logId;
+  }
+
+  /**
+   * The first event id not handed to the caller yet: the oldest buffered event, or else the first
+   * id not fetched (with `WITHNEXT`, past the other keys' events the server scanned).
+   */
   get resumeId(): number {
-    return this.#position === undefined ? this.#startedAt : this.#position + 1;
+    return this.#buffered > 0 ? (this.#buffer[this.#head] as ChangeEvent<Value>).id : this.#next;
   }
 
   /** Events fetched and not taken yet. */
@@ -161,18 +174,39 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     return this.#lastShortPoll;
   }
 
-  #pollsStarted = 0;
-  #lastShortPoll = 0;
+  /** Whether the feed has stopped (closed, or failed with an error still to hand over). */
+  get ended(): boolean {
+    return this.#ended;
+  }
 
   async lag(): Promise<number> {
     const node = this.#host.node;
     const info = await (node === undefined ? this.#host.context : this.#host.context.onNode(node)).call(cdcInfoCommand);
-    const handedUpTo = this.#position ?? this.#startedAt - 1;
-    return Math.max(0, Math.min(info.lastId - handedUpTo, info.retained));
+    return Math.max(0, Math.min(info.lastId - (this.resumeId - 1), info.retained));
   }
 
-  /** The first id the feed was to deliver, for `lag()` before any event. */
-  #startedAt = 1;
+  /**
+   * The node no longer serves this log (it left the cluster's primaries): read its last id over
+   * this feed's own connection, fetch everything up to it, then end (`done` after the buffered
+   * events). Safe to call again.
+   */
+  drain(): void {
+    if (this.#drainTo === undefined) this.#drainTo = null;
+  }
+
+  /**
+   * The node is gone for good: end now if everything it logged has been fetched, else fail with
+   * `CdcPositionLostError` naming what was not (after the events already fetched).
+   */
+  departed(): void {
+    if (this.#ended) return;
+    if (this.#drained) {
+      this.#finish();
+      return;
+    }
+    const lastLostId = this.#drainTo ?? undefined;
+    this.#fail(new CdcPositionLostError({ reason: 'node-departed', logId: this.#logId, firstLostId: this.#next, lastLostId }));
+  }
 
   next(): Promise<IteratorResult<ChangeEvent<Value>, undefined>> {
     const event = this.#take();
@@ -180,7 +214,6 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     if (this.#failure !== undefined) {
       const { error } = this.#failure;
       this.#failure = undefined;
-      this.#ended = true;
       return Promise.reject(error);
     }
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
@@ -199,17 +232,35 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     await this.#release();
   }
 
+  /** Everything up to {@link #drainTo} has been fetched. */
+  get #drained(): boolean {
+    const drainTo = this.#drainTo;
+    if (drainTo === undefined || drainTo === null) return false;
+    return this.#next > drainTo || (this.#buffered === 0 && this.#lastShortPoll > this.#drainMark);
+  }
+
+  /** Stops polling; the caller gets the events already fetched, then `done`. */
+  #finish(): void {
+    this.#end(undefined);
+  }
+
   /** Stops polling and hands `error` to the caller after the events already fetched. */
   #fail(error: unknown): void {
+    this.#end({ error });
+  }
+
+  /** Stops polling and releases the connection; the buffered events stay for the caller, then `failure` or `done`. */
+  #end(failure: { readonly error: unknown } | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop.abort();
     this.unfollowSignal();
     this.#host.onEnded(this);
     void this.#release();
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.reject(error);
-    else this.#failure = { error };
+    // Waiters exist only while the buffer is empty: the first one gets the failure at once.
+    const waiter = failure === undefined ? undefined : this.#waiters.shift();
+    if (waiter !== undefined) waiter.reject((failure as { readonly error: unknown }).error);
+    else this.#failure = failure;
     for (const other of this.#waiters.splice(0)) other.resolve({ done: true, value: undefined });
   }
 
@@ -221,7 +272,7 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
       this.#buffer = this.#buffer.slice(this.#head);
       this.#head = 0;
     }
-    this.#position = event.id;
+    this.#lastHanded = event.id;
     this.#roomAvailable?.();
     return event;
   }
@@ -230,84 +281,97 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     return this.#buffer.length - this.#head;
   }
 
-  /** Waits for `work`, unless the feed stops first (then throws {@link STOPPED}). */
-  #guard<T>(work: Promise<T>): Promise<T> {
-    return Promise.race([work, this.#stopped]);
-  }
-
   async #start(): Promise<void> {
     const { from } = this.#settings;
-    if (typeof from === 'number') {
-      this.#next = from;
-      this.#startedAt = from;
+    if (typeof from === 'object') {
+      this.#next = from.next;
+      this.#lastHanded = from.lastHanded;
+      this.#logId = from.logId;
+      this.#epoch = from.epoch;
       await this.#connect();
       return;
     }
-    const timeout = finiteOrUndefined(this.#host.timeoutMs);
     for (let attempt = 1; ; attempt++) {
-      if (this.#connection === undefined) await this.#openConnection();
-      const connection = this.#connection as DedicatedContext;
-      // Resolving the start to an id now means a reconnect before the first event still resumes
-      // exactly where the feed began, instead of at a later "latest".
-      const info = await this.#guard(withDeadline(connection.call(cdcInfoCommand), 'CDC.INFO', timeout));
-      this.#next = from === 'latest' ? info.lastId + 1 : Math.max(1, info.firstId);
-      this.#startedAt = this.#next;
       try {
-        await this.#subscribe();
+        await this.#connect(from);
         return;
       } catch (error) {
-        // `earliest` only: the oldest event was discarded in between; ask again.
-        if (!(toCdcError(error) instanceof CdcPositionExpiredError) || attempt >= EARLIEST_ATTEMPTS) throw error;
+        // `earliest` only: the oldest event was discarded between CDC.INFO and CDC.SUBSCRIBE; ask again.
+        if (!(error instanceof CdcPositionExpiredError) || from !== 'earliest' || attempt >= EARLIEST_ATTEMPTS) throw error;
       }
     }
   }
 
-  /** Opens a dedicated connection and subscribes from {@link #next}. */
-  async #connect(): Promise<void> {
-    await this.#openConnection();
-    await this.#subscribe();
-  }
-
-  async #openConnection(): Promise<void> {
+  /**
+   * Opens a dedicated connection, reads the log's identity (`CDC.INFO`) and subscribes: from
+   * `start` resolved to an id now (so a reconnect before the first event still resumes exactly
+   * where the feed began), or from {@link #next} in the log and epoch it was read in.
+   */
+  async #connect(start?: 'latest' | 'earliest'): Promise<void> {
     const node = this.#host.node;
-    const opening = this.#host.context.dedicated(node === undefined ? undefined : { node });
-    let connection: DedicatedContext;
-    try {
-      // A half-open server can hold the handshake forever: bound it like any call.
-      connection = await this.#guard(withDeadline(opening, 'CONNECT', finiteOrUndefined(this.#host.timeoutMs)));
-    } catch (error) {
-      // Whatever arrives late is nobody's: close it.
-      opening.then((late) => late.close(), () => {}).catch(() => {});
-      throw error;
-    }
+    const connection = await this.#context.dedicated(node === undefined ? undefined : { node });
     if (this.#stop.signal.aborted) {
-      await connection.close().catch(() => {});
-      throw STOPPED;
+      // Opened as the feed stopped: nobody else will close it.
+      connection.close().catch(() => {});
+      throw abortedBeforeStart(this.#settings.signal);
     }
     this.#connection = connection;
-  }
-
-  async #subscribe(): Promise<void> {
-    const connection = this.#connection as DedicatedContext;
-    const { pattern, events } = this.#settings;
+    let info: CdcLogInfo | undefined;
     try {
-      this.#subscription = await this.#guard(
-        withDeadline(
-          connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next }),
-          'CDC.SUBSCRIBE',
-          finiteOrUndefined(this.#host.timeoutMs),
-        ),
-      );
+      info = await connection.call(cdcInfoCommand);
+      this.#withNext = info.logId !== undefined;
+      if (start !== undefined) {
+        this.#next = start === 'latest' ? info.lastId + 1 : Math.max(1, info.firstId);
+        this.#logId = info.logId;
+        this.#epoch = info.epoch;
+      }
+      const { pattern, events } = this.#settings;
+      const log = this.#logId !== undefined && this.#epoch !== undefined && info.logId !== undefined ? { logId: this.#logId, epoch: this.#epoch } : undefined;
+      try {
+        this.#subscription = await connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next, log });
+      } catch (error) {
+        const keptUpTo = rolledBackAfter(error);
+        // A failover rolled back only events this feed scanned past without handing over (other
+        // keys', or none at all): nothing it delivered is lost, so it goes on from the new epoch.
+        const delivered = this.#host.lastHanded?.() ?? this.#lastHanded;
+        if (keptUpTo === undefined || log === undefined || delivered > keptUpTo || info.epoch === undefined) throw error;
+        this.#rollBack(keptUpTo);
+        this.#subscription = await connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next, log: { logId: log.logId, epoch: info.epoch } });
+      }
     } catch (error) {
       this.#dropConnection();
-      throw error;
+      throw toCdcError(error, { logId: this.#logId, next: this.#next, lastHanded: this.#host.lastHanded?.() ?? this.#lastHanded });
+    }
+    // The server accepted the position in this log: it stands in the log's current epoch now.
+    if (info.logId !== undefined) {
+      this.#logId = info.logId;
+      this.#epoch = info.epoch;
     }
   }
+
+  /**
+   * A failover dropped the events after `keptUpTo`, none of which the caller had: forget those
+   * fetched (their ids now name other events) and read on from there, in the new epoch.
+   */
+  #rollBack(keptUpTo: number): void {
+    this.#next = keptUpTo + 1;
+    const kept = this.#buffer.slice(this.#head).filter((event) => (event as ChangeEvent<Value>).id <= keptUpTo);
+    this.#buffer = kept;
+    this.#head = 0;
+    this.#lastHanded = Math.min(this.#lastHanded, keptUpTo);
+    this.#rollbacks = { count: this.#rollbacks.count + 1, keptUpTo };
+  }
+
+  /** How many rollbacks this feed went through, and the last id the latest one kept. */
+  get rollbacks(): { readonly count: number; readonly keptUpTo: number } {
+    return this.#rollbacks;
+  }
+
+  #rollbacks = { count: 0, keptUpTo: 0 };
 
   /** The poller: runs until the feed stops or fails. */
   async #run(): Promise<void> {
-    const { batchSize, blockMs, bufferSize, binary } = this.#settings;
-    const pollDeadline = finiteOrUndefined(blockMs + this.#host.timeoutMs);
+    const { batchSize, blockMs, bufferSize, binary, onReconnect } = this.#settings;
     let failures = 0;
     while (!this.#stop.signal.aborted) {
       try {
@@ -318,26 +382,52 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         }
         const connection = this.#connection as DedicatedContext;
         const subscription = this.#subscription as number;
+        if (this.#drainTo === null) {
+          // Asked between polls, on this connection: the node is no longer routed to by id.
+          this.#drainTo = (await connection.call(cdcInfoCommand)).lastId;
+          this.#drainMark = this.#pollsStarted;
+        }
+        if (this.#drained) {
+          this.#finish();
+          return;
+        }
+        // The client's deadline, extended by BLOCK, bounds the poll: a silent connection is noticed.
         const options = { count: Math.min(batchSize, bufferSize - this.#buffered), blockMs };
-        this.#polling = true;
         const pollNumber = ++this.#pollsStarted;
-        let events: ChangeEvent<string | Buffer>[];
-        try {
-          const poll: Promise<ChangeEvent<string | Buffer>[]> = binary
-            ? connection.call(cdcPollBinaryCommand, subscription, options)
-            : connection.call(cdcPollCommand, subscription, options);
-          events = await this.#guard(withDeadline(poll, 'CDC.POLL', pollDeadline));
-        } finally {
-          this.#polling = false;
+        let fetched: number;
+        if (this.#withNext) {
+          const batch: CdcPollBatch<string | Buffer> = binary
+            ? await connection.call(cdcPollWithNextBinaryCommand, subscription, options)
+            : await connection.call(cdcPollWithNextCommand, subscription, options);
+          // The epoch of the log the events were just read from: a node that became a replica keeps
+          // serving its new primary's log, so the epoch a position is saved in must follow what was
+          // read, or a later resume would take a past failover for a rollback.
+          const info = await connection.call(cdcInfoCommand);
+          if (info.logId === this.#logId && info.epoch !== undefined) this.#epoch = info.epoch;
+          this.#accept(batch.events as ChangeEvent<Value>[]);
+          // Past every event scanned, matching or not: a quiet pattern keeps its place in the log.
+          if (batch.next > this.#next) this.#next = batch.next;
+          fetched = batch.events.length;
+        } else {
+          const events = binary ? await connection.call(cdcPollBinaryCommand, subscription, options) : await connection.call(cdcPollCommand, subscription, options);
+          this.#accept(events as ChangeEvent<Value>[]);
+          fetched = events.length;
         }
         failures = 0;
-        this.#accept(events as ChangeEvent<Value>[]);
-        if (events.length < options.count) this.#lastShortPoll = pollNumber;
+        if (fetched < options.count) this.#lastShortPoll = pollNumber;
       } catch (error) {
-        if (error === STOPPED || this.#stop.signal.aborted) return;
-        if (isResumable(error)) {
+        if (this.#stop.signal.aborted) return;
+        if (isTransient(error, this.#host.clientClosed())) {
+          // A drained log's node may be gone already: nothing more is needed from it.
+          if (this.#drained) {
+            this.#finish();
+            return;
+          }
           this.#dropConnection();
-          await sleep(reconnectDelay(failures++), this.#stop.signal);
+          this.#host.onInterrupted?.();
+          const delayMs = reconnectDelay(failures++);
+          onReconnect?.({ error, attempt: failures, delayMs, ...(this.#host.node === undefined ? {} : { node: this.#host.node }), ...(this.#logId === undefined ? {} : { log: this.#logId }) });
+          await sleep(delayMs, this.#stop.signal);
           continue;
         }
         this.#fail(toCdcError(error));
@@ -347,29 +437,33 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
   }
 
   #accept(events: readonly ChangeEvent<Value>[]): void {
+    const logId = this.#logId;
     for (const event of events) {
       // A resubscription starts at #next, so this only drops what a misbehaving server repeats.
       if (event.id < this.#next) continue;
       this.#next = event.id + 1;
+      // The event is the feed's own (decoded for it): saying which log it came from costs no copy.
+      if (logId !== undefined) (event as { log?: string }).log = logId;
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) {
-        this.#position = event.id;
+        this.#lastHanded = event.id;
         waiter.resolve({ done: false, value: event });
-      } else {
-        this.#buffer.push(event);
       }
+      else this.#buffer.push(event);
     }
   }
 
   #waitForRoom(): Promise<void> {
-    return this.#guard(
-      new Promise<void>((resolve) => {
-        this.#roomAvailable = () => {
-          this.#roomAvailable = undefined;
-          resolve();
-        };
-      }),
-    );
+    const signal = this.#stop.signal;
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.#roomAvailable = undefined;
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.#roomAvailable = wake;
+      signal.addEventListener('abort', wake, { once: true });
+    });
   }
 
   /** Forgets the current connection and closes it in the background (its subscription ends with it). */
@@ -380,26 +474,14 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     if (connection !== undefined) connection.close().catch(() => {});
   }
 
-  /**
-   * Unsubscribes (unless a poll is in flight: the command would queue behind its BLOCK) and
-   * closes the connection, which ends the subscription on the server in every case. Waits at most
-   * {@link RELEASE_BOUND_MS}.
-   */
+  /** Closes the connection, which ends the subscription on the server; waits at most {@link RELEASE_BOUND_MS}. */
   async #release(): Promise<void> {
     const connection = this.#connection;
-    const subscription = this.#subscription;
-    const polling = this.#polling;
     this.#connection = undefined;
     this.#subscription = undefined;
     if (connection === undefined) return;
-    const releasing = (async () => {
-      if (!polling && subscription !== undefined) {
-        await withDeadline(connection.call(cdcUnsubscribeCommand, subscription), 'CDC.UNSUBSCRIBE', RELEASE_BOUND_MS).catch(() => {});
-      }
-      await connection.close();
-    })().catch(() => {});
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([releasing, new Promise<void>((resolve) => (timer = setTimeout(resolve, RELEASE_BOUND_MS)))]);
+    await Promise.race([connection.close().catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, RELEASE_BOUND_MS)))]);
     clearTimeout(timer);
   }
 }

@@ -2,14 +2,11 @@ import type { ChangeFeed, ChangeHandler, ChangeSubscription } from './types.js';
 
 /** Drives `handler` from `feed`, one event at a time; see `CdcApi.onChange`. */
 export function runHandler<Value extends string | Buffer>(feed: ChangeFeed<Value>, handler: ChangeHandler<Value>): ChangeSubscription {
-  // Where the feed starts: undefined on one server, the start's token on a cluster.
-  let position = feed.position;
   let checkpoint = feed.checkpoint;
   const done = (async () => {
     // Leaving the loop, by a throw or otherwise, closes the feed (for await calls return()).
     for await (const event of feed) {
       await handler(event);
-      position = feed.position;
       // The feed hands out nothing between this event and the next next(): its checkpoint is this event's.
       checkpoint = feed.checkpoint;
     }
@@ -20,9 +17,6 @@ export function runHandler<Value extends string | Buffer>(feed: ChangeFeed<Value
     await done.catch(() => {});
   };
   return {
-    get position() {
-      return position;
-    },
     get checkpoint() {
       return checkpoint;
     },

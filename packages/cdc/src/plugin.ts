@@ -1,8 +1,8 @@
-import { assertInteger, definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { assertInteger, definePlugin, FerriteConnectionError, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
 import { assertPattern } from './commands/subscribe.js';
-import { decodeCheckpoint, isCheckpoint, type ChangeFeedCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, isCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
 import { ClusterFeed, type ClusterStart } from './cluster-feed.js';
-import { Feed, type FeedSettings } from './feed.js';
+import { Feed, type FeedSettings, type FeedStart } from './feed.js';
 import { runHandler } from './on-change.js';
 import type {
   BinarySubscribeOptions,
@@ -18,8 +18,10 @@ export interface CdcApi {
   /**
    * Follows the changes to keys matching a glob `pattern` (KEYS syntax). Resolves once the server
    * subscription is in place; with the default `from: 'latest'`, every matching write after that
-   * is delivered. Rejects with `FerriteValidationError` for bad options and
-   * `CdcPositionExpiredError` when `from` is older than the server keeps.
+   * is delivered. Rejects with `FerriteValidationError` for bad options (before anything is sent),
+   * `CdcPositionExpiredError` when `from` is older than the server keeps, `CdcPositionLostError`
+   * when the checkpoint's place no longer exists (rolled back, log replaced, node gone), and a
+   * `FerriteConnectionError` (`maybeApplied: false`) when the client closes before the feed starts.
    *
    * @example
    * await using feed = await ferrite.cdc.subscribe('user:*', { events: ['SET', 'DEL'] });
@@ -29,8 +31,8 @@ export interface CdcApi {
   /** As above, with `binary: true`: keys and values arrive as `Buffer`s, byte for byte. */
   subscribe(pattern: string, options: BinarySubscribeOptions): Promise<ChangeFeed<Buffer>>;
   /**
-   * Calls `handler` for each change, one at a time, awaiting it. `position` and `checkpoint`
-   * advance only after the handler resolves, so a saved one never skips an event the handler did not finish
+   * Calls `handler` for each change, one at a time, awaiting it. `checkpoint` advances only
+   * after the handler resolves, so a saved one never skips an event the handler did not finish
    * (at-least-once into the handler; exactly once and in order out of the server). A handler that
    * throws stops the subscription and rejects `done` with its error.
    */
@@ -39,84 +41,119 @@ export interface CdcApi {
   onChange(pattern: string, handler: ChangeHandler<Buffer>, options: BinarySubscribeOptions): Promise<ChangeSubscription>;
 }
 
-/** How often a cluster feed lists the primaries again, to follow nodes that join or leave. */
+/** How often a cluster feed lists the primaries again, to follow nodes that join, leave or fail over. */
 const TOPOLOGY_REFRESH_MS = 1000;
 
-type Settings = Omit<FeedSettings, 'from'> & { readonly from: FeedSettings['from'] | DecodedCheckpoint };
+type Start = 'latest' | 'earliest' | DecodedCheckpoint;
+type Settings = Omit<FeedSettings, 'from'> & { readonly from: Start };
 
 function settingsOf(pattern: unknown, options: SubscribeOptions & { readonly binary?: boolean } = {}): Settings {
   assertPattern(pattern);
   if (typeof options !== 'object' || options === null) throw new FerriteValidationError('options', 'expected an object');
-  const { events, from = 'latest', signal, batchSize = 100, blockMs = 1000, bufferSize = 1000, binary = false } = options;
+  const { events, from = 'latest', signal, batchSize = 100, blockMs = 1000, bufferSize = 1000, binary = false, onReconnect } = options;
   if (events !== undefined && (!Array.isArray(events) || events.length === 0)) {
     throw new FerriteValidationError('events', 'expected a non-empty array of op names');
   }
-  let start: Settings['from'] = from as FeedSettings['from'];
-  if (isCheckpoint(from)) start = decodeCheckpoint(from as ChangeFeedCheckpoint);
-  else if (from !== 'latest' && from !== 'earliest') {
-    if ((typeof from as string) === 'bigint') throw new FerriteValidationError('from', 'ids beyond 2^53 - 1 are not supported; pass a number');
-    if (typeof from === 'string') throw new FerriteValidationError('from', "expected 'latest', 'earliest', an event id or a saved checkpoint");
-    assertInteger(from, 'from', { min: 1 });
+  let start: Start;
+  if (from === 'latest' || from === 'earliest') start = from;
+  else if (isCheckpoint(from)) start = decodeCheckpoint(from);
+  else {
+    const migration = typeof from === 'number' ? ' (event ids are per log: save feed.checkpoint and pass it back)' : '';
+    throw new FerriteValidationError('from', `expected 'latest', 'earliest' or a saved checkpoint${migration}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new FerriteValidationError('signal', 'expected an AbortSignal');
   assertInteger(batchSize, 'batchSize', { min: 1, max: 10_000 });
   assertInteger(blockMs, 'blockMs', { min: 1, max: 60_000 });
   assertInteger(bufferSize, 'bufferSize', { min: 1, max: 1_000_000 });
   if (typeof binary !== 'boolean') throw new FerriteValidationError('binary', 'expected a boolean');
-  return { pattern, events, from: start, signal, batchSize, blockMs, bufferSize, binary };
+  if (onReconnect !== undefined && typeof onReconnect !== 'function') throw new FerriteValidationError('onReconnect', 'expected a function');
+  return { pattern, events, from: start, signal, batchSize, blockMs, bufferSize, binary, onReconnect };
 }
 
-function clusterStart(from: Settings['from']): ClusterStart {
-  if (from === 'latest' || from === 'earliest') return { kind: from };
-  if (typeof from === 'number') {
-    throw new FerriteValidationError('from', 'event ids are per node on a cluster: pass a saved feed.position or feed.checkpoint (the same token there), "latest" or "earliest"');
-  }
-  if (from.kind === 'single') throw new FerriteValidationError('from', 'this checkpoint was saved from a single server, not from a cluster');
-  return { kind: 'checkpoint', nodes: from.nodes };
-}
-
-function singleStart(from: Settings['from']): FeedSettings['from'] {
+/** A single server serves one log: a checkpoint naming several, or a cluster node, is not from it. */
+function singleStart(from: Start): FeedStart {
   if (typeof from !== 'object') return from;
-  if (from.kind === 'cluster') throw new FerriteValidationError('from', 'this checkpoint was saved from a cluster, not from a single server');
-  return from.next;
+  const [position, ...others] = from.logs;
+  if (position === undefined || others.length > 0 || position.node !== undefined) {
+    throw new FerriteValidationError('from', 'this checkpoint was saved from a cluster, not from a single server');
+  }
+  return position;
 }
 
-function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return AbortSignal.any([a, b]);
+function clusterStart(from: Start): ClusterStart {
+  if (typeof from !== 'object') return from;
+  // A position with neither log id nor node comes from a single server older than v1.2: no log to match it to.
+  if (from.logs.some((position) => position.logId === undefined && position.node === undefined)) {
+    throw new FerriteValidationError('from', 'this checkpoint was saved from a single server, not from a cluster');
+  }
+  return from;
+}
+
+function combine(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/**
+ * Whether the transport reaches a cluster: as it says (`Transport.topology`); a transport written
+ * before that field existed is taken for a cluster when it lists several primaries.
+ */
+async function isCluster(context: PluginContext): Promise<boolean> {
+  const { topology } = context.transport;
+  if (topology !== undefined) return topology === 'cluster';
+  return (await context.nodes()).length > 1;
+}
+
+function clientClosedError(): FerriteConnectionError {
+  return new FerriteConnectionError('the Ferrite client was closed before the change feed started', { maybeApplied: false });
 }
 
 function createCdcApi(context: PluginContext): CdcApi {
+  /** Every feed of this client, and every feed still opening: closing the client ends them all. */
   const open = new Set<{ close(): Promise<void> }>();
+  let closed = false;
+  const clientClosed = () => closed;
   // One cleanup for every feed of this client, so short-lived feeds leave nothing behind in core.
   context.onClose(async () => {
+    closed = true;
     await Promise.allSettled([...open].map((feed) => feed.close()));
   });
 
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
+    if (closed) throw clientClosedError();
+    // Registered before the first await: a client closed while the feed opens stops the opening.
+    const opening = new AbortController();
+    const pending = { close: async () => opening.abort() };
+    open.add(pending);
     // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
     // view it was opened through.
     const call = context.callOptions();
     const signal = combine(settings.signal, call.signal);
     const onEnded = (ended: { close(): Promise<void> }) => open.delete(ended);
-    // Several primaries: a cluster, each with a change log of its own (PROTOCOL.md §8).
-    const nodes = await context.nodes();
     let feed: ChangeFeed<string | Buffer>;
-    if (nodes.length > 1) {
-      feed = await ClusterFeed.open<string | Buffer>(
-        { context, timeoutMs: call.timeout, onEnded, refreshMs: TOPOLOGY_REFRESH_MS },
-        { ...settings, from: 'latest', signal },
-        clusterStart(settings.from),
-      );
-    } else {
-      feed = await Feed.open<string | Buffer>({ context, timeoutMs: call.timeout, onEnded }, { ...settings, from: singleStart(settings.from), signal });
+    try {
+      const feedSettings = { ...settings, from: 'latest' as const, signal: combine(signal, opening.signal) };
+      if (await isCluster(context)) {
+        const host = { context, timeoutMs: call.timeout, clientClosed, onEnded, refreshMs: TOPOLOGY_REFRESH_MS };
+        feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from));
+      } else {
+        feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) });
+      }
+    } catch (error) {
+      if (closed) throw clientClosedError();
+      throw error;
+    } finally {
+      open.delete(pending);
+    }
+    if (closed) {
+      await feed.close();
+      throw clientClosedError();
     }
     open.add(feed);
     return feed;
   }
-
   async function onChange(
     pattern: string,
     handler: ChangeHandler<string> | ChangeHandler<Buffer>,

@@ -32,7 +32,7 @@ it('the README example runs as shown and is the same code', async () => {
   const next = await resumed.next();
   console.log(next.done ? 'ended' : next.value.key); // user:2
 
-  // Or let a handler take them one at a time: the position moves once the handler resolves.
+  // Or let a handler take them one at a time: the checkpoint moves once the handler resolves.
   const seen: string[] = [];
   const subscription = await ferrite.cdc.onChange('user:*', async (event) => {
     seen.push(event.key);

@@ -42,15 +42,18 @@ import type { ChangeFeedCheckpoint } from './checkpoint.js';
 /** One change of one key, as the server logged it. */
 export interface ChangeEvent<Value extends string | Buffer = string> {
   /**
-   * Server-wide, strictly increasing from 1. Always a safe integer: an id beyond 2^53 − 1 cannot
-   * be represented exactly, so the feed fails with `CdcIdRangeError` instead of rounding it. On a
-   * cluster each primary numbers its own log: an id means something only with its {@link node}.
+   * Strictly increasing from 1 within its change log ({@link log}). Always a safe integer: an id
+   * beyond 2^53 − 1 cannot be represented exactly, so the feed fails with `CdcIdRangeError`
+   * instead of rounding it. On a cluster each primary keeps its own log: an id means something
+   * only with its log.
    */
   readonly id: number;
   /**
-   * On a cluster: the `CLUSTER MYID` of the primary whose log the event comes from. Absent on a
-   * single server.
+   * The id of the change log the event comes from (PROTOCOL.md §8.1): one per server, one per
+   * primary on a cluster, kept across failovers. Absent with a server older than protocol v1.2.
    */
+  readonly log?: string;
+  /** On a cluster: the `CLUSTER MYID` of the primary that served the event. Absent on a single server. */
   readonly node?: string;
   /** When the server logged it, in milliseconds since the epoch (`new Date(event.timestamp)`). */
   readonly timestamp: number;
@@ -63,11 +66,22 @@ export interface ChangeEvent<Value extends string | Buffer = string> {
   readonly value: Value | null;
 }
 
-/**
- * Where a feed starts: `'latest'`, `'earliest'`, a {@link ChangeFeedCheckpoint} saved from a
- * feed (its `checkpoint`, or on a cluster its `position`), or (single server only) an event id.
- */
-export type ChangeFeedStart = number | 'latest' | 'earliest' | ChangeFeedCheckpoint;
+/** Where a feed starts: `'latest'`, `'earliest'`, or a {@link ChangeFeedCheckpoint} saved from a feed. */
+export type ChangeFeedStart = 'latest' | 'earliest' | ChangeFeedCheckpoint;
+
+/** What `onReconnect` is told each time a feed lost its connection and is about to reconnect. */
+export interface ChangeFeedReconnect {
+  /** What interrupted the feed: a lost connection, a poll past its deadline, a subscription the server dropped. */
+  readonly error: unknown;
+  /** Consecutive failures so far, from 1; back to 1 after a poll succeeds. */
+  readonly attempt: number;
+  /** How long the feed waits before reconnecting (backoff: about 25 ms doubling to 1 s). */
+  readonly delayMs: number;
+  /** On a cluster: the primary (`CLUSTER MYID`) this part of the feed was reading from. */
+  readonly node?: string;
+  /** The change log this part of the feed follows, when the server names it (v1.2). */
+  readonly log?: string;
+}
 
 /** What `subscribe` and `onChange` take, whatever the value type. */
 export interface SubscribeOptions {
@@ -76,10 +90,9 @@ export interface SubscribeOptions {
   /**
    * `'latest'` (default): events logged from the moment `subscribe` resolves (possibly a few just
    * before). `'earliest'`: from the oldest event the server still keeps. A checkpoint (a feed's
-   * `checkpoint`, saved; on a cluster also its `position`): right after the last event that feed
-   * handed over, on one server or on every primary of a cluster. A number (single server only):
-   * from that event id on, e.g. a saved `position + 1`. Rejects with `CdcPositionExpiredError`
-   * when the server no longer keeps the events needed.
+   * `checkpoint`, saved): right after the last event that feed handed over, on one server or on
+   * every primary of a cluster. Rejects with `CdcPositionExpiredError` when the server no longer
+   * keeps the events needed, and with `CdcPositionLostError` when the position itself is gone.
    */
   readonly from?: ChangeFeedStart;
   /** Ends the feed: the iterator finishes (`done`) and the server subscription is dropped. */
@@ -99,6 +112,13 @@ export interface SubscribeOptions {
    * rest in its log (see `lag()`).
    */
   readonly bufferSize?: number;
+  /**
+   * Called (synchronously; keep it quick, it must not throw) each time the feed lost its connection
+   * and is about to reconnect: how a transient failure becomes visible. Errors that retrying cannot
+   * cure (the client closed, authentication or permission refused, a server without CDC) are not
+   * reported here: they end the iterator.
+   */
+  readonly onReconnect?: (reconnect: ChangeFeedReconnect) => void;
 }
 
 /** `subscribe` options with `binary: true`: values arrive as Buffers, byte for byte. */
@@ -115,37 +135,23 @@ export interface TextSubscribeOptions extends SubscribeOptions {
  * A live stream of changes to the keys matching a pattern. Iterate it with `for await`; stop it
  * with `break`, `close()`, the `signal`, `await using`, or by closing the client.
  *
- * Every matching event reaches the iterator exactly once, ids strictly increasing, however often
- * the connection drops in between. When the server no longer keeps the events needed to resume,
- * the iterator throws `CdcPositionExpiredError` rather than skip them.
+ * Every matching event reaches the iterator exactly once, ids strictly increasing per log, however
+ * often the connection drops in between. When the server can no longer serve the position, the
+ * iterator throws `CdcPositionExpiredError` (the log moved past it) or `CdcPositionLostError`
+ * (a failover rolled it back, the log was replaced, a primary left undrained) rather than skip.
  *
- * On a cluster the feed follows every primary and merges their logs: each node's events arrive
- * in that node's order (ids increasing per `event.node`), so the events of one key arrive in the
- * order they were written, also across a slot move; events of different nodes are interleaved
- * roughly by timestamp, with no stronger order between them.
+ * On a cluster the feed follows every primary and merges their logs: each log's events arrive
+ * in that log's order, so the events of one key arrive in the order they were written, also
+ * across a slot move; events of different logs are interleaved roughly by timestamp, with no
+ * stronger order between them.
  */
 export interface ChangeFeed<Value extends string | Buffer = string> extends AsyncIterableIterator<ChangeEvent<Value>>, AsyncDisposable {
-  /**
-   * Where this feed stands, in the form its topology allows.
-   *
-   * - Single server: the id (a number) of the last event handed to the caller; `undefined` before
-   *   the first. `subscribe(pattern, { from: position + 1 })` resumes after it, in this process
-   *   or another.
-   * - Cluster: ids are per node, so no one number can say it: `position` is the opaque token
-   *   {@link checkpoint} (text, one place per primary), defined from the moment `subscribe`
-   *   resolves, and `subscribe(pattern, { from: position })` resumes on every primary right after
-   *   the last event handed over, losing and repeating nothing. On a cluster `position ===
-   *   checkpoint` always.
-   *
-   * Code that should run unchanged on both topologies saves {@link checkpoint} instead.
-   */
-  readonly position: number | ChangeFeedCheckpoint | undefined;
   /**
    * Where this feed stands, as opaque text to save, whatever the topology:
    * `subscribe(pattern, { from: checkpoint })` resumes right after the last event handed to the
    * caller, on one server or on every primary of a cluster, losing and repeating nothing. Defined
-   * from the moment `subscribe` resolves (before the first event it names the feed's start). On a
-   * cluster it is also the feed's {@link position}.
+   * from the moment `subscribe` resolves, and it moves past other keys' writes too, so a feed on a
+   * quiet pattern never falls behind the log.
    */
   readonly checkpoint: ChangeFeedCheckpoint;
   /** How many events the server holds that this feed has not handed over yet (from `CDC.INFO`; other patterns' events included, as an upper bound). */
@@ -156,18 +162,12 @@ export interface ChangeFeed<Value extends string | Buffer = string> extends Asyn
 
 /** What `onChange` hands back. */
 export interface ChangeSubscription extends AsyncDisposable {
-  /**
-   * As `ChangeFeed.position`, after the last event whose handler resolved. Single server: that
-   * event's id, `undefined` before the first (resume with `{ from: position + 1 }`). Cluster: the
-   * opaque token, equal to {@link checkpoint} and defined from the start (resume with
-   * `{ from: position }`).
-   */
-  readonly position: number | ChangeFeedCheckpoint | undefined;
-  /** A checkpoint right after the last event whose handler resolved, on either topology (see `ChangeFeed.checkpoint`). */
+  /** A checkpoint right after the last event whose handler resolved (see `ChangeFeed.checkpoint`). */
   readonly checkpoint: ChangeFeedCheckpoint;
   /**
    * Resolves when the subscription ends by `close()`, the signal or the client closing; rejects
-   * with the handler's error, or with `CdcPositionExpiredError`.
+   * with the handler's error, or with the error that ended the feed (`CdcPositionExpiredError`,
+   * `CdcPositionLostError`, a permanent failure).
    */
   readonly done: Promise<void>;
   /** Stops after the handler call in progress, if any. */

@@ -120,8 +120,11 @@ describeEachTransport('cdc interop with the Python thin client', (harness) => {
       await ferrite.send('SET', `${prefix}:b`, '2');
       const [first] = await pollSeed(seed, subscription as number, 1);
       await ferrite.send('SET', `${prefix}:c`, '3');
-      // A checkpoint the Python side saved (the id of the last event it handled) resumes an SDK feed.
-      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { from: Number(first!.id) + 1 });
+      // The id of the last event the Python side handled, as a checkpoint in the form the SDK still
+      // reads from its 0.x releases (`cdc1.`, one server, the next id): it resumes an SDK feed.
+      const next = Number(first!.id) + 1;
+      const checkpoint = `cdc1.${Buffer.from(JSON.stringify({ s: next })).toString('base64url')}` as const;
+      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { from: checkpoint });
       expect((await take(feed, 2)).map((event) => [event.key, event.value])).toEqual([
         [`${prefix}:b`, '2'],
         [`${prefix}:c`, '3'],

@@ -1,4 +1,4 @@
-import type { FerriteClient } from '@ferrite/core';
+import type { DedicatedTransport, FerriteClient, Transport, WireCommand } from '@ferrite/core';
 import type { Emulator } from '@ferrite/emulator';
 import type { cdc } from '../plugin.js';
 import type { ChangeEvent, ChangeFeed } from '../types.js';
@@ -56,3 +56,43 @@ function chunk(flat: unknown[]): Array<[unknown, unknown]> {
 
 /** Milliseconds since `start` (performance clock). */
 export const since = (start: number): number => performance.now() - start;
+
+/**
+ * `connection` whose `CDC.POLL` fails with what `failure()` returns (when it returns an error),
+ * sent alone or pipelined: a fault that cannot be caused for real on demand.
+ */
+export function failingPolls(connection: DedicatedTransport, failure: () => Error | undefined): DedicatedTransport {
+  const poll = (commands: readonly WireCommand[]) => commands.some((command) => command.name === 'CDC.POLL');
+  return {
+    name: connection.name,
+    get protocol() {
+      return connection.protocol;
+    },
+    send(command, options) {
+      const error = poll([command]) ? failure() : undefined;
+      return error === undefined ? connection.send(command, options) : Promise.reject(error);
+    },
+    batch(commands, options) {
+      const error = poll(commands) ? failure() : undefined;
+      return error === undefined ? connection.batch(commands, options) : Promise.reject(error);
+    },
+    dedicated: (more) => connection.dedicated(more),
+    close: () => connection.close(),
+    [Symbol.asyncDispose]: () => connection.close(),
+  };
+}
+
+/** `shared`, with `overrides`: closing a client over it leaves `shared` open unless `close` is overridden. */
+export function borrowed(shared: Transport, overrides: Partial<Transport> = {}): Transport {
+  return {
+    name: shared.name,
+    protocol: shared.protocol,
+    ...(shared.topology === undefined ? {} : { topology: shared.topology }),
+    send: (command, options) => shared.send(command, options),
+    batch: (commands, options) => shared.batch(commands, options),
+    ...(shared.nodes === undefined ? {} : { nodes: () => (shared.nodes as NonNullable<Transport['nodes']>)() }),
+    dedicated: (options) => shared.dedicated(options),
+    close: async () => {},
+    ...overrides,
+  };
+}

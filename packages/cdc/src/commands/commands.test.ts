@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { reconnectDelay } from '../backoff.js';
 import { CdcIdRangeError } from '../errors.js';
 import { cdcInfoCommand } from './info.js';
-import { cdcPollBinaryCommand, cdcPollCommand, decodeChangeEvent } from './poll.js';
+import { cdcPollBinaryCommand, cdcPollCommand, cdcPollWithNextBinaryCommand, cdcPollWithNextCommand, decodeChangeEvent } from './poll.js';
 import { cdcSubscribeCommand } from './subscribe.js';
 import { cdcUnsubscribeCommand } from './unsubscribe.js';
 
@@ -16,6 +16,10 @@ describe('CDC command definitions', () => {
     expect(args(subscribe.wire)).toEqual(['user:*', 'EVENTS', 'SET', 'DEL', 'FROM', '42']);
     expect(subscribe.wire.routingKey).toBeNull();
     expect(args(prepareCommand(cdcSubscribeCommand, '*', { from: 'EARLIEST' }).wire)).toEqual(['*', 'FROM', 'EARLIEST']);
+    const log = { logId: 'a'.repeat(40), epoch: 2 };
+    expect(args(prepareCommand(cdcSubscribeCommand, '*', { from: 9, log }).wire)).toEqual(['*', 'FROM', '9', 'LOG', 'a'.repeat(40), 'EPOCH', '2']);
+    expect(args(prepareCommand(cdcPollWithNextCommand, 7, { count: 10, blockMs: 250 }).wire)).toEqual(['7', 'COUNT', '10', 'BLOCK', '250', 'WITHNEXT']);
+    expect(prepareCommand(cdcPollWithNextBinaryCommand, 7).wire.binary).toBe(true);
     expect(args(prepareCommand(cdcPollCommand, 7, { count: 10, blockMs: 250 }).wire)).toEqual(['7', 'COUNT', '10', 'BLOCK', '250']);
     expect(prepareCommand(cdcPollBinaryCommand, 7).wire.binary).toBe(true);
     expect(args(prepareCommand(cdcUnsubscribeCommand, 1, 2).wire)).toEqual(['1', '2']);
@@ -27,6 +31,9 @@ describe('CDC command definitions', () => {
     expect(() => prepareCommand(cdcSubscribeCommand, '')).toThrow(FerriteValidationError);
     expect(() => prepareCommand(cdcSubscribeCommand, '*', { events: ['FROM'] })).toThrow(FerriteValidationError);
     expect(() => prepareCommand(cdcSubscribeCommand, '*', { from: 0 })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcSubscribeCommand, '*', { from: 'LATEST', log: { logId: 'a'.repeat(40), epoch: 0 } })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcSubscribeCommand, '*', { from: 1, log: { logId: 'A'.repeat(40), epoch: 0 } })).toThrow(FerriteValidationError);
+    expect(() => prepareCommand(cdcSubscribeCommand, '*', { from: 1, log: { logId: 'a'.repeat(40), epoch: -1 } })).toThrow(FerriteValidationError);
     expect(() => prepareCommand(cdcPollCommand, 1, { count: 10_001 })).toThrow(FerriteValidationError);
     expect(() => prepareCommand(cdcPollCommand, 0)).toThrow(FerriteValidationError);
     expect(() => prepareCommand(cdcUnsubscribeCommand)).toThrow(FerriteValidationError);
@@ -60,9 +67,19 @@ describe('CDC command definitions', () => {
     expect(() => decodeChangeEvent(['id', 1, 'timestamp', 0, 'db', 0, 'op', 'SET', 'key', 'k'])).toThrow(FerriteProtocolError);
   });
 
-  it('decode CDC.INFO', () => {
+  it('decode CDC.INFO, with the log identity of a v1.2 server and without it before', () => {
     const reply = ['first_id', 3, 'last_id', 9, 'retained', 7, 'capacity', 100, 'subscriptions', 2];
     expect(cdcInfoCommand.decode(reply, { protocol: 2 })).toEqual({ firstId: 3, lastId: 9, retained: 7, capacity: 100, subscriptions: 2 });
+    const v12 = [...reply, 'log_id', 'f'.repeat(40), 'epoch', 1, 'epoch_start_id', 5];
+    expect(cdcInfoCommand.decode(v12, { protocol: 2 })).toEqual({ firstId: 3, lastId: 9, retained: 7, capacity: 100, subscriptions: 2, logId: 'f'.repeat(40), epoch: 1, epochStartId: 5 });
+  });
+
+  it('decode CDC.POLL … WITHNEXT as the next id and the events, and refuse another shape', () => {
+    const event = ['id', 5, 'timestamp', 0, 'db', 0, 'op', 'SET', 'key', 'k', 'value', 'v'];
+    expect(cdcPollWithNextCommand.decode([12, [event]], { protocol: 3 })).toEqual({ next: 12, events: [{ id: 5, timestamp: 0, db: 0, op: 'SET', key: 'k', value: 'v' }] });
+    expect(cdcPollWithNextCommand.decode([40, []], { protocol: 2 })).toEqual({ next: 40, events: [] });
+    expect(cdcPollWithNextBinaryCommand.decode([6, [event]], { protocol: 2 }).events[0]?.value).toEqual(Buffer.from('v'));
+    expect(() => cdcPollWithNextCommand.decode([event], { protocol: 2 })).toThrow(FerriteProtocolError);
   });
 });
 

@@ -64,6 +64,19 @@ function encodePoll(subscription: number, options: CdcPollCommandOptions = {}) {
   return args;
 }
 
+/** One `CDC.POLL … WITHNEXT` reply: the events, and the id the subscription examines next. */
+export interface CdcPollBatch<Value extends string | Buffer = string> {
+  /** One past the last event the server scanned, matching or not (PROTOCOL.md §5, v1.2). */
+  readonly next: number;
+  readonly events: ChangeEvent<Value>[];
+}
+
+function decodeBatch(reply: Reply, binary: boolean): CdcPollBatch<string | Buffer> {
+  const [next, events, ...rest] = readArray(reply);
+  if (next === undefined || events === undefined || rest.length > 0) throw new FerriteProtocolError('CDC.POLL … WITHNEXT: expected [next id, events]');
+  return { next: readEventId(next), events: readArray(events).map((event) => (binary ? decodeChangeEvent(event, true) : decodeChangeEvent(event))) };
+}
+
 /**
  * `CDC.POLL <subscription> [COUNT <n>] [BLOCK <ms>]` → events, oldest first, values as text.
  * Not retryable: a poll moves the subscription past what it returns, so a lost reply loses events
@@ -83,4 +96,24 @@ export const cdcPollBinaryCommand = defineCommand({
   binary: true,
   encode: encodePoll,
   decode: (reply): ChangeEvent<Buffer>[] => readArray(reply).map((event) => decodeChangeEvent(event, true)),
+});
+
+/**
+ * `CDC.POLL <subscription> [COUNT <n>] [BLOCK <ms>] WITHNEXT` (v1.2) → the events and the id the
+ * subscription examines next, so that a saved position moves past other keys' writes too.
+ */
+export const cdcPollWithNextCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  encode: (subscription: number, options?: CdcPollCommandOptions) => [...encodePoll(subscription, options), 'WITHNEXT'],
+  decode: (reply) => decodeBatch(reply, false) as CdcPollBatch<string>,
+});
+
+/** {@link cdcPollWithNextCommand} with values as Buffers, byte for byte. */
+export const cdcPollWithNextBinaryCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  binary: true,
+  encode: (subscription: number, options?: CdcPollCommandOptions) => [...encodePoll(subscription, options), 'WITHNEXT'],
+  decode: (reply) => decodeBatch(reply, true) as CdcPollBatch<Buffer>,
 });

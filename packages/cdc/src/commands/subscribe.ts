@@ -6,9 +6,16 @@ export interface CdcSubscribeCommandOptions {
   readonly events?: readonly string[] | undefined;
   /** First event id to deliver, or a keyword (`FROM`). The server's default is `LATEST`. */
   readonly from?: number | 'LATEST' | 'EARLIEST' | undefined;
+  /**
+   * With a numeric `from` (PROTOCOL.md §8.1, v1.2): the log and epoch the position was read in.
+   * The server then refuses a position from another log (`cdc log mismatch`) or one a failover
+   * rolled back (`cdc position lost`) instead of serving it.
+   */
+  readonly log?: { readonly logId: string; readonly epoch: number } | undefined;
 }
 
 const OP = /^[A-Za-z][A-Za-z0-9._-]*$/;
+const LOG_ID = /^[0-9a-f]{40}$/;
 
 /** Checks a glob pattern as `subscribe` takes it. */
 export function assertPattern(pattern: unknown): asserts pattern is string {
@@ -16,7 +23,7 @@ export function assertPattern(pattern: unknown): asserts pattern is string {
   if (pattern === '') throw new FerriteValidationError('pattern', 'must not be empty (use "*" for every key)');
 }
 
-/** `CDC.SUBSCRIBE <pattern> [EVENTS <op> …] [FROM <id>|LATEST|EARLIEST]` → the subscription id. */
+/** `CDC.SUBSCRIBE <pattern> [EVENTS <op> …] [FROM <id>|LATEST|EARLIEST [LOG <log_id> EPOCH <e>]]` → the subscription id. */
 export const cdcSubscribeCommand = defineCommand({
   name: 'CDC.SUBSCRIBE',
   keyIndex: null,
@@ -38,6 +45,12 @@ export const cdcSubscribeCommand = defineCommand({
     if (options.from !== undefined) {
       if (options.from !== 'LATEST' && options.from !== 'EARLIEST') assertInteger(options.from, 'from', { min: 1, max: Number.MAX_SAFE_INTEGER });
       args.push('FROM', options.from);
+    }
+    if (options.log !== undefined) {
+      if (typeof options.from !== 'number') throw new FerriteValidationError('log', 'LOG and EPOCH go with a numeric from');
+      if (typeof options.log.logId !== 'string' || !LOG_ID.test(options.log.logId)) throw new FerriteValidationError('log', 'expected a log id of 40 lowercase hex characters');
+      assertInteger(options.log.epoch, 'epoch', { min: 0, max: Number.MAX_SAFE_INTEGER });
+      args.push('LOG', options.log.logId, 'EPOCH', options.log.epoch);
     }
     return args;
   },
