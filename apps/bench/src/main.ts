@@ -10,6 +10,7 @@ import { benchCounterIncr } from './cases/counter-incr.js';
 import { benchChangeFeed } from './cases/change-feed.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
+import { benchClusterThroughput } from './cases/cluster-throughput.js';
 import { benchDriverThroughput } from './cases/driver-throughput.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
 import { redisServerMissing, startRedisServer } from './redis-server.js';
@@ -75,6 +76,14 @@ async function main(): Promise<void> {
     }
   } finally {
     await emulator.close();
+  }
+  const emulatorCluster = await startEmulatorProcess({ primaries: 3 });
+  try {
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`raw vs SDK throughput on a cluster (${driver})`, () => benchClusterThroughput(driver, emulatorCluster.url, SIZES.throughputCalls));
+    }
+  } finally {
+    await emulatorCluster.close();
   }
   const missing = redisServerMissing();
   if (missing) {
