@@ -62,7 +62,13 @@ export {
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
 export { withDeadline } from './transport/deadline.js';
-export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
+export {
+  FERRITE_COMMAND_CHANNEL,
+  wrapCommandExecution,
+  type CommandExecutionWrapper,
+  type FerriteCommandEvent,
+  type FerriteCommandOperation,
+} from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,

@@ -1,7 +1,9 @@
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster } from '@ferrite/node-redis';
-import type { FaultTarget } from '@ferrite/testkit';
-import type { Cluster, Redis } from 'ioredis';
+import type { FaultSuiteSetup, FaultTarget } from '@ferrite/testkit';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { emulatorClusterFaultServer, emulatorFaultServer, type ClusterFaultServer } from './fault-servers.js';
 
 /** A user's ioredis client or cluster, handed to the transport, which closes it. */
 export function ioredisTarget(client: Redis | Cluster): FaultTarget {
@@ -28,3 +30,39 @@ export async function nodeRedisTarget(client: (NodeRedisClient | NodeRedisCluste
     },
   };
 }
+
+/*
+ * The fault suite's setups, one per way a user hands a driver to a transport. Each test file runs
+ * one of them (a file per setup, so the suites run in parallel on separate workers).
+ */
+
+/** One emulator behind a proxy, an ioredis client made with `options` passed to the transport. */
+export function ioredisFaultSetup(options: RedisOptions): FaultSuiteSetup {
+  return {
+    start: emulatorFaultServer,
+    connect: async ({ proxy: { host, port } }) => ioredisTarget(new Redis({ host, port, ...options })),
+  };
+}
+
+/** One emulator behind a proxy, a node-redis client passed to the transport. */
+export const nodeRedisFaultSetup: FaultSuiteSetup = {
+  start: emulatorFaultServer,
+  connect: ({ proxy: { host, port } }) => nodeRedisTarget(createClient({ socket: { host, port } })),
+};
+
+/*
+ * The cluster setups: an emulator cluster of 3 primaries with a fault proxy in front of each,
+ * reached through ioredis' `natMap` and node-redis' `nodeAddressMap` (the cluster announces the
+ * nodes' own addresses), the user's cluster client connected as usual.
+ */
+
+export const ioredisClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: async ({ proxy: seed, addressMap }) => ioredisTarget(new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap })),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
+export const nodeRedisClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: ({ proxy: seed, addressMap }) =>
+    nodeRedisTarget(createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap })),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
