@@ -20,8 +20,10 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child = fork(CHILD_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `options.primaries`: an emulator cluster of that many primaries instead of one server; `url` is its first node's. */
+export async function startEmulatorProcess(options: { readonly primaries?: number } = {}): Promise<EmulatorProcess> {
+  const args = options.primaries === undefined ? [] : ['--cluster', String(options.primaries)];
+  const child = fork(CHILD_ENTRY, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();

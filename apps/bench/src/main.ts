@@ -12,6 +12,7 @@ import { benchEmulatorVectorSearch } from './cases/emulator-vector-search.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
 import { benchMmrFetch } from './cases/mmr-fetch.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
+import { benchClusterThroughput } from './cases/cluster-throughput.js';
 import { benchDriverThroughput } from './cases/driver-throughput.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
 import { redisServerMissing, startRedisServer } from './redis-server.js';
@@ -92,6 +93,14 @@ async function main(): Promise<void> {
     }
   } finally {
     await emulator.close();
+  }
+  const emulatorCluster = await startEmulatorProcess({ primaries: 3 });
+  try {
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`raw vs SDK throughput on a cluster (${driver})`, () => benchClusterThroughput(driver, emulatorCluster.url, SIZES.throughputCalls));
+    }
+  } finally {
+    await emulatorCluster.close();
   }
   const missing = redisServerMissing();
   if (missing) {

@@ -31,13 +31,27 @@ function notSent(message: string): FerriteConnectionError {
   return new FerriteConnectionError(`ioredis: ${message}`, { maybeApplied: false });
 }
 
+/** One wait per connecting client, however many calls wait for it (one listener on the client, not one per call). */
+const readiness = new WeakMap<Redis | Cluster, Promise<void>>();
+
+function sharedReadiness(client: Redis | Cluster): Promise<void> {
+  let ready = readiness.get(client);
+  if (!ready) {
+    ready = whenReady(client);
+    const settled = (): void => void readiness.delete(client);
+    ready.then(settled, settled);
+    readiness.set(client, ready);
+  }
+  return ready;
+}
+
 /**
  * Resolves once `client` is ready (connecting a lazy one); rejects with `maybeApplied: false`
  * when it ends first or `signal` fires: nothing was written.
  */
 async function readyWithin(client: Redis | Cluster, signal: AbortSignal | undefined): Promise<void> {
   if (client.status === 'ready') return;
-  const ready = whenReady(client);
+  const ready = sharedReadiness(client);
   if (!signal) {
     await ready.catch((error: unknown) => Promise.reject(notSent(error instanceof Error ? error.message : String(error))));
     return;
