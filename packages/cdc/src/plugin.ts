@@ -95,16 +95,6 @@ function combine(...signals: Array<AbortSignal | undefined>): AbortSignal | unde
   return AbortSignal.any(present);
 }
 
-/**
- * Whether the transport reaches a cluster: as it says (`Transport.topology`); a transport written
- * before that field existed is taken for a cluster when it lists several primaries.
- */
-async function isCluster(context: PluginContext): Promise<boolean> {
-  const { topology } = context.transport;
-  if (topology !== undefined) return topology === 'cluster';
-  return (await context.nodes()).length > 1;
-}
-
 function clientClosedError(): FerriteConnectionError {
   return new FerriteConnectionError('the Ferrite client was closed before the change feed started', { maybeApplied: false });
 }
@@ -135,7 +125,7 @@ function createCdcApi(context: PluginContext): CdcApi {
     let feed: ChangeFeed<string | Buffer>;
     try {
       const feedSettings = { ...settings, from: 'latest' as const, signal: combine(signal, opening.signal) };
-      if (await isCluster(context)) {
+      if (context.transport.topology === 'cluster') {
         const host = { context, timeoutMs: call.timeout, clientClosed, onEnded, refreshMs: TOPOLOGY_REFRESH_MS };
         feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from));
       } else {
