@@ -87,17 +87,23 @@ function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortS
   return AbortSignal.any([a, b]);
 }
 
-function createCdcApi(context: PluginContext): CdcApi {
-  const open = new Set<{ close(): Promise<void> }>();
-  // One cleanup for every feed of this client, so short-lived feeds leave nothing behind in core.
+/** The feeds still open in a client family (its views and `extend()`ed clients included). */
+type OpenFeeds = Set<{ close(): Promise<void> }>;
+
+function openFeeds(context: PluginContext): OpenFeeds {
+  const open: OpenFeeds = new Set();
+  // One cleanup for every feed of the family, so short-lived feeds leave nothing behind in core.
   context.onClose(async () => {
     await Promise.allSettled([...open].map((feed) => feed.close()));
   });
+  return open;
+}
 
+function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
-    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
-    // view it was opened through.
+    // The feed outlives this call, and keeps the deadline and signal of the client or view it
+    // was opened through: this context's.
     const call = context.callOptions();
     const signal = combine(settings.signal, call.signal);
     const onEnded = (ended: { close(): Promise<void> }) => open.delete(ended);
@@ -135,5 +141,5 @@ function createCdcApi(context: PluginContext): CdcApi {
  * polls on a dedicated connection of its own, so it never delays the client's other commands.
  */
 export function cdc(): FerritePlugin<'cdc', CdcApi> {
-  return definePlugin({ name: 'cdc', setup: createCdcApi });
+  return definePlugin({ name: 'cdc', state: openFeeds, setup: createCdcApi });
 }

@@ -21,7 +21,6 @@ export {
   assertInteger,
   assertName,
   classifyReplyError,
-  blockingTime,
   createFerrite,
   decodeVector,
   DEFAULT_MAX_ATTEMPTS,

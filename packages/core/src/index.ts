@@ -1,6 +1,6 @@
 export { toArg, type Arg, type ArgInput } from './args.js';
 export { createFerrite, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, type FerriteBase, type FerriteClient, type FerriteOptions } from './client.js';
-export { blockingTime, type CallOptions, type EffectiveCallOptions } from './call-options.js';
+export type { CallOptions, EffectiveCallOptions } from './call-options.js';
 export {
   defineCommand,
   prepareCommand,

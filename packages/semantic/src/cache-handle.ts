@@ -81,7 +81,12 @@ export interface SemanticCache<T> {
 }
 
 export interface SemanticCacheSettings<T> {
+  /** The API of the client or view the handle was made through. */
   readonly api: SemanticApi;
+  /** The client's own API: a single flight looks up, computes and stores through it, under no caller's options. */
+  readonly shared: SemanticApi;
+  /** The signal of the view the handle was made through: it detaches its callers from a single flight. */
+  readonly signal: AbortSignal | undefined;
   readonly namespace: string;
   readonly threshold: number;
   readonly ttl: number | undefined;
@@ -91,6 +96,12 @@ export interface SemanticCacheSettings<T> {
 }
 
 type Found<T> = { readonly value: T } | null;
+
+/** The signals that stop one caller waiting: its own, and its view's. */
+function callerSignal(own: AbortSignal | undefined, view: AbortSignal | undefined): AbortSignal | undefined {
+  if (own === undefined || view === undefined) return own ?? view;
+  return AbortSignal.any([own, view]);
+}
 type Outcome<T> = { readonly value: T; readonly fromCache: boolean };
 
 export class SemanticCacheHandle<T> implements SemanticCache<T> {
@@ -127,7 +138,7 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     const { value, shared } = await this.#settings.flights.run(
       key,
       (signal) => this.#lookupOrCompute(text, compute, signal),
-      options.signal,
+      callerSignal(options.signal, this.#settings.signal),
     );
     if (shared || value.fromCache) this.#counters.computationsSaved++;
     return value.value;
@@ -181,20 +192,20 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   }
 
   async #lookupOrCompute(text: string, compute: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal): Promise<Outcome<T>> {
-    const found = await this.#lookupForCompute(text);
+    const found = await this.#lookupForCompute(text, this.#settings.shared);
     if (found !== null) return { value: found.value, fromCache: true };
     if (signal.aborted) throw abortError(signal);
     const value = await compute(signal);
     // A computation that finished after everyone gave up may be partial (it saw the abort): drop it.
     if (signal.aborted) throw abortError(signal);
-    await this.#store(text, value);
+    await this.#store(text, value, this.#settings.shared);
     return { value, fromCache: false };
   }
 
   /** A lookup where a value this codec cannot read counts as a miss: computing afresh overwrites it. */
-  async #lookupForCompute(text: string): Promise<Found<T>> {
+  async #lookupForCompute(text: string, api: SemanticApi = this.#settings.api): Promise<Found<T>> {
     try {
-      return await this.#lookup(text, this.threshold);
+      return await this.#lookup(text, this.threshold, api);
     } catch (error) {
       if (error instanceof SemanticCodecError) {
         this.#counters.misses++;
@@ -204,11 +215,11 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     }
   }
 
-  async #lookup(text: string, threshold: number): Promise<Found<T>> {
+  async #lookup(text: string, threshold: number, api: SemanticApi = this.#settings.api): Promise<Found<T>> {
     const started = performance.now();
     let match;
     try {
-      match = await this.#settings.api.match(this.namespace, text, { threshold });
+      match = await api.match(this.namespace, text, { threshold });
     } catch (error) {
       if (!(error instanceof FerriteValidationError)) this.#counters.errors++;
       throw error;
@@ -232,10 +243,10 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   }
 
   /** Stores a computed value; a failure on the way to the server is reported, not thrown. */
-  async #store(text: string, value: T): Promise<void> {
+  async #store(text: string, value: T, api: SemanticApi = this.#settings.api): Promise<void> {
     const encoded = this.#settings.codec.encode(value);
     try {
-      await this.#settings.api.set(this.namespace, text, encoded, { ttl: this.ttl ?? null });
+      await api.set(this.namespace, text, encoded, { ttl: this.ttl ?? null });
     } catch (error) {
       if (error instanceof FerriteValidationError) throw error;
       this.#counters.errors++;

@@ -32,16 +32,32 @@ export interface SemanticApi {
   cache<T extends string = string>(namespace: string, options?: SemanticCacheOptions<T> & { readonly codec?: undefined }): SemanticCache<string>;
 }
 
-export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults): SemanticApi {
+/**
+ * What every client of a family shares: the single flights, and the API `getOrSet` computes and
+ * stores through, which runs with the client's own options (a view's signal only detaches the
+ * caller that passed through it).
+ */
+export interface SemanticShared {
+  readonly api: SemanticApi;
+  flightsFor(codec: object): SingleFlight;
+}
+
+export function createSemanticShared(context: PluginContext, defaults: SemanticDefaults): SemanticShared {
   // Handles with the same codec share single flights, so two handles for one namespace never
   // compute the same answer twice at once; another codec may give another type, so it gets its own.
   const flights = new WeakMap<object, SingleFlight>();
-  const flightsFor = (codec: object) => {
-    let group = flights.get(codec);
-    if (group === undefined) flights.set(codec, (group = new SingleFlight()));
-    return group;
+  const shared: { api?: SemanticApi; flightsFor(codec: object): SingleFlight } = {
+    flightsFor(codec) {
+      let group = flights.get(codec);
+      if (group === undefined) flights.set(codec, (group = new SingleFlight()));
+      return group;
+    },
   };
+  shared.api = createSemanticApi(context, defaults, shared as SemanticShared);
+  return shared as SemanticShared;
+}
 
+export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults, shared: SemanticShared): SemanticApi {
   const api: SemanticApi = {
     async set(namespace, text, value, options = {}) {
       await context.call(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
@@ -65,11 +81,13 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
       const codec = (options.codec ?? textCodec) as SemanticCodec<T>;
       return new SemanticCacheHandle<T>({
         api,
+        shared: shared.api ?? api,
+        signal: context.callOptions().signal,
         namespace,
         threshold,
         ttl,
         codec,
-        flights: flightsFor(codec),
+        flights: shared.flightsFor(codec),
         onError: options.onError,
       });
     },

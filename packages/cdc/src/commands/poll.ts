@@ -64,6 +64,13 @@ function encodePoll(subscription: number, options: CdcPollCommandOptions = {}) {
   return args;
 }
 
+/** The poll's `BLOCK`, added to its deadline: `BLOCK 0` waits for ever. */
+function pollBlockingMs([, options]: readonly [number, CdcPollCommandOptions?]): number {
+  const blockMs = options?.blockMs;
+  if (blockMs === undefined) return 0;
+  return blockMs === 0 ? Infinity : blockMs;
+}
+
 /**
  * `CDC.POLL <subscription> [COUNT <n>] [BLOCK <ms>]` → events, oldest first, values as text.
  * Not retryable: a poll moves the subscription past what it returns, so a lost reply loses events
@@ -73,6 +80,7 @@ export const cdcPollCommand = defineCommand({
   name: 'CDC.POLL',
   keyIndex: null,
   encode: encodePoll,
+  blockingMs: pollBlockingMs,
   decode: (reply): ChangeEvent<string>[] => readArray(reply).map((event) => decodeChangeEvent(event)),
 });
 
@@ -82,5 +90,6 @@ export const cdcPollBinaryCommand = defineCommand({
   keyIndex: null,
   binary: true,
   encode: encodePoll,
+  blockingMs: pollBlockingMs,
   decode: (reply): ChangeEvent<Buffer>[] => readArray(reply).map((event) => decodeChangeEvent(event, true)),
 });

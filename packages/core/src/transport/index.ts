@@ -16,6 +16,7 @@ export {
   type ReadFrom,
 } from './cluster.js';
 export { withDeadline } from './deadline.js';
+export { blockingTime } from '../blocking-time.js';
 export { SlotSet, type Slotted } from '../slot-set.js';
 export { replyErrorFor } from '../errors.js';
 export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';
