@@ -372,6 +372,28 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       await until('the sockets to close', () => socketsOpen() <= baseline, 2000);
     });
 
+    it("gives a call no more time for values that read like BLOCK, and a standard blocking command its own wait, under a blackhole", async () => {
+      const { proxy, ferrite } = await open(100);
+      // Where the keys live is known before the fault (a cluster transport asks COMMAND INFO once);
+      // a server without streams (the emulator) refuses XREAD, which changes nothing here.
+      await ferrite.send('XREAD', 'STREAMS', 's', '0').catch(() => {});
+      await ferrite.send('HSET', 'h', 'warm', 'up');
+      proxy.blackhole();
+      const startedAt = performance.now();
+      const outcomes = watch([
+        ferrite.send('SET', 'block', '0'),
+        ferrite.send('HSET', 'h', 'Block', '5000'),
+        ferrite.send('XREAD', 'BLOCK', '500', 'STREAMS', 's', '$'),
+      ]);
+      await until('every call to settle', () => outcomes.filter((outcome) => outcome !== undefined).length === 3, 5000);
+      const [set, hset, xread] = outcomes as Outcome[];
+      for (const outcome of [set, hset, xread] as Outcome[]) expect(isTimeoutError(outcome.error), String(outcome.error)).toBe(true);
+      // Near 100 ms: a loaded machine fires timers late, never early; a leak would add 5 s or no deadline.
+      expect(set!.settledAt - startedAt).toBeLessThan(100 + 1000);
+      expect(hset!.settledAt - startedAt).toBeLessThan(100 + 1000);
+      expect(xread!.settledAt - startedAt).toBeGreaterThanOrEqual(590);
+    });
+
     it('rejects with FerriteAbortError before and after the command was sent', async () => {
       const counter = key('abort');
       const { server, proxy, ferrite } = await open(10_000, [counter]);
