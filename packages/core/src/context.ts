@@ -2,7 +2,7 @@ import { toArg, type Arg, type ArgInput } from './args.js';
 import { blockingTime } from './blocking-time.js';
 import { combineSignals, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope, type EffectiveCallOptions } from './call-options.js';
 import { prepareCommand, type CommandDefinition, type PreparedCommand } from './command.js';
-import { FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isFerriteError, isReplyError } from './errors.js';
+import { asFerriteError, FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isReplyError } from './errors.js';
 import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
@@ -17,10 +17,6 @@ function translate(error: unknown, command: string): FerriteError {
   return asFerriteError(error);
 }
 
-function asFerriteError(error: unknown): FerriteError {
-  if (isFerriteError(error)) return error;
-  return new FerriteConnectionError(error instanceof Error ? error.message : String(error), { cause: error });
-}
 
 function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transport: Transport): Result {
   return prepared.definition.decode(reply, { protocol: transport.protocol });

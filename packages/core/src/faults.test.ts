@@ -4,10 +4,13 @@ import { defineCommand, prepareCommand } from './command.js';
 import {
   FerriteAbortError,
   FerriteConnectionError,
+  FerriteProtocolError,
   FerriteReplyError,
   FerriteTimeoutError,
   FerriteUnsupportedError,
   FerriteValidationError,
+  isConnectionError,
+  isMaybeApplied,
 } from './errors.js';
 import { definePlugin, type PluginContext } from './plugin.js';
 import { readInteger, type Reply } from './reply.js';
@@ -338,6 +341,33 @@ describe('withOptions', () => {
     expect(view.withOptions({}).extend(handles).counting).toMatchObject({ id: 1, timeout: 10 });
     expect(ferrite.counting).toMatchObject({ id: 1, setup: 1, timeout: 10_000 });
     expect(states).toBe(1);
+  });
+});
+
+describe('errors a transport throws', () => {
+  it('turns an exception that is not a Ferrite error into FerriteProtocolError: a defect, never retried, maybe applied', async () => {
+    const { transport, sent } = scripted(() => Promise.reject(new TypeError('cannot read properties of undefined')));
+    const plugin = definePlugin({ name: 'kv', setup: (ctx) => ({ get: (key: string) => ctx.call(get, key) }) });
+    const ferrite = createFerrite({ transport, plugins: [plugin], maxAttempts: 5 });
+    const error = await ferrite.kv.get('k').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerriteProtocolError);
+    expect(isConnectionError(error)).toBe(false);
+    expect(isMaybeApplied(error)).toBe(true);
+    expect(sent).toHaveLength(1);
+    const sync = scripted(() => {
+      throw new RangeError('thrown, not rejected');
+    });
+    await expect(createFerrite({ transport: sync.transport }).send('PING')).rejects.toMatchObject({ name: 'FerriteProtocolError', maybeApplied: true });
+  });
+
+  it('says through isMaybeApplied whether a failed call may have run, and nothing for errors that do not say', async () => {
+    const { transport } = scripted(never);
+    const ferrite = createFerrite({ transport, timeout: 30 });
+    expect(isMaybeApplied(await ferrite.send('INCR', 'k').catch((e: unknown) => e))).toBe(true);
+    expect(isMaybeApplied(await ferrite.withOptions({ signal: AbortSignal.abort() }).send('INCR', 'k').catch((e: unknown) => e))).toBe(false);
+    expect(isMaybeApplied(new FerriteReplyError('GET', 'ERR x'))).toBeUndefined();
+    expect(isMaybeApplied(new FerriteValidationError('key', 'bad'))).toBeUndefined();
+    expect(isMaybeApplied(new Error('not ours'))).toBeUndefined();
   });
 });
 

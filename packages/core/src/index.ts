@@ -28,6 +28,7 @@ export {
   isConnectionError,
   isCrossSlotError,
   isFerriteError,
+  isMaybeApplied,
   isReplyError,
   isTimeoutError,
   isUnsupportedError,

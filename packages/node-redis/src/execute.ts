@@ -1,20 +1,8 @@
-import {
-  FerriteProtocolError,
-  FerriteValidationError,
-  isFerriteError,
-  type BatchEntry,
-  type FerriteError,
-  type Reply,
-  type WireCommand,
-} from '@ferrite/core';
-import { settleEach, type TransportLifecycle } from '@ferrite/core/transport';
+import { FerriteValidationError, type BatchEntry, type Reply, type WireCommand } from '@ferrite/core';
+import { asFerriteError, settleEach, type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
-
-function asFerriteError(error: unknown): FerriteError {
-  return isFerriteError(error) ? error : new FerriteProtocolError(error instanceof Error ? error.message : String(error));
-}
 
 /**
  * node-redis rejects anything but strings and Buffers as it writes, which would read as a
@@ -120,7 +108,7 @@ export function executeOn(sender: NodeRedisSender, command: WireCommand, context
         try {
           reply = normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
         } catch (error) {
-          reject(asFerriteError(error));
+          reject(asFerriteError(error, 'node-redis'));
           return;
         }
         resolve(reply);
@@ -153,7 +141,7 @@ async function executeQueued(sender: NodeRedisSender, command: WireCommand, args
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
   } catch (error) {
-    throw asFerriteError(error);
+    throw asFerriteError(error, 'node-redis');
   }
 }
 
