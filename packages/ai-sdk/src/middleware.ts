@@ -6,7 +6,8 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 import type { SemanticApi } from '@ferrite/semantic';
 import { lastUserText, scopeOf, usesToolsOrFiles, type CacheMode } from './key.js';
 import { decodeGenerate, decodeParts, encode, hitMetadata, zeroUsage, type StoredGenerate } from './stored.js';

@@ -1,11 +1,5 @@
-import {
-  isConnectionError,
-  isReplyError,
-  isTimeoutError,
-  withDeadline,
-  type DedicatedContext,
-  type PluginContext,
-} from '@ferrite/core';
+import { isConnectionError, isReplyError, isTimeoutError, type DedicatedContext, type PluginContext } from '@ferrite/core';
+import { withDeadline } from '@ferrite/core/transport';
 import { reconnectDelay, sleep } from './backoff.js';
 import { cdcInfoCommand } from './commands/info.js';
 import { cdcPollBinaryCommand, cdcPollCommand } from './commands/poll.js';

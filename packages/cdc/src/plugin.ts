@@ -1,4 +1,5 @@
-import { assertInteger, definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { definePlugin, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import { assertPattern } from './commands/subscribe.js';
 import { decodeCheckpoint, isCheckpoint, type ChangeFeedCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
 import { ClusterFeed, type ClusterStart } from './cluster-feed.js';

@@ -62,7 +62,6 @@ export {
   type Reply,
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
-export { withDeadline } from './transport/deadline.js';
 export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,
@@ -75,5 +74,4 @@ export type {
   TransportServer,
   WireCommand,
 } from './transport.js';
-export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';
 export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';

@@ -1,15 +1,5 @@
-import {
-  assertInteger,
-  defineCommand,
-  FerriteProtocolError,
-  readArray,
-  readBigInteger,
-  readBuffer,
-  readInteger,
-  readMap,
-  readText,
-  type Reply,
-} from '@ferrite/core';
+import { defineCommand, FerriteProtocolError, readArray, readBigInteger, readBuffer, readInteger, readMap, readText, type Reply } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import { CdcIdRangeError } from '../errors.js';
 import type { ChangeEvent } from '../types.js';
 
