@@ -46,7 +46,9 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    // The signal is read only if the command has to wait for a connection: core makes it on first read.
+    const lifecycle = this.#lifecycle;
+    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle, get signal() { return options?.signal; } }));
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {

@@ -79,7 +79,9 @@ export class SingleConnectionTransport implements DedicatedTransport {
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return executeOn(this.#sender, command, { lifecycle: this.#lifecycle, signal: options?.signal });
+    // The signal is read only if the command has to wait for a connection: core makes it on first read.
+    const lifecycle = this.#lifecycle;
+    return executeOn(this.#sender, command, { lifecycle, get signal() { return options?.signal; } });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {

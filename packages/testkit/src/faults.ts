@@ -92,6 +92,15 @@ const getCommand = defineCommand({
   decode: (reply: Reply) => reply,
 });
 
+/** A blocking poll whose wait comes from its definition (`BLOCK 0`: no deadline), as a plugin defines one. */
+const pollCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  encode: (subscription: number, blockMs: number) => [subscription, 'BLOCK', blockMs],
+  blockingMs: ([, blockMs]) => (blockMs === 0 ? Infinity : blockMs),
+  decode: (reply: Reply) => reply,
+});
+
 /** What the suite calls besides `send`: a retryable command, and a dedicated connection. */
 const probe = definePlugin({
   name: 'probe',
@@ -418,14 +427,14 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       expect(maybeAppliedOf((outcome[0] as Outcome).error)).toBe(true);
     });
 
-    it('aborts a CDC.POLL BLOCK 0 on a dedicated connection, which outlives the deadline until then', async () => {
+    it("aborts a CDC.POLL BLOCK 0 on a dedicated connection, which outlives the deadline until then (blockingMs from its definition)", async () => {
       const pattern = key('cdc-nothing-matches');
       const { ferrite } = await open(TIMEOUT_MS);
       // On a cluster, the connection of the node serving the pattern's slot (CDC is node-local).
       await using dedicated = await ferrite.probe.dedicated({ routingKey: pattern });
       const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', pattern));
       const controller = new AbortController();
-      const poll = dedicated.withOptions({ signal: controller.signal }).send('CDC.POLL', subscription, 'BLOCK', 0);
+      const poll = dedicated.withOptions({ signal: controller.signal }).call(pollCommand, subscription, 0);
       const outcome = watch([poll]);
       await pause(TIMEOUT_MS + SETTLE_MS);
       expect(outcome[0], 'BLOCK 0 has no deadline').toBeUndefined();
