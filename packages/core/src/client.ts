@@ -43,8 +43,9 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
   /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
   supports(command: string): Promise<boolean>;
   /**
-   * A client with one more plugin, over the same transport, sharing the existing plugins'
-   * instances and one lifecycle: closing any client of the family closes them all.
+   * A client with one more plugin, over the same transport, sharing the existing plugins' state
+   * (their `state`) and one lifecycle: closing any client of the family closes them all. Made
+   * from a view, it keeps the view's options.
    */
   extend<P extends AnyPlugin>(plugin: P): FerriteClient<readonly [...Plugins, P]>;
   /**

@@ -96,12 +96,6 @@ export interface SemanticCacheSettings<T> {
 }
 
 type Found<T> = { readonly value: T } | null;
-
-/** The signals that stop one caller waiting: its own, and its view's. */
-function callerSignal(own: AbortSignal | undefined, view: AbortSignal | undefined): AbortSignal | undefined {
-  if (own === undefined || view === undefined) return own ?? view;
-  return AbortSignal.any([own, view]);
-}
 type Outcome<T> = { readonly value: T; readonly fromCache: boolean };
 
 export class SemanticCacheHandle<T> implements SemanticCache<T> {
@@ -138,7 +132,8 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     const { value, shared } = await this.#settings.flights.run(
       key,
       (signal) => this.#lookupOrCompute(text, compute, signal),
-      callerSignal(options.signal, this.#settings.signal),
+      // What stops this caller waiting: its own signal, and its view's.
+      this.#settings.signal && options.signal ? AbortSignal.any([options.signal, this.#settings.signal]) : (options.signal ?? this.#settings.signal),
     );
     if (shared || value.fromCache) this.#counters.computationsSaved++;
     return value.value;
