@@ -61,10 +61,21 @@ const TABLE: ReadonlyMap<string, Reader> = new Map([
 ]);
 
 /**
+ * Each name as sent, with its reader (`null`: not a blocking command): this runs for every
+ * `send`, and most names come back again and again. Bounded: `send` takes any name a caller makes up.
+ */
+const readers = new Map<string, Reader | null>();
+const MAX_KNOWN_NAMES = 1024;
+
+/**
  * Milliseconds a standard blocking command may wait on the server, added to its deadline:
  * `Infinity` for a wait without end (`BLOCK 0`, a timeout of `0`), `0` for every other command.
  */
 export function blockingTime(name: string, args: readonly Arg[]): number {
-  const reader = TABLE.get(name) ?? (name.length <= 10 ? TABLE.get(name.toUpperCase()) : undefined);
-  return reader === undefined ? 0 : reader(args);
+  let reader = readers.get(name);
+  if (reader === undefined) {
+    reader = TABLE.get(name.toUpperCase()) ?? null;
+    if (readers.size < MAX_KNOWN_NAMES) readers.set(name, reader);
+  }
+  return reader === null ? 0 : reader(args);
 }

@@ -1,4 +1,4 @@
-import { FerriteValidationError, type BatchEntry, type Reply, type WireCommand } from '@ferrite/core';
+import { FerriteValidationError, type BatchEntry, type Reply, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import { asFerriteError, settleEach, type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection } from './connection.js';
 import { translateError } from './errors.js';
@@ -26,7 +26,8 @@ function wireArgs(command: WireCommand): Array<string | Buffer> {
 /** What every send needs: the transport's lifecycle, and core's signal for this call. */
 export interface SendContext {
   readonly lifecycle: TransportLifecycle;
-  readonly signal: AbortSignal | undefined;
+  /** Core's options for this call; its `signal` is read only when a command waits for a connection (core makes it on first read). */
+  readonly options: TransportSendOptions | undefined;
 }
 
 /** The key every command's options carry on the fast path; its value is replaced per command. */
@@ -126,7 +127,7 @@ async function executeQueued(sender: NodeRedisSender, command: WireCommand, args
   const decoding = new ReplyDecoding();
   const withdrawal = new AbortController();
   const withdraw = (): void => withdrawal.abort();
-  context.signal?.addEventListener('abort', withdraw, { once: true });
+  context.options?.signal?.addEventListener('abort', withdraw, { once: true });
   let raw: unknown;
   try {
     const sent = sender.sendQueued(args, decoding, withdrawal.signal);
@@ -136,7 +137,7 @@ async function executeQueued(sender: NodeRedisSender, command: WireCommand, args
   } catch (error) {
     throw translateError(error, command.name, sender.driverTimeoutMs);
   } finally {
-    context.signal?.removeEventListener('abort', withdraw);
+    context.options?.signal?.removeEventListener('abort', withdraw);
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });

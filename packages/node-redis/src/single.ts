@@ -79,15 +79,13 @@ export class SingleConnectionTransport implements DedicatedTransport {
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    // The signal is read only if the command has to wait for a connection: core makes it on first read.
-    const lifecycle = this.#lifecycle;
-    return executeOn(this.#sender, command, { lifecycle, get signal() { return options?.signal; } });
+    return executeOn(this.#sender, command, { lifecycle: this.#lifecycle, options });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return executeBatch(this.#sender, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
+    return executeBatch(this.#sender, commands, { lifecycle: this.#lifecycle, options });
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
