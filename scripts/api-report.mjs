@@ -63,7 +63,9 @@ function describe(checker, symbol) {
     const members = checker.getPropertiesOfType(type);
     shape = members.length && kind === 'interface' ? `{ ${members.map((member) => member.getName()).sort().join(', ')} }` : checker.typeToString(type, declaration, flags);
   }
-  return `| ${kind} | \`${symbol.getName()}\` | \`${shape.replace(/\|/g, '\\|').replace(/\s+/g, ' ')}\` |`;
+  // Symbol-keyed members carry a checker-internal number (`__@BRAND@2546`) that changes from run to run.
+  const stable = shape.replace(/__@(\w+)@\d+/g, '[$1]');
+  return `| ${kind} | \`${symbol.getName()}\` | \`${stable.replace(/\|/g, '\\|').replace(/\s+/g, ' ')}\` |`;
 }
 
 function report(pkg) {
