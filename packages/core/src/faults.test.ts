@@ -316,6 +316,20 @@ describe('withOptions', () => {
     await expect(call).rejects.toBeInstanceOf(FerriteAbortError);
   });
 
+  it("asks COMMAND INFO for supports() with the client's options: a view's abort only stops that view's wait", async () => {
+    let answer: (reply: Reply) => void = () => {};
+    const script = scripted((command) => (command.name === 'COMMAND' ? new Promise<Reply>((resolve) => (answer = resolve)) : Promise.resolve('OK')));
+    const ferrite = createFerrite({ transport: script.transport });
+    const controller = new AbortController();
+    const viaView = ferrite.withOptions({ signal: controller.signal }).supports('VECTOR.SEARCH');
+    const viaClient = ferrite.supports('VECTOR.SEARCH');
+    controller.abort();
+    await expect(viaView).rejects.toBeInstanceOf(FerriteAbortError);
+    answer([['vector.search']]);
+    await expect(viaClient).resolves.toBe(true);
+    expect(script.sent.filter((command) => command.name === 'COMMAND')).toHaveLength(1);
+  });
+
   it('lets a plugin give one call options of its own', async () => {
     const script = scripted(() => after(150, 'v'));
     const ferrite = createFerrite({ transport: script.transport, plugins: [handles], timeout: 50 });
