@@ -1,5 +1,6 @@
 import type { LanguageModelV4CallOptions } from '@ai-sdk/provider';
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 import type { HistoryMode } from './key.js';
 
 /** How long a lookup may hold a call up before the call goes to the model without the cache. */

@@ -232,6 +232,14 @@ describeEachTransport('cdc', (harness) => {
       expect(since(start)).toBeLessThan(100);
     });
 
+    it('hands out the same subscription state through a view each time it is read', async () => {
+      const controller = new AbortController();
+      const sub = await ferrite.withOptions({ signal: controller.signal }).cdc.onChange(unique('view-done'), () => {}, { blockMs: 30_000 });
+      expect(sub.done).toBe(sub.done);
+      controller.abort();
+      await sub.done;
+    });
+
     it('rejects with FerriteAbortError when the signal has already fired', async () => {
       await expect(ferrite.cdc.subscribe('x', { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(FerriteAbortError);
     });

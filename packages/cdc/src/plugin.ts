@@ -1,4 +1,5 @@
-import { assertInteger, definePlugin, FerriteConnectionError, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { definePlugin, FerriteConnectionError, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import { assertPattern } from './commands/subscribe.js';
 import { decodeCheckpoint, isCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
 import { ClusterFeed, type ClusterStart } from './cluster-feed.js';
@@ -99,29 +100,39 @@ function clientClosedError(): FerriteConnectionError {
   return new FerriteConnectionError('the Ferrite client was closed before the change feed started', { maybeApplied: false });
 }
 
-function createCdcApi(context: PluginContext): CdcApi {
-  /** Every feed of this client, and every feed still opening: closing the client ends them all. */
-  const open = new Set<{ close(): Promise<void> }>();
-  let closed = false;
-  const clientClosed = () => closed;
-  // One cleanup for every feed of this client, so short-lived feeds leave nothing behind in core.
-  context.onClose(async () => {
-    closed = true;
-    await Promise.allSettled([...open].map((feed) => feed.close()));
-  });
+/**
+ * The feeds of a client family (its views and `extend()`ed clients included), those still opening
+ * too, and whether the family was closed: closing any client of it ends them all.
+ */
+interface OpenFeeds {
+  readonly feeds: Set<{ close(): Promise<void> }>;
+  closed: boolean;
+}
 
+function openFeeds(context: PluginContext): OpenFeeds {
+  const open: OpenFeeds = { feeds: new Set(), closed: false };
+  // One cleanup for every feed of the family, so short-lived feeds leave nothing behind in core.
+  context.onClose(async () => {
+    open.closed = true;
+    await Promise.allSettled([...open.feeds].map((feed) => feed.close()));
+  });
+  return open;
+}
+
+function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
+  const clientClosed = () => open.closed;
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
-    if (closed) throw clientClosedError();
+    if (open.closed) throw clientClosedError();
     // Registered before the first await: a client closed while the feed opens stops the opening.
     const opening = new AbortController();
     const pending = { close: async () => opening.abort() };
-    open.add(pending);
+    open.feeds.add(pending);
     // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
-    // view it was opened through.
+    // view it was opened through: this context's.
     const call = context.callOptions();
     const signal = combine(settings.signal, call.signal);
-    const onEnded = (ended: { close(): Promise<void> }) => open.delete(ended);
+    const onEnded = (ended: { close(): Promise<void> }) => open.feeds.delete(ended);
     let feed: ChangeFeed<string | Buffer>;
     try {
       const feedSettings = { ...settings, from: 'latest' as const, signal: combine(signal, opening.signal) };
@@ -132,16 +143,16 @@ function createCdcApi(context: PluginContext): CdcApi {
         feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) });
       }
     } catch (error) {
-      if (closed) throw clientClosedError();
+      if (open.closed) throw clientClosedError();
       throw error;
     } finally {
-      open.delete(pending);
+      open.feeds.delete(pending);
     }
-    if (closed) {
+    if (open.closed) {
       await feed.close();
       throw clientClosedError();
     }
-    open.add(feed);
+    open.feeds.add(feed);
     return feed;
   }
   async function onChange(
@@ -162,5 +173,5 @@ function createCdcApi(context: PluginContext): CdcApi {
  * polls on a dedicated connection of its own, so it never delays the client's other commands.
  */
 export function cdc(): FerritePlugin<'cdc', CdcApi> {
-  return definePlugin({ name: 'cdc', setup: createCdcApi });
+  return definePlugin({ name: 'cdc', state: openFeeds, setup: createCdcApi });
 }

@@ -1,8 +1,9 @@
 import { memoryTransport, startEmulator, type RunningEmulator } from '@ferrite/emulator';
 import { redisServerMissing, startRedisCluster } from '@ferrite/testkit';
 import { readFileSync } from 'node:fs';
+import { planConnection } from './options.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, createClient, FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, Redis, type CreateClientOptions } from './index.js';
+import { Cluster, createClient, DEFAULT_PORT, FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, Redis, type CreateClientOptions } from './index.js';
 
 let counter = 0;
 const unique = (prefix: string) => `client:${prefix}:${++counter}`;
@@ -181,5 +182,20 @@ describe.skipIf(Boolean(skip))('createClient({ cluster })', () => {
     for (const key of keys) expect(await client.send('GET', key)).toBe(key);
     await client.close();
     expect(client.redis.status).toBe('end');
+  });
+});
+
+describe('default port', () => {
+  it('is DEFAULT_PORT (6380) however the server is addressed', async () => {
+    const byUrl = createClient({ url: 'redis://127.0.0.1' });
+    const byHost = createClient({ host: '127.0.0.1' });
+    try {
+      expect(DEFAULT_PORT).toBe(6380);
+      expect((byUrl.redis as Redis).options.port).toBe(DEFAULT_PORT);
+      expect((byHost.redis as Redis).options.port).toBe(DEFAULT_PORT);
+      expect(planConnection({ cluster: ['redis://127.0.0.1'] })).toMatchObject({ kind: 'cluster', nodes: [{ host: '127.0.0.1', port: DEFAULT_PORT }] });
+    } finally {
+      await Promise.all([byUrl.close(), byHost.close()]);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { cdc } from '@ferrite/cdc';
-import { createFerrite, type CallOptions, type FerriteClient, type Transport } from '@ferrite/core';
+import { createFerrite, type AnyPlugin, type CallOptions, type FerriteClient, type Transport } from '@ferrite/core';
 import { crdt } from '@ferrite/crdt';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { semantic } from '@ferrite/semantic';
@@ -23,21 +23,26 @@ export type RedisFor<Options> = Options extends { readonly transport: Transport 
  * driver's typed standard commands (`client.redis.hset(...)`), or `undefined` when the client was
  * given a `transport`.
  */
-export type Ferrite<Driver extends Redis | Cluster | undefined = Redis | Cluster | undefined> = Omit<FerriteClient<FerritePlugins>, 'withOptions'> & {
+export type Ferrite<Driver extends Redis | Cluster | undefined = Redis | Cluster | undefined> = Omit<FerriteClient<FerritePlugins>, 'withOptions' | 'extend'> & {
   readonly redis: Driver;
   /**
    * A view of this client whose every call uses these options (`timeout`, `signal`): same
    * plugins, state, transport and `redis`. `withOptions` does not apply to `redis` itself.
    */
   withOptions(options: CallOptions): Ferrite<Driver>;
+  /** A client with one more plugin, sharing everything with this one, `redis` included. */
+  extend<P extends AnyPlugin>(plugin: P): FerriteClient<readonly [...FerritePlugins, P]> & { readonly redis: Driver };
 };
 
-/** Adds `redis` to a core client, and to every view `withOptions` makes of it. */
+/**
+ * Adds `redis` to a core client, and to every view and extension made of it. The core client is
+ * the prototype, so its namespaces stay lazy and the wrapper costs the same whatever it holds.
+ */
 function withDriver<Driver extends Redis | Cluster | undefined>(ferrite: FerriteClient<FerritePlugins>, redis: Driver): Ferrite<Driver> {
-  const client = Object.defineProperties({}, {
-    ...Object.getOwnPropertyDescriptors(ferrite),
+  const client: object = Object.create(ferrite, {
     redis: { value: redis, enumerable: true },
     withOptions: { value: (options: CallOptions) => withDriver(ferrite.withOptions(options), redis), enumerable: true },
+    extend: { value: (plugin: AnyPlugin) => withDriver(ferrite.extend(plugin) as unknown as FerriteClient<FerritePlugins>, redis), enumerable: true },
   });
   return Object.freeze(client) as Ferrite<Driver>;
 }

@@ -3,8 +3,16 @@ import type { SemanticPluginOptions } from '@ferrite/semantic';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 
-/** Where `createClient()` connects when given nothing: the port the Python thin client uses too. */
-export const DEFAULT_URL = 'redis://localhost:6380';
+/**
+ * The port `createClient` uses wherever none is given, however the server is addressed (`url`
+ * without a port, `host` alone, a `cluster` seed URL): 6380, Ferrite's port (the emulator's and
+ * the Python thin client's too). One default, so the same options reach the same server; a plain
+ * Redis on 6379 is named with its port.
+ */
+export const DEFAULT_PORT = 6380;
+
+/** Where `createClient()` connects when given nothing. */
+export const DEFAULT_URL = `redis://localhost:${DEFAULT_PORT}`;
 
 /** Options every client takes, whatever it connects through. */
 export interface ClientPluginOptions {
@@ -124,7 +132,7 @@ function parseUrl(text: unknown, field: string): ParsedUrl {
   const parsed: ParsedUrl = {
     // WHATWG keeps IPv6 hosts in brackets; net.connect wants them bare.
     host: url.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost',
-    port: url.port === '' ? 6379 : Number(url.port),
+    port: url.port === '' ? DEFAULT_PORT : Number(url.port),
   };
   if (url.username !== '') parsed.username = decodeURIComponent(url.username);
   if (url.password !== '') parsed.password = decodeURIComponent(url.password);
@@ -202,7 +210,7 @@ export function planConnection(options: CreateClientOptions): ConnectionPlan {
   }
   const byHost = options.host !== undefined || options.port !== undefined;
   if (byHost && options.url !== undefined) throw new FerriteValidationError('url', 'give either url or host/port, not both');
-  const fromUrl: ParsedUrl = byHost ? { host: 'localhost', port: 6380 } : parseUrl(options.url ?? DEFAULT_URL, 'url');
+  const fromUrl: ParsedUrl = byHost ? { host: 'localhost', port: DEFAULT_PORT } : parseUrl(options.url ?? DEFAULT_URL, 'url');
   if (options.host !== undefined) {
     if (typeof options.host !== 'string' || options.host === '') throw new FerriteValidationError('host', 'expected a non-empty string');
     fromUrl.host = options.host;

@@ -20,6 +20,19 @@ describe('createFerrite typing', () => {
     void ferrite.gamma;
   });
 
+  it("hands a plugin's state to its setup with the type state returns", () => {
+    const cached = definePlugin({
+      name: 'cached',
+      state: () => new Map<string, number>(),
+      setup: (_context, cache) => {
+        expectTypeOf(cache).toEqualTypeOf<Map<string, number>>();
+        return { size: () => cache.size };
+      },
+    });
+    const ferrite = createFerrite({ transport, plugins: [cached] });
+    expectTypeOf(ferrite.withOptions({ timeout: 5 }).cached.size).returns.toEqualTypeOf<number>();
+  });
+
   it('has no plugin namespace without plugins', () => {
     const bare = createFerrite({ transport });
     expectTypeOf(bare).toEqualTypeOf<FerriteClient<readonly []>>();

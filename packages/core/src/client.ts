@@ -1,11 +1,10 @@
 import type { ArgInput } from './args.js';
-import { assertTimeout, currentScope, mergeScopes, runInScope, toScope, type CallOptions, type CallScope } from './call-options.js';
+import { assertTimeout, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope } from './call-options.js';
 import { createContext } from './context.js';
 import { FerriteValidationError } from './errors.js';
 import { ClientFamily } from './family.js';
 import type { AnyPlugin, PluginApis } from './plugin.js';
 import type { Reply } from './reply.js';
-import { Scoper } from './scoped-proxy.js';
 import type { Transport } from './transport.js';
 
 /** The client-wide deadline when none is given: no call waits longer than this for its reply. */
@@ -20,7 +19,9 @@ export interface FerriteOptions<Plugins extends readonly AnyPlugin[]> {
   /**
    * Deadline of every call in milliseconds (send, sendBuffer, every plugin method), covering every
    * attempt, the waits between them and a reply still on its way; then the call rejects with
-   * `FerriteTimeoutError`. A command with `BLOCK <ms>` gets `ms` more (`BLOCK 0`: no deadline).
+   * `FerriteTimeoutError`. A blocking command gets its blocking time more: a plugin command's
+   * definition says it (`blockingMs`); for `send`, the standard blocking commands' own argument
+   * (`XREAD … BLOCK`, `BLPOP`'s seconds, `WAIT`; `0` there: no deadline). No value sent ever does.
    * Default 10000; `Infinity` disables it.
    */
   readonly timeout?: number;
@@ -42,14 +43,18 @@ export interface FerriteBase<Plugins extends readonly AnyPlugin[]> extends Async
   /** Whether the server implements a command (asked once with `COMMAND INFO`, then remembered). */
   supports(command: string): Promise<boolean>;
   /**
-   * A client with one more plugin, over the same transport, sharing the existing plugins'
-   * instances and one lifecycle: closing any client of the family closes them all.
+   * A client with one more plugin, over the same transport, sharing the existing plugins' state
+   * (their `state`) and one lifecycle: closing any client of the family closes them all. Made
+   * from a view, it keeps the view's options.
    */
   extend<P extends AnyPlugin>(plugin: P): FerriteClient<readonly [...Plugins, P]>;
   /**
    * A view of this client (same plugins, state and transport) whose every call uses these
-   * options: `ferrite.withOptions({ signal }).vector.search(...)`. Handles and iterators a plugin
-   * method returns keep them. Views compose: the innermost timeout wins; every signal applies.
+   * options: `ferrite.withOptions({ signal }).vector.search(...)`. Cheap to make: a plugin's
+   * namespace is built on first access. Handles and iterators a plugin method returns keep them.
+   * Work shared with other callers (a single flight, a cached capability) is not the view's: its
+   * signal and timeout only stop its own wait. Views compose: the innermost timeout wins; every
+   * signal applies.
    */
   withOptions(options: CallOptions): FerriteClient<Plugins>;
   /**
@@ -88,52 +93,91 @@ export function createFerrite<const Plugins extends readonly AnyPlugin[] = reado
   return compose(family, options.plugins ?? ([] as unknown as Plugins));
 }
 
-function compose<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plugins: Plugins): FerriteClient<Plugins> {
-  const context = createContext(family.transport, family);
-  const close = (): Promise<void> => family.close();
-
-  const client: Record<string | symbol, unknown> = {
-    transport: family.transport,
-    send: context.send,
-    sendBuffer: context.sendBuffer,
-    supports: context.supports,
-    extend: (plugin: AnyPlugin) => compose(family, [...plugins, plugin]),
-    withOptions: (callOptions: CallOptions) => view(client, plugins, toScope(callOptions)),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
-
-  for (const plugin of plugins) {
-    if (RESERVED.has(plugin.name)) throw new TypeError(`a plugin cannot be named "${plugin.name}"`);
-    if (Object.hasOwn(client, plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
-    client[plugin.name] = null;
-  }
-  for (const plugin of plugins) {
-    // Each plugin gets a context of its own, so tracing can say which plugin issued a command.
-    if (!family.instances.has(plugin)) family.instances.set(plugin, plugin.setup(createContext(family.transport, family, undefined, undefined, plugin.name)));
-    client[plugin.name] = family.instances.get(plugin);
-  }
-  return Object.freeze(client) as unknown as FerriteClient<Plugins>;
+/** One client or view: the options its calls carry, and its namespaces once built. */
+interface ClientState {
+  readonly family: ClientFamily;
+  readonly plugins: readonly AnyPlugin[];
+  readonly scope: CallScope;
+  readonly namespaces: Map<AnyPlugin, unknown>;
 }
 
-/** `base` seen through a scope: every function reached from it runs with the scope's options. */
-function view<Plugins extends readonly AnyPlugin[]>(base: Record<string | symbol, unknown>, plugins: Plugins, scope: CallScope): FerriteClient<Plugins> {
-  const enter = <T>(work: () => T): T => runInScope(mergeScopes(currentScope(), scope), work);
-  const scoper = new Scoper(enter);
-  const call =
-    (name: 'send' | 'sendBuffer' | 'supports') =>
-    (...args: unknown[]): unknown =>
-      enter(() => (base[name] as (...a: unknown[]) => unknown)(...args));
-  const client: Record<string | symbol, unknown> = {
-    transport: base.transport,
-    send: call('send'),
-    sendBuffer: call('sendBuffer'),
-    supports: call('supports'),
-    extend: (plugin: AnyPlugin) => view((base.extend as (p: AnyPlugin) => Record<string, unknown>)(plugin), [...plugins, plugin], scope),
-    withOptions: (callOptions: CallOptions) => view(base, plugins, mergeScopes(scope, toScope(callOptions))),
-    close: base.close,
-    [Symbol.asyncDispose]: base.close,
+/** The state of each client and view, found from the object a namespace getter is called on. */
+const states = new WeakMap<object, ClientState>();
+
+/**
+ * Found on the client itself or, for an object whose prototype is a client (what a wrapper such
+ * as `@ferrite/client`'s adds `redis` with), on the nearest client below it.
+ */
+function stateOf(client: object): ClientState {
+  for (let level: object | null = client; level !== null; level = Object.getPrototypeOf(level) as object | null) {
+    const state = states.get(level);
+    if (state) return state;
+  }
+  throw new TypeError('a Ferrite namespace was read from an object that is not a Ferrite client');
+}
+
+/** A plugin's namespace for one client or view: `setup` with that client's context, once. */
+function namespaceOf(state: ClientState, plugin: AnyPlugin): unknown {
+  if (state.namespaces.has(plugin)) return state.namespaces.get(plugin);
+  const { family } = state;
+  const context = createContext(family.transport, family, state.scope, undefined, plugin.name);
+  const api = plugin.setup(context, sharedStateOf(family, plugin));
+  state.namespaces.set(plugin, api);
+  return api;
+}
+
+/** What a plugin's `state` made for this family, made now if it was not yet (with the client's own options). */
+function sharedStateOf(family: ClientFamily, plugin: AnyPlugin): unknown {
+  if (!family.states.has(plugin)) {
+    family.states.set(plugin, plugin.state?.(createContext(family.transport, family, EMPTY_SCOPE, undefined, plugin.name)));
+  }
+  return family.states.get(plugin);
+}
+
+/**
+ * The prototype every client and view over one list of plugins shares: a getter per namespace,
+ * so a view costs the same to make however many plugins there are.
+ */
+function prototypeFor(plugins: readonly AnyPlugin[]): object {
+  const prototype: Record<string, unknown> = {};
+  for (const plugin of plugins) {
+    if (RESERVED.has(plugin.name)) throw new TypeError(`a plugin cannot be named "${plugin.name}"`);
+    if (Object.hasOwn(prototype, plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
+    Object.defineProperty(prototype, plugin.name, {
+      get(this: object) {
+        return namespaceOf(stateOf(this), plugin);
+      },
+      enumerable: true,
+    });
+  }
+  return Object.freeze(prototype);
+}
+
+/** A root client, or one `extend()` made: every plugin's shared state exists and its namespace is built now. */
+function compose<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plugins: Plugins): FerriteClient<Plugins> {
+  const client = clientOver(family, plugins, prototypeFor(plugins), EMPTY_SCOPE);
+  const state = stateOf(client);
+  for (const plugin of plugins) namespaceOf(state, plugin);
+  return client;
+}
+
+/** A client over `prototype`'s plugins whose calls carry `scope`. */
+function clientOver<Plugins extends readonly AnyPlugin[]>(family: ClientFamily, plugins: Plugins, prototype: object, scope: CallScope): FerriteClient<Plugins> {
+  const context = createContext(family.transport, family, scope);
+  const close = (): Promise<void> => family.close();
+  const client = Object.create(prototype) as Record<string | symbol, unknown>;
+  client.transport = family.transport;
+  client.send = context.send;
+  client.sendBuffer = context.sendBuffer;
+  client.supports = context.supports;
+  client.extend = (plugin: AnyPlugin) => {
+    const extended = compose(family, [...plugins, plugin] as const);
+    // A view's extension is the extended client seen through the same options.
+    return scope === EMPTY_SCOPE ? extended : clientOver(family, [...plugins, plugin], Object.getPrototypeOf(extended) as object, scope);
   };
-  for (const plugin of plugins) client[plugin.name] = scoper.wrap(base[plugin.name]);
+  client.withOptions = (callOptions: CallOptions) => clientOver(family, plugins, prototype, mergeScopes(scope, toScope(callOptions)));
+  client.close = close;
+  client[Symbol.asyncDispose] = close;
+  states.set(client, { family, plugins, scope, namespaces: new Map() });
   return Object.freeze(client) as unknown as FerriteClient<Plugins>;
 }

@@ -35,6 +35,13 @@ export interface CommandDefinition<Args extends readonly unknown[], Result> {
   readonly collection: boolean;
   /** Turns the normalised reply into the result; pure, so it can be tested without a server. */
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
+  /**
+   * For a command that waits on the server (`CDC.POLL … BLOCK`): how long, in milliseconds, given
+   * the caller's arguments; added to the call's deadline. `Infinity` for a wait without end, `0`
+   * (or absent) for a command that answers at once. Read from the definition, never guessed from
+   * the values sent.
+   */
+  readonly blockingMs?: ((args: Args) => number) | undefined;
 }
 
 /** The argument types a command definition takes. */
@@ -56,6 +63,8 @@ export interface CommandSpec<Args extends readonly unknown[], Result>
   readonly encode: (...args: Args) => readonly ArgInput[];
   /** Turns the normalised reply into the result; pure. */
   readonly decode: (reply: Reply, context: DecodeContext) => Result;
+  /** How long the command may wait on the server, from the caller's arguments (see {@link CommandDefinition.blockingMs}). */
+  readonly blockingMs?: ((args: Args) => number) | undefined;
 }
 
 /**
@@ -80,6 +89,13 @@ export function defineCommand<Args extends readonly unknown[], Result>(
 export interface PreparedCommand<Result> {
   readonly wire: WireCommand;
   readonly definition: CommandDefinition<readonly never[], Result>;
+  /** Milliseconds the command may wait on the server, from its definition's `blockingMs` (0 when it has none). */
+  readonly blockingMs: number;
+}
+
+function blockingMsOf(name: string, ms: unknown): number {
+  if (typeof ms === 'number' && ms >= 0) return ms;
+  throw new TypeError(`the blockingMs of ${name}'s definition returned ${String(ms)}, not a number of milliseconds`);
 }
 
 /** Validates and encodes a call. Throws `FerriteValidationError` here, before anything is sent. */
@@ -98,5 +114,6 @@ export function prepareCommand<Args extends readonly unknown[], Result>(
       readonly: definition.readonly,
     },
     definition: definition as unknown as CommandDefinition<readonly never[], Result>,
+    blockingMs: definition.blockingMs === undefined ? 0 : blockingMsOf(definition.name, definition.blockingMs(args)),
   };
 }

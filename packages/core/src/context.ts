@@ -1,7 +1,8 @@
 import { toArg, type Arg, type ArgInput } from './args.js';
-import { blockingTime, combineSignals, currentScope, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope, type EffectiveCallOptions } from './call-options.js';
+import { blockingTime } from './blocking-time.js';
+import { combineSignals, EMPTY_SCOPE, mergeScopes, toScope, type CallOptions, type CallScope, type EffectiveCallOptions } from './call-options.js';
 import { prepareCommand, type CommandDefinition, type PreparedCommand } from './command.js';
-import { FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isFerriteError, isReplyError } from './errors.js';
+import { asFerriteError, FerriteConnectionError, FerriteError, FerriteUnsupportedError, FerriteValidationError, isReplyError } from './errors.js';
 import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
@@ -16,10 +17,6 @@ function translate(error: unknown, command: string): FerriteError {
   return asFerriteError(error);
 }
 
-function asFerriteError(error: unknown): FerriteError {
-  if (isFerriteError(error)) return error;
-  return new FerriteConnectionError(error instanceof Error ? error.message : String(error), { cause: error });
-}
 
 function decode<Result>(prepared: PreparedCommand<Result>, reply: Reply, transport: Transport): Result {
   return prepared.definition.decode(reply, { protocol: transport.protocol });
@@ -83,9 +80,8 @@ type ContextWithClose = PluginContext & { close?: () => Promise<void> };
 
 /**
  * The command-running half of a client, shared by the client itself, by what plugins receive, by
- * views and by dedicated connections. Every call runs under the effective options: the scope of
- * the view it was made through (see `withOptions`), this context's own overrides, then the
- * client's defaults.
+ * views and by dedicated connections. Every call runs under the options this context holds (its
+ * view's, see `withOptions`), then the client's defaults: nothing ambient is read.
  */
 export function createContext(
   transport: Transport,
@@ -97,22 +93,17 @@ export function createContext(
 ): ContextWithClose {
   // Tracing says which plugin issued a command (`null`: the client's own send).
   const traceScope: TraceScope = { transport, plugin };
-  const scope = (): CallScope => mergeScopes(currentScope(), own);
-  const effective = (): EffectiveCallOptions => {
-    const current = scope();
-    return { timeout: current.timeout ?? family.timeout, signal: combineSignals(current.signals) };
-  };
+  const baseTimeout = own.timeout ?? family.timeout;
+  const effective = (): EffectiveCallOptions => ({ timeout: baseTimeout, signal: combineSignals(own.signals) });
 
-  function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>): Promise<T> {
-    const current = scope();
-    const timeout = (current.timeout ?? family.timeout) + blockMs;
-    return runCall(family, { name, timeout, signals: current.signals, retryable, attempt });
+  function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>, scope: CallScope = own): Promise<T> {
+    const timeout = (scope.timeout ?? family.timeout) + blockMs;
+    return runCall(family, { name, timeout, signals: scope.signals, retryable, attempt });
   }
 
-  function sendWire(wire: WireCommand, retryable: boolean, translateUnknown: boolean): Promise<Reply> {
-    const current = scope();
-    const timeout = (current.timeout ?? family.timeout) + blockingTime(wire.name, wire.args);
-    return runCall(family, new WireSend(transport, wire, node, timeout, current.signals, retryable, translateUnknown));
+  function sendWire(wire: WireCommand, blockMs: number, retryable: boolean, translateUnknown: boolean, scope: CallScope = own): Promise<Reply> {
+    const timeout = (scope.timeout ?? family.timeout) + blockMs;
+    return runCall(family, new WireSend(transport, wire, node, timeout, scope.signals, retryable, translateUnknown));
   }
 
   function sendRaw(binary: boolean, name: unknown, args: unknown[]): Promise<Reply> {
@@ -123,7 +114,7 @@ export function createContext(
       return Promise.reject(error);
     }
     // Never retried: core knows nothing of an arbitrary command, so it is sent at most once.
-    return traceCommand(traceScope, 'send', wire, () => sendWire(wire, false, false));
+    return traceCommand(traceScope, 'send', wire, () => sendWire(wire, blockingTime(wire.name, wire.args), false, false));
   }
 
   function batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
@@ -134,7 +125,7 @@ export function createContext(
   async function runBatch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
     const entries = new Array<BatchEntry | undefined>(commands.length);
     const retryable = commands.some((c) => c.definition.retryable);
-    const blockMs = Math.max(...commands.map((c) => blockingTime(c.wire.name, c.wire.args)));
+    const blockMs = commands.reduce((longest, command) => Math.max(longest, command.blockingMs), 0);
     try {
       await run('PIPELINE', blockMs, retryable, async ({ signal }) => {
         // Each attempt sends what has not settled yet: everything the first time, then the
@@ -175,7 +166,7 @@ export function createContext(
         return Promise.reject(error);
       }
       return traceCommand(traceScope, 'call', prepared, () =>
-        sendWire(prepared.wire, command.retryable, true).then((reply) => decode(prepared, reply, transport)),
+        sendWire(prepared.wire, prepared.blockingMs, command.retryable, true).then((reply) => decode(prepared, reply, transport)),
       );
     },
     batch,
@@ -188,7 +179,9 @@ export function createContext(
       const name = command.toUpperCase();
       let known = family.capabilities.get(name);
       if (!known) {
-        known = sendWire({ name: 'COMMAND', args: ['INFO', name], routingKey: null, readonly: true }, true, false).then(
+        // Shared by every caller, so it runs with the client's own options: a caller's signal or
+        // deadline only stops that caller's wait (below).
+        known = sendWire({ name: 'COMMAND', args: ['INFO', name], routingKey: null, readonly: true }, 0, true, false, EMPTY_SCOPE).then(
           (reply) => {
             const entry = readArray(reply)[0];
             return entry !== null && entry !== undefined;
@@ -200,7 +193,9 @@ export function createContext(
         );
         family.capabilities.set(name, known);
       }
-      return known;
+      if (own === EMPTY_SCOPE) return known;
+      const shared = known;
+      return run('COMMAND', 0, false, () => shared);
     },
     async dedicated(options?: DedicatedOptions): Promise<DedicatedContext> {
       const opened = await run('CONNECT', 0, false, ({ signal }) =>

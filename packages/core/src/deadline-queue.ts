@@ -4,6 +4,11 @@
  * per timeout value with one timer at its head does the same work. Cancelling only marks the entry
  * (it is dropped when it reaches the head). The timers are unref'd: a call in flight keeps the
  * process alive through its connection, not through its deadline.
+ *
+ * Times are read on the monotonic clock (`performance.now()`): a step of the wall clock moves no
+ * deadline. An empty queue is let go when its timer fires, or at once when there are more than
+ * {@link MAX_IDLE_QUEUES} queues, so any mix of timeouts (`budget - elapsed` gives a new
+ * one per call) leaves behind only the queues of calls still pending.
  */
 /** What a deadline fires: the call it belongs to. */
 export interface Expirable {
@@ -28,7 +33,7 @@ class Queue {
   }
 
   add(owner: Expirable): Deadline {
-    const entry: Deadline = { at: Date.now() + this.#ms, queue: this, owner };
+    const entry: Deadline = { at: performance.now() + this.#ms, queue: this, owner };
     this.#entries.push(entry);
     if (!this.#timer) this.#arm(this.#ms);
     return entry;
@@ -39,6 +44,15 @@ class Queue {
     entry.owner = null;
     while (this.#head < this.#entries.length && (this.#entries[this.#head] as Deadline).owner === null) this.#head++;
     this.#compact();
+    // Kept armed while few queues idle (the next call with this timeout reuses the timer), else let go now.
+    if (this.#entries.length === 0 && queues.size > MAX_IDLE_QUEUES) this.#retire();
+  }
+
+  /** Stops the timer and forgets the queue; a later call with this timeout makes a new one. */
+  #retire(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (queues.get(this.#ms) === this) queues.delete(this.#ms);
   }
 
   /** Lets go of the entries before the head: all of them once the queue is empty, else in large runs. */
@@ -59,7 +73,7 @@ class Queue {
 
   #expire(): void {
     this.#timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     const due: Expirable[] = [];
     while (this.#head < this.#entries.length) {
       const entry = this.#entries[this.#head] as Deadline;
@@ -73,11 +87,19 @@ class Queue {
     this.#compact();
     const next = this.#entries[this.#head];
     if (next) this.#arm(next.at - now);
+    else this.#retire();
     for (const owner of due) owner.expire();
   }
 }
 
 const queues = new Map<number, Queue>();
+/** Up to this many queues, an emptied one keeps its timer for reuse; beyond, it goes at once. */
+const MAX_IDLE_QUEUES = 32;
+
+/** How many queues exist now (for tests: it must not grow with the number of distinct timeouts used). */
+export function deadlineQueueCount(): number {
+  return queues.size;
+}
 
 /** Calls `owner.expire()` after `ms` milliseconds unless {@link cancelDeadline} runs first. */
 export function scheduleDeadline(ms: number, owner: Expirable): Deadline {

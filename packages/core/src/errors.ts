@@ -194,13 +194,31 @@ export class FerriteUnsupportedError extends FerriteError {
   }
 }
 
-/** A reply of a shape {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md | the wire contract} does not allow: the server does not follow the contract. */
+/**
+ * A defect, never retried: a reply of a shape {@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md | the wire contract}
+ * does not allow (the server does not follow the contract), or an exception a transport threw
+ * that is not a Ferrite error (a bug in the transport or its driver).
+ */
 export class FerriteProtocolError extends FerriteError {
   static override readonly brand: string = 'FerriteProtocolError';
+  /** Whether the server may have run the command. Default `true`: the call had started. */
+  readonly maybeApplied: boolean;
 
-  constructor(message: string, options?: FerriteErrorOptions) {
+  constructor(message: string, options?: MaybeAppliedErrorOptions) {
     super('PROTOCOL', `unexpected reply: ${message}`, options);
+    this.maybeApplied = options?.maybeApplied ?? true;
   }
+}
+
+/**
+ * Anything a transport or driver rejected with, as a Ferrite error: a Ferrite error as it is;
+ * anything else (a `TypeError` from a transport) is a defect, a {@link FerriteProtocolError}
+ * that is never retried and may have run. `source` names where it came from (`ioredis`).
+ */
+export function asFerriteError(error: unknown, source?: string): FerriteError {
+  if (isFerriteError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new FerriteProtocolError(source === undefined ? message : `${source}: ${message}`, { cause: error, maybeApplied: true });
 }
 
 /** The caller's AbortSignal fired. */
@@ -246,13 +264,33 @@ export const isCrossSlotError = (e: unknown): e is FerriteCrossSlotError => hasB
 /** Whether `e` is bad input rejected before sending. */
 export const isValidationError = (e: unknown): e is FerriteValidationError =>
   hasBrand(e, FerriteValidationError.brand);
-/** Whether `e` is a missed deadline (the command may have been applied). */
-export const isTimeoutError = (e: unknown): e is FerriteTimeoutError => hasBrand(e, FerriteTimeoutError.brand);
-/** Whether `e` is a failed, closed or never-established connection. */
+/**
+ * A plugin's error that wraps a timeout, a lost connection or an abort (a CRDT increment whose
+ * outcome is unknown) carries that code and `maybeApplied`: it answers the matching guard too.
+ */
+function wraps(e: unknown, code: FerriteErrorCode): boolean {
+  return isFerriteError(e) && e.code === code && typeof (e as { maybeApplied?: unknown }).maybeApplied === 'boolean';
+}
+
+/** Whether `e` is a missed deadline (the command may have been applied), or a plugin error wrapping one. */
+export const isTimeoutError = (e: unknown): e is FerriteTimeoutError => hasBrand(e, FerriteTimeoutError.brand) || wraps(e, 'TIMEOUT');
+/** Whether `e` is a failed, closed or never-established connection, or a plugin error wrapping one. */
 export const isConnectionError = (e: unknown): e is FerriteConnectionError =>
-  hasBrand(e, FerriteConnectionError.brand);
+  hasBrand(e, FerriteConnectionError.brand) || wraps(e, 'CONNECTION');
 /** Whether `e` says the server lacks a command. */
 export const isUnsupportedError = (e: unknown): e is FerriteUnsupportedError =>
   hasBrand(e, FerriteUnsupportedError.brand);
-/** Whether `e` comes from the caller's AbortSignal. */
-export const isAbortError = (e: unknown): e is FerriteAbortError => hasBrand(e, FerriteAbortError.brand);
+/** Whether `e` comes from the caller's AbortSignal, or is a plugin error wrapping such an abort. */
+export const isAbortError = (e: unknown): e is FerriteAbortError => hasBrand(e, FerriteAbortError.brand) || wraps(e, 'ABORTED');
+
+/**
+ * Whether the command behind a failed call may have run on the server: `false` only when it
+ * provably never left the client, `true` when it may have (a timeout, a lost connection, an abort
+ * after it was written, a defect), `undefined` for an error that does not say (a server's error
+ * reply, bad input caught before sending, anything that is not a Ferrite error).
+ */
+export function isMaybeApplied(error: unknown): boolean | undefined {
+  if (!isFerriteError(error)) return undefined;
+  const flag = (error as { maybeApplied?: unknown }).maybeApplied;
+  return typeof flag === 'boolean' ? flag : undefined;
+}

@@ -19,16 +19,16 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * What a client, its views and the clients `extend()` made from it share: the transport, the
- * plugin instances (each plugin set up once), the capability cache, the calls in progress, and
- * one lifecycle.
+ * What a client, its views and the clients `extend()` made from it share: the transport, each
+ * plugin's shared state (its `state`, made once), the capability cache, the calls in progress,
+ * and one lifecycle.
  */
 export class ClientFamily implements CallRunnerSettings {
   readonly transport: Transport;
   readonly timeout: number;
   readonly maxAttempts: number;
   readonly capabilities = new Map<string, Promise<boolean>>();
-  readonly instances = new Map<AnyPlugin, unknown>();
+  readonly states = new Map<AnyPlugin, unknown>();
   readonly pending = new PendingCalls();
   readonly #cleanups: Array<() => void | Promise<void>> = [];
   #closing: Promise<void> | undefined;

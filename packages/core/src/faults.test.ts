@@ -4,10 +4,13 @@ import { defineCommand, prepareCommand } from './command.js';
 import {
   FerriteAbortError,
   FerriteConnectionError,
+  FerriteProtocolError,
   FerriteReplyError,
   FerriteTimeoutError,
   FerriteUnsupportedError,
   FerriteValidationError,
+  isConnectionError,
+  isMaybeApplied,
 } from './errors.js';
 import { definePlugin, type PluginContext } from './plugin.js';
 import { readInteger, type Reply } from './reply.js';
@@ -111,12 +114,31 @@ describe('deadline', () => {
     expect(seen).toEqual([10_000, Infinity]);
   });
 
-  it('adds BLOCK <ms> to the deadline, and BLOCK 0 has none', async () => {
+  it("adds a standard blocking command's own wait to the deadline (0: none), and no value ever does", async () => {
     const { transport } = scripted(() => after(250, 'late'));
     const ferrite = createFerrite({ transport, timeout: 100 });
     await expect(ferrite.send('XREAD', 'BLOCK', 200, 'STREAMS', 's', '$')).resolves.toBe('late');
-    await expect(ferrite.send('CDC.POLL', 'sub', 'BLOCK', '0')).resolves.toBe('late');
+    await expect(ferrite.send('BLPOP', 'list', '0')).resolves.toBe('late');
+    // Values that read like a BLOCK option change nothing, nor does a command send knows nothing of.
+    await expect(ferrite.send('SET', 'block', '0')).rejects.toBeInstanceOf(FerriteTimeoutError);
+    await expect(ferrite.send('HSET', 'h', 'Block', '5000')).rejects.toMatchObject({ name: 'FerriteTimeoutError', timeoutMs: 100 });
+    await expect(ferrite.send('CDC.POLL', 'sub', 'BLOCK', '0')).rejects.toBeInstanceOf(FerriteTimeoutError);
     await expect(ferrite.send('GET', 'k')).rejects.toBeInstanceOf(FerriteTimeoutError);
+  });
+
+  it("takes a plugin command's blocking time from its definition's blockingMs", async () => {
+    const { transport } = scripted(() => after(250, 'late'));
+    const poll = defineCommand({
+      name: 'X.POLL',
+      keyIndex: null,
+      encode: (waitMs: number, value: string) => ['BLOCK', waitMs, value],
+      blockingMs: ([waitMs]) => waitMs,
+      decode: (reply) => reply,
+    });
+    const plugin = definePlugin({ name: 'poller', setup: (ctx) => ({ poll: (waitMs: number, value: string) => ctx.call(poll, waitMs, value) }) });
+    const ferrite = createFerrite({ transport, timeout: 100, plugins: [plugin] });
+    await expect(ferrite.poller.poll(300, 'BLOCK')).resolves.toBe('late');
+    await expect(ferrite.poller.poll(0, 'x')).rejects.toMatchObject({ name: 'FerriteTimeoutError', timeoutMs: 100 });
   });
 
   it('rejects bad options synchronously where the API is synchronous', () => {
@@ -294,22 +316,72 @@ describe('withOptions', () => {
     await expect(call).rejects.toBeInstanceOf(FerriteAbortError);
   });
 
+  it("asks COMMAND INFO for supports() with the client's options: a view's abort only stops that view's wait", async () => {
+    let answer: (reply: Reply) => void = () => {};
+    const script = scripted((command) => (command.name === 'COMMAND' ? new Promise<Reply>((resolve) => (answer = resolve)) : Promise.resolve('OK')));
+    const ferrite = createFerrite({ transport: script.transport });
+    const controller = new AbortController();
+    const viaView = ferrite.withOptions({ signal: controller.signal }).supports('VECTOR.SEARCH');
+    const viaClient = ferrite.supports('VECTOR.SEARCH');
+    controller.abort();
+    await expect(viaView).rejects.toBeInstanceOf(FerriteAbortError);
+    answer([['vector.search']]);
+    await expect(viaClient).resolves.toBe(true);
+    expect(script.sent.filter((command) => command.name === 'COMMAND')).toHaveLength(1);
+  });
+
   it('lets a plugin give one call options of its own', async () => {
     const script = scripted(() => after(150, 'v'));
     const ferrite = createFerrite({ transport: script.transport, plugins: [handles], timeout: 50 });
     await expect(ferrite.handles.pollFor(1000)).resolves.toBe('v');
   });
 
-  it('shares plugin state and the transport with the client', () => {
+  it('shares plugin state and the transport with the client, and builds a view\'s namespace on first access', () => {
     const script = scripted(never);
+    let states = 0;
     let setups = 0;
-    const counting = definePlugin({ name: 'counting', setup: () => ({ id: ++setups }) });
+    const counting = definePlugin({
+      name: 'counting',
+      state: () => ({ id: ++states }),
+      setup: (ctx, shared) => ({ id: shared.id, setup: ++setups, timeout: ctx.callOptions().timeout }),
+    });
     const ferrite = createFerrite({ transport: script.transport, plugins: [counting] });
-    const view = ferrite.withOptions({ timeout: 10 });
-    expect(view.transport).toBe(ferrite.transport);
-    expect(view.counting.id).toBe(1);
-    expect(view.withOptions({}).extend(handles).counting.id).toBe(1);
     expect(setups).toBe(1);
+    const view = ferrite.withOptions({ timeout: 10 });
+    expect(setups).toBe(1);
+    expect(view.transport).toBe(ferrite.transport);
+    expect(view.counting).toMatchObject({ id: 1, setup: 2, timeout: 10 });
+    expect(view.counting).toBe(view.counting);
+    expect(view.withOptions({}).extend(handles).counting).toMatchObject({ id: 1, timeout: 10 });
+    expect(ferrite.counting).toMatchObject({ id: 1, setup: 1, timeout: 10_000 });
+    expect(states).toBe(1);
+  });
+});
+
+describe('errors a transport throws', () => {
+  it('turns an exception that is not a Ferrite error into FerriteProtocolError: a defect, never retried, maybe applied', async () => {
+    const { transport, sent } = scripted(() => Promise.reject(new TypeError('cannot read properties of undefined')));
+    const plugin = definePlugin({ name: 'kv', setup: (ctx) => ({ get: (key: string) => ctx.call(get, key) }) });
+    const ferrite = createFerrite({ transport, plugins: [plugin], maxAttempts: 5 });
+    const error = await ferrite.kv.get('k').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FerriteProtocolError);
+    expect(isConnectionError(error)).toBe(false);
+    expect(isMaybeApplied(error)).toBe(true);
+    expect(sent).toHaveLength(1);
+    const sync = scripted(() => {
+      throw new RangeError('thrown, not rejected');
+    });
+    await expect(createFerrite({ transport: sync.transport }).send('PING')).rejects.toMatchObject({ name: 'FerriteProtocolError', maybeApplied: true });
+  });
+
+  it('says through isMaybeApplied whether a failed call may have run, and nothing for errors that do not say', async () => {
+    const { transport } = scripted(never);
+    const ferrite = createFerrite({ transport, timeout: 30 });
+    expect(isMaybeApplied(await ferrite.send('INCR', 'k').catch((e: unknown) => e))).toBe(true);
+    expect(isMaybeApplied(await ferrite.withOptions({ signal: AbortSignal.abort() }).send('INCR', 'k').catch((e: unknown) => e))).toBe(false);
+    expect(isMaybeApplied(new FerriteReplyError('GET', 'ERR x'))).toBeUndefined();
+    expect(isMaybeApplied(new FerriteValidationError('key', 'bad'))).toBeUndefined();
+    expect(isMaybeApplied(new Error('not ours'))).toBeUndefined();
   });
 });
 
@@ -356,23 +428,24 @@ describe('bad arguments', () => {
 });
 
 describe('extend and close', () => {
-  it('shares plugin instances and one lifecycle across the family', async () => {
+  it('shares plugin state and one lifecycle across the family', async () => {
     const script = scripted(() => Promise.resolve('v'));
     const cleanups: string[] = [];
-    let setups = 0;
+    let states = 0;
     const counting = definePlugin({
       name: 'counting',
-      setup: (ctx) => {
-        setups++;
+      state: (ctx) => {
+        states++;
         ctx.onClose(() => void cleanups.push('counting'));
-        return { id: setups };
+        return { id: states };
       },
+      setup: (_, shared) => ({ id: shared.id }),
     });
     const root = createFerrite({ transport: script.transport, plugins: [counting] });
     const extended = root.extend(handles);
-    const again = extended.extend(definePlugin({ name: 'third', setup: (ctx) => (ctx.onClose(() => void cleanups.push('third')), {}) }));
+    const again = extended.extend(definePlugin({ name: 'third', state: (ctx) => ctx.onClose(() => void cleanups.push('third')), setup: () => ({}) }));
     expect([root.counting.id, extended.counting.id, again.counting.id]).toEqual([1, 1, 1]);
-    expect(setups).toBe(1);
+    expect(states).toBe(1);
     await extended.close();
     await root.close();
     await again.close();

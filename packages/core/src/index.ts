@@ -1,6 +1,6 @@
 export { toArg, type Arg, type ArgInput } from './args.js';
 export { createFerrite, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_MS, type FerriteBase, type FerriteClient, type FerriteOptions } from './client.js';
-export { blockingTime, type CallOptions, type EffectiveCallOptions } from './call-options.js';
+export type { CallOptions, EffectiveCallOptions } from './call-options.js';
 export {
   defineCommand,
   prepareCommand,
@@ -28,6 +28,7 @@ export {
   isConnectionError,
   isCrossSlotError,
   isFerriteError,
+  isMaybeApplied,
   isReplyError,
   isTimeoutError,
   isUnsupportedError,
@@ -61,7 +62,6 @@ export {
   type Reply,
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
-export { withDeadline } from './transport/deadline.js';
 export {
   FERRITE_COMMAND_CHANNEL,
   wrapCommandExecution,
@@ -81,5 +81,4 @@ export type {
   TransportTopology,
   WireCommand,
 } from './transport.js';
-export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';
 export { decodeVector, encodeVector, type EncodeVectorOptions, type VectorInput } from './vector-codec.js';

@@ -9,9 +9,9 @@ import type { DedicatedOptions, Transport, TransportNode } from './transport.js'
 export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FerriteError };
 
 /**
- * What a plugin gets to build its API with. Every call runs under the client's deadline and, when
- * the plugin's method was called through `ferrite.withOptions(...)`, under that view's timeout and
- * signal: plugins need do nothing for it.
+ * What a plugin gets to build its API with. Every call runs under the options of the client or
+ * view the context was made for (`ferrite.withOptions(...)`): its timeout and signal, else the
+ * client's deadline. The context holds them: a handle built from it keeps them.
  */
 export interface PluginContext {
   readonly transport: Transport;
@@ -33,9 +33,8 @@ export interface PluginContext {
   /** Runs `cleanup` when the client closes, before the transport is closed (within half a second). */
   onClose(cleanup: () => void | Promise<void>): void;
   /**
-   * The options a call made here now would run with: the view's timeout and signal when the
-   * plugin's method was called through one, else the client's. For long-lived work a method
-   * starts (a feed) that should end with the caller's signal.
+   * The options a call made through this context runs with: its view's timeout and signal, else
+   * the client's. For long-lived work a method starts (a feed) that should end with the caller's signal.
    */
   callOptions(): EffectiveCallOptions;
   /** The same context whose calls use these options over the current ones (the timeout replaces, signals add up). */
@@ -63,25 +62,35 @@ export interface DedicatedContext extends Omit<PluginContext, 'onClose' | 'dedic
 
 /**
  * A plugin adds one namespace to the client: `createFerrite({ plugins: [vector()] })` gives
- * `ferrite.vector`. `setup` runs once per root client: clients made with `extend()` and views
- * made with `withOptions()` share the instance.
+ * `ferrite.vector`.
+ *
+ * `state` runs once per root client, with a context carrying the client's own options: what it
+ * returns is shared by the client, its views (`withOptions`) and the clients `extend()` makes from
+ * it (caches, single flights, cleanups registered with `onClose`). `setup` builds the namespace
+ * for one of them, with a context whose calls carry that client's or view's options: for the
+ * root client when it is made, for a view on first access of the namespace. Work shared between
+ * callers (a single flight, a cache fill) belongs in `state` and runs with the state's context,
+ * so that no caller's signal or timeout reaches it.
  */
-export interface FerritePlugin<Name extends string = string, Api = unknown> {
+export interface FerritePlugin<Name extends string = string, Api = unknown, State = unknown> {
   /** The namespace the plugin adds to the client (`vector` gives `ferrite.vector`). */
   readonly name: Name;
-  /** Builds the namespace's API from the plugin context; called once per client. */
-  setup(context: PluginContext): Api;
+  /** What every client of the family shares; called once per root client. */
+  state?(context: PluginContext): State;
+  /** Builds the namespace's API for one client or view, from its context and the shared state. */
+  setup(context: PluginContext, state: State): Api;
 }
 
-/** Declares a plugin; the identity function that fixes its name and API types. */
-export function definePlugin<const Name extends string, Api>(plugin: FerritePlugin<Name, Api>): FerritePlugin<Name, Api> {
+/** Declares a plugin; the identity function that fixes its name, API and state types. */
+export function definePlugin<const Name extends string, Api, State = undefined>(plugin: FerritePlugin<Name, Api, State>): FerritePlugin<Name, Api, State> {
   return plugin;
 }
 
 /** Any plugin, whatever its name and API: the element type of `plugins`. */
-export type AnyPlugin = FerritePlugin<string, unknown>;
+// `any`: a plugin's state type is its own business, and `setup` takes it as a parameter.
+export type AnyPlugin = FerritePlugin<string, unknown, any>;
 /** The API type a plugin adds. */
-export type PluginApi<P> = P extends FerritePlugin<string, infer Api> ? Api : never;
+export type PluginApi<P> = P extends FerritePlugin<string, infer Api, any> ? Api : never;
 
 /** The namespaces a list of plugins adds, keyed by plugin name. */
 export type PluginApis<Plugins extends readonly AnyPlugin[]> = {

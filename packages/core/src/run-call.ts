@@ -51,30 +51,28 @@ export interface AttemptOptions {
 }
 
 /**
- * Controllers of calls that ended without aborting, for reuse, each with the options object its
- * attempts pass on: a fresh `AbortController` per call was the largest cost core added to a call
- * (its signal is heavy to build and to collect). A controller returns here only unaborted, after
- * its call settled; transports remove their listeners when a command settles, so a reused signal
- * carries none of them.
+ * The signal of one call, made on first read: most transports read it only when they can still
+ * take a command back (queued while reconnecting), and an `AbortController` per call was the
+ * largest cost core added to a call. It belongs to this call alone: it fires at most once, when
+ * this call stops waiting, and never for a call that ended.
  */
-interface CallController {
-  readonly controller: AbortController;
-  readonly options: AttemptOptions;
-}
+class CallSignal implements AttemptOptions {
+  #controller: AbortController | undefined;
+  #aborted = false;
 
-const spareControllers: CallController[] = [];
-const MAX_SPARE_CONTROLLERS = 256;
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
 
-function takeController(): CallController {
-  const spare = spareControllers.pop();
-  if (spare) return spare;
-  const controller = new AbortController();
-  return { controller, options: { signal: controller.signal } };
-}
-
-/** Takes back a controller that was never aborted. */
-function returnController(controller: CallController): void {
-  if (spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort();
+  }
 }
 
 const FIRST_BACKOFF_MS = 50;
@@ -126,7 +124,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
   readonly #plan: CallPlan<T>;
   readonly #resolve: (value: T) => void;
   readonly #reject: (error: unknown) => void;
-  readonly #controller = takeController();
+  readonly #signal = new CallSignal();
   #attempts = 0;
   #maybeApplied = false;
   #inFlight = false;
@@ -167,7 +165,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
   stop(error: (maybeApplied: boolean) => FerriteError): void {
     if (this.#settled || this.#stopping) return;
     this.#stopping = error;
-    this.#controller.controller.abort();
+    this.#signal.abort();
     if (!this.#inFlight) {
       this.#fail(error(this.#maybeApplied));
       return;
@@ -182,7 +180,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     this.#inFlight = true;
     let work: Promise<T>;
     try {
-      work = this.#plan.attempt(this.#controller.options);
+      work = this.#plan.attempt(this.#signal);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -206,7 +204,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     const settings = this.#settings;
     if (this.#plan.retryable && isConnectionError(error) && this.#attempts < settings.maxAttempts && !settings.closed) {
       const wait = backoffBefore(this.#attempts);
-      if (this.#deadline === undefined || Date.now() + wait < this.#deadline.at) {
+      if (this.#deadline === undefined || performance.now() + wait < this.#deadline.at) {
         this.#backoffTimer = setTimeout(() => this.#attempt(), wait);
         return;
       }
@@ -227,9 +225,6 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     if (this.#graceTimer) clearImmediate(this.#graceTimer);
     if (this.#onAbort) for (const signal of this.#plan.signals) signal.removeEventListener('abort', this.#onAbort);
     this.#settings.pending.delete(this);
-    // Reused only unaborted (only `stop` aborts it), once no attempt is in flight (its transport
-    // may still hold the signal).
-    if (!this.#inFlight && !this.#stopping) returnController(this.#controller);
     return true;
   }
 }

@@ -37,6 +37,12 @@ export interface TransportSendOptions {
    * transport that can still take the command back (not yet written: queued while reconnecting)
    * should drop it and reject with an error whose `maybeApplied` is `false`. A command already
    * written cannot be taken back; it may be left to settle on its own.
+   *
+   * The signal belongs to this one call (its retries included): it is never handed to another
+   * call, fires at most once, and never after the call settled. A listener left on it (even
+   * without `{ once: true }`, never removed) is released with the call and fires for no other.
+   * Core makes it on first read: a transport that reads it only when it can still take a command
+   * back costs nothing more.
    */
   readonly signal?: AbortSignal;
   /**
@@ -85,6 +91,16 @@ export interface DedicatedOptions {
 /**
  * How a Ferrite client reaches a server. Implementations: `@ferrite/ioredis`, `@ferrite/node-redis`,
  * and the in-process `memoryTransport` of `@ferrite/emulator`.
+ *
+ * What core promises a transport (there are no other rules):
+ * - each call gets options of its own; their `signal` is that call's alone (see
+ *   {@link TransportSendOptions.signal}), so listeners need no removal for correctness;
+ * - core bounds every call by its deadline and settles the caller's promise itself: a transport
+ *   need not time anything out, and a late outcome after that is dropped;
+ * - core retries only the commands whose definitions say they are safe to retry, and only after
+ *   a `FerriteConnectionError`; anything else a transport throws that is not a Ferrite error is
+ *   treated as a defect (`FerriteProtocolError`), never retried;
+ * - `close()` is called once, after the plugins' cleanups.
  *
  * Contract, checked by the shared conformance suite:
  * - replies are normalised as {@link Reply} describes, identically on every driver and protocol;

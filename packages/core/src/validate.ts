@@ -1,3 +1,9 @@
+/**
+ * Argument checks for plugin authors (`@ferrite/core/validate`): each throws a
+ * `FerriteValidationError` naming the field, before anything is sent.
+ *
+ * @module
+ */
 import { FerriteValidationError, truncateForMessage } from './errors.js';
 
 const FORBIDDEN_IN_NAMES = /[\r\n\0]/;

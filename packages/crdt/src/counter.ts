@@ -3,7 +3,7 @@ import { crdtCounterGetCommand } from './commands/counter-get.js';
 import { crdtCounterIncrCommand } from './commands/counter-incr.js';
 import { CrdtIndeterminateError, CrdtUnsafeIntegerError, mayHaveApplied, toCrdtError } from './errors.js';
 import { newCrdtOpId } from './op-id.js';
-import { assertInt64Amount, assertOpId, assertSafeAmount } from './validate.js';
+import { assertCrdtKey, assertInt64Amount, assertOpId, assertSafeAmount } from './validate.js';
 
 /** Options of one increment. */
 export interface CrdtIncrOptions {
@@ -83,6 +83,8 @@ function assertIncrOptions(options: unknown): asserts options is CrdtIncrOptions
 }
 
 export function createCounter<Value extends number | bigint>(context: PluginContext, key: string, mode: Mode<Value>): CrdtCounter<Value> {
+  // A handle factory throws for a bad key at once, as `vector.index` and `semantic.cache` do.
+  assertCrdtKey(key);
   const increment = async (by: unknown, negate: boolean, options: unknown): Promise<Value> => {
     const amount = mode.amount(by === undefined ? mode.one : by, negate);
     assertIncrOptions(options);

@@ -3,8 +3,9 @@ import { counterModes, createCounter, type CrdtCounter, type CrdtCounterOptions 
 import { createSet, type CrdtSet } from './set.js';
 
 /**
- * `ferrite.crdt`: handles on CRDT values. A handle is cheap and holds no state but its key; the
- * key is checked when a call is made, which then rejects with `FerriteValidationError`.
+ * `ferrite.crdt`: handles on CRDT values. A handle is cheap and holds no state but its key. A bad
+ * key (empty, not a string, with CR, LF or NUL) throws `FerriteValidationError` at once, when the
+ * handle is made; every method of a handle returns a promise and rejects, never throws.
  */
 export interface CrdtApi {
   /** A counter whose amounts and values are `number`s (safe integers). */

@@ -3,7 +3,7 @@ import { crdtSetAddCommand } from './commands/set-add.js';
 import { crdtSetMembersCommand } from './commands/set-members.js';
 import { crdtSetRemoveCommand } from './commands/set-remove.js';
 import { toCrdtError } from './errors.js';
-import { assertMembers } from './validate.js';
+import { assertCrdtKey, assertMembers } from './validate.js';
 
 /**
  * An observed-remove set of strings at one key: a remove deletes only the adds this replica has
@@ -28,6 +28,7 @@ export interface CrdtSet<Member extends string = string> {
 }
 
 export function createSet<Member extends string>(context: PluginContext, key: string): CrdtSet<Member> {
+  assertCrdtKey(key);
   const run = async <Result>(call: () => Promise<Result>): Promise<Result> => {
     try {
       return await call();

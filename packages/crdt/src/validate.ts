@@ -1,4 +1,5 @@
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 
 /** The signed 64-bit range of PROTOCOL.md §1, which every counter value and amount lives in. */
 export const INT64_MAX = (1n << 63n) - 1n;

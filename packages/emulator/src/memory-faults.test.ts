@@ -1,4 +1,4 @@
-import { createFerrite, definePlugin, isAbortError, isConnectionError, isTimeoutError, readInteger, type PluginContext } from '@ferrite/core';
+import { createFerrite, defineCommand, definePlugin, isAbortError, isConnectionError, isTimeoutError, readInteger, type PluginContext } from '@ferrite/core';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from './engine/emulator.js';
 import { memoryTransport } from './memory-transport.js';
@@ -7,6 +7,15 @@ import { memoryTransport } from './memory-transport.js';
  * The fault cases that apply without a network (the TCP ones run in the shared fault suite):
  * cancellation, deadlines of queued commands and close, on the in-process transport.
  */
+/** A blocking poll whose wait comes from its definition (`BLOCK 0`: no deadline). */
+const pollCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  encode: (subscription: number, blockMs: number) => [subscription, 'BLOCK', blockMs],
+  blockingMs: ([, blockMs]) => (blockMs === 0 ? Infinity : blockMs),
+  decode: (reply) => reply,
+});
+
 const probe = definePlugin({ name: 'probe', setup: (ctx: PluginContext) => ({ dedicated: () => ctx.dedicated() }) });
 
 function open(timeout: number) {
@@ -47,7 +56,7 @@ describe('memory transport under faults', () => {
     const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', 'memory-faults-nothing:*'));
     const controller = new AbortController();
     let settled = false;
-    const poll = dedicated.withOptions({ signal: controller.signal }).send('CDC.POLL', subscription, 'BLOCK', 0);
+    const poll = dedicated.withOptions({ signal: controller.signal }).call(pollCommand, subscription, 0);
     poll.catch(() => {}).finally(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(settled).toBe(false);
@@ -61,7 +70,7 @@ describe('memory transport under faults', () => {
     const { ferrite } = open(Infinity);
     const dedicated = await ferrite.probe.dedicated();
     const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', 'memory-faults-close:*'));
-    const poll = dedicated.send('CDC.POLL', subscription, 'BLOCK', 0).catch((e: unknown) => e);
+    const poll = dedicated.call(pollCommand, subscription, 0).catch((e: unknown) => e);
     const queued = dedicated.send('INCR', 'memory-faults-close').catch((e: unknown) => e);
     const started = performance.now();
     await ferrite.close();

@@ -1,4 +1,4 @@
-import type { BatchEntry, Reply, WireCommand } from '@ferrite/core';
+import type { BatchEntry, Reply, TransportSendOptions, WireCommand } from '@ferrite/core';
 import type { TransportLifecycle } from '@ferrite/core/transport';
 import type { Redis } from 'ioredis';
 import { driverCommand, pipelineOn, sendOn } from './wire.js';
@@ -9,7 +9,8 @@ import { normaliseReply } from './normalise.js';
 /** What every send on a connection needs: the transport's lifecycle, and core's signal for this call. */
 export interface SendContext {
   readonly lifecycle: TransportLifecycle;
-  readonly signal: AbortSignal | undefined;
+  /** Core's options for this call; its `signal` is read only when a command waits for a connection (core makes it on first read). */
+  readonly options: TransportSendOptions | undefined;
 }
 
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
@@ -20,7 +21,7 @@ export function execute(connection: Redis, command: WireCommand, context: SendCo
     translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),
   };
   if (connection.status === 'ready') return runReady(connection, pending, context.lifecycle, outcome);
-  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.signal, outcome);
+  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.options?.signal, outcome);
 }
 
 const PIPELINE_OUTCOME = {
@@ -37,7 +38,7 @@ export async function executeBatch(connection: Redis, commands: readonly WireCom
   const pending = commands.map(driverCommand);
   let results: Array<[Error | null, unknown]>;
   try {
-    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.signal, PIPELINE_OUTCOME);
+    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.options?.signal, PIPELINE_OUTCOME);
   } catch (error) {
     return commands.map((command) => ({ ok: false, error: translateError(error, command.name, connection.options.commandTimeout) }));
   }

@@ -46,11 +46,11 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, options }));
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    return this.#whenOpen(options?.node, () => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, signal: options?.signal }));
+    return this.#whenOpen(options?.node, () => executeBatch(this.#connection, commands, { lifecycle: this.#lifecycle, options }));
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {

@@ -1,4 +1,5 @@
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 import { isCacheOutage, type SemanticApi } from '@ferrite/semantic';
 import { BaseCache, deserializeStoredGeneration, serializeGeneration } from '@langchain/core/caches';
 import type { StoredGeneration } from '@langchain/core/messages';

@@ -1,4 +1,5 @@
-import { assertInteger, assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertInteger, assertName } from '@ferrite/core/validate';
 import {
   filterFor,
   VectorIndexNotFoundError,

@@ -1,20 +1,8 @@
-import {
-  FerriteProtocolError,
-  FerriteValidationError,
-  isFerriteError,
-  type BatchEntry,
-  type FerriteError,
-  type Reply,
-  type WireCommand,
-} from '@ferrite/core';
-import { settleEach, type TransportLifecycle } from '@ferrite/core/transport';
+import { FerriteValidationError, type BatchEntry, type Reply, type TransportSendOptions, type WireCommand } from '@ferrite/core';
+import { asFerriteError, settleEach, type TransportLifecycle } from '@ferrite/core/transport';
 import { driverTimeoutOf, type NodeConnection } from './connection.js';
 import { translateError } from './errors.js';
 import { normaliseReply, ReplyDecoding } from './normalise.js';
-
-function asFerriteError(error: unknown): FerriteError {
-  return isFerriteError(error) ? error : new FerriteProtocolError(error instanceof Error ? error.message : String(error));
-}
 
 /**
  * node-redis rejects anything but strings and Buffers as it writes, which would read as a
@@ -38,7 +26,8 @@ function wireArgs(command: WireCommand): Array<string | Buffer> {
 /** What every send needs: the transport's lifecycle, and core's signal for this call. */
 export interface SendContext {
   readonly lifecycle: TransportLifecycle;
-  readonly signal: AbortSignal | undefined;
+  /** Core's options for this call; its `signal` is read only when a command waits for a connection (core makes it on first read). */
+  readonly options: TransportSendOptions | undefined;
 }
 
 /** The key every command's options carry on the fast path; its value is replaced per command. */
@@ -120,7 +109,7 @@ export function executeOn(sender: NodeRedisSender, command: WireCommand, context
         try {
           reply = normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
         } catch (error) {
-          reject(asFerriteError(error));
+          reject(asFerriteError(error, 'node-redis'));
           return;
         }
         resolve(reply);
@@ -138,7 +127,7 @@ async function executeQueued(sender: NodeRedisSender, command: WireCommand, args
   const decoding = new ReplyDecoding();
   const withdrawal = new AbortController();
   const withdraw = (): void => withdrawal.abort();
-  context.signal?.addEventListener('abort', withdraw, { once: true });
+  context.options?.signal?.addEventListener('abort', withdraw, { once: true });
   let raw: unknown;
   try {
     const sent = sender.sendQueued(args, decoding, withdrawal.signal);
@@ -148,12 +137,12 @@ async function executeQueued(sender: NodeRedisSender, command: WireCommand, args
   } catch (error) {
     throw translateError(error, command.name, sender.driverTimeoutMs);
   } finally {
-    context.signal?.removeEventListener('abort', withdraw);
+    context.options?.signal?.removeEventListener('abort', withdraw);
   }
   try {
     return normaliseReply(raw, decoding, { binary: command.binary === true, commandName: command.name });
   } catch (error) {
-    throw asFerriteError(error);
+    throw asFerriteError(error, 'node-redis');
   }
 }
 

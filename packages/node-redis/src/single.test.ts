@@ -1,7 +1,8 @@
 import { createFerrite, definePlugin, FerriteConnectionError, FerriteTimeoutError, FerriteValidationError, isTimeoutError, type WireCommand } from '@ferrite/core';
 import { redisServerMissing, startRedisServer, type RedisServer } from '@ferrite/testkit';
-import { createClient, TimeoutError } from 'redis';
+import { AbortError, createClient, TimeoutError } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translateError } from './errors.js';
 import { nodeRedisTransport } from './index.js';
 
 const skip = redisServerMissing();
@@ -134,6 +135,13 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     // The late OK is dropped; the next command gets its own reply.
     const longer = createFerrite({ transport: nodeRedisTransport(client), timeout: 10_000 });
     expect(await longer.send('ECHO', 'after')).toBe('after');
+  });
+
+  it("says maybeApplied true for node-redis' TimeoutError, false only for a command withdrawn unwritten", async () => {
+    // node-redis also rejects commands it has written with TimeoutError (it flushes those waiting
+    // for a reply with it during a maintenance handoff), so the error alone proves nothing was sent.
+    expect(translateError(new TimeoutError(), 'INCR', 50)).toMatchObject({ name: 'FerriteTimeoutError', maybeApplied: true });
+    expect(translateError(new AbortError(), 'INCR', 50)).toMatchObject({ name: 'FerriteConnectionError', maybeApplied: false });
   });
 
   it('rejects arguments that are not strings or Buffers with a validation error, sending nothing', async () => {

@@ -79,13 +79,13 @@ export class SingleConnectionTransport implements DedicatedTransport {
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return executeOn(this.#sender, command, { lifecycle: this.#lifecycle, signal: options?.signal });
+    return executeOn(this.#sender, command, { lifecycle: this.#lifecycle, options });
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     const refused = this.#refusal(options?.node);
     if (refused) return refused;
-    return executeBatch(this.#sender, commands, { lifecycle: this.#lifecycle, signal: options?.signal });
+    return executeBatch(this.#sender, commands, { lifecycle: this.#lifecycle, options });
   }
 
   dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {

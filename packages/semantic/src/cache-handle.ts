@@ -94,7 +94,12 @@ export interface SemanticCache<T> {
 }
 
 export interface SemanticCacheSettings<T> {
+  /** The API of the client or view the handle was made through. */
   readonly api: SemanticApi;
+  /** The client's own API: a single flight looks up, computes and stores through it, under no caller's options. */
+  readonly shared: SemanticApi;
+  /** The signal of the view the handle was made through: it detaches its callers from a single flight. */
+  readonly signal: AbortSignal | undefined;
   readonly namespace: string;
   readonly threshold: number;
   readonly ttl: number | undefined;
@@ -142,7 +147,8 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     const { value, shared } = await this.#settings.flights.run(
       key,
       (signal) => this.#lookupOrCompute(text, compute, signal),
-      options.signal,
+      // What stops this caller waiting: its own signal, and its view's.
+      this.#settings.signal && options.signal ? AbortSignal.any([options.signal, this.#settings.signal]) : (options.signal ?? this.#settings.signal),
     );
     if (shared || value.fromCache) this.#counters.computationsSaved++;
     return value.value;
@@ -196,13 +202,13 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   }
 
   async #lookupOrCompute(text: string, compute: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal): Promise<Outcome<T>> {
-    const found = await this.#lookupForCompute(text, signal);
+    const found = await this.#lookupForCompute(text, signal, this.#settings.shared);
     if (found !== null) return { value: found.value, fromCache: true };
     if (signal.aborted) throw abortError(signal);
     const value = await compute(signal);
     // A computation that finished after everyone gave up may be partial (it saw the abort): drop it.
     if (signal.aborted) throw abortError(signal);
-    this.#storeInBackground(text, value);
+    this.#storeInBackground(text, value, this.#settings.shared);
     return { value, fromCache: false };
   }
 
@@ -210,10 +216,10 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
    * The lookup before computing. A value this codec cannot read counts as a miss (computing
    * afresh overwrites it); so does a failed or slow lookup when the handle fails open.
    */
-  async #lookupForCompute(text: string, signal: AbortSignal | undefined): Promise<Found<T>> {
+  async #lookupForCompute(text: string, signal: AbortSignal | undefined, api: SemanticApi = this.#settings.api): Promise<Found<T>> {
     const { lookupTimeout, failOpen, onError } = this.#settings;
     try {
-      return await this.#lookup(text, this.threshold, lookupTimeout, signal);
+      return await this.#lookup(text, this.threshold, lookupTimeout, signal, api);
     } catch (error) {
       if (error instanceof SemanticCodecError) {
         this.#counters.misses++;
@@ -227,11 +233,11 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     }
   }
 
-  async #lookup(text: string, threshold: number, timeout?: number, signal?: AbortSignal): Promise<Found<T>> {
+  async #lookup(text: string, threshold: number, timeout?: number, signal?: AbortSignal, api: SemanticApi = this.#settings.api): Promise<Found<T>> {
     const started = performance.now();
     let match;
     try {
-      match = await this.#settings.api.match(this.namespace, text, { threshold, timeout, signal });
+      match = await api.match(this.namespace, text, { threshold, timeout, signal });
     } catch (error) {
       if (!(error instanceof FerriteValidationError)) this.#counters.errors++;
       throw error;
@@ -259,9 +265,9 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
    * way to the server is counted and reported, never thrown. A value the codec refuses is the
    * caller's mistake and throws here.
    */
-  #storeInBackground(text: string, value: T): void {
+  #storeInBackground(text: string, value: T, api: SemanticApi = this.#settings.api): void {
     const encoded = this.#settings.codec.encode(value);
-    this.#settings.api.setInBackground(this.namespace, text, encoded, {
+    api.setInBackground(this.namespace, text, encoded, {
       ttl: this.ttl ?? null,
       onError: (error) => {
         this.#counters.errors++;

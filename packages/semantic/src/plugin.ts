@@ -1,6 +1,6 @@
 import { definePlugin, type FerritePlugin } from '@ferrite/core';
 import { DEFAULT_THRESHOLD, type SemanticPluginOptions } from './options.js';
-import { createSemanticApi, type SemanticApi } from './semantic-api.js';
+import { createSemanticApi, createSemanticShared, type SemanticApi } from './semantic-api.js';
 import { assertThreshold, assertTtl } from './validate.js';
 
 /**
@@ -14,6 +14,7 @@ export function semantic(options: SemanticPluginOptions = {}): FerritePlugin<'se
   const defaults = Object.freeze({ threshold, ttl: options.ttl });
   return definePlugin({
     name: 'semantic',
-    setup: (context) => createSemanticApi(context, defaults),
+    state: (context) => createSemanticShared(context, defaults),
+    setup: (context, shared) => createSemanticApi(context, defaults, shared),
   });
 }

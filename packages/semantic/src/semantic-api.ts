@@ -41,19 +41,37 @@ export interface SemanticApi {
   cache<T extends string = string>(namespace: string, options?: SemanticCacheOptions<T> & { readonly codec?: undefined }): SemanticCache<string>;
 }
 
-export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults): SemanticApi {
+/**
+ * What every client of a family shares: the single flights, and the API `getOrSet` computes and
+ * stores through, which runs with the client's own options (a view's signal only detaches the
+ * caller that passed through it).
+ */
+export interface SemanticShared {
+  readonly api: SemanticApi;
+  /** Stores still running off the callers' path: any client's `flush()` and the family's `close()` wait for them. */
+  readonly background: BackgroundStores;
+  flightsFor(codec: object): SingleFlight;
+}
+
+export function createSemanticShared(context: PluginContext, defaults: SemanticDefaults): SemanticShared {
   // Handles with the same codec share single flights, so two handles for one namespace never
   // compute the same answer twice at once; another codec may give another type, so it gets its own.
   const flights = new WeakMap<object, SingleFlight>();
-  const flightsFor = (codec: object) => {
-    let group = flights.get(codec);
-    if (group === undefined) flights.set(codec, (group = new SingleFlight()));
-    return group;
-  };
-
   const background = new BackgroundStores();
   context.onClose(() => background.settled());
+  const shared: { api?: SemanticApi; background: BackgroundStores; flightsFor(codec: object): SingleFlight } = {
+    background,
+    flightsFor(codec) {
+      let group = flights.get(codec);
+      if (group === undefined) flights.set(codec, (group = new SingleFlight()));
+      return group;
+    },
+  };
+  shared.api = createSemanticApi(context, defaults, shared as SemanticShared);
+  return shared as SemanticShared;
+}
 
+export function createSemanticApi(context: PluginContext, defaults: SemanticDefaults, shared: SemanticShared): SemanticApi {
   const api: SemanticApi = {
     async set(namespace, text, value, options = {}) {
       await context.call(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
@@ -62,12 +80,12 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
       // Checked now, so that a programming error reaches the caller instead of `onError`.
       prepareCommand(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
       const report = options.onError;
-      background.start(
+      shared.background.start(
         () => api.set(namespace, text, value, options),
         (error) => report?.(error as FerriteError),
       );
     },
-    flush: () => background.settled(),
+    flush: () => shared.background.settled(),
     async get(namespace, text, options = {}) {
       return (await api.match(namespace, text, options))?.value ?? null;
     },
@@ -93,11 +111,13 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
       const codec = (options.codec ?? textCodec) as SemanticCodec<T>;
       return new SemanticCacheHandle<T>({
         api,
+        shared: shared.api ?? api,
+        signal: context.callOptions().signal,
         namespace,
         threshold,
         ttl,
         codec,
-        flights: flightsFor(codec),
+        flights: shared.flightsFor(codec),
         onError: options.onError,
         failOpen: options.failOpen ?? true,
         lookupTimeout: options.lookupTimeout,

@@ -364,6 +364,35 @@ describeEachTransport(
         expect(await cache.get('prompt')).toBe('answer');
       });
 
+      it("through a view: the client's own calls inside compute are not the view's, and its signal only detaches that caller", async () => {
+        const ns = unique('view-leak');
+        const viewAbort = new AbortController();
+        const view = ferrite.withOptions({ signal: viewAbort.signal });
+        const finish = deferred<string>();
+        let computations = 0;
+        let pingInsideCompute: Promise<unknown> | undefined;
+        const compute = () => {
+          computations++;
+          // A call on the base client from inside compute carries the base client's options.
+          pingInsideCompute = Promise.all([ferrite.send('PING'), ferrite.withOptions({ timeout: 5000 }).semantic.get(ns, 'unrelated')]).then(() =>
+            ferrite.semantic.stats(ns),
+          );
+          return finish.promise;
+        };
+        const first = view.semantic.cache(ns).getOrSet('prompt', compute);
+        // A second caller, with no signal, joins the same single flight.
+        const second = ferrite.semantic.cache(ns).getOrSet('prompt', compute);
+        await until('the computation to start', () => computations > 0);
+        viewAbort.abort();
+        await expect(first).rejects.toBeInstanceOf(FerriteAbortError);
+        await expect(pingInsideCompute).resolves.toMatchObject({ entries: 0 });
+        finish.resolve('answer');
+        // The flight, its lookup and its store ran with the client's options: the view's abort reached none of them.
+        expect(await second).toBe('answer');
+        expect(computations).toBe(1);
+        expect(await ferrite.semantic.get(ns, 'prompt', { threshold: 1 })).toBe('answer');
+      });
+
       it('rejects at once with a signal that is already aborted', async () => {
         const cache = ferrite.semantic.cache(unique('aborted'));
         let computed = false;

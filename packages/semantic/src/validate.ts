@@ -1,4 +1,5 @@
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 
 /** A namespace is a routing key: non-empty, no CR, LF or NUL. */
 export function assertNamespace(namespace: unknown): asserts namespace is string {

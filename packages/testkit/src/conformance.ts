@@ -403,6 +403,41 @@ export function describeTransportConformance(
       else expect(await dedicated.send(cmd('PING'))).toBe('PONG');
     });
 
+    it("gives each call a signal of its own: a third-party transport's never-removed listeners see one abort and no warning", async () => {
+      let aborts = 0;
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => void warnings.push(warning.name);
+      process.on('warning', onWarning);
+      // What a transport author may well write: a `{ once: true }` listener per call, never removed.
+      const minimal: Transport = {
+        name: 'minimal',
+        protocol: transport.protocol,
+        send(command, sendOptions) {
+          sendOptions?.signal?.addEventListener('abort', () => aborts++, { once: true });
+          if (command.name !== 'HANG') return transport.send(command, sendOptions);
+          return new Promise((_, reject) => sendOptions?.signal?.addEventListener('abort', () => reject(new Error('hung up')), { once: true }));
+        },
+        batch: (commands, batchOptions) => transport.batch(commands, batchOptions),
+        dedicated: (dedicatedOptionsGiven) => transport.dedicated(dedicatedOptionsGiven),
+        close: async () => {},
+      };
+      const ferrite = createFerrite({ transport: minimal, timeout: 10_000 });
+      try {
+        for (let round = 0; round < 20; round++) {
+          const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => ferrite.send('ECHO', `call ${round * 50 + i}`)));
+          expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => `call ${round * 50 + i}`));
+        }
+        await expect(ferrite.withOptions({ timeout: 100 }).send('HANG')).rejects.toMatchObject({ name: 'FerriteTimeoutError' });
+        // Node reports a listener leak on a later tick.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(aborts).toBe(1);
+        expect(warnings.filter((name) => name === 'MaxListenersExceededWarning')).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+        await ferrite.close();
+      }
+    });
+
     it('lets plugins list the nodes and address one through their context', async () => {
       const probe = definePlugin({
         name: 'probe',

@@ -92,6 +92,15 @@ const getCommand = defineCommand({
   decode: (reply: Reply) => reply,
 });
 
+/** A blocking poll whose wait comes from its definition (`BLOCK 0`: no deadline), as a plugin defines one. */
+const pollCommand = defineCommand({
+  name: 'CDC.POLL',
+  keyIndex: null,
+  encode: (subscription: number, blockMs: number) => [subscription, 'BLOCK', blockMs],
+  blockingMs: ([, blockMs]) => (blockMs === 0 ? Infinity : blockMs),
+  decode: (reply: Reply) => reply,
+});
+
 /** What the suite calls besides `send`: a retryable command, and a dedicated connection. */
 const probe = definePlugin({
   name: 'probe',
@@ -376,6 +385,28 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       await until('the sockets to close', () => socketsOpen() <= baseline, 2000);
     }, 30_000);
 
+    it("gives a call no more time for values that read like BLOCK, and a standard blocking command its own wait, under a blackhole", async () => {
+      const { proxy, ferrite } = await open(100);
+      // Where the keys live is known before the fault (a cluster transport asks COMMAND INFO once);
+      // a server without streams (the emulator) refuses XREAD, which changes nothing here.
+      await ferrite.send('XREAD', 'STREAMS', 's', '0').catch(() => {});
+      await ferrite.send('HSET', 'h', 'warm', 'up');
+      proxy.blackhole();
+      const startedAt = performance.now();
+      const outcomes = watch([
+        ferrite.send('SET', 'block', '0'),
+        ferrite.send('HSET', 'h', 'Block', '5000'),
+        ferrite.send('XREAD', 'BLOCK', '500', 'STREAMS', 's', '$'),
+      ]);
+      await until('every call to settle', () => outcomes.filter((outcome) => outcome !== undefined).length === 3, 5000);
+      const [set, hset, xread] = outcomes as Outcome[];
+      for (const outcome of [set, hset, xread] as Outcome[]) expect(isTimeoutError(outcome.error), String(outcome.error)).toBe(true);
+      // Near 100 ms: a loaded machine fires timers late, never early; a leak would add 5 s or no deadline.
+      expect(set!.settledAt - startedAt).toBeLessThan(100 + 1000);
+      expect(hset!.settledAt - startedAt).toBeLessThan(100 + 1000);
+      expect(xread!.settledAt - startedAt).toBeGreaterThanOrEqual(590);
+    });
+
     it('rejects with FerriteAbortError before and after the command was sent', async () => {
       const counter = key('abort');
       const { server, proxy, ferrite } = await open(10_000, [counter]);
@@ -400,14 +431,14 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       expect(maybeAppliedOf((outcome[0] as Outcome).error)).toBe(true);
     }, 30_000);
 
-    it('aborts a CDC.POLL BLOCK 0 on a dedicated connection, which outlives the deadline until then', async () => {
+    it("aborts a CDC.POLL BLOCK 0 on a dedicated connection, which outlives the deadline until then (blockingMs from its definition)", async () => {
       const pattern = key('cdc-nothing-matches');
       const { ferrite } = await open(TIMEOUT_MS);
       // On a cluster, the connection of the node serving the pattern's slot (CDC is node-local).
       await using dedicated = await ferrite.probe.dedicated({ routingKey: pattern });
       const subscription = readInteger(await dedicated.send('CDC.SUBSCRIBE', pattern));
       const controller = new AbortController();
-      const poll = dedicated.withOptions({ signal: controller.signal }).send('CDC.POLL', subscription, 'BLOCK', 0);
+      const poll = dedicated.withOptions({ signal: controller.signal }).call(pollCommand, subscription, 0);
       const outcome = watch([poll]);
       await pause(TIMEOUT_MS + SETTLE_MS);
       expect(outcome[0], 'BLOCK 0 has no deadline').toBeUndefined();

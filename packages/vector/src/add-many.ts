@@ -1,12 +1,5 @@
-import {
-  assertInteger,
-  FerriteValidationError,
-  isFerriteError,
-  isReplyError,
-  prepareCommand,
-  type FerriteError,
-  type PreparedCommand,
-} from '@ferrite/core';
+import { FerriteValidationError, isFerriteError, isReplyError, prepareCommand, type FerriteError, type PreparedCommand } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import { addCommand } from './commands/add.js';
 import { indexInfoCommand } from './commands/index-info.js';
 import { VectorAddManyAbortError, type AddManyFailure, type AddManyResult } from './errors.js';

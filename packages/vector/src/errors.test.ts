@@ -44,7 +44,10 @@ describe('toVectorError', () => {
   });
 
   it('brands every class so the checks work across copies', () => {
-    expect(new VectorIndexConflictError('i', { dim: 1, distance: 'L2' }, { dim: 2, distance: 'L2' })).toBeInstanceOf(FerriteValidationError);
+    // Raised after round trips: the server's answer, never "nothing was sent".
+    const conflict = new VectorIndexConflictError('i', { dim: 1, distance: 'L2' }, { dim: 2, distance: 'L2' });
+    expect(conflict).toBeInstanceOf(FerriteReplyError);
+    expect(conflict).not.toBeInstanceOf(FerriteValidationError);
     const abort = new VectorAddManyAbortError({ added: 3, failed: [] }, 'stop');
     expect(isAbortError(abort)).toBe(true);
     expect(abort).toBeInstanceOf(FerriteError);

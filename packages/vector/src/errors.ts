@@ -1,7 +1,6 @@
 import {
   FerriteAbortError,
   FerriteReplyError,
-  FerriteValidationError,
   isReplyError,
   type FerriteError,
   type FerriteErrorOptions,
@@ -39,8 +38,11 @@ export class VectorFilterSyntaxError extends FerriteReplyError {
   static override readonly brand: string = 'VectorFilterSyntaxError';
 }
 
-/** `ensureIndex` found an index of that name with another dimension or distance. */
-export class VectorIndexConflictError extends FerriteValidationError {
+/**
+ * `ensureIndex` found an index of that name with another dimension or distance: the server's
+ * answer (after round trips), so a reply-class error. Nothing was created or changed.
+ */
+export class VectorIndexConflictError extends FerriteReplyError {
   static override readonly brand: string = 'VectorIndexConflictError';
   readonly index: string;
   readonly existing: { readonly dim: number; readonly distance: VectorDistance };
@@ -52,7 +54,7 @@ export class VectorIndexConflictError extends FerriteValidationError {
     requested: { dim: number; distance: VectorDistance },
   ) {
     super(
-      'options',
+      'VECTOR.INDEX.INFO',
       `index "${index}" exists with DIM ${existing.dim} DISTANCE ${existing.distance}, ` +
         `not DIM ${requested.dim} DISTANCE ${requested.distance}`,
     );

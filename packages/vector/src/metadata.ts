@@ -1,4 +1,5 @@
-import { assertName, FerriteValidationError } from '@ferrite/core';
+import { FerriteValidationError } from '@ferrite/core';
+import { assertName } from '@ferrite/core/validate';
 import type { MetadataInput, MetadataValue, StoredMetadata } from './types.js';
 
 /** How a metadata value goes on the wire: strings as they are, numbers as `String(n)`, booleans as `true`/`false`. */

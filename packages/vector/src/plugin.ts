@@ -4,11 +4,12 @@ import { createVectorApi, type VectorApi } from './vector-api.js';
 
 /**
  * The vector plugin: `createFerrite({ transport, plugins: [vector()] })` gives `ferrite.vector`.
- * Each client gets its own remembered index dimensions.
+ * Each client remembers index dimensions, shared by its views and `extend()`ed clients.
  */
 export function vector(): FerritePlugin<'vector', VectorApi> {
   return definePlugin({
     name: 'vector',
-    setup: (context) => createVectorApi(new VectorSession(context)),
+    state: (): Map<string, number> => new Map(),
+    setup: (context, dimensions) => createVectorApi(new VectorSession(context, dimensions)),
   });
 }

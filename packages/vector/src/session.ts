@@ -7,19 +7,21 @@ import { VectorDimensionMismatchError, VectorIndexNotFoundError, toVectorError }
  *
  * Dimensions are learned from `createIndex`, `ensureIndex`, `info` and from the server's own
  * "dimension mismatch" errors, and forgotten on `dropIndex` and on "Unknown index". They let a
- * wrong-length vector be rejected before it is sent. They are per client and never expire: if
- * another client drops an index and recreates it with another dimension, call `info(name)` to
- * refresh.
+ * wrong-length vector be rejected before it is sent. They are per client (shared by its views
+ * and `extend()`ed clients) and never expire: if another client drops an index and recreates it
+ * with another dimension, call `info(name)` to refresh.
  */
 export class VectorSession {
   readonly #context: PluginContext;
-  readonly #dimensions = new Map<string, number>();
+  readonly #dimensions: Map<string, number>;
 
-  constructor(context: PluginContext) {
+  /** `dimensions`: what the client family has learned so far, shared with its other sessions. */
+  constructor(context: PluginContext, dimensions: Map<string, number> = new Map()) {
     this.#context = context;
+    this.#dimensions = dimensions;
   }
 
-  /** The client's context, for what is not a vector command (the cluster's nodes). */
+  /** The context of the client or view, for what is not a vector command (the cluster's nodes). */
   get context(): PluginContext {
     return this.#context;
   }

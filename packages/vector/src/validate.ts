@@ -1,4 +1,4 @@
-import { assertInteger, assertName } from '@ferrite/core';
+import { assertInteger, assertName } from '@ferrite/core/validate';
 
 export const MAX_DIMENSION = 32768;
 export const MIN_TOP_K = 1;

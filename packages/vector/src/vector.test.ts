@@ -1,4 +1,4 @@
-import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
+import { createFerrite, FerriteValidationError, isReplyError, isValidationError, type FerriteClient } from '@ferrite/core';
 import { clusterNodeFor, describeEachTransport, openTransport, transportTargets } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -129,6 +129,7 @@ describeEachTransport('vector', (harness) => {
       await ferrite.vector.ensureIndex(name, { dim: 3 });
       const byDim = await ferrite.vector.ensureIndex(name, { dim: 4 }).catch((e: unknown) => e);
       expect(byDim).toBeInstanceOf(VectorIndexConflictError);
+      expect(isReplyError(byDim) && !isValidationError(byDim)).toBe(true);
       expect(byDim).toMatchObject({ existing: { dim: 3, distance: 'COSINE' }, requested: { dim: 4, distance: 'COSINE' } });
       await expect(ferrite.vector.ensureIndex(name, { dim: 3, distance: 'L2' })).rejects.toThrow(
         `index "${name}" exists with DIM 3 DISTANCE COSINE, not DIM 3 DISTANCE L2`,

@@ -1,15 +1,5 @@
-import {
-  assertInteger,
-  defineCommand,
-  FerriteProtocolError,
-  readArray,
-  readBigInteger,
-  readBuffer,
-  readInteger,
-  readMap,
-  readText,
-  type Reply,
-} from '@ferrite/core';
+import { defineCommand, FerriteProtocolError, readArray, readBigInteger, readBuffer, readInteger, readMap, readText, type Reply } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import { CdcIdRangeError } from '../errors.js';
 import type { ChangeEvent } from '../types.js';
 
@@ -77,6 +67,13 @@ function decodeBatch(reply: Reply, binary: boolean): CdcPollBatch<string | Buffe
   return { next: readEventId(next), events: readArray(events).map((event) => (binary ? decodeChangeEvent(event, true) : decodeChangeEvent(event))) };
 }
 
+/** The poll's `BLOCK`, added to its deadline: `BLOCK 0` waits for ever. */
+function pollBlockingMs([, options]: readonly [number, CdcPollCommandOptions?]): number {
+  const blockMs = options?.blockMs;
+  if (blockMs === undefined) return 0;
+  return blockMs === 0 ? Infinity : blockMs;
+}
+
 /**
  * `CDC.POLL <subscription> [COUNT <n>] [BLOCK <ms>]` → events, oldest first, values as text.
  * Not retryable: a poll moves the subscription past what it returns, so a lost reply loses events
@@ -86,6 +83,7 @@ export const cdcPollCommand = defineCommand({
   name: 'CDC.POLL',
   keyIndex: null,
   encode: encodePoll,
+  blockingMs: pollBlockingMs,
   decode: (reply): ChangeEvent<string>[] => readArray(reply).map((event) => decodeChangeEvent(event)),
 });
 
@@ -95,6 +93,7 @@ export const cdcPollBinaryCommand = defineCommand({
   keyIndex: null,
   binary: true,
   encode: encodePoll,
+  blockingMs: pollBlockingMs,
   decode: (reply): ChangeEvent<Buffer>[] => readArray(reply).map((event) => decodeChangeEvent(event, true)),
 });
 
@@ -106,6 +105,7 @@ export const cdcPollWithNextCommand = defineCommand({
   name: 'CDC.POLL',
   keyIndex: null,
   encode: (subscription: number, options?: CdcPollCommandOptions) => [...encodePoll(subscription, options), 'WITHNEXT'],
+  blockingMs: pollBlockingMs,
   decode: (reply) => decodeBatch(reply, false) as CdcPollBatch<string>,
 });
 
@@ -115,5 +115,6 @@ export const cdcPollWithNextBinaryCommand = defineCommand({
   keyIndex: null,
   binary: true,
   encode: (subscription: number, options?: CdcPollCommandOptions) => [...encodePoll(subscription, options), 'WITHNEXT'],
+  blockingMs: pollBlockingMs,
   decode: (reply) => decodeBatch(reply, true) as CdcPollBatch<Buffer>,
 });

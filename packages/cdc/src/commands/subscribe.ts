@@ -1,4 +1,5 @@
-import { assertInteger, defineCommand, FerriteValidationError, readInteger } from '@ferrite/core';
+import { defineCommand, FerriteValidationError, readInteger } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 
 /** Options of `CDC.SUBSCRIBE` as `cdcSubscribeCommand` encodes them. */
 export interface CdcSubscribeCommandOptions {

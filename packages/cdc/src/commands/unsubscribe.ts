@@ -1,4 +1,5 @@
-import { assertInteger, defineCommand, FerriteValidationError, readInteger } from '@ferrite/core';
+import { defineCommand, FerriteValidationError, readInteger } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 
 /** `CDC.UNSUBSCRIBE <subscription> …` → how many were removed (only the connection's own count). */
 export const cdcUnsubscribeCommand = defineCommand({

@@ -1,11 +1,9 @@
-import { FerriteConnectionError, isFerriteError, type FerriteError } from '../errors.js';
+import { asFerriteError, FerriteConnectionError } from '../errors.js';
 import type { Reply } from '../reply.js';
 import type { BatchEntry } from '../transport.js';
 
-/** Whatever a call rejected with, as a Ferrite error (a connection error when it is not one). */
-export function asFerriteError(error: unknown, driver: string): FerriteError {
-  return isFerriteError(error) ? error : new FerriteConnectionError(`${driver}: ${messageOf(error)}`);
-}
+// Core's one conversion, re-exported where the cluster transport has always imported it from.
+export { asFerriteError };
 
 /** The message of anything thrown. */
 export function messageOf(error: unknown): string {

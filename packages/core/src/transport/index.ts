@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { asFerriteError, messageOf, settleEach } from './batch.js';
+export { messageOf, settleEach } from './batch.js';
 export {
   ClusterTransport,
   readFromOption,
@@ -18,8 +18,9 @@ export {
 } from './cluster.js';
 export { notApplied, redirectOf, type Redirect } from './not-applied.js';
 export { withDeadline } from './deadline.js';
+export { blockingTime } from '../blocking-time.js';
 export { SlotSet, type Slotted } from '../slot-set.js';
-export { replyErrorFor } from '../errors.js';
+export { asFerriteError, replyErrorFor } from '../errors.js';
 export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';
 export { TransportLifecycle, type Closable, type WatchHandle } from './lifecycle.js';
 export { SingleNode, unknownNode } from './nodes.js';

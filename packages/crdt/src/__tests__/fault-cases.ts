@@ -14,7 +14,11 @@
 import {
   createFerrite,
   FerriteConnectionError,
+  isAbortError,
+  isConnectionError,
   isFerriteError,
+  isMaybeApplied,
+  isTimeoutError,
   type FerriteClient,
   type Transport,
   type WireCommand,
@@ -307,6 +311,10 @@ export function describeCounterUnderFaults(target: Target): void {
           expect(outcome.value, `${context}, increment ${i}`).toBe(await observed.get());
         } else if (outcome.kind === 'indeterminate') {
           expect(outcome.error).toMatchObject({ maybeApplied: true, key, amount });
+          // It wraps a timeout, a lost connection or an abort, and answers that guard as core's own errors do.
+          const guards = { TIMEOUT: isTimeoutError, CONNECTION: isConnectionError, ABORTED: isAbortError } as const;
+          expect(guards[outcome.error.code as keyof typeof guards]?.(outcome.error), `${context}: ${outcome.error.code}`).toBe(true);
+          expect(isMaybeApplied(outcome.error)).toBe(true);
           indeterminate.push(outcome.error);
         } else {
           notSent.push({ amount, opId: opIds().length > sentBefore ? opIds().at(-1) : undefined });

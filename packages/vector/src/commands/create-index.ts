@@ -1,4 +1,5 @@
-import { assertInteger, defineCommand, FerriteValidationError, readOk } from '@ferrite/core';
+import { defineCommand, FerriteValidationError, readOk } from '@ferrite/core';
+import { assertInteger } from '@ferrite/core/validate';
 import type { VectorDistance, VectorIndexType } from '../types.js';
 import { assertDimension, assertIndexName } from '../validate.js';
 
