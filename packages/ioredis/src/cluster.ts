@@ -124,7 +124,7 @@ class IoredisClusterDriver implements ClusterDriver {
     if (!node) throw notSent(`no connection to ${redirect.host}:${redirect.port} named by ${redirect.kind} yet`);
     if (redirect.kind === 'MOVED') return this.#sendOn(node, command, signal);
     const link = await this.#readyLink(node, signal);
-    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, signal });
+    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, options: { signal } });
     if (!asking?.ok) throw asking?.error ?? notSent('ASKING got no reply');
     if (!reply) throw new FerriteConnectionError('ioredis: no reply after ASKING');
     if (!reply.ok) throw reply.error;
@@ -185,8 +185,8 @@ class IoredisClusterDriver implements ClusterDriver {
   #sendOn(node: Redis, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const link = this.#link(node);
-    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, signal });
-    return this.#readyLink(node, signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, signal }));
+    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, options: { signal } });
+    return this.#readyLink(node, signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, options: { signal } }));
   }
 
   async #readyLink(node: Redis, signal: AbortSignal | undefined): Promise<Redis> {

@@ -132,7 +132,7 @@ class NodeRedisClusterDriver implements ClusterDriver {
       // Any primary whose connection is up (node-redis' own choice may be a node that is down).
       const up = this.#cluster.masters.filter((node) => node.client?.isReady === true);
       const primary = up[this.#turn++ % Math.max(up.length, 1)]?.client as NodeConnection | undefined;
-      return executeOn(primary ? this.#nodeSender(primary) : this.#routedSender(null), command, { lifecycle: this.#lifecycle, signal });
+      return executeOn(primary ? this.#nodeSender(primary) : this.#routedSender(null), command, { lifecycle: this.#lifecycle, options: { signal } });
     }
     const shard = this.#cluster.slots[slotOf(route.key)];
     if (route.replica) {
@@ -145,8 +145,8 @@ class NodeRedisClusterDriver implements ClusterDriver {
     // command, which would reorder a batch). Otherwise node-redis' routing, which connects,
     // follows redirects and rereads the topology.
     const primary = shard?.master.client as NodeConnection | undefined;
-    if (primary?.isReady) return executeOn(this.#nodeSender(primary), command, { lifecycle: this.#lifecycle, signal });
-    return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, signal });
+    if (primary?.isReady) return executeOn(this.#nodeSender(primary), command, { lifecycle: this.#lifecycle, options: { signal } });
+    return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options: { signal } });
   }
 
   /**
@@ -159,7 +159,7 @@ class NodeRedisClusterDriver implements ClusterDriver {
   async sendRedirected(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
     if (route.key !== null && slotOf(route.key) === redirect.slot) {
       try {
-        return await executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, signal });
+        return await executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options: { signal } });
       } catch (error) {
         if (!redirectOf(error)) throw error;
       }
@@ -221,7 +221,7 @@ class NodeRedisClusterDriver implements ClusterDriver {
     } catch (error) {
       throw new FerriteConnectionError(`node-redis: no connection to ${node.host}:${node.port}: ${error instanceof Error ? error.message : String(error)}`, { maybeApplied: false });
     }
-    return executeOn(this.#nodeSender(client), command, { lifecycle: this.#lifecycle, signal });
+    return executeOn(this.#nodeSender(client), command, { lifecycle: this.#lifecycle, options: { signal } });
   }
 
   #nodeSender(client: NodeConnection): NodeRedisSender {
