@@ -62,6 +62,7 @@ export {
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
 export { withDeadline } from './transport/deadline.js';
+export { FerriteInexactReplyError } from './transport/inexact-reply.js';
 export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
 export type {
   BatchEntry,

@@ -1,0 +1,23 @@
+import type { TransportNode } from '../transport.js';
+
+/**
+ * The primaries listed in a `CLUSTER NODES` reply, for a transport that learns the topology from
+ * its driver's cluster client rather than from a slot map of its own. One line per node:
+ * `<id> <host:port@cport[,hostname]> <flags> <primary> <ping> <pong> <epoch> <link> <slots…>`.
+ * Nodes flagged as failed, without an address or still in a handshake are left out.
+ */
+export function primariesFromClusterNodes(text: string): TransportNode[] {
+  const primaries: TransportNode[] = [];
+  for (const line of text.split('\n')) {
+    const [id, address, flagList] = line.trim().split(' ');
+    if (id === undefined || address === undefined || flagList === undefined) continue;
+    const flags = flagList.split(',');
+    if (!flags.includes('master') || flags.some((flag) => flag === 'fail' || flag === 'noaddr' || flag === 'handshake')) continue;
+    const hostPort = address.split('@')[0] ?? '';
+    const colon = hostPort.lastIndexOf(':');
+    const port = Number(hostPort.slice(colon + 1));
+    if (colon < 0 || !Number.isInteger(port)) continue;
+    primaries.push({ id, host: hostPort.slice(0, colon), port });
+  }
+  return primaries;
+}

@@ -1,0 +1,152 @@
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
+import { slotOf } from '@ferrite/core';
+import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
+import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
+import { dedicatedClient } from './dedicated.js';
+import { refusedBeforeSending, translateError } from './errors.js';
+import { normaliseReply } from './normalise.js';
+import { ClusterTopology } from './topology.js';
+
+/** Options of `glideTransport`. */
+export interface GlideTransportOptions {
+  /**
+   * The configuration `client` was created with (GLIDE does not let anyone read it back). The
+   * transport reads its `protocol` (default RESP3), its address (for `nodes()` and tracing) and
+   * its `requestTimeout`, and opens dedicated connections with it: without it `dedicated()`
+   * rejects and a single node is named `localhost:6379`.
+   */
+  readonly configuration?: GlideClientConfiguration | GlideClusterClientConfiguration;
+  /** Close the client passed in when the transport closes. Default `false`: it stays the caller's. */
+  readonly closeClient?: boolean;
+  /**
+   * On a cluster: `'replica'` sends commands that only read (definitions marked `readonly`,
+   * standard reads such as `GET`) to a replica of their shard. Default `'primary'`.
+   */
+  readonly readFrom?: ReadFrom;
+}
+
+type Client = GlideClient | GlideClusterClient;
+
+/** The one node of a single-node client, or the cluster's topology as GLIDE's client sees it. */
+type Topology = { readonly kind: 'single'; readonly node: SingleNode } | { readonly kind: 'cluster'; readonly cluster: ClusterTopology };
+
+function protocolOf(configuration: GlideTransportOptions['configuration']): ProtocolVersion {
+  return configuration?.protocol === GlideProtocol.RESP2 ? 2 : 3;
+}
+
+/** A transport over one GLIDE client: the user's, or a dedicated one the transport opened. */
+class GlideTransport implements DedicatedTransport {
+  readonly name = 'valkey-glide';
+  readonly protocol: ProtocolVersion;
+  readonly server: TransportServer | undefined;
+  readonly #client: Client;
+  readonly #options: GlideTransportOptions;
+  readonly #topology: Topology;
+  readonly #lifecycle = new TransportLifecycle('valkey-glide');
+  readonly #onClosed: (() => void) | undefined;
+
+  constructor(client: Client, options: GlideTransportOptions, node?: TransportNode, onClosed?: () => void) {
+    this.#client = client;
+    this.#options = options;
+    this.#onClosed = onClosed;
+    this.protocol = protocolOf(options.configuration);
+    const address = options.configuration?.addresses[0];
+    if (client instanceof GlideClusterClient) {
+      this.#topology = { kind: 'cluster', cluster: new ClusterTopology(client) };
+      this.server = undefined;
+    } else {
+      const host = node?.host ?? address?.host ?? 'localhost';
+      const port = node?.port ?? address?.port ?? 6379;
+      this.#topology = { kind: 'single', node: new SingleNode(host, port, node?.id) };
+      const database = options.configuration !== undefined && 'databaseId' in options.configuration ? options.configuration.databaseId : undefined;
+      this.server = { address: host, port, database: database ?? 0 };
+    }
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#topology.kind === 'single' ? this.#topology.node.nodes() : this.#topology.cluster.nodes();
+  }
+
+  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    this.#lifecycle.assertOpen();
+    const route = await this.#route(command, options?.node);
+    let call: Promise<unknown>;
+    try {
+      const args = [command.name, ...command.args];
+      // Bytes always: GLIDE's text decoder rejects a reply that is not UTF-8; core's contract decodes it leniently.
+      call = route === undefined ? this.#client.customCommand(args, { decoder: Decoder.Bytes }) : (this.#client as GlideClusterClient).customCommand(args, { decoder: Decoder.Bytes, route });
+    } catch (error) {
+      throw refusedBeforeSending(error);
+    }
+    let raw: unknown;
+    try {
+      raw = await this.#lifecycle.track(call);
+    } catch (error) {
+      throw translateError(error, command.name, this.#options.configuration?.requestTimeout);
+    }
+    return normaliseReply(raw, command, this.protocol);
+  }
+
+  /** GLIDE pipelines the requests in flight on a connection by itself: a batch is its commands sent together. */
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    return settleEach(
+      commands.map((command) => this.send(command, options)),
+      this.name,
+    );
+  }
+
+  async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    this.#lifecycle.assertOpen();
+    const node = this.#topology.kind === 'single' ? (this.#topology.node.assert(options?.node), undefined) : await this.#topology.cluster.dedicatedNode(options);
+    const client = await this.#lifecycle.track(dedicatedClient(this.#options.configuration, node, options?.signal));
+    let opened: GlideTransport | undefined;
+    opened = new GlideTransport(client, { configuration: this.#options.configuration, closeClient: true }, node ?? (this.#topology.kind === 'single' ? this.#topology.node.node : undefined), () => {
+      if (opened) this.#lifecycle.forget(opened);
+    });
+    if (this.#lifecycle.closed) {
+      await opened.close();
+      this.#lifecycle.assertOpen();
+    }
+    return this.#lifecycle.adopt(opened);
+  }
+
+  close(): Promise<void> {
+    return this.#lifecycle.close(async () => {
+      if (this.#options.closeClient === true) this.#client.close();
+      this.#onClosed?.();
+    });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** GLIDE's route for a command: by the slot of its routing key, or to the node asked for; none lets GLIDE decide. */
+  async #route(command: WireCommand, node: string | undefined): Promise<Routes | undefined> {
+    if (this.#topology.kind === 'single') {
+      this.#topology.node.assert(node);
+      return undefined;
+    }
+    if (node !== undefined) return this.#topology.cluster.routeTo(node);
+    const key = command.routingKey;
+    if (key === undefined || key === null) return undefined;
+    const replica = this.#options.readFrom === 'replica' && isReadCommand(command);
+    // A text key goes as it is; a binary one as its slot, which GLIDE's string keys cannot carry.
+    if (typeof key === 'string') return { type: replica ? 'replicaSlotKey' : 'primarySlotKey', key };
+    return { type: replica ? 'replicaSlotId' : 'primarySlotId', id: slotOf(key) };
+  }
+}
+
+/**
+ * A Ferrite transport over a Valkey GLIDE 2 `GlideClient` or `GlideClusterClient`. On a cluster,
+ * routing, topology refresh, redirects and failover are GLIDE's: each command goes out with a
+ * route by its routing key's slot. Deadlines belong to the client built on it:
+ * `createFerrite({ transport, timeout })`.
+ *
+ * @example
+ * const configuration = { addresses: [{ host: '127.0.0.1', port: 6379 }], requestTimeout: 10_000 };
+ * const ferrite = createFerrite({ transport: glideTransport(await GlideClient.createClient(configuration), { configuration }) });
+ */
+export function glideTransport(client: GlideClient | GlideClusterClient, options: GlideTransportOptions = {}): DedicatedTransport {
+  return new GlideTransport(client, options);
+}
