@@ -37,6 +37,9 @@ for (const protocol of [2, 3] as const) {
         teardown: () => cluster.stop(),
       };
     },
-    { protocol, skip, redisServer: true, cluster: { primaries: 3 }, exactIntegers: false },
+    // Not the SETSLOT/MIGRATE case: GLIDE 2.5 follows ASK for one command at a time, but commands
+    // sent together while the slot is half moved come back with the target's MOVED (tried here).
+    // Slot moves on the emulator, which the plugin suites run through GLIDE, are followed.
+    { protocol, skip, redisServer: true, cluster: { primaries: 3, setslotMigrate: false }, exactIntegers: false },
   );
 }

@@ -1,6 +1,6 @@
 import type { DedicatedOptions, TransportNode } from '@ferrite/core';
 import { slotOf } from '@ferrite/core';
-import { primariesFromClusterNodes, unknownNode } from '@ferrite/core/transport';
+import { primariesFromClusterNodes, unknownNode, type ListedPrimary } from '@ferrite/core/transport';
 import { Decoder, type GlideClusterClient, type Routes } from '@valkey/valkey-glide';
 
 /**
@@ -17,10 +17,14 @@ export class ClusterTopology {
   }
 
   async nodes(): Promise<readonly TransportNode[]> {
+    return (await this.#primaries()).map(({ id, host, port }) => ({ id, host, port }));
+  }
+
+  async #primaries(): Promise<ListedPrimary[]> {
     const text = await this.#client.customCommand(['CLUSTER', 'NODES'], { route: 'randomNode', decoder: Decoder.String });
-    const nodes = primariesFromClusterNodes(String(text));
-    this.#known = new Map(nodes.map((node) => [node.id, node]));
-    return nodes;
+    const primaries = primariesFromClusterNodes(String(text));
+    this.#known = new Map(primaries.map(({ id, host, port }) => [id, { id, host, port }]));
+    return primaries;
   }
 
   /** The node with this id, asking the cluster again when it is not one seen last time. */
@@ -36,15 +40,13 @@ export class ClusterTopology {
     return { type: 'routeByAddress', host, port };
   }
 
-  /** Where a dedicated connection goes: the named node, the owner of a key's slot (asked through GLIDE's routing), or any primary. */
+  /** Where a dedicated connection goes: the named node, the owner of a key's slot as the cluster says now, or any primary. */
   async dedicatedNode(options: DedicatedOptions | undefined): Promise<TransportNode> {
     if (options?.node !== undefined) return this.node(options.node);
-    if (options?.routingKey !== undefined) {
-      const id = await this.#client.customCommand(['CLUSTER', 'MYID'], { route: { type: 'primarySlotId', id: slotOf(options.routingKey) }, decoder: Decoder.String });
-      return this.node(String(id));
-    }
-    const [first] = await this.nodes();
-    if (first === undefined) throw unknownNode('any primary');
-    return first;
+    const primaries = await this.#primaries();
+    const slot = options?.routingKey === undefined ? undefined : slotOf(options.routingKey);
+    const chosen = slot === undefined ? primaries[0] : primaries.find(({ slots }) => slots.some(([start, end]) => slot >= start && slot <= end));
+    if (chosen === undefined) throw unknownNode(slot === undefined ? 'any primary' : `the owner of slot ${slot}`);
+    return this.node(chosen.id);
   }
 }

@@ -89,6 +89,7 @@ class GlideTransport implements DedicatedTransport {
 
   /** GLIDE pipelines the requests in flight on a connection by itself: a batch is its commands sent together. */
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     return settleEach(
       commands.map((command) => this.send(command, options)),
       this.name,

@@ -1,15 +1,21 @@
 import type { TransportNode } from '../transport.js';
 
+/** A primary in a `CLUSTER NODES` reply, with the slot ranges it serves (inclusive). */
+export interface ListedPrimary extends TransportNode {
+  readonly slots: ReadonlyArray<readonly [number, number]>;
+}
+
 /**
  * The primaries listed in a `CLUSTER NODES` reply, for a transport that learns the topology from
- * its driver's cluster client rather than from a slot map of its own. One line per node:
+ * its driver's cluster client rather than keeping a slot map of its own. One line per node:
  * `<id> <host:port@cport[,hostname]> <flags> <primary> <ping> <pong> <epoch> <link> <slots…>`.
- * Nodes flagged as failed, without an address or still in a handshake are left out.
+ * Nodes flagged as failed, without an address or still in a handshake are left out, and so are
+ * slots being imported or migrated (`[…]`).
  */
-export function primariesFromClusterNodes(text: string): TransportNode[] {
-  const primaries: TransportNode[] = [];
+export function primariesFromClusterNodes(text: string): ListedPrimary[] {
+  const primaries: ListedPrimary[] = [];
   for (const line of text.split('\n')) {
-    const [id, address, flagList] = line.trim().split(' ');
+    const [id, address, flagList, , , , , , ...ranges] = line.trim().split(' ');
     if (id === undefined || address === undefined || flagList === undefined) continue;
     const flags = flagList.split(',');
     if (!flags.includes('master') || flags.some((flag) => flag === 'fail' || flag === 'noaddr' || flag === 'handshake')) continue;
@@ -17,7 +23,13 @@ export function primariesFromClusterNodes(text: string): TransportNode[] {
     const colon = hostPort.lastIndexOf(':');
     const port = Number(hostPort.slice(colon + 1));
     if (colon < 0 || !Number.isInteger(port)) continue;
-    primaries.push({ id, host: hostPort.slice(0, colon), port });
+    const slots = ranges
+      .filter((range) => !range.startsWith('['))
+      .map((range): [number, number] => {
+        const [start = -1, end = start] = range.split('-').map(Number);
+        return [start, end];
+      });
+    primaries.push({ id, host: hostPort.slice(0, colon), port, slots });
   }
   return primaries;
 }

@@ -18,7 +18,7 @@ export {
 export { withDeadline } from './deadline.js';
 export { doubleLayout, type DoubleLayout } from './double-replies.js';
 export { exactInteger } from './inexact-reply.js';
-export { primariesFromClusterNodes } from './cluster-nodes-text.js';
+export { primariesFromClusterNodes, type ListedPrimary } from './cluster-nodes-text.js';
 export { SlotSet, type Slotted } from '../slot-set.js';
 export { replyErrorFor } from '../errors.js';
 export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';
