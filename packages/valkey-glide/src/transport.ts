@@ -27,6 +27,16 @@ export interface GlideTransportOptions {
 
 type Client = GlideClient | GlideClusterClient;
 
+/** What a dedicated connection's transport knows of its parent. */
+interface DedicatedSettings {
+  /** The node it is connected to, as its parent names it. */
+  readonly node: TransportNode;
+  /** Ends the connection at the server, before GLIDE's client is closed. */
+  readonly endAtServer: () => Promise<void>;
+  /** Tells the parent it closed. */
+  readonly onClosed: () => void;
+}
+
 /** The one node of a single-node client, or the cluster's topology as GLIDE's client sees it. */
 type Topology = { readonly kind: 'single'; readonly node: SingleNode } | { readonly kind: 'cluster'; readonly cluster: ClusterTopology };
 
@@ -43,12 +53,13 @@ class GlideTransport implements DedicatedTransport {
   readonly #options: GlideTransportOptions;
   readonly #topology: Topology;
   readonly #lifecycle = new TransportLifecycle('valkey-glide');
-  readonly #onClosed: (() => void) | undefined;
+  readonly #dedicated: DedicatedSettings | undefined;
 
-  constructor(client: Client, options: GlideTransportOptions, node?: TransportNode, onClosed?: () => void) {
+  constructor(client: Client, options: GlideTransportOptions, dedicated?: DedicatedSettings) {
     this.#client = client;
     this.#options = options;
-    this.#onClosed = onClosed;
+    this.#dedicated = dedicated;
+    const node = dedicated?.node;
     this.protocol = protocolOf(options.configuration);
     const address = options.configuration?.addresses[0];
     if (client instanceof GlideClusterClient) {
@@ -98,11 +109,22 @@ class GlideTransport implements DedicatedTransport {
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
-    const node = this.#topology.kind === 'single' ? (this.#topology.node.assert(options?.node), undefined) : await this.#topology.cluster.dedicatedNode(options);
-    const client = await this.#lifecycle.track(dedicatedClient(this.#options.configuration, node, options?.signal));
-    let opened: GlideTransport | undefined;
-    opened = new GlideTransport(client, { configuration: this.#options.configuration, closeClient: true }, node ?? (this.#topology.kind === 'single' ? this.#topology.node.node : undefined), () => {
-      if (opened) this.#lifecycle.forget(opened);
+    const node = this.#topology.kind === 'single' ? (this.#topology.node.assert(options?.node), this.#topology.node.node) : await this.#topology.cluster.dedicatedNode(options);
+    const client = await this.#lifecycle.track(dedicatedClient(this.#options.configuration, this.#topology.kind === 'cluster' ? node : undefined, options?.signal));
+    let id: unknown;
+    try {
+      id = await this.#lifecycle.track(client.customCommand(['CLIENT', 'ID']));
+    } catch (error) {
+      client.close();
+      throw translateError(error, 'CLIENT', undefined);
+    }
+    const route = this.#topology.kind === 'cluster' ? await this.#topology.cluster.routeTo(node.id) : undefined;
+    const opened: GlideTransport = new GlideTransport(client, { configuration: this.#options.configuration, closeClient: true }, {
+      node,
+      // GLIDE's close() leaves the connection open for about two seconds, and for as long as a
+      // blocking call waits: the server would keep its per-connection state (a CDC subscription).
+      endAtServer: () => this.#endConnection(String(id), route),
+      onClosed: () => this.#lifecycle.forget(opened),
     });
     if (this.#lifecycle.closed) {
       await opened.close();
@@ -113,9 +135,16 @@ class GlideTransport implements DedicatedTransport {
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
+      await this.#dedicated?.endAtServer();
       if (this.#options.closeClient === true) this.#client.close();
-      this.#onClosed?.();
+      this.#dedicated?.onClosed();
     });
+  }
+
+  /** Ends a dedicated connection at the server, through this transport's own client; it may be gone already. */
+  async #endConnection(id: string, route: Routes | undefined): Promise<void> {
+    const kill = ['CLIENT', 'KILL', 'ID', id];
+    await (route === undefined ? this.#client.customCommand(kill) : (this.#client as GlideClusterClient).customCommand(kill, { route })).catch(() => undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -10,7 +10,8 @@ export interface ListedPrimary extends TransportNode {
  * its driver's cluster client rather than keeping a slot map of its own. One line per node:
  * `<id> <host:port@cport[,hostname]> <flags> <primary> <ping> <pong> <epoch> <link> <slots…>`.
  * Nodes flagged as failed, without an address or still in a handshake are left out, and so are
- * slots being imported or migrated (`[…]`).
+ * slots being imported or migrated (`[…]`). The order is stable whichever node answered: by the
+ * first slot each serves, then primaries without slots by id.
  */
 export function primariesFromClusterNodes(text: string): ListedPrimary[] {
   const primaries: ListedPrimary[] = [];
@@ -31,5 +32,6 @@ export function primariesFromClusterNodes(text: string): ListedPrimary[] {
       });
     primaries.push({ id, host: hostPort.slice(0, colon), port, slots });
   }
-  return primaries;
+  const firstSlot = ({ slots }: ListedPrimary): number => Math.min(Infinity, ...slots.map(([start]) => start));
+  return primaries.sort((a, b) => firstSlot(a) - firstSlot(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
