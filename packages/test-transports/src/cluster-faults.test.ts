@@ -4,7 +4,8 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorClusterFaultServer, type ClusterFaultServer } from './fault-servers.js';
-import { ioredisTarget, nodeRedisTarget } from './fault-targets.js';
+import { glideTarget, ioredisTarget, nodeRedisTarget } from './fault-targets.js';
+import { GLIDE_FAULT_REQUEST_TIMEOUT_MS, GLIDE_SOCKETS_UNCHECKED } from './index.js';
 
 /**
  * The fault suite on the cluster transports: an emulator cluster of 3 primaries with a fault
@@ -22,12 +23,31 @@ const nodeRedisCluster = {
     nodeRedisTarget(createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap })),
 } satisfies FaultSuiteSetup<ClusterFaultServer>;
 
+/** GLIDE's `addressResolver` rewrites the addresses the cluster announces to the proxies'. */
+const glideCluster = {
+  start: emulatorClusterFaultServer,
+  connect: ({ proxy: seed, addressMap }) =>
+    glideTarget(
+      {
+        addresses: [{ host: seed.host, port: seed.port }],
+        requestTimeout: GLIDE_FAULT_REQUEST_TIMEOUT_MS,
+        addressResolver: (host, port) => {
+          const proxy = addressMap[`${host}:${port}`];
+          return proxy ? [proxy.host, proxy.port] : [host, port];
+        },
+      },
+      true,
+    ),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
 describeFaultSuite('ioredis Cluster', ioredisCluster);
+describeFaultSuite('valkey-glide GlideClusterClient', glideCluster, { socketsUnchecked: GLIDE_SOCKETS_UNCHECKED });
 describeFaultSuite('node-redis createCluster', nodeRedisCluster);
 
 for (const [label, setup] of [
   ['ioredis Cluster', ioredisCluster],
   ['node-redis createCluster', nodeRedisCluster],
+  ['valkey-glide GlideClusterClient', glideCluster],
 ] as const) {
   describe(`cluster faults: ${label}`, () => {
     const cleanups: Array<() => Promise<void>> = [];

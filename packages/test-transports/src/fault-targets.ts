@@ -1,6 +1,8 @@
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster } from '@ferrite/node-redis';
 import type { FaultTarget } from '@ferrite/testkit';
+import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, GlideClusterClient, type GlideClientConfiguration, type GlideClusterClientConfiguration } from '@valkey/valkey-glide';
 import type { Cluster, Redis } from 'ioredis';
 
 /** A user's ioredis client or cluster, handed to the transport, which closes it. */
@@ -27,4 +29,13 @@ export async function nodeRedisTarget(client: (NodeRedisClient | NodeRedisCluste
       if (client.isOpen) client.destroy();
     },
   };
+}
+
+/**
+ * A GLIDE client or cluster client created from `configuration`, handed to the transport with
+ * that configuration (for dedicated connections), which closes it.
+ */
+export async function glideTarget(configuration: GlideClientConfiguration | GlideClusterClientConfiguration, cluster: boolean): Promise<FaultTarget> {
+  const client = cluster ? await GlideClusterClient.createClient(configuration as GlideClusterClientConfiguration) : await GlideClient.createClient(configuration);
+  return { transport: glideTransport(client, { configuration, closeClient: true }), teardown: async () => client.close() };
 }

@@ -2,7 +2,8 @@ import { describeFaultSuite, type FaultSuiteSetup } from '@ferrite/testkit';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createClient } from 'redis';
 import { emulatorFaultServer } from './fault-servers.js';
-import { ioredisTarget, nodeRedisTarget } from './fault-targets.js';
+import { glideTarget, ioredisTarget, nodeRedisTarget } from './fault-targets.js';
+import { GLIDE_FAULT_REQUEST_TIMEOUT_MS, GLIDE_SOCKETS_UNCHECKED } from './index.js';
 
 /** An ioredis client passed to the transport, which closes it. */
 function ioredisSetup(options: RedisOptions): FaultSuiteSetup {
@@ -30,3 +31,13 @@ describeFaultSuite('node-redis', {
   start: emulatorFaultServer,
   connect: ({ proxy: { host, port } }) => nodeRedisTarget(createClient({ socket: { host, port } })),
 });
+
+// GLIDE's own deadline is beyond the suite's core deadlines; its sockets outlive close().
+describeFaultSuite(
+  'valkey-glide',
+  {
+    start: emulatorFaultServer,
+    connect: ({ proxy: { host, port } }) => glideTarget({ addresses: [{ host, port }], requestTimeout: GLIDE_FAULT_REQUEST_TIMEOUT_MS }, false),
+  },
+  { socketsUnchecked: GLIDE_SOCKETS_UNCHECKED },
+);

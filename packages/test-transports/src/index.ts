@@ -56,10 +56,21 @@ export function glideProtocol(protocol: 2 | 3): ProtocolVersion {
 }
 
 /**
- * GLIDE's deadline for one request, in the tests: longer than any core deadline a suite sets, so
- * that core's deadline is the one that fires (as the package's README advises).
+ * GLIDE's deadline for one request, in the plugin suites: longer than any core deadline plus
+ * blocking wait a suite sets (CDC polls block up to 30 s), so that core's deadline is the one that
+ * fires (as the package's README advises).
  */
-export const GLIDE_REQUEST_TIMEOUT_MS = 30_000;
+export const GLIDE_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * GLIDE's deadline in the fault suites: just beyond core's default deadline (10 s), the longest
+ * the suites use, so that core's deadline fires first, and short enough that a connection GLIDE
+ * keeps until its requests end (after `close()`, under a blackhole) ends soon after.
+ */
+export const GLIDE_FAULT_REQUEST_TIMEOUT_MS = 11_000;
+
+/** Why the fault suites cannot check GLIDE's sockets after `close()` (`FaultSuiteOptions.socketsUnchecked`). */
+export const GLIDE_SOCKETS_UNCHECKED = "GLIDE's Rust core keeps a connection whose requests a blackhole holds, after close()";
 
 /** Primaries of the emulator cluster the cluster targets run on. */
 export const CLUSTER_PRIMARIES = 3;

@@ -3,21 +3,13 @@ import { GlideClient, type GlideClientConfiguration, type GlideClusterClientConf
 import { translateError } from './errors.js';
 
 /**
- * GLIDE's deadline on a dedicated connection. It carries blocking calls (`CDC.POLL … BLOCK`) that
- * GLIDE does not know as blocking, so GLIDE's own deadline must not end them first: core's
- * deadline (`timeout`, extended by a call's blocking time) ends the wait.
- */
-const DEDICATED_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-
-/**
  * The configuration of a dedicated connection: the user's own (credentials, TLS, protocol,
  * database), to one node. A cluster node is reached at the address GLIDE's `addressResolver` maps
  * its announced address to, as the cluster client reaches it.
  */
 function dedicatedConfiguration(configuration: GlideClientConfiguration | GlideClusterClientConfiguration, node: TransportNode | undefined): GlideClientConfiguration {
   const { addressResolver, ...common } = configuration as GlideClusterClientConfiguration;
-  const requestTimeout = Math.max(configuration.requestTimeout ?? 0, DEDICATED_REQUEST_TIMEOUT_MS);
-  if (node === undefined) return { ...(configuration as GlideClientConfiguration), requestTimeout };
+  if (node === undefined) return configuration as GlideClientConfiguration;
   const [host, port] = addressResolver ? addressResolver(node.host, node.port) : [node.host, node.port];
   return {
     addresses: [{ host, port }],
@@ -25,7 +17,7 @@ function dedicatedConfiguration(configuration: GlideClientConfiguration | GlideC
     useTLS: common.useTLS,
     protocol: common.protocol,
     clientName: common.clientName,
-    requestTimeout,
+    requestTimeout: common.requestTimeout,
   };
 }
 

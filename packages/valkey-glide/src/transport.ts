@@ -122,7 +122,7 @@ class GlideTransport implements DedicatedTransport {
     const opened: GlideTransport = new GlideTransport(client, { configuration: this.#options.configuration, closeClient: true }, {
       node,
       // GLIDE's close() leaves the connection open for about two seconds, and for as long as a
-      // blocking call waits: the server would keep its per-connection state (a CDC subscription).
+      // call on it waits (up to GLIDE's requestTimeout): the server would keep its state meanwhile.
       endAtServer: () => this.#endConnection(String(id), route),
       onClosed: () => this.#lifecycle.forget(opened),
     });
@@ -135,8 +135,10 @@ class GlideTransport implements DedicatedTransport {
 
   close(): Promise<void> {
     return this.#lifecycle.close(async () => {
-      await this.#dedicated?.endAtServer();
+      // GLIDE's close() settles the calls at once but ends the connection later: a dedicated one is
+      // ended at the server too (a CDC subscription must not outlive it).
       if (this.#options.closeClient === true) this.#client.close();
+      await this.#dedicated?.endAtServer();
       this.#dedicated?.onClosed();
     });
   }
