@@ -22,30 +22,43 @@ const KNOWN_KIND = /^An error was signalled by the server: - (\w+): ([\s\S]*)$/;
 const OTHER_CODE = /^([A-Z][A-Z0-9_-]*): ([\s\S]*)$/;
 
 /**
- * The server's error text as it was sent. GLIDE rewrites it: a code it knows becomes a kind name
- * (`ERR unknown index` reads `… - ResponseError: unknown index`), any other code gets a colon
- * (`WRONGTYPE: Operation …`). Core classifies errors by the server's text, so it is rebuilt.
+ * GLIDE's words for a request it could not hand to any connection (the node's connection is gone
+ * or being re-established): the request was not written, so it cannot have been applied.
  */
-export function serverText(message: string): string {
+const NOT_SENT = /Requested connection not found|Connection in recovery/;
+
+/**
+ * The server's error text as it was sent, or `undefined` for an error of GLIDE's own (a
+ * `RequestError` also reports client-side failures). GLIDE rewrites the server's text: a code it
+ * knows becomes a kind name (`ERR unknown index` reads `… - ResponseError: unknown index`), any
+ * other code gets a colon (`WRONGTYPE: Operation …`). Core classifies errors by the server's text,
+ * so it is rebuilt.
+ */
+export function serverText(message: string): string | undefined {
   const known = KNOWN_KIND.exec(message);
-  if (known) return `${CODES[known[1] as string] ?? known[1]} ${known[2]}`;
+  if (known) {
+    const code = CODES[known[1] as string];
+    return code === undefined ? undefined : `${code} ${known[2]}`;
+  }
   const other = OTHER_CODE.exec(message);
-  return other ? `${other[1]} ${other[2]}` : message;
+  return other ? `${other[1]} ${other[2]}` : undefined;
 }
 
 /**
  * Translates what a GLIDE call rejected with. `TimeoutError` and `ConnectionError` are kinds of
  * `RequestError`, so they are told apart first. GLIDE does not say whether a request it gave up
- * on had been written (`close()` rejects written requests with a `ClosingError` too), so every
- * failure here may have been applied; only {@link refusedBeforeSending} is not.
+ * on had been written (`close()` rejects written requests with a `ClosingError` too), so such
+ * failures may have been applied; `false` only where GLIDE says it had no connection to write to,
+ * and for a call {@link refusedBeforeSending}.
  */
 export function translateError(error: unknown, commandName: string, requestTimeoutMs: number | undefined): FerriteError {
   if (isFerriteError(error)) return error;
   if (error instanceof TimeoutError) return new FerriteTimeoutError(commandName, requestTimeoutMs ?? 0);
-  if (error instanceof ConnectionError) return new FerriteConnectionError(`valkey-glide: ${error.message}`);
   if (error instanceof ClosingError) return new FerriteConnectionError(`valkey-glide: the client closed before the reply arrived${error.message ? ` (${error.message})` : ''}`);
-  if (error instanceof RequestError) return replyErrorFor(commandName, serverText(error.message));
-  return new FerriteConnectionError(`valkey-glide: ${messageOf(error)}`);
+  const message = messageOf(error);
+  const text = error instanceof RequestError && !(error instanceof ConnectionError) ? serverText(message) : undefined;
+  if (text !== undefined) return replyErrorFor(commandName, text);
+  return new FerriteConnectionError(`valkey-glide: ${message}`, { maybeApplied: !NOT_SENT.test(message) });
 }
 
 /** GLIDE throws at once (no promise) for a call on a closed client: nothing was written. */

@@ -61,7 +61,7 @@ function convert(raw: unknown, reading: Reading): Reply {
   if (typeof raw === 'bigint') return bigNumberReply(raw, reading.binary);
   if (typeof raw === 'boolean') return raw ? 1 : 0;
   // An error inside a reply (EXEC with a failed command): the whole command fails with it.
-  if (raw instanceof Error) throw replyErrorFor(reading.command.name, serverText(raw.message));
+  if (raw instanceof Error) throw replyErrorFor(reading.command.name, serverText(raw.message) ?? raw.message);
   if (raw instanceof Set) return [...raw].map((item) => convert(item, reading));
   if (Array.isArray(raw)) {
     const items: readonly unknown[] = raw;

@@ -1,5 +1,5 @@
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
-import { slotOf } from '@ferrite/core';
+import { FerriteConnectionError, isConnectionError, slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
@@ -26,6 +26,12 @@ export interface GlideTransportOptions {
 }
 
 type Client = GlideClient | GlideClusterClient;
+
+/** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
+const RECONNECT_WAIT_MS = 20;
+const MAX_RECONNECT_WAIT_MS = 200;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What a dedicated connection's transport knows of its parent. */
 interface DedicatedSettings {
@@ -81,21 +87,32 @@ class GlideTransport implements DedicatedTransport {
   async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const route = await this.#route(command, options?.node);
-    let call: Promise<unknown>;
+    const args = [command.name, ...command.args];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return normaliseReply(await this.#lifecycle.track(this.#write(args, route)), command, this.protocol);
+      } catch (error) {
+        const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
+        // GLIDE's cluster client fails a request at once while the node's connection is being
+        // re-established, where other drivers hold it until they reconnect. It was never written,
+        // so it is written again, until core's deadline (the signal) or the transport's close.
+        if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError) throw failure;
+        await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS));
+        // A call given up meanwhile is never written late.
+        if (options?.signal?.aborted || this.#lifecycle.closed) throw failure;
+      }
+    }
+  }
+
+  /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
+  #write(args: readonly (string | Buffer)[], route: Routes | undefined): Promise<unknown> {
+    const request = [...args];
     try {
-      const args = [command.name, ...command.args];
       // Bytes always: GLIDE's text decoder rejects a reply that is not UTF-8; core's contract decodes it leniently.
-      call = route === undefined ? this.#client.customCommand(args, { decoder: Decoder.Bytes }) : (this.#client as GlideClusterClient).customCommand(args, { decoder: Decoder.Bytes, route });
+      return route === undefined ? this.#client.customCommand(request, { decoder: Decoder.Bytes }) : (this.#client as GlideClusterClient).customCommand(request, { decoder: Decoder.Bytes, route });
     } catch (error) {
-      throw refusedBeforeSending(error);
+      return Promise.reject(refusedBeforeSending(error));
     }
-    let raw: unknown;
-    try {
-      raw = await this.#lifecycle.track(call);
-    } catch (error) {
-      throw translateError(error, command.name, this.#options.configuration?.requestTimeout);
-    }
-    return normaliseReply(raw, command, this.protocol);
   }
 
   /** GLIDE pipelines the requests in flight on a connection by itself: a batch is its commands sent together. */
