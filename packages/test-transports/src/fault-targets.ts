@@ -36,6 +36,9 @@ export async function nodeRedisTarget(client: (NodeRedisClient | NodeRedisCluste
  * that configuration (for dedicated connections), which closes it.
  */
 export async function glideTarget(configuration: GlideClientConfiguration | GlideClusterClientConfiguration, cluster: boolean): Promise<FaultTarget> {
+  // Reconnect attempts close together, as the other drivers make them: a node that comes back is
+  // found within the suite's waits.
+  configuration = { ...configuration, connectionBackoff: { numberOfRetries: 4, factor: 50, exponentBase: 2 } };
   const client = cluster ? await GlideClusterClient.createClient(configuration as GlideClusterClientConfiguration) : await GlideClient.createClient(configuration);
   return { transport: glideTransport(client, { configuration, closeClient: true }), teardown: async () => client.close() };
 }

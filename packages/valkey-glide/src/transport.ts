@@ -31,7 +31,18 @@ type Client = GlideClient | GlideClusterClient;
 const RECONNECT_WAIT_MS = 20;
 const MAX_RECONNECT_WAIT_MS = 200;
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` fires: a call given up settles within the turn (core waits no longer). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** What a dedicated connection's transport knows of its parent. */
 interface DedicatedSettings {
@@ -96,8 +107,8 @@ class GlideTransport implements DedicatedTransport {
         // GLIDE's cluster client fails a request at once while the node's connection is being
         // re-established, where other drivers hold it until they reconnect. It was never written,
         // so it is written again, until core's deadline (the signal) or the transport's close.
-        if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError) throw failure;
-        await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS));
+        if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError || options?.signal?.aborted) throw failure;
+        await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), options?.signal);
         // A call given up meanwhile is never written late.
         if (options?.signal?.aborted || this.#lifecycle.closed) throw failure;
       }
