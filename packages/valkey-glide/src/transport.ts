@@ -27,6 +27,8 @@ export interface GlideTransportOptions {
 
 type Client = GlideClient | GlideClusterClient;
 
+const BYTES = { decoder: Decoder.Bytes } as const;
+
 /** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
 const RECONNECT_WAIT_MS = 20;
 const MAX_RECONNECT_WAIT_MS = 200;
@@ -42,6 +44,23 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * A text GLIDE hashes to the same slot as a binary key (GLIDE takes route keys as strings and
+ * hashes their UTF-8 bytes): the key itself when it is UTF-8, else its hash tag `{…}` when that is.
+ */
+function slotKeyText(key: Buffer): string | undefined {
+  const utf8 = (bytes: Buffer): string | undefined => {
+    const text = bytes.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+  };
+  const whole = utf8(key);
+  if (whole !== undefined) return whole;
+  const open = key.indexOf(0x7b);
+  const close = open < 0 ? -1 : key.indexOf(0x7d, open + 1);
+  const tag = close > open + 1 ? utf8(key.subarray(open + 1, close)) : undefined;
+  return tag === undefined ? undefined : `{${tag}}`;
 }
 
 /** What a dedicated connection's transport knows of its parent. */
@@ -95,32 +114,45 @@ class GlideTransport implements DedicatedTransport {
     return this.#topology.kind === 'single' ? this.#topology.node.nodes() : this.#topology.cluster.nodes();
   }
 
-  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    this.#lifecycle.assertOpen();
-    const route = await this.#route(command, options?.node);
-    const args = [command.name, ...command.args];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return normaliseReply(await this.#lifecycle.track(this.#write(args, route)), command, this.protocol);
-      } catch (error) {
-        const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
-        // GLIDE's cluster client fails a request at once while the node's connection is being
-        // re-established, where other drivers hold it until they reconnect. It was never written,
-        // so it is written again, until core's deadline (the signal) or the transport's close.
-        if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError || options?.signal?.aborted) throw failure;
-        await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), options?.signal);
-        // A call given up meanwhile is never written late.
-        if (options?.signal?.aborted || this.#lifecycle.closed) throw failure;
-      }
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    try {
+      this.#lifecycle.assertOpen();
+      const route = this.#route(command, options?.node);
+      const args = [command.name, ...command.args];
+      // Only a call for one cluster node waits for the topology: the others go out in this turn.
+      if (route instanceof Promise) return route.then((resolved) => this.#attempt(command, args, resolved, options?.signal, 1));
+      return this.#attempt(command, args, route, options?.signal, 1);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
+  #attempt(command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
+    return this.#lifecycle.track(this.#write(args, route)).then(
+      (raw) => normaliseReply(raw, command, this.protocol),
+      (error: unknown) => this.#afterFailure(error, command, args, route, signal, attempt),
+    );
+  }
+
+  /**
+   * GLIDE's cluster client fails a request at once while the node's connection is being
+   * re-established, where other drivers hold it until they reconnect. It was never written, so it
+   * is written again, until core's deadline (the signal) or the transport's close.
+   */
+  async #afterFailure(error: unknown, command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
+    const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
+    if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError || signal?.aborted) throw failure;
+    await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
+    // A call given up meanwhile is never written late.
+    if (signal?.aborted || this.#lifecycle.closed) throw failure;
+    return this.#attempt(command, args, route, signal, attempt + 1);
+  }
+
   /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
-  #write(args: readonly (string | Buffer)[], route: Routes | undefined): Promise<unknown> {
-    const request = [...args];
+  #write(args: Array<string | Buffer>, route: Routes | undefined): Promise<unknown> {
     try {
       // Bytes always: GLIDE's text decoder rejects a reply that is not UTF-8; core's contract decodes it leniently.
-      return route === undefined ? this.#client.customCommand(request, { decoder: Decoder.Bytes }) : (this.#client as GlideClusterClient).customCommand(request, { decoder: Decoder.Bytes, route });
+      return route === undefined ? this.#client.customCommand(args, BYTES) : (this.#client as GlideClusterClient).customCommand(args, { decoder: Decoder.Bytes, route });
     } catch (error) {
       return Promise.reject(refusedBeforeSending(error));
     }
@@ -182,7 +214,7 @@ class GlideTransport implements DedicatedTransport {
   }
 
   /** GLIDE's route for a command: by the slot of its routing key, or to the node asked for; none lets GLIDE decide. */
-  async #route(command: WireCommand, node: string | undefined): Promise<Routes | undefined> {
+  #route(command: WireCommand, node: string | undefined): Routes | undefined | Promise<Routes> {
     if (this.#topology.kind === 'single') {
       this.#topology.node.assert(node);
       return undefined;
@@ -191,8 +223,9 @@ class GlideTransport implements DedicatedTransport {
     const key = command.routingKey;
     if (key === undefined || key === null) return undefined;
     const replica = this.#options.readFrom === 'replica' && isReadCommand(command);
-    // A text key goes as it is; a binary one as its slot, which GLIDE's string keys cannot carry.
-    if (typeof key === 'string') return { type: replica ? 'replicaSlotKey' : 'primarySlotKey', key };
+    const text = typeof key === 'string' ? key : slotKeyText(key);
+    if (text !== undefined) return { type: replica ? 'replicaSlotKey' : 'primarySlotKey', key: text };
+    // Last resort: GLIDE 2.5 did not always send a slot-id route to the slot's owner here.
     return { type: replica ? 'replicaSlotId' : 'primarySlotId', id: slotOf(key) };
   }
 }
