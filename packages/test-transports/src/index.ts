@@ -72,6 +72,12 @@ export const GLIDE_FAULT_REQUEST_TIMEOUT_MS = 11_000;
 /** Why the fault suites cannot check GLIDE's sockets after `close()` (`FaultSuiteOptions.socketsUnchecked`). */
 export const GLIDE_SOCKETS_UNCHECKED = "GLIDE's Rust core keeps a connection whose requests a blackhole holds, after close()";
 
+/** A GLIDE transport to one server at `host:port` (a proxy in front of it, say), closing its client with it. */
+export async function glideTransportTo(host: string, port: number, protocol: 2 | 3): Promise<Transport> {
+  const configuration: GlideClientConfiguration = { addresses: [{ host, port }], protocol: glideProtocol(protocol), requestTimeout: GLIDE_REQUEST_TIMEOUT_MS };
+  return glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+}
+
 /** Primaries of the emulator cluster the cluster targets run on. */
 export const CLUSTER_PRIMARIES = 3;
 
@@ -215,12 +221,7 @@ export async function openTransport(target: TransportTarget, options: EmulatorOp
   }
   const server = await startEmulator({ emulator });
   if (target.driver === 'valkey-glide') {
-    const configuration: GlideClientConfiguration = {
-      addresses: [{ host: server.host, port: server.port }],
-      protocol: glideProtocol(target.protocol),
-      requestTimeout: GLIDE_REQUEST_TIMEOUT_MS,
-    };
-    const transport = glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+    const transport = await glideTransportTo(server.host, server.port, target.protocol);
     return { transport, emulator, close: async () => (await transport.close(), await server.close()) };
   }
   if (target.driver === 'ioredis') {
