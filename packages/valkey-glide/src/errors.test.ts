@@ -35,6 +35,7 @@ describe('translateError', () => {
       expect(translated).toMatchObject({ maybeApplied: true });
     }
     expect(refusedBeforeSending(new ClosingError('Unable to execute requests; the client is closed.'))).toMatchObject({ maybeApplied: false });
+    expect(translateError(new ClosingError('Unable to execute requests; the client is closed. Please create a new client.'), 'INCR', 1000)).toMatchObject({ maybeApplied: false });
   });
 
   it("gives GLIDE's own deadline as a timeout that may have been applied", () => {

@@ -27,6 +27,9 @@ const OTHER_CODE = /^([A-Z][A-Z0-9_-]*): ([\s\S]*)$/;
  */
 const NOT_SENT = /Requested connection not found|Connection in recovery/;
 
+/** GLIDE's refusal of a request on a client already closed, before anything is written. */
+const REFUSED_CLOSED = /^Unable to execute requests; the client is closed/;
+
 /**
  * The server's error text as it was sent, or `undefined` for an error of GLIDE's own (a
  * `RequestError` also reports client-side failures). GLIDE rewrites the server's text: a code it
@@ -54,15 +57,24 @@ export function serverText(message: string): string | undefined {
 export function translateError(error: unknown, commandName: string, requestTimeoutMs: number | undefined): FerriteError {
   if (isFerriteError(error)) return error;
   if (error instanceof TimeoutError) return new FerriteTimeoutError(commandName, requestTimeoutMs ?? 0);
-  if (error instanceof ClosingError) return new FerriteConnectionError(`valkey-glide: the client closed before the reply arrived${error.message ? ` (${error.message})` : ''}`);
+  if (error instanceof ClosingError) {
+    // GLIDE checks the client is open before writing a request: that refusal was never sent.
+    if (REFUSED_CLOSED.test(error.message)) return new FerriteConnectionError(`valkey-glide: ${error.message}`, { maybeApplied: false });
+    return new FerriteConnectionError(`valkey-glide: the client closed before the reply arrived${error.message ? ` (${error.message})` : ''}`);
+  }
   const message = messageOf(error);
   const text = error instanceof RequestError && !(error instanceof ConnectionError) ? serverText(message) : undefined;
   if (text !== undefined) return replyErrorFor(commandName, text);
   return new FerriteConnectionError(`valkey-glide: ${message}`, { maybeApplied: !NOT_SENT.test(message) });
 }
 
-/** GLIDE throws at once (no promise) for a call on a closed client: nothing was written. */
+/** A call GLIDE refused at once, by throwing rather than rejecting: nothing was written. */
 export function refusedBeforeSending(error: unknown): FerriteError {
   if (isFerriteError(error)) return error;
   return new FerriteConnectionError(`valkey-glide: ${messageOf(error)}`, { maybeApplied: false });
+}
+
+/** GLIDE failed the request because the node's connection is being re-established: it was not written, and may be written again. */
+export function awaitingConnection(error: unknown): boolean {
+  return !(error instanceof ClosingError) && !isFerriteError(error) && NOT_SENT.test(messageOf(error));
 }

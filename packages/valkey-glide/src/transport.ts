@@ -1,9 +1,9 @@
 import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
-import { FerriteConnectionError, isConnectionError, slotOf } from '@ferrite/core';
+import { slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
-import { refusedBeforeSending, translateError } from './errors.js';
+import { awaitingConnection, refusedBeforeSending, translateError } from './errors.js';
 import { normaliseReply } from './normalise.js';
 import { ClusterTopology } from './topology.js';
 
@@ -141,7 +141,7 @@ class GlideTransport implements DedicatedTransport {
    */
   async #afterFailure(error: unknown, command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
     const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
-    if (!isConnectionError(failure) || failure.maybeApplied || error instanceof FerriteConnectionError || signal?.aborted) throw failure;
+    if (!awaitingConnection(error) || signal?.aborted) throw failure;
     await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
     // A call given up meanwhile is never written late.
     if (signal?.aborted || this.#lifecycle.closed) throw failure;
