@@ -1,8 +1,18 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files at once. Vitest's default is one fewer than the cores, a single worker on the
+ * project's 2-core machines, so every file waited for the one before. Most of the suite's wall
+ * time is real-time waiting (fault suites: deadlines, reconnects, blocked polls), not CPU, so the
+ * slow files (each fault matrix split a file per driver or setup) overlap their waits.
+ */
+const MAX_WORKERS = Math.max(4, availableParallelism());
 
 export default defineConfig({
   test: {
     projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+    maxWorkers: MAX_WORKERS,
     // CI reads the totals from the JSON report (.ci/run prints "N passed, N failed").
     reporters: process.env.CI === 'true' ? ['default', 'json'] : ['default'],
     outputFile: { json: '.test-results/vitest.json' },

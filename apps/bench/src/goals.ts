@@ -4,6 +4,7 @@
  * machine being shared; memory goals derive from the data size, not from a measurement.
  */
 import type { ChangeFeedGoals } from './cases/change-feed.js';
+import type { EmulatorVectorSearchGoals } from './cases/emulator-vector-search.js';
 import type { VectorLoadGoals } from './cases/vector-load.js';
 
 const MB = 1024 * 1024;
@@ -15,6 +16,12 @@ export const GOALS = {
     // Measured 31 000–33 000 (ioredis) and 21 500–22 000 (node-redis) vectors/s; search p99 27–37 ms.
     // Memory: 3.5–4 MB retained at peak, against 35 MB for a loader holding every item.
     tcp: { minVectorsPerSecond: 15_000, maxPeakGrowthBytes: 10 * MB, maxSearchP99Ms: 75 } satisfies VectorLoadGoals,
+  },
+  emulatorVectorSearch: {
+    // Issue 25's goals. Bytes: the 1 536 floats of a 384-dim vector plus at most 256 bytes of id,
+    // metadata, norm and row bookkeeping (packages/emulator/README.md, "Vector search").
+    small: { maxSearchP99Ms: 10, maxBytesPerVector: 384 * 4 + 256 } satisfies EmulatorVectorSearchGoals,
+    large: { maxSearchP99Ms: 50, maxBytesPerVector: 384 * 4 + 256 } satisfies EmulatorVectorSearchGoals,
   },
   // Measured p99 0.9–1.1 ms with 200 entries.
   semanticHitP99Ms: 3,

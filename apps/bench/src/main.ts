@@ -8,7 +8,9 @@
  */
 import { benchCounterIncr } from './cases/counter-incr.js';
 import { benchChangeFeed } from './cases/change-feed.js';
+import { benchEmulatorVectorSearch } from './cases/emulator-vector-search.js';
 import { benchEncodeVector } from './cases/encode-vector.js';
+import { benchMmrFetch } from './cases/mmr-fetch.js';
 import { benchSemanticHit } from './cases/semantic-cache.js';
 import { benchDriverThroughput } from './cases/driver-throughput.js';
 import { benchTransportOverhead } from './cases/transport-overhead.js';
@@ -30,8 +32,14 @@ const quick = args.has('--quick');
 const strict = args.has('--strict');
 
 const SIZES = quick
-  ? { encodes: 100_000, vectors: 2_000, searches: 20, getsPerRound: 200, throughputCalls: 2_000, semanticHits: 200, incrsPerRound: 200, feedEvents: 2_000, feedLatencySamples: 100 }
-  : { encodes: 1_000_000, vectors: 20_000, searches: 100, getsPerRound: 2_000, throughputCalls: 20_000, semanticHits: 2_000, incrsPerRound: 2_000, feedEvents: 20_000, feedLatencySamples: 1_000 };
+  ? { encodes: 100_000, vectors: 2_000, emulatorSmall: 2_000, emulatorLarge: 5_000, searches: 20, getsPerRound: 200, throughputCalls: 2_000, semanticHits: 200, incrsPerRound: 200, mmrFetches: 50, feedEvents: 2_000, feedLatencySamples: 100 }
+  : { encodes: 1_000_000, vectors: 20_000, emulatorSmall: 20_000, emulatorLarge: 100_000, searches: 100, getsPerRound: 2_000, throughputCalls: 20_000, semanticHits: 2_000, incrsPerRound: 2_000, mmrFetches: 500, feedEvents: 20_000, feedLatencySamples: 1_000 };
+
+/** Case 8's two index sizes, each with its goals. */
+const EMULATOR_SEARCHES = [
+  [SIZES.emulatorSmall, GOALS.emulatorVectorSearch.small],
+  [SIZES.emulatorLarge, GOALS.emulatorVectorSearch.large],
+] as const;
 
 const results: CaseResult[] = [];
 let errors = 0;
@@ -60,11 +68,17 @@ async function main(): Promise<void> {
 
   await run('encodeVector', () => benchEncodeVector(SIZES.encodes));
   await run('vector load (memory)', () => benchVectorLoad('memory', '', SIZES, GOALS.vectorLoad.memory));
+  for (const [vectors, goals] of EMULATOR_SEARCHES) {
+    await run(`emulator search ${vectors} (memory)`, () => benchEmulatorVectorSearch('memory', '', { vectors, searches: SIZES.searches }, goals));
+  }
 
   const emulator = await startEmulatorProcess();
   try {
     for (const driver of ['ioredis', 'node-redis'] as const) {
       await run(`vector load (${driver})`, () => benchVectorLoad(driver, emulator.url, SIZES, GOALS.vectorLoad.tcp));
+    }
+    for (const [vectors, goals] of EMULATOR_SEARCHES) {
+      await run(`emulator search ${vectors} (ioredis)`, () => benchEmulatorVectorSearch('ioredis', emulator.url, { vectors, searches: SIZES.searches }, goals));
     }
     for (const driver of ['ioredis', 'node-redis'] as const) {
       await run(`GET overhead (${driver})`, () => benchTransportOverhead(driver, emulator.url, SIZES.getsPerRound));
@@ -72,6 +86,9 @@ async function main(): Promise<void> {
     for (const driver of ['ioredis', 'node-redis'] as const) {
       await run(`counter incr (${driver})`, () => benchCounterIncr(driver, emulator.url, SIZES.incrsPerRound));
       await run(`change feed (${driver})`, () => benchChangeFeed(driver, emulator.url, SIZES, GOALS.changeFeed.tcp));
+    }
+    for (const driver of ['ioredis', 'node-redis'] as const) {
+      await run(`MMR fetch (${driver})`, () => benchMmrFetch(driver, emulator.url, SIZES.mmrFetches));
     }
   } finally {
     await emulator.close();

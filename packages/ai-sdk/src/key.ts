@@ -31,6 +31,30 @@ function canonical(value: unknown): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
 }
 
+/**
+ * How earlier turns of a conversation count. `'skip'`: a call that carries earlier user,
+ * assistant or tool messages goes to the model uncached. `'ignore'`: only the last user message
+ * is compared. `'compare'`: the earlier messages are compared too, as part of the text.
+ */
+export type HistoryMode = 'skip' | 'ignore' | 'compare';
+
+/** Whether the prompt carries earlier turns: anything besides system messages and the last message. */
+export function hasHistory(params: LanguageModelV4CallOptions): boolean {
+  return params.prompt.slice(0, -1).some((message) => message.role !== 'system');
+}
+
+/** One line per earlier message (`role: text`), tool calls and results as canonical JSON. */
+export function historyText(params: LanguageModelV4CallOptions): string {
+  return params.prompt
+    .slice(0, -1)
+    .filter((message) => message.role !== 'system')
+    .map((message) => {
+      const parts = typeof message.content === 'string' ? [message.content] : message.content.map((part) => (part.type === 'text' ? part.text : JSON.stringify(canonical(part))));
+      return `${message.role}: ${parts.join('\n')}`;
+    })
+    .join('\n');
+}
+
 /** The last user message without its text parts (files given to a `shouldCache` that allows them). */
 function lastMessageRest(message: LanguageModelV4Message | undefined): unknown {
   if (message?.role !== 'user') return message;
@@ -38,18 +62,19 @@ function lastMessageRest(message: LanguageModelV4Message | undefined): unknown {
 }
 
 /**
- * Everything about a call except the cached text: provider, model, system prompt, earlier
- * messages and settings. Two calls share cached answers only when all of these are equal, so
- * the namespace is `<namespace>:<digest of these>`.
+ * Everything about a call that changes its answer, except the conversation: provider, model,
+ * system prompt, the non-text parts of the last message and the settings. Two calls share cached
+ * answers only when all of these are equal, so the namespace is `<namespace>:<digest of these>`.
+ * Earlier turns are left out on purpose: with them every turn of every conversation would get a
+ * namespace of its own (see `HistoryMode` for how they count instead).
  */
 export function scopeOf(namespace: string, mode: CacheMode, model: Pick<LanguageModelV4, 'provider' | 'modelId'>, params: LanguageModelV4CallOptions): string {
-  const earlier = params.prompt.slice(0, -1);
   const scope = {
-    format: 1,
+    format: 2,
     mode,
     provider: model.provider,
     modelId: model.modelId,
-    earlier,
+    system: params.prompt.filter((message) => message.role === 'system'),
     last: lastMessageRest(params.prompt.at(-1)),
     settings: {
       maxOutputTokens: params.maxOutputTokens,

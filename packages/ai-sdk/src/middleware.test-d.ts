@@ -26,3 +26,10 @@ test('hooks receive the call options', () => {
   expectTypeOf<NonNullable<SemanticCacheMiddlewareOptions['getText']>>().parameter(0).toHaveProperty('prompt');
   expectTypeOf<NonNullable<SemanticCacheMiddlewareOptions['shouldCache']>>().returns.toEqualTypeOf<boolean>();
 });
+
+test('the failure policy and history options are typed', () => {
+  expectTypeOf<SemanticCacheMiddlewareOptions['history']>().toEqualTypeOf<'skip' | 'ignore' | 'compare' | undefined>();
+  expectTypeOf<SemanticCacheMiddlewareOptions['ttl']>().toEqualTypeOf<number | null | undefined>();
+  expectTypeOf<SemanticCacheMiddlewareOptions['failOpen']>().toEqualTypeOf<boolean | undefined>();
+  expectTypeOf<SemanticCacheMiddlewareOptions['lookupTimeout']>().toEqualTypeOf<number | undefined>();
+});

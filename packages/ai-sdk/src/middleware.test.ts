@@ -1,4 +1,4 @@
-import type { LanguageModelV4GenerateResult, LanguageModelV4StreamPart, LanguageModelV4Usage } from '@ai-sdk/provider';
+import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { createFerrite, FerriteValidationError } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { semantic } from '@ferrite/semantic';
@@ -8,45 +8,7 @@ import { MockLanguageModelV4 } from 'ai/test';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { semanticCacheMiddleware, type SemanticCacheMiddlewareOptions } from './index.js';
-
-const usage: LanguageModelV4Usage = {
-  inputTokens: { total: 12, noCache: 12, cacheRead: 0, cacheWrite: 0 },
-  outputTokens: { total: 7, text: 7, reasoning: 0 },
-};
-const STAMP = new Date('2026-01-02T03:04:05.678Z');
-
-/** A stand-in for a paid model: answers with a numbered reply, so a replayed answer is recognisable. */
-function mockModel(modelId = 'mock-model') {
-  let answers = 0;
-  const model = new MockLanguageModelV4({
-    provider: 'mock-provider',
-    modelId,
-    doGenerate: async (): Promise<LanguageModelV4GenerateResult> => ({
-      content: [{ type: 'text', text: `Answer #${++answers}: Paris.` }],
-      finishReason: { unified: 'stop', raw: 'end_turn' },
-      usage,
-      warnings: [],
-      providerMetadata: { mock: { requestId: `req-${answers}` } },
-      response: { id: `resp-${answers}`, timestamp: STAMP, modelId },
-    }),
-    doStream: async () => ({ stream: simulateReadableStream({ chunks: streamParts(`Answer #${++answers}: Paris is the capital.`) }) }),
-  });
-  return model;
-}
-
-function streamParts(text: string, ending: 'finish' | 'error' = 'finish'): LanguageModelV4StreamPart[] {
-  const words = text.split(' ').map((word, i) => (i === 0 ? word : ` ${word}`));
-  return [
-    { type: 'stream-start', warnings: [] },
-    { type: 'response-metadata', id: 'resp-stream', timestamp: STAMP, modelId: 'mock-model' },
-    { type: 'text-start', id: 't1' },
-    ...words.map((delta): LanguageModelV4StreamPart => ({ type: 'text-delta', id: 't1', delta })),
-    // Some providers report an error mid-stream and still finish the stream normally.
-    ...(ending === 'error' ? [{ type: 'error', error: new Error('the model is overloaded') } as const] : []),
-    { type: 'text-end', id: 't1' },
-    { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage },
-  ];
-}
+import { mockModel, STAMP, streamParts, usage } from './__tests__/models.js';
 
 /** Reads a whole stream, errors included, the way a UI would. */
 async function drain(result: ReturnType<typeof streamText>): Promise<{ text: string; parts: string[] }> {
@@ -143,10 +105,29 @@ describeEachTransport(
       await generateText({ model: cached, system: 'Answer briefly.', prompt, temperature: 0.9 });
       expect(model.doGenerateCalls).toHaveLength(4);
 
-      const otherModel = mockModel('other-model');
+      const otherModel = mockModel({ modelId: 'other-model' });
       const otherCached = wrapLanguageModel({ model: otherModel, middleware: semanticCacheMiddleware(client, settings) });
       await generateText({ model: otherCached, system: 'Answer briefly.', prompt });
       expect(otherModel.doGenerateCalls).toHaveLength(1);
+    });
+
+    it('follow-up turns: skipped by default, cached by their last message with "ignore", by the whole conversation with "compare"', async () => {
+      const conversation = (opening: string) => [
+        { role: 'user' as const, content: opening },
+        { role: 'assistant' as const, content: 'Sure.' },
+        { role: 'user' as const, content: 'And what is its population?' },
+      ];
+      const run = async (history?: 'ignore' | 'compare') => {
+        const model = mockModel();
+        const cached = wrapLanguageModel({ model, middleware: semanticCacheMiddleware(ferrite(), options(history ? { history } : {})) });
+        await generateText({ model: cached, messages: conversation('Tell me about Paris.') });
+        await generateText({ model: cached, messages: conversation('Tell me about Paris.') });
+        await generateText({ model: cached, messages: conversation('Tell me about the history of Lima in Peru.') });
+        return model.doGenerateCalls.length;
+      };
+      expect(await run()).toBe(3);
+      expect(await run('ignore')).toBe(1);
+      expect(await run('compare')).toBe(2);
     });
 
     it('bypasses calls with tools or files unless shouldCache allows them', async () => {
@@ -238,27 +219,15 @@ describeEachTransport(
   { drivers: ['memory', 'ioredis', 'node-redis'] },
 );
 
-describe('semanticCacheMiddleware without a working cache', () => {
-  it('rejects the call by default, and goes on uncached with onError', async () => {
-    const closed = createFerrite({ transport: memoryTransport(), plugins: [semantic()] });
-    await closed.close();
-    const model = mockModel();
-    const strict = wrapLanguageModel({ model, middleware: semanticCacheMiddleware(closed) });
-    await expect(generateText({ model: strict, prompt: 'What is the capital of France?', maxRetries: 0 })).rejects.toThrow();
-    expect(model.doGenerateCalls).toHaveLength(0);
-
-    const errors: unknown[] = [];
-    const lenient = wrapLanguageModel({ model, middleware: semanticCacheMiddleware(closed, { onError: (error) => errors.push(error) }) });
-    const result = await generateText({ model: lenient, prompt: 'What is the capital of France?' });
-    expect(result.text).toBe('Answer #1: Paris.');
-    // One failed lookup, one failed store.
-    expect(errors).toHaveLength(2);
-  });
-
+describe('semanticCacheMiddleware options', () => {
   it('rejects bad options when it is made', () => {
     const ferrite = createFerrite({ transport: memoryTransport(), plugins: [semantic()] });
     expect(() => semanticCacheMiddleware(ferrite, { threshold: 1.5 })).toThrow(FerriteValidationError);
     expect(() => semanticCacheMiddleware(ferrite, { ttl: 0 })).toThrow(FerriteValidationError);
     expect(() => semanticCacheMiddleware(ferrite, { namespace: 'a\nb' })).toThrow(FerriteValidationError);
+    expect(() => semanticCacheMiddleware(ferrite, { lookupTimeout: 0 })).toThrow(/lookupTimeout/);
+    expect(() => semanticCacheMiddleware(ferrite, { failOpen: 1 as unknown as boolean })).toThrow(/failOpen/);
+    expect(() => semanticCacheMiddleware(ferrite, { history: 'all' as unknown as 'skip' })).toThrow(/history/);
+    expect(() => semanticCacheMiddleware(ferrite, { ttl: null })).not.toThrow();
   });
 });

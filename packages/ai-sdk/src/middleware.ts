@@ -6,42 +6,15 @@ import type {
   LanguageModelV4StreamPart,
   LanguageModelV4StreamResult,
 } from '@ai-sdk/provider';
-import { assertName, FerriteValidationError } from '@ferrite/core';
-import type { SemanticApi } from '@ferrite/semantic';
-import { lastUserText, scopeOf, usesToolsOrFiles, type CacheMode } from './key.js';
+import { isCacheOutage, SingleFlight, type SemanticApi, type SemanticMatch } from '@ferrite/semantic';
+import { hasHistory, historyText, lastUserText, scopeOf, usesToolsOrFiles, type CacheMode } from './key.js';
+import { DEFAULT_LOOKUP_TIMEOUT_MS, DEFAULT_NAMESPACE, DEFAULT_TTL_SECONDS, validateOptions, type SemanticCacheMiddlewareOptions } from './options.js';
+import { SharedStream } from './shared-stream.js';
 import { decodeGenerate, decodeParts, encode, hitMetadata, zeroUsage, type StoredGenerate } from './stored.js';
 
 /** Any Ferrite client with the semantic plugin: `createFerrite({ transport, plugins: [semantic()] })`. */
 export interface SemanticCacheClient {
-  readonly semantic: Pick<SemanticApi, 'match' | 'set'>;
-}
-
-/** Options of {@link semanticCacheMiddleware}; every one is optional. */
-export interface SemanticCacheMiddlewareOptions {
-  /**
-   * Prefix of the semantic namespaces used; each distinct provider, model, system prompt, history
-   * and settings combination gets its own namespace under it. Default `ai-sdk`.
-   */
-  readonly namespace?: string;
-  /** Minimum similarity for a hit, 0 to 1. Default: the semantic plugin's default (0.85 unless set). */
-  readonly threshold?: number;
-  /** Lifetime of stored answers in whole seconds. Default: the semantic plugin's default. */
-  readonly ttl?: number;
-  /**
-   * The text compared for similarity. Default: the text of the last message when it is a user
-   * message. Returning `undefined` (or blank text) sends the call to the model uncached.
-   */
-  readonly getText?: (params: LanguageModelV4CallOptions) => string | undefined;
-  /**
-   * Whether a call may be answered from, and stored in, the cache. Default: every call except
-   * those that offer tools or carry files (their answers depend on more than the text).
-   */
-  readonly shouldCache?: (params: LanguageModelV4CallOptions) => boolean;
-  /**
-   * Called when Ferrite fails to look an answer up or to store one; the call then goes on
-   * uncached. Without it, such a failure rejects the call (or errors the stream at its end).
-   */
-  readonly onError?: (error: unknown) => void;
+  readonly semantic: Pick<SemanticApi, 'match' | 'setInBackground'>;
 }
 
 interface Lookup {
@@ -49,50 +22,118 @@ interface Lookup {
   readonly text: string;
 }
 
-function validate(options: SemanticCacheMiddlewareOptions): void {
-  if (options.namespace !== undefined) assertName(options.namespace, 'namespace');
-  const { threshold, ttl } = options;
-  if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
-    throw new FerriteValidationError('threshold', `expected a number from 0 to 1, got ${String(threshold)}`);
-  }
-  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1)) {
-    throw new FerriteValidationError('ttl', `expected a positive whole number of seconds, got ${String(ttl)}`);
-  }
+/** A model stream being read for every caller that asked for it, and what `doStream` returned besides the stream. */
+interface RunningStream {
+  readonly shared: SharedStream;
+  readonly result: Promise<Omit<LanguageModelV4StreamResult, 'stream'>>;
 }
 
 /**
  * A language-model middleware that answers paraphrased prompts from Ferrite's semantic cache:
  * `wrapLanguageModel({ model, middleware: semanticCacheMiddleware(ferrite) })`. Works with
  * `generateText` and `streamText`; a stream is stored only when it finished normally.
+ * The cache fails open, never holds an answer up for its store, and shares one model call
+ * (or stream) between concurrent identical calls (see the README).
  * Bad options throw a `FerriteValidationError` here, not at the first call.
  */
 export function semanticCacheMiddleware(client: SemanticCacheClient, options: SemanticCacheMiddlewareOptions = {}): LanguageModelV4Middleware {
-  validate(options);
-  const prefix = options.namespace ?? 'ai-sdk';
+  validateOptions(options);
+  const prefix = options.namespace ?? DEFAULT_NAMESPACE;
   const getText = options.getText ?? lastUserText;
   const shouldCache = options.shouldCache ?? ((params: LanguageModelV4CallOptions) => !usesToolsOrFiles(params));
-  const lookupOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
-  const storeOptions = options.ttl === undefined ? {} : { ttl: options.ttl };
+  const history = options.history ?? 'skip';
+  const failOpen = options.failOpen ?? true;
+  const timeout = options.lookupTimeout ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+  const ttl = options.ttl === undefined ? DEFAULT_TTL_SECONDS : options.ttl;
+  const report = (error: unknown) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // A failing report must not fail a call the cache was only meant to speed up.
+    }
+  };
+  // Concurrent identical calls share one lookup and one model call; each caller's signal detaches only that caller.
+  const flights = new SingleFlight();
 
   const lookupFor = (mode: CacheMode, model: LanguageModelV4, params: LanguageModelV4CallOptions): Lookup | undefined => {
     if (!shouldCache(params)) return undefined;
-    const text = getText(params);
-    if (text === undefined || text.trim().length === 0) return undefined;
+    const earlier = hasHistory(params);
+    if (earlier && history === 'skip') return undefined;
+    const last = getText(params);
+    if (last === undefined || last.trim().length === 0) return undefined;
+    const text = earlier && history === 'compare' ? `${historyText(params)}\nuser: ${last}` : last;
     return { namespace: scopeOf(prefix, mode, model, params), text };
   };
 
-  /** Runs a cache operation; with `onError`, a failure is reported and treated as "nothing". */
-  const guarded = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
-    if (!options.onError) return work();
+  /** The lookup under the budget and the signal; an outage is a miss when failing open. */
+  const find = async (lookup: Lookup, signal: AbortSignal | undefined): Promise<SemanticMatch | null> => {
     try {
-      return await work();
+      return await client.semantic.match(lookup.namespace, lookup.text, { threshold: options.threshold, timeout, signal });
     } catch (error) {
-      options.onError(error);
-      return undefined;
+      if (signal?.aborted || !failOpen || !isCacheOutage(error)) throw error;
+      report(error);
+      return null;
     }
   };
-  const find = (lookup: Lookup) => guarded(() => client.semantic.match(lookup.namespace, lookup.text, lookupOptions));
-  const store = (lookup: Lookup, value: string) => guarded(() => client.semantic.set(lookup.namespace, lookup.text, value, storeOptions));
+  const store = (lookup: Lookup, value: string) => {
+    try {
+      client.semantic.setInBackground(lookup.namespace, lookup.text, value, { ttl, onError: report });
+    } catch (error) {
+      // Text the server would refuse (from a custom getText): the answer is delivered uncached.
+      report(error);
+    }
+  };
+
+  const generate = async (lookup: Lookup, model: LanguageModelV4, params: LanguageModelV4CallOptions, signal: AbortSignal): Promise<LanguageModelV4GenerateResult> => {
+    const hit = await find(lookup, signal);
+    const stored = hit ? decodeGenerate(hit.value) : undefined;
+    if (hit && stored) {
+      return { ...stored, usage: zeroUsage(), providerMetadata: hitMetadata(stored.providerMetadata, hit.similarity) };
+    }
+    // The shared call runs under the flight's signal, which aborts only once every caller gave up.
+    const result = await model.doGenerate({ ...params, abortSignal: signal });
+    if (result.finishReason.unified !== 'error' && !signal.aborted) {
+      const generate: StoredGenerate = {
+        content: result.content,
+        finishReason: result.finishReason,
+        providerMetadata: result.providerMetadata,
+        warnings: result.warnings,
+        structuredOutputText: result.structuredOutputText,
+        // Ids and timestamps only: request and response bodies may be large and hold the prompt.
+        response: result.response && { id: result.response.id, timestamp: result.response.timestamp, modelId: result.response.modelId },
+      };
+      const value = encode({ format: 1, generate });
+      if (value !== undefined) store(lookup, value);
+    }
+    return result;
+  };
+
+  /** Model streams running now, by namespace and text: identical `streamText` calls join them. */
+  const streams = new Map<string, RunningStream>();
+  const startStream = (key: string, lookup: Lookup, model: LanguageModelV4, params: LanguageModelV4CallOptions): RunningStream => {
+    // The shared model call runs under a signal of its own, aborted once every caller has gone.
+    const controller = new AbortController();
+    const started = Promise.resolve(model.doStream({ ...params, abortSignal: controller.signal }));
+    const result = started.then(({ stream: _stream, ...rest }) => rest);
+    const shared = new SharedStream(
+      started.then(({ stream }) => stream),
+      () => controller.abort(),
+    );
+    const running: RunningStream = { shared, result };
+    streams.set(key, running);
+    // A start that fails reaches the callers through their streams and `result`.
+    result.catch(() => {});
+    void shared.finished.then((parts) => {
+      if (streams.get(key) === running) streams.delete(key);
+      // Stored only when it finished normally: not cancelled by everyone, no error part, a finish that is not an error.
+      if (parts === undefined || controller.signal.aborted || parts.some((part) => part.type === 'error')) return;
+      const finish = parts.find((part) => part.type === 'finish');
+      if (finish === undefined || finish.finishReason.unified === 'error') return;
+      const value = encode({ format: 1, parts: parts.filter((part) => part.type !== 'raw') });
+      if (value !== undefined) store(lookup, value);
+    });
+    return running;
+  };
 
   return {
     specificationVersion: 'v4',
@@ -100,55 +141,40 @@ export function semanticCacheMiddleware(client: SemanticCacheClient, options: Se
     async wrapGenerate({ doGenerate, params, model }): Promise<LanguageModelV4GenerateResult> {
       const lookup = lookupFor('generate', model, params);
       if (lookup === undefined) return doGenerate();
-      const hit = await find(lookup);
-      const stored = hit ? decodeGenerate(hit.value) : undefined;
-      if (hit && stored) {
-        return { ...stored, usage: zeroUsage(), providerMetadata: hitMetadata(stored.providerMetadata, hit.similarity) };
-      }
-      const result = await doGenerate();
-      if (result.finishReason.unified !== 'error') {
-        const generate: StoredGenerate = {
-          content: result.content,
-          finishReason: result.finishReason,
-          providerMetadata: result.providerMetadata,
-          warnings: result.warnings,
-          structuredOutputText: result.structuredOutputText,
-          // Ids and timestamps only: request and response bodies may be large and hold the prompt.
-          response: result.response && { id: result.response.id, timestamp: result.response.timestamp, modelId: result.response.modelId },
-        };
-        const value = encode({ format: 1, generate });
-        if (value !== undefined) await store(lookup, value);
-      }
-      return result;
+      const key = `${lookup.namespace}\0${lookup.text}`;
+      const { value } = await flights.run(key, (signal) => generate(lookup, model, params, signal), params.abortSignal);
+      return value;
     },
 
     async wrapStream({ doStream, params, model }): Promise<LanguageModelV4StreamResult> {
       const lookup = lookupFor('stream', model, params);
       if (lookup === undefined) return doStream();
-      const hit = await find(lookup);
-      const parts = hit ? decodeParts(hit.value) : undefined;
-      if (hit && parts) return { stream: replay(parts, hit.similarity) };
-
-      const result = await doStream();
-      const seen: LanguageModelV4StreamPart[] = [];
-      let failed = false;
-      const recorder = new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>({
-        transform(part, controller) {
-          if (part.type === 'error') failed = true;
-          else if (part.type !== 'raw') seen.push(part);
-          controller.enqueue(part);
-        },
-        // Runs only when the model's stream ended normally: a cancelled (aborted) stream never gets here.
-        async flush() {
-          const finish = seen.find((part) => part.type === 'finish');
-          if (failed || params.abortSignal?.aborted || finish === undefined || finish.finishReason.unified === 'error') return;
-          const value = encode({ format: 1, parts: seen });
-          if (value !== undefined) await store(lookup, value);
-        },
-      });
-      return { ...result, stream: result.stream.pipeThrough(recorder) };
+      // Raw chunks are only for callers who asked for them: they share only among themselves.
+      const key = `${lookup.namespace}\0${params.includeRawChunks === true ? 'raw' : ''}\0${lookup.text}`;
+      let running = streams.get(key);
+      if (running === undefined) {
+        const hit = await find(lookup, params.abortSignal);
+        const parts = hit ? decodeParts(hit.value) : undefined;
+        if (hit && parts) return { stream: replay(parts, hit.similarity) };
+        // Another caller may have started the same stream while this one looked up.
+        running = streams.get(key) ?? startStream(key, lookup, model, params);
+      }
+      const stream = running.shared.subscribe(params.abortSignal);
+      const result = await untilAborted(running.result, params.abortSignal);
+      return { ...result, stream };
     },
   };
+}
+
+/** Waits for `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** The stored parts as a fresh stream, with zero usage and Ferrite's hit metadata on the finish part. */

@@ -63,7 +63,13 @@ export {
 export { slotOf } from './transport/routing.js';
 export { withDeadline } from './transport/deadline.js';
 export { FerriteInexactReplyError } from './transport/inexact-reply.js';
-export { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent, type FerriteCommandOperation } from './tracing.js';
+export {
+  FERRITE_COMMAND_CHANNEL,
+  wrapCommandExecution,
+  type CommandExecutionWrapper,
+  type FerriteCommandEvent,
+  type FerriteCommandOperation,
+} from './tracing.js';
 export type {
   BatchEntry,
   DedicatedOptions,
@@ -73,6 +79,7 @@ export type {
   TransportNode,
   TransportSendOptions,
   TransportServer,
+  TransportTopology,
   WireCommand,
 } from './transport.js';
 export { assertFiniteNumber, assertInteger, assertName, describeValue, type IntegerRange } from './validate.js';

@@ -5,7 +5,8 @@ import { defineCommand, prepareCommand } from './command.js';
 import { FerriteReplyError, FerriteValidationError } from './errors.js';
 import { definePlugin } from './plugin.js';
 import { readInteger, type Reply } from './reply.js';
-import { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent } from './tracing.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { FERRITE_COMMAND_CHANNEL, wrapCommandExecution, type FerriteCommandEvent } from './tracing.js';
 import type { BatchEntry, DedicatedTransport, Transport, WireCommand } from './transport.js';
 import { assertName } from './validate.js';
 
@@ -166,5 +167,51 @@ describe('the ferrite:command tracing channel', () => {
     channel.unsubscribe(handlers);
     await ferrite.probe.search('products', 'x');
     expect(seen).toEqual([]);
+  });
+});
+
+describe('wrapCommandExecution', () => {
+  const handlers = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: () => {}, error: () => {} };
+  /** What the transport saw as the active value when each command reached it: the wrapper's context, or not. */
+  const storage = new AsyncLocalStorage<string>();
+  const activeAtSend: (string | undefined)[] = [];
+  const ferrite = createFerrite({
+    transport: scriptedTransport(() => {
+      activeAtSend.push(storage.getStore());
+      return 1;
+    }),
+    plugins: [probe],
+  });
+  beforeEach(() => {
+    activeAtSend.length = 0;
+    channel.subscribe(handlers);
+  });
+  afterEach(() => channel.unsubscribe(handlers));
+
+  it('runs each command’s transport work inside the context the wrapper gives, with the published event', async () => {
+    const events: FerriteCommandEvent[] = [];
+    const outer = wrapCommandExecution((event, run) => storage.run(`outer ${event.command ?? 'BATCH'}`, run));
+    const inner = wrapCommandExecution((event, run) => ((events.push(event), storage.getStore()?.startsWith('outer')) ? run() : Promise.reject(new Error('not nested'))));
+    try {
+      await ferrite.probe.search('products', 'x');
+      await ferrite.probe.counters(['a', 'b']);
+      await ferrite.send('PING');
+    } finally {
+      outer();
+      inner();
+    }
+    expect(activeAtSend).toEqual(['outer VECTOR.SEARCH', 'outer CRDT.COUNTER.GET', 'outer CRDT.COUNTER.GET', 'outer PING']);
+    expect(events.map((event) => [event.operation, event.command])).toEqual([
+      ['call', 'VECTOR.SEARCH'],
+      ['batch', 'CRDT.COUNTER.GET'],
+      ['send', 'PING'],
+    ]);
+    // Removed: commands run in the caller's context again.
+    await ferrite.send('PING');
+    expect(activeAtSend.at(-1)).toBeUndefined();
+  });
+
+  it('rejects a wrapper that is not a function', () => {
+    expect(() => wrapCommandExecution('nope' as never)).toThrow(TypeError);
   });
 });

@@ -67,6 +67,46 @@ type MutableEvent = { -readonly [K in keyof FerriteCommandEvent]: FerriteCommand
 
 const channel = tracingChannel<string, MutableEvent>(FERRITE_COMMAND_CHANNEL);
 
+/**
+ * Runs one command's work for an instrumentation: it must call `run` once and return (or await)
+ * its promise, and may call it inside a context of its own, for example OpenTelemetry's
+ * `context.with(trace.setSpan(context.active(), span), run)`, so that what the driver does for the
+ * command (its own spans) happens in that context. `event` is the object published on
+ * `ferrite:command` for the same command, after `start` was published.
+ */
+export type CommandExecutionWrapper = <T>(event: FerriteCommandEvent, run: () => Promise<T>) => Promise<T>;
+
+// Kept on a global symbol, like the error brands: two copies of core in one process (duplicated
+// installs) share one list, as they share the `ferrite:command` channel.
+const WRAPPERS = Symbol.for('@ferrite/core.commandExecutionWrappers');
+type WrapperRegistry = { [WRAPPERS]?: CommandExecutionWrapper[] };
+
+function wrappers(): CommandExecutionWrapper[] {
+  const registry = globalThis as WrapperRegistry;
+  return (registry[WRAPPERS] ??= []);
+}
+
+/**
+ * Has `wrapper` run the transport work of every command of every Ferrite client in the process,
+ * while `ferrite:command` has subscribers (an instrumentation subscribes and registers together).
+ * Wrappers registered earlier run outside later ones. Returns a function that removes it.
+ */
+export function wrapCommandExecution(wrapper: CommandExecutionWrapper): () => void {
+  if (typeof wrapper !== 'function') throw new TypeError('wrapCommandExecution expects a function');
+  wrappers().push(wrapper);
+  return () => {
+    const list = wrappers();
+    const index = list.indexOf(wrapper);
+    if (index !== -1) list.splice(index, 1);
+  };
+}
+
+function wrapped<T>(event: MutableEvent, work: () => Promise<T>): Promise<T> {
+  const list = wrappers();
+  if (list.length === 0) return work();
+  return list.reduceRight<() => Promise<T>>((inner, wrapper) => () => wrapper(event, inner), work)();
+}
+
 /** Who is calling: the transport and, for a plugin's context, the plugin's name. */
 export interface TraceScope {
   readonly transport: Transport;
@@ -127,7 +167,7 @@ async function run<T>(event: MutableEvent, work: () => Promise<T>, failures: (va
   // (which may hold cached prompts or vectors) to the event as `result`.
   await channel.tracePromise(async () => {
     try {
-      value = await work();
+      value = await wrapped(event, work);
       const failed = failures(value);
       event.outcome = failed.length === 0 ? 'ok' : 'error';
       if (failed.length > 0) event.errorClass = errorClassOf(failed[0]);

@@ -21,6 +21,9 @@ export interface WireCommand {
 /** One settled entry of `Transport.batch`: its reply, or its own error. */
 export type BatchEntry = { readonly ok: true; readonly value: Reply } | { readonly ok: false; readonly error: FerriteError };
 
+/** What a transport reaches: one server, or a cluster (see {@link Transport.topology}). */
+export type TransportTopology = 'single' | 'cluster';
+
 /** RESP2 or RESP3. */
 export type ProtocolVersion = 2 | 3;
 
@@ -100,13 +103,20 @@ export interface Transport {
   readonly protocol: ProtocolVersion;
   /** The one server this transport talks to, when it knows it (not for a cluster); reported by tracing. */
   readonly server?: TransportServer;
+  /**
+   * Whether the transport reaches one server (`'single'`, also when absent) or a cluster of them
+   * (`'cluster'`: commands are routed by slot, `nodes()` lists every primary). Read it rather
+   * than guessing from `nodes().length`: a cluster may have one primary, and a single server
+   * behind a cluster-aware proxy is still one node.
+   */
+  readonly topology?: TransportTopology;
   /** Sends one command and resolves with its normalised reply. */
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply>;
   /** Pipelined, not atomic: every entry settles with its own reply or error, in order. */
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;
   /**
    * The primaries behind the transport, one entry per node (one on a single node). On a cluster
-   * it reflects the transport's current slot map. Optional for hand-written transports: core
+   * it reflects the driver's current view of the topology. Optional for hand-written transports: core
    * treats a transport without it as one node (see `PluginContext.nodes`).
    */
   nodes?(): Promise<readonly TransportNode[]>;

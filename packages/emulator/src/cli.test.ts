@@ -23,6 +23,16 @@ describe.skipIf(entry === undefined)(`ferrite-emulator CLI${entry === undefined 
     expect((failure as { stderr: string }).stderr).toContain('--port must be an integer');
   });
 
+  it('takes --node-timeout with --cluster only', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [entry as string, '--help'], { encoding: 'utf8' });
+    expect(stdout).toContain('--node-timeout <ms>');
+    for (const args of [['--node-timeout', '500'], ['--cluster', '3', '--node-timeout', '0']]) {
+      const failure = await promisify(execFile)(process.execPath, [entry as string, ...args]).catch((error: { code: number; stderr: string }) => error);
+      expect((failure as { code: number }).code).toBe(2);
+      expect((failure as { stderr: string }).stderr).toContain('--node-timeout');
+    }
+  });
+
   it('starts, prints its URL, answers PING, exits on SIGTERM', async () => {
     const child = spawn(process.execPath, [entry as string, '--port', '0', '--password', 'pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {

@@ -17,6 +17,8 @@ Options:
                         most bytes of one unfinished command per connection (default 1 GiB)
   --cluster <n>         run a cluster of n primaries on ports port, port+1, … (Redis Cluster protocol)
   --replicas <n>        with --cluster: replicas per primary, on the ports after the primaries (default 0)
+  --node-timeout <ms>   with --cluster: cluster-node-timeout, after which a dead primary's replica
+                        takes over (default 1000)
   -h, --help            show this help
 `;
 
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         'query-buffer-limit': { type: 'string' },
         cluster: { type: 'string' },
         replicas: { type: 'string' },
+        'node-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
   const primaries = integerOption('cluster', values.cluster, 1);
   const replicas = integerOption('replicas', values.replicas, 0);
   if (replicas !== undefined && primaries === undefined) fail('--replicas needs --cluster');
+  const nodeTimeout = integerOption('node-timeout', values['node-timeout'], 1);
+  if (nodeTimeout !== undefined && primaries === undefined) fail('--node-timeout needs --cluster');
   const port = integerOption('port', values.port, 0) ?? (primaries === undefined ? 6380 : 7000);
   if (port > 65535) fail(`--port must be at most 65535, got ${port}`);
   const cdcCapacity = integerOption('cdc-capacity', values['cdc-capacity'], 1);
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
     server = single;
   } else {
     if (port > 0 && port + primaries * (1 + (replicas ?? 0)) - 1 > 65535) fail(`--port ${port} leaves too few ports for the cluster`);
-    const cluster = await startEmulatorCluster({ ...options, primaries, replicas: replicas ?? 0 });
+    const cluster = await startEmulatorCluster({ ...options, primaries, replicas: replicas ?? 0, ...(nodeTimeout === undefined ? {} : { nodeTimeout }) });
     for (const node of cluster.nodes) {
       process.stdout.write(`  ${node.role === 'primary' ? 'primary' : 'replica'} ${node.url} ${node.id}${node.primaryId === undefined ? '' : ` follows ${node.primaryId}`}\n`);
     }

@@ -14,6 +14,7 @@ describe('public API types', () => {
     expectTypeOf(startEmulator).returns.resolves.toEqualTypeOf<RunningEmulator>();
     expectTypeOf<RunningEmulator>().toHaveProperty('url').toEqualTypeOf<string>();
     expectTypeOf<RunningEmulator['close']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<RunningEmulator['restart']>().toEqualTypeOf<(options?: { readonly emulator?: Emulator }) => Promise<void>>();
   });
 
   it('Emulator options', () => {

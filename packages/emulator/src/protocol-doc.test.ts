@@ -21,4 +21,13 @@ describe('docs/protocol.md', () => {
     expect(documented.size).toBeGreaterThan(15);
     expect([...documented].filter((name) => !served.includes(name))).toEqual([]);
   });
+
+  it('names every field CDC.INFO reports, and the error phrases of v1.2', async () => {
+    const emulator = new Emulator();
+    const reply = await emulator.execute(emulator.createSession(), [Buffer.from('CDC.INFO')]);
+    const fields = reply.kind === 'map' ? reply.entries.map(([field]) => (field.kind === 'bulk' ? String(field.value) : '')) : [];
+    expect(fields).toContain('log_id');
+    expect(fields.filter((field) => !doc.includes(`\`${field}\``))).toEqual([]);
+    for (const phrase of ['cdc log mismatch', 'cdc position lost']) expect(doc).toContain(`| \`${phrase}\` |`);
+  });
 });

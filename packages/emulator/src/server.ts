@@ -5,6 +5,7 @@ import type { EmulatorOptions } from './engine/emulator.js';
 import type { EngineReply } from './engine/reply.js';
 import { encodeReply } from './resp/encoder.js';
 import { RequestParser } from './resp/parser.js';
+import { resetSocket } from './fault-proxy/socket-reset.js';
 import { listen } from './listen.js';
 
 /** Options of `startEmulator`: where to listen, plus those of a new `Emulator`. */
@@ -34,8 +35,16 @@ export interface RunningEmulator {
   readonly host: string;
   /** `redis://host:port`. */
   readonly url: string;
-  /** The engine it serves, for assertions and fake clocks. */
+  /** The engine it serves, for assertions and fake clocks (a new one after {@link restart}). */
   readonly emulator: Emulator;
+  /**
+   * Stops as a process without persistence would, and starts again on the same port with no data:
+   * every connection is closed, and a new engine (new key space, new change log with a new
+   * `log_id`, PROTOCOL.md §8.1) is served, built from the options given to `startEmulator`, or
+   * `options.emulator` when given (required when `startEmulator` was given an `emulator`).
+   * Rejects when the server is closed.
+   */
+  restart(options?: { readonly emulator?: Emulator }): Promise<void>;
   /** Stops listening, closes every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -153,37 +162,79 @@ function serveConnection(emulator: Emulator, socket: Socket, queryBufferLimit: n
   });
 }
 
-/** Starts a RESP2/RESP3 TCP server on loopback (by default) in front of an emulator. */
-export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
-  const emulator = options.emulator ?? new Emulator(options);
-  const queryBufferLimit = options.queryBufferLimit ?? DEFAULT_QUERY_BUFFER_LIMIT;
-  if (!(Number.isSafeInteger(queryBufferLimit) && queryBufferLimit > 0)) {
-    throw new RangeError(`queryBufferLimit must be a positive integer, got ${queryBufferLimit}`);
-  }
+/** A TCP listener serving one engine; stopping it closes every connection. */
+export interface EmulatorListener {
+  readonly port: number;
+  /**
+   * Stops listening and closes every connection: with a FIN, or with a TCP RST when `abrupt`
+   * (a process killed with `kill -9`). Idempotent.
+   */
+  stop(options?: { readonly abrupt?: boolean }): Promise<void>;
+}
+
+/** Serves `emulator` on `host:port` (port 0: a free one), sweeping expired keys while it listens. */
+export async function serveEmulator(emulator: Emulator, host: string, port: number, queryBufferLimit: number): Promise<EmulatorListener> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     serveConnection(emulator, socket, queryBufferLimit);
   });
-  const host = options.host ?? '127.0.0.1';
-  await listen(server, options.port ?? 0, host);
+  await listen(server, port, host);
   const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
   sweep.unref();
-  const port = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | undefined;
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop(stopOptions = {}) {
+      stopping ??= new Promise<void>((resolve) => {
+        clearInterval(sweep);
+        server.close(() => resolve());
+        for (const socket of sockets) {
+          if (stopOptions.abrupt === true) resetSocket(socket);
+          else socket.destroy();
+        }
+      });
+      return stopping;
+    },
+  };
+}
+
+/** Starts a RESP2/RESP3 TCP server on loopback (by default) in front of an emulator. */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  let emulator = options.emulator ?? new Emulator(options);
+  const queryBufferLimit = options.queryBufferLimit ?? DEFAULT_QUERY_BUFFER_LIMIT;
+  if (!(Number.isSafeInteger(queryBufferLimit) && queryBufferLimit > 0)) {
+    throw new RangeError(`queryBufferLimit must be a positive integer, got ${queryBufferLimit}`);
+  }
+  const host = options.host ?? '127.0.0.1';
+  let listener = await serveEmulator(emulator, host, options.port ?? 0, queryBufferLimit);
+  const port = listener.port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
+  let restarting: Promise<void> = Promise.resolve();
   return {
     port,
     host,
     url: `redis://${urlHost}:${port}`,
-    emulator,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        clearInterval(sweep);
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+    get emulator() {
+      return emulator;
+    },
+    restart(restartOptions = {}) {
+      if (options.emulator !== undefined && restartOptions.emulator === undefined) {
+        return Promise.reject(new TypeError('restart() needs { emulator } when startEmulator was given an emulator: it cannot build one like it'));
+      }
+      const run = restarting.then(async () => {
+        if (closing !== undefined) throw new Error('the emulator is closed');
+        await listener.stop();
+        emulator = restartOptions.emulator ?? new Emulator(options);
+        listener = await serveEmulator(emulator, host, port, queryBufferLimit);
       });
+      restarting = run.catch(() => undefined);
+      return run;
+    },
+    close() {
+      closing ??= restarting.then(() => listener.stop());
       return closing;
     },
   };

@@ -4,7 +4,7 @@ import { describeEachTransport } from '@ferrite/test-transports';
 import { AIMessage } from '@langchain/core/messages';
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FerriteSemanticCache } from './semantic-cache.js';
+import { DEFAULT_CACHE_TTL_SECONDS, FerriteSemanticCache } from './semantic-cache.js';
 
 type Client = FerriteClient<readonly [ReturnType<typeof semantic>]>;
 
@@ -25,7 +25,7 @@ describeEachTransport(
       ferrite = createFerrite({ transport: harness.transport, plugins: [semantic()] });
     });
     const cacheFor = (options: ConstructorParameters<typeof FerriteSemanticCache>[1] = {}) =>
-      new FerriteSemanticCache(ferrite, { namespacePrefix: unique('lc'), ...options });
+      new FerriteSemanticCache(ferrite, { namespace: unique('lc'), ...options });
 
     it('serves a paraphrase from Ferrite: one model call for two prompts', async () => {
       const cache = cacheFor();
@@ -52,6 +52,8 @@ describeEachTransport(
       const cache = cacheFor({ ttl: 60 });
       const model = new FakeListChatModel({ responses: ['fresh', 'recomputed'], cache });
       expect((await model.invoke('What time is it?')).content).toBe('fresh');
+      // The answer is stored in the background: let it land before the clock moves.
+      await ferrite.semantic.flush();
       now += 59_000;
       expect((await model.invoke('What time is it?')).content).toBe('fresh');
       now += 2_000;
@@ -62,6 +64,7 @@ describeEachTransport(
       const cache = cacheFor();
       const generations = [{ text: 'hello', message: new AIMessage({ content: 'hello', additional_kwargs: { note: 'x' } }) }];
       await cache.update('greet me', 'llm-key-1', generations);
+      await ferrite.semantic.flush();
       const raw = await ferrite.semantic.get(cache.namespaceFor('llm-key-1'), 'greet me', { threshold: 1 });
       expect(JSON.parse(raw as string)).toEqual([{ text: 'hello', message: { type: 'ai', data: expect.objectContaining({ content: 'hello' }) } }]);
       const found = await cache.lookup('greet me!', 'llm-key-1');
@@ -70,7 +73,7 @@ describeEachTransport(
       expect(message).toBeInstanceOf(AIMessage);
       expect(message?.additional_kwargs).toEqual({ note: 'x' });
       expect(await cache.lookup('greet me', 'llm-key-2')).toBeNull();
-      expect(cache.namespaceFor('llm-key-1')).toMatch(new RegExp(`^${cache.namespacePrefix}:[0-9a-f]{64}$`));
+      expect(cache.namespaceFor('llm-key-1')).toMatch(new RegExp(`^${cache.namespace}:[0-9a-f]{64}$`));
     });
 
     it('the threshold decides what counts as a paraphrase', async () => {
@@ -78,7 +81,7 @@ describeEachTransport(
       await strict.update('How do I reset my password?', 'k', [{ text: 'a' }]);
       expect(await strict.lookup('how do I reset my password', 'k')).toEqual([{ text: 'a' }]); // same normalised text
       expect(await strict.lookup('How can I reset my password?', 'k')).toBeNull();
-      const loose = new FerriteSemanticCache(ferrite, { namespacePrefix: strict.namespacePrefix, threshold: 0.5 });
+      const loose = new FerriteSemanticCache(ferrite, { namespace: strict.namespace, threshold: 0.5 });
       expect(await loose.lookup('How can I reset my password?', 'k')).toEqual([{ text: 'a' }]);
     });
 
@@ -103,7 +106,15 @@ describe('FerriteSemanticCache options', () => {
     expect(() => new FerriteSemanticCache(ferrite, { ttl: 0 })).toThrow(/ttl/);
     expect(() => new FerriteSemanticCache(ferrite, { ttl: 1.5 })).toThrow(/ttl/);
     expect(() => new FerriteSemanticCache(ferrite, { namespacePrefix: '' })).toThrow(/namespacePrefix/);
+    expect(() => new FerriteSemanticCache(ferrite, { namespace: '' })).toThrow(/namespace/);
+    expect(() => new FerriteSemanticCache(ferrite, { namespace: 'a', namespacePrefix: 'b' })).toThrow(/namespace/);
+    expect(() => new FerriteSemanticCache(ferrite, { lookupTimeout: -1 })).toThrow(/lookupTimeout/);
+    expect(() => new FerriteSemanticCache(ferrite, { failOpen: 'yes' as unknown as boolean })).toThrow(/failOpen/);
     expect(() => new FerriteSemanticCache({} as Client)).toThrow(/semantic plugin/);
     expect(new FerriteSemanticCache(ferrite, { ttl: null }).ttl).toBeNull();
+    expect(new FerriteSemanticCache(ferrite).ttl).toBe(DEFAULT_CACHE_TTL_SECONDS);
+    // The deprecated alias still works, and reads back under both names.
+    const aliased = new FerriteSemanticCache(ferrite, { namespacePrefix: 'old-name' });
+    expect([aliased.namespace, aliased.namespacePrefix]).toEqual(['old-name', 'old-name']);
   });
 });

@@ -1,4 +1,5 @@
-import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
+import { createFerrite, FERRITE_COMMAND_CHANNEL, FerriteValidationError, type FerriteClient, type FerriteCommandEvent } from '@ferrite/core';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { filter, vector, VectorIndexConflictError, VectorIndexNotFoundError } from '@ferrite/vector';
 import { ScoreThresholdRetriever } from '@langchain/classic/retrievers/score_threshold';
@@ -307,6 +308,23 @@ describeEachTransport('langchain vector store', (harness) => {
         new Document({ pageContent: 'different angle', metadata: { i: 2 }, id: 'b' }),
       ]);
       expect(contents(await s.maxMarginalRelevanceSearch('q', { k: 2, fetchK: 3, lambda: 1 }, undefined))).toEqual(['query-like', 'near duplicate']);
+    });
+
+    it('fetches the candidates’ vectors in one pipeline: two round trips in all, whatever fetchK', async () => {
+      const s = await seed();
+      const commands = tracingChannel<unknown, FerriteCommandEvent>(FERRITE_COMMAND_CHANNEL);
+      const seen: string[] = [];
+      const onSettled = (message: unknown) => {
+        const event = message as FerriteCommandEvent;
+        seen.push(event.operation === 'batch' ? `${event.command} x${event.batchSize}` : `${event.command}`);
+      };
+      commands.asyncEnd.subscribe(onSettled);
+      try {
+        await s.maxMarginalRelevanceSearch('q', { k: 2, fetchK: 4, lambda: 0.25 }, undefined);
+      } finally {
+        commands.asyncEnd.unsubscribe(onSettled);
+      }
+      expect(seen).toEqual(['VECTOR.SEARCH', 'VECTOR.GET x4']);
     });
 
     it("works through asRetriever({ searchType: 'mmr' }) and honours the filter", async () => {

@@ -247,8 +247,9 @@ export class FerriteVectorStore<Meta extends MetadataShape<Meta> = Record<string
     const queryVector = await this.embeddings.embedQuery(query);
     const found = await this.#search(queryVector, fetchK, filter);
     if (found === undefined) return [];
-    // Search replies carry no vectors; a document deleted in between is simply left out.
-    const records = await Promise.all(found.hits.map((hit) => this.client.vector.get(this.indexName, hit.id)));
+    // Search replies carry no vectors (PROTOCOL.md v1.2 has no WITHVECTORS): they come in one
+    // pipeline, one more round trip in all. A document deleted in between is simply left out.
+    const records = await this.client.vector.getMany(this.indexName, found.hits.map((hit) => hit.id));
     const candidates = found.hits.flatMap((hit, i) => {
       const record = records[i];
       return record ? [{ hit, vector: Array.from(record.vector) }] : [];

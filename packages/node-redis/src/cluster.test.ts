@@ -134,10 +134,16 @@ describe.skipIf(Boolean(skip))('node-redis transport on a 3-node Redis Cluster',
       expect(await redirections()).toBe(before);
     });
 
-    it('sends a raw command with an explicit routing key to the node owning its slot', async () => {
+    it('sends a command node-redis does not know to the node owning its routing key', async () => {
+      // The node that received it counts the error reply (what Ferrite's own commands get on a
+      // server without the module); node-redis routes commands it knows by its own table.
+      const errorsOn = async (node: Node): Promise<number> => Number(/errorstat_ERR:count=(\d+)/.exec(String(await node.direct.sendCommand(['INFO', 'errorstats'])))?.[1] ?? 0);
       for (const node of nodes) {
         const key = keyOn(node, `resp${protocol}:owner`);
-        expect(await transport.send({ name: 'CLUSTER', args: ['MYID'], routingKey: key })).toBe(node.id);
+        const before = await Promise.all(nodes.map(errorsOn));
+        const error = await transport.send({ name: 'FERRITE.PROBE', args: [key], routingKey: key }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FerriteReplyError);
+        expect(await Promise.all(nodes.map(errorsOn))).toEqual(before.map((count, index) => (nodes[index] === node ? count + 1 : count)));
         expect(await transport.send({ name: 'CLUSTER', args: ['KEYSLOT', key], routingKey: key })).toBe(slotOf(key));
       }
     });

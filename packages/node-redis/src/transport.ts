@@ -60,8 +60,7 @@ function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRe
 export function nodeRedisTransport(client: NodeRedisClient | NodeRedisCluster, options: NodeRedisTransportOptions = {}): Transport {
   const closeClient = options.closeClient === true;
   if (isCluster(client)) {
-    const cluster = client as unknown as ClusterClient;
-    return clusterTransport(cluster, { protocol: protocolOf(cluster._options), closeClient, readFrom: options.readFrom });
+    return clusterTransport(client as unknown as ClusterClient, { closeClient, readFrom: options.readFrom });
   }
   const connection = client as unknown as NodeConnection;
   return new SingleConnectionTransport(connection, { protocol: protocolOf(connection.options) }, async () => {

@@ -1,7 +1,6 @@
-import { FERRITE_COMMAND_CHANNEL, type FerriteCommandEvent } from '@ferrite/core';
+import { FERRITE_COMMAND_CHANNEL, wrapCommandExecution, type FerriteCommandEvent } from '@ferrite/core';
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Histogram, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { tracingChannel } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import {
@@ -45,8 +44,8 @@ interface State {
   readonly onStart: (event: unknown) => void;
   readonly onAsyncEnd: (event: unknown) => void;
   histogram?: Histogram;
-  subscribed: boolean;
-  boundStorage?: AsyncLocalStorage<Context>;
+  /** Removes the command wrapper; set while subscribed. */
+  unwrap?: () => void;
 }
 
 const channel = tracingChannel<Context, FerriteCommandEvent>(FERRITE_COMMAND_CHANNEL);
@@ -54,12 +53,13 @@ const channel = tracingChannel<Context, FerriteCommandEvent>(FERRITE_COMMAND_CHA
 // a subclass's own fields exist, so each instance's state lives here.
 const states = new WeakMap<FerriteInstrumentation, State>();
 
-/** The `AsyncLocalStorage` behind the global context manager, when it is OpenTelemetry's async-local-storage one. */
-function contextStorage(): AsyncLocalStorage<Context> | undefined {
-  // Neither is public API yet: see the README, "How spans nest".
-  const manager = (context as unknown as { _getContextManager?: () => unknown })._getContextManager?.();
-  const storage = (manager as { _asyncLocalStorage?: unknown } | undefined)?._asyncLocalStorage;
-  return storage instanceof AsyncLocalStorage ? (storage as AsyncLocalStorage<Context>) : undefined;
+/**
+ * What the duration metric records as `db.collection.name`: the namespace without a trailing
+ * digest segment (`ai-sdk:<base64url sha256>`, `langchain:<hex sha256>`), which the integrations
+ * add per model configuration. A metric attribute must have few values; spans keep the full name.
+ */
+export function metricCollectionName(collection: string): string {
+  return collection.replace(/(:([A-Za-z0-9_-]{43}|[0-9a-f]{64}))+$/, '');
 }
 
 function operationName(event: FerriteCommandEvent): string {
@@ -67,13 +67,13 @@ function operationName(event: FerriteCommandEvent): string {
   return event.command === null ? 'BATCH' : `BATCH ${event.command}`;
 }
 
-/** Attributes of both the span and the duration metric. */
-function commonAttributes(event: FerriteCommandEvent): Attributes {
+/** Attributes of both the span and the duration metric; the metric's collection is the name's prefix (see metricCollectionName). */
+function commonAttributes(event: FerriteCommandEvent, use: 'span' | 'metric'): Attributes {
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_FERRITE,
     [ATTR_DB_OPERATION_NAME]: operationName(event),
   };
-  if (event.collection !== null) attributes[ATTR_DB_COLLECTION_NAME] = event.collection;
+  if (event.collection !== null) attributes[ATTR_DB_COLLECTION_NAME] = use === 'span' ? event.collection : metricCollectionName(event.collection);
   if (event.server !== null) {
     attributes[ATTR_SERVER_ADDRESS] = event.server.address;
     if (event.server.port !== undefined) attributes[ATTR_SERVER_PORT] = event.server.port;
@@ -112,24 +112,27 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
   override enable(): void {
     super.enable();
     const state = this.state();
-    if (!state.subscribed) {
-      state.subscribed = true;
+    if (state.unwrap === undefined) {
       channel.start.subscribe(state.onStart);
       channel.asyncEnd.subscribe(state.onAsyncEnd);
+      // Each command's transport work runs with its Ferrite span active (public API only:
+      // `context.with`), so a driver's own instrumentation nests its spans under it.
+      state.unwrap = wrapCommandExecution((event, run) => {
+        const span = state.spans.get(event);
+        return span === undefined ? run() : context.with(trace.setSpan(context.active(), span), run);
+      });
     }
-    this.bindStorage();
   }
 
   /** Stops listening to `ferrite:command`; calls made afterwards produce no spans or metrics. */
   override disable(): void {
     super.disable();
     const state = this.state();
-    if (!state.subscribed) return;
-    state.subscribed = false;
+    if (state.unwrap === undefined) return;
+    state.unwrap();
+    state.unwrap = undefined;
     channel.start.unsubscribe(state.onStart);
     channel.asyncEnd.unsubscribe(state.onAsyncEnd);
-    if (state.boundStorage) channel.start.unbindStore(state.boundStorage);
-    state.boundStorage = undefined;
   }
 
   // The base class calls `enable()` and `_updateMetricInstruments()` from its constructor, before
@@ -138,42 +141,17 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
     let state = states.get(this);
     if (state === undefined) {
       const spans = new WeakMap<FerriteCommandEvent, Span>();
-      const onStart = (message: unknown) => {
-        const event = message as FerriteCommandEvent;
-        // With the storage bound, the span was started before `start` published (see bindStorage).
-        if (!spans.has(event)) this.startSpan(event, context.active());
-        this.bindStorage();
-      };
+      const onStart = (message: unknown) => void this.startSpan(message as FerriteCommandEvent, context.active());
       const onAsyncEnd = (message: unknown) => this.finish(message as FerriteCommandEvent);
-      states.set(this, (state = { spans, onStart, onAsyncEnd, subscribed: false }));
+      states.set(this, (state = { spans, onStart, onAsyncEnd }));
     }
     return state;
-  }
-
-  /**
-   * Makes each Ferrite span the active span while the driver runs the command, so the driver's
-   * own instrumentation nests its spans under it. Possible only with the async-local-storage
-   * context manager; checked again on every call because the SDK may install it after us.
-   */
-  private bindStorage(): void {
-    const state = this.state();
-    const storage = contextStorage();
-    if (storage === state.boundStorage) return;
-    if (state.boundStorage) channel.start.unbindStore(state.boundStorage);
-    state.boundStorage = storage;
-    if (storage) {
-      channel.start.bindStore(storage, (event) => {
-        const parent = context.active();
-        const span = this.startSpan(event, parent);
-        return span === undefined ? parent : trace.setSpan(parent, span);
-      });
-    }
   }
 
   private startSpan(event: FerriteCommandEvent, parent: Context): Span | undefined {
     const config = this.getConfig();
     if (config.requireParentSpan && trace.getSpan(parent) === undefined) return undefined;
-    const attributes = commonAttributes(event);
+    const attributes = commonAttributes(event, 'span');
     if (event.batchSize !== null) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = event.batchSize;
     if (event.plugin !== null) attributes[ATTR_FERRITE_PLUGIN] = event.plugin;
     attributes[ATTR_FERRITE_TRANSPORT] = event.transport;
@@ -188,7 +166,7 @@ export class FerriteInstrumentation extends InstrumentationBase<FerriteInstrumen
 
   private finish(event: FerriteCommandEvent): void {
     const state = this.state();
-    const attributes = commonAttributes(event);
+    const attributes = commonAttributes(event, 'metric');
     if (event.outcome === 'error') attributes[ATTR_ERROR_TYPE] = event.errorClass ?? '_OTHER';
     if (event.durationMs !== undefined) state.histogram?.record(event.durationMs / 1000, attributes);
 

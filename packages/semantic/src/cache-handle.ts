@@ -2,6 +2,7 @@ import { FerriteValidationError, type FerriteError } from '@ferrite/core';
 import type { SemanticServerStats } from './commands/index.js';
 import { SemanticCodecError, type SemanticCodec } from './codec.js';
 import { LocalCounters, type SemanticLocalStats } from './local-stats.js';
+import { isCacheOutage } from './outage.js';
 import type { LookupOptions, StoreOptions } from './options.js';
 import type { SemanticApi } from './semantic-api.js';
 import { abortError, type SingleFlight } from './single-flight.js';
@@ -19,10 +20,22 @@ export interface SemanticCacheOptions<T> {
    */
   readonly codec?: SemanticCodec<T>;
   /**
-   * Told when storing a freshly computed value fails. The caller still gets the value (caching
-   * is an optimisation, and the computation is paid for); the failure is counted in `errors`.
+   * Told when the cache fails `getOrSet` or `getOrSetStream`: a lookup that failed or ran out of
+   * `lookupTimeout` (then treated as a miss, unless `failOpen` is false), or a store of a freshly
+   * computed value that failed (the caller has its value already). Counted in `errors` either way.
    */
   readonly onError?: ((error: FerriteError) => void) | undefined;
+  /**
+   * Whether `getOrSet` and `getOrSetStream` go on without the cache when a lookup fails or times
+   * out: `true` (default) computes the value as on a miss; `false` rejects with the lookup's
+   * error. Store failures never reach the caller either way.
+   */
+  readonly failOpen?: boolean;
+  /**
+   * Budget of the lookup of `getOrSet` and `getOrSetStream`, in milliseconds: a slower lookup is
+   * a failed one (see `failOpen`). Default: the client's `timeout`.
+   */
+  readonly lookupTimeout?: number;
 }
 
 /** Options of the calls that compute a value on a miss (`getOrSet`, `getOrSetStream`). */
@@ -88,6 +101,8 @@ export interface SemanticCacheSettings<T> {
   readonly codec: SemanticCodec<T>;
   readonly flights: SingleFlight;
   readonly onError: ((error: FerriteError) => void) | undefined;
+  readonly failOpen: boolean;
+  readonly lookupTimeout: number | undefined;
 }
 
 type Found<T> = { readonly value: T } | null;
@@ -108,7 +123,7 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
   }
 
   async get(text: string, options: LookupOptions = {}): Promise<T | null> {
-    return (await this.#lookup(text, options.threshold ?? this.threshold))?.value ?? null;
+    return (await this.#lookup(text, options.threshold ?? this.threshold, options.timeout, options.signal))?.value ?? null;
   }
 
   async set(text: string, value: T, options: StoreOptions = {}): Promise<void> {
@@ -159,7 +174,7 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     signal: AbortSignal | undefined,
   ): AsyncGenerator<string, void, undefined> {
     if (signal?.aborted) throw abortError(signal);
-    const found = await this.#lookupForCompute(text);
+    const found = await this.#lookupForCompute(text, signal);
     // A namespace shared with a handle that stores objects can hold a value that is not text;
     // replaying it would break the stream's type, so it counts as a miss and is overwritten.
     if (found !== null && typeof found.value === 'string') {
@@ -177,38 +192,46 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
       yield chunk;
     }
     if (signal?.aborted) throw abortError(signal);
-    await this.#store(text, chunks.join('') as T);
+    this.#storeInBackground(text, chunks.join('') as T);
   }
 
   async #lookupOrCompute(text: string, compute: (signal: AbortSignal) => Promise<T> | T, signal: AbortSignal): Promise<Outcome<T>> {
-    const found = await this.#lookupForCompute(text);
+    const found = await this.#lookupForCompute(text, signal);
     if (found !== null) return { value: found.value, fromCache: true };
     if (signal.aborted) throw abortError(signal);
     const value = await compute(signal);
     // A computation that finished after everyone gave up may be partial (it saw the abort): drop it.
     if (signal.aborted) throw abortError(signal);
-    await this.#store(text, value);
+    this.#storeInBackground(text, value);
     return { value, fromCache: false };
   }
 
-  /** A lookup where a value this codec cannot read counts as a miss: computing afresh overwrites it. */
-  async #lookupForCompute(text: string): Promise<Found<T>> {
+  /**
+   * The lookup before computing. A value this codec cannot read counts as a miss (computing
+   * afresh overwrites it); so does a failed or slow lookup when the handle fails open.
+   */
+  async #lookupForCompute(text: string, signal: AbortSignal | undefined): Promise<Found<T>> {
+    const { lookupTimeout, failOpen, onError } = this.#settings;
     try {
-      return await this.#lookup(text, this.threshold);
+      return await this.#lookup(text, this.threshold, lookupTimeout, signal);
     } catch (error) {
       if (error instanceof SemanticCodecError) {
         this.#counters.misses++;
         return null;
       }
-      throw error;
+      // A caller who gave up is not a cache failure, and nobody waits for the computation.
+      if (signal?.aborted) throw abortError(signal);
+      if (!failOpen || !isCacheOutage(error)) throw error;
+      onError?.(error as FerriteError);
+      return null;
     }
   }
 
-  async #lookup(text: string, threshold: number): Promise<Found<T>> {
+  async #lookup(text: string, threshold: number, timeout?: number, signal?: AbortSignal): Promise<Found<T>> {
     const started = performance.now();
     let match;
     try {
-      match = await this.#settings.api.match(this.namespace, text, { threshold });
+      match = await this.#settings.api.match(this.namespace, text, { threshold, timeout, signal });
     } catch (error) {
       if (!(error instanceof FerriteValidationError)) this.#counters.errors++;
       throw error;
@@ -231,16 +254,19 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     return { value };
   }
 
-  /** Stores a computed value; a failure on the way to the server is reported, not thrown. */
-  async #store(text: string, value: T): Promise<void> {
+  /**
+   * Stores a computed value without holding up the caller, who has it already; a failure on the
+   * way to the server is counted and reported, never thrown. A value the codec refuses is the
+   * caller's mistake and throws here.
+   */
+  #storeInBackground(text: string, value: T): void {
     const encoded = this.#settings.codec.encode(value);
-    try {
-      await this.#settings.api.set(this.namespace, text, encoded, { ttl: this.ttl ?? null });
-    } catch (error) {
-      if (error instanceof FerriteValidationError) throw error;
-      this.#counters.errors++;
-      // ctx.call turns every failure into a FerriteError.
-      this.#settings.onError?.(error as FerriteError);
-    }
+    this.#settings.api.setInBackground(this.namespace, text, encoded, {
+      ttl: this.ttl ?? null,
+      onError: (error) => {
+        this.#counters.errors++;
+        this.#settings.onError?.(error);
+      },
+    });
   }
 }

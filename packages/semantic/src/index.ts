@@ -1,4 +1,6 @@
 export { semantic } from './plugin.js';
+export { isCacheOutage } from './outage.js';
+export { SingleFlight, type FlightResult } from './single-flight.js';
 export type { SemanticApi } from './semantic-api.js';
 export type { ComputeOptions, SemanticCache, SemanticCacheOptions, SemanticCacheStats } from './cache-handle.js';
 export {
@@ -10,7 +12,7 @@ export {
   type SemanticCodecErrorOptions,
 } from './codec.js';
 export type { SemanticLocalStats } from './local-stats.js';
-export { DEFAULT_THRESHOLD, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
+export { DEFAULT_THRESHOLD, type BackgroundStoreOptions, type LookupOptions, type SemanticPluginOptions, type StoreOptions } from './options.js';
 // Command definitions carry the plugin's prefix so they never clash with another plugin's.
 export {
   deleteCommand as semanticDeleteCommand,

@@ -1,3 +1,5 @@
+import type { FerriteError } from '@ferrite/core';
+
 /** Protocol default ({@link https://github.com/ferrite-sdk/ferrite-ts/blob/main/docs/protocol.md#semantic-cache | the wire contract}), sent explicitly so every server applies the same one. */
 export const DEFAULT_THRESHOLD = 0.85;
 
@@ -13,6 +15,13 @@ export interface SemanticPluginOptions {
 export interface LookupOptions {
   /** Minimum similarity, 0 to 1 inclusive; `0` hits any live entry. Overrides the default. */
   readonly threshold?: number;
+  /**
+   * Deadline of this lookup in milliseconds (then it rejects with `FerriteTimeoutError`), for a
+   * cache that must never hold an answer up for long. Default: the client's `timeout`.
+   */
+  readonly timeout?: number;
+  /** Gives the lookup up: it rejects with `FerriteAbortError` at once. */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of a single store. */
@@ -22,6 +31,12 @@ export interface StoreOptions {
    * default is set (the entry then lives until deleted, or the server's own default TTL).
    */
   readonly ttl?: number | null;
+}
+
+/** Options of a store that runs in the background (`setInBackground`). */
+export interface BackgroundStoreOptions extends StoreOptions {
+  /** Told when the store fails; without it a failed store is dropped silently (the cache simply misses later). */
+  readonly onError?: ((error: FerriteError) => void) | undefined;
 }
 
 /** The defaults in force, after validation. */

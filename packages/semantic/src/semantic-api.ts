@@ -1,16 +1,25 @@
-import type { PluginContext } from '@ferrite/core';
+import { FerriteValidationError, prepareCommand, type FerriteError, type PluginContext } from '@ferrite/core';
 import { deleteCommand, getCommand, setCommand, statsCommand, type SemanticMatch, type SemanticServerStats } from './commands/index.js';
 import { SemanticCacheHandle, type SemanticCache, type SemanticCacheOptions } from './cache-handle.js';
 import { textCodec, type SemanticCodec } from './codec.js';
-import { pickThreshold, pickTtl, type LookupOptions, type SemanticDefaults, type StoreOptions } from './options.js';
+import { BackgroundStores } from './background-stores.js';
+import { pickThreshold, pickTtl, type BackgroundStoreOptions, type LookupOptions, type SemanticDefaults, type StoreOptions } from './options.js';
 import { SingleFlight } from './single-flight.js';
 import { meetsThreshold } from './threshold.js';
-import { assertNamespace, assertThreshold, assertTtl } from './validate.js';
+import { assertLookupTimeout, assertNamespace, assertThreshold, assertTtl } from './validate.js';
 
 /** `ferrite.semantic`: the semantic cache by namespace, with string values, and typed handles through `cache()`. */
 export interface SemanticApi {
   /** Stores `value` for `text`; the same exact text replaces the entry and its expiry. */
   set(namespace: string, text: string, value: string, options?: StoreOptions): Promise<void>;
+  /**
+   * Stores like `set`, but returns at once: for a value the caller already has (a model's answer),
+   * whose storing must not delay it. A failure goes to `options.onError`, never to the caller.
+   * The client's `close()` waits for stores still running (within its cleanup budget).
+   */
+  setInBackground(namespace: string, text: string, value: string, options?: BackgroundStoreOptions): void;
+  /** Resolves once every `setInBackground` store started before it has settled, failed or not. */
+  flush(): Promise<void>;
   /** The value of the most similar live entry whose similarity is at least the threshold, or null. */
   get(namespace: string, text: string, options?: LookupOptions): Promise<string | null>;
   /** Like `get`, with the similarity that made it a hit. */
@@ -42,16 +51,31 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
     return group;
   };
 
+  const background = new BackgroundStores();
+  context.onClose(() => background.settled());
+
   const api: SemanticApi = {
     async set(namespace, text, value, options = {}) {
       await context.call(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
     },
+    setInBackground(namespace, text, value, options = {}) {
+      // Checked now, so that a programming error reaches the caller instead of `onError`.
+      prepareCommand(setCommand, namespace, text, value, pickTtl(options.ttl, defaults));
+      const report = options.onError;
+      background.start(
+        () => api.set(namespace, text, value, options),
+        (error) => report?.(error as FerriteError),
+      );
+    },
+    flush: () => background.settled(),
     async get(namespace, text, options = {}) {
       return (await api.match(namespace, text, options))?.value ?? null;
     },
     async match(namespace, text, options = {}) {
       const threshold = pickThreshold(options.threshold, defaults);
-      const found = await context.call(getCommand, namespace, text, threshold);
+      const { timeout, signal } = options;
+      const lookup = timeout === undefined && signal === undefined ? context : context.withOptions({ timeout, signal });
+      const found = await lookup.call(getCommand, namespace, text, threshold);
       return found !== null && meetsThreshold(found.similarity, threshold) ? found : null;
     },
     delete: (namespace, text) => context.call(deleteCommand, namespace, text),
@@ -62,6 +86,10 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
       assertThreshold(threshold);
       const ttl = pickTtl(options.ttl, defaults);
       if (ttl !== undefined) assertTtl(ttl);
+      if (options.lookupTimeout !== undefined) assertLookupTimeout(options.lookupTimeout);
+      if (options.failOpen !== undefined && typeof options.failOpen !== 'boolean') {
+        throw new FerriteValidationError('failOpen', `expected a boolean, got ${typeof options.failOpen}`);
+      }
       const codec = (options.codec ?? textCodec) as SemanticCodec<T>;
       return new SemanticCacheHandle<T>({
         api,
@@ -71,6 +99,8 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
         codec,
         flights: flightsFor(codec),
         onError: options.onError,
+        failOpen: options.failOpen ?? true,
+        lookupTimeout: options.lookupTimeout,
       });
     },
   };

@@ -33,3 +33,10 @@ export function assertTtl(ttl: unknown): asserts ttl is number {
     throw new FerriteValidationError('ttl', `expected a positive whole number of seconds, got ${String(ttl)}`);
   }
 }
+
+/** A lookup budget in milliseconds: positive, or `Infinity` for the client's deadline alone. */
+export function assertLookupTimeout(timeout: unknown): asserts timeout is number {
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0) {
+    throw new FerriteValidationError('lookupTimeout', `expected a positive number of milliseconds or Infinity, got ${String(timeout)}`);
+  }
+}

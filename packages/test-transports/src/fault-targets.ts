@@ -1,9 +1,12 @@
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster } from '@ferrite/node-redis';
-import type { FaultTarget } from '@ferrite/testkit';
+import type { FaultSuiteSetup, FaultTarget } from '@ferrite/testkit';
 import { glideTransport } from '@ferrite/valkey-glide';
 import { GlideClient, GlideClusterClient, type GlideClientConfiguration, type GlideClusterClientConfiguration } from '@valkey/valkey-glide';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import { emulatorClusterFaultServer, emulatorFaultServer, type ClusterFaultServer } from './fault-servers.js';
+import { GLIDE_FAULT_REQUEST_TIMEOUT_MS } from './index.js';
 
 /** A user's ioredis client or cluster, handed to the transport, which closes it. */
 export function ioredisTarget(client: Redis | Cluster): FaultTarget {
@@ -31,14 +34,71 @@ export async function nodeRedisTarget(client: (NodeRedisClient | NodeRedisCluste
   };
 }
 
+/*
+ * The fault suite's setups, one per way a user hands a driver to a transport. Each test file runs
+ * one of them (a file per setup, so the suites run in parallel on separate workers).
+ */
+
+/** One emulator behind a proxy, an ioredis client made with `options` passed to the transport. */
+export function ioredisFaultSetup(options: RedisOptions): FaultSuiteSetup {
+  return {
+    start: emulatorFaultServer,
+    connect: async ({ proxy: { host, port } }) => ioredisTarget(new Redis({ host, port, ...options })),
+  };
+}
+
+/** One emulator behind a proxy, a node-redis client passed to the transport. */
+export const nodeRedisFaultSetup: FaultSuiteSetup = {
+  start: emulatorFaultServer,
+  connect: ({ proxy: { host, port } }) => nodeRedisTarget(createClient({ socket: { host, port } })),
+};
+
+/*
+ * The cluster setups: an emulator cluster of 3 primaries with a fault proxy in front of each,
+ * reached through ioredis' `natMap` and node-redis' `nodeAddressMap` (the cluster announces the
+ * nodes' own addresses), the user's cluster client connected as usual.
+ */
+
+export const ioredisClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: async ({ proxy: seed, addressMap }) => ioredisTarget(new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap })),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
+export const nodeRedisClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: ({ proxy: seed, addressMap }) =>
+    nodeRedisTarget(createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap })),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
 /**
  * A GLIDE client or cluster client created from `configuration`, handed to the transport with
- * that configuration (for dedicated connections), which closes it.
+ * that configuration (for dedicated connections), which closes it. Reconnect attempts close
+ * together, as the other drivers make them: a node that comes back is found within the suite's waits.
  */
 export async function glideTarget(configuration: GlideClientConfiguration | GlideClusterClientConfiguration, cluster: boolean): Promise<FaultTarget> {
-  // Reconnect attempts close together, as the other drivers make them: a node that comes back is
-  // found within the suite's waits.
-  configuration = { ...configuration, connectionBackoff: { numberOfRetries: 4, factor: 50, exponentBase: 2 } };
-  const client = cluster ? await GlideClusterClient.createClient(configuration as GlideClusterClientConfiguration) : await GlideClient.createClient(configuration);
-  return { transport: glideTransport(client, { configuration, closeClient: true }), teardown: async () => client.close() };
+  const settings = { ...configuration, requestTimeout: GLIDE_FAULT_REQUEST_TIMEOUT_MS, connectionBackoff: { numberOfRetries: 4, factor: 50, exponentBase: 2 } };
+  const client = cluster ? await GlideClusterClient.createClient(settings as GlideClusterClientConfiguration) : await GlideClient.createClient(settings);
+  return { transport: glideTransport(client, { configuration: settings, closeClient: true }), teardown: async () => client.close() };
 }
+
+/** One emulator behind a proxy, a GLIDE client passed to the transport. */
+export const glideFaultSetup: FaultSuiteSetup = {
+  start: emulatorFaultServer,
+  connect: ({ proxy: { host, port } }) => glideTarget({ addresses: [{ host, port }] }, false),
+};
+
+/** The cluster setup for GLIDE: its `addressResolver` rewrites the addresses the cluster announces to the proxies'. */
+export const glideClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: ({ proxy: seed, addressMap }) =>
+    glideTarget(
+      {
+        addresses: [{ host: seed.host, port: seed.port }],
+        addressResolver: (host, port) => {
+          const proxy = addressMap[`${host}:${port}`];
+          return proxy ? [proxy.host, proxy.port] : [host, port];
+        },
+      },
+      true,
+    ),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;

@@ -15,6 +15,9 @@ import { GlideClient, GlideClusterClient, Logger, ProtocolVersion, type GlideCli
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILOVER_NODE_TIMEOUT_MS, failOver } from './cluster-failover.js';
+
+export { FAILOVER_NODE_TIMEOUT_MS, eventually, failOver, liveHandles, replicaOf } from './cluster-failover.js';
 
 export type Driver = 'memory' | 'ioredis' | 'node-redis' | 'valkey-glide';
 
@@ -36,6 +39,9 @@ export interface TransportTarget {
 export const transportTargets: readonly TransportTarget[] = (['memory', 'ioredis', 'node-redis', 'valkey-glide'] as const).flatMap((driver) =>
   ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: false, label: `${driver} RESP${protocol}` })),
 );
+
+/** The single-node TCP targets (ioredis, node-redis and valkey-glide, RESP2 and RESP3): the ones a fault proxy can sit in front of. */
+export const proxiedTargets: readonly TransportTarget[] = transportTargets.filter((target) => target.driver !== 'memory');
 
 /** The cluster transports (ioredis `Cluster`, node-redis `createCluster`, GLIDE `GlideClusterClient`) over a 3-primary emulator cluster, RESP2 and RESP3. */
 export const clusterTransportTargets: readonly TransportTarget[] = (['ioredis', 'node-redis', 'valkey-glide'] as const).flatMap((driver) =>
@@ -83,7 +89,7 @@ export const CLUSTER_PRIMARIES = 3;
 
 /** A cluster transport over `cluster`, through the driver's own cluster client (closed with the transport). */
 export async function connectClusterTransport(cluster: RunningEmulatorCluster, driver: ClusterDriver, protocol: 2 | 3): Promise<Transport> {
-  const seeds = cluster.nodes.filter((node) => node.role === 'primary');
+  const seeds = cluster.nodes.filter((node) => node.role === 'primary' && node.alive);
   if (driver === 'valkey-glide') {
     const configuration: GlideClusterClientConfiguration = {
       addresses: seeds.map(({ host, port }) => ({ host, port })),
@@ -109,7 +115,8 @@ export async function connectClusterTransport(cluster: RunningEmulatorCluster, d
 /** The primary of `cluster` that serves `key`'s slot now (asked of a node's engine in process, no socket). */
 export async function clusterNodeFor(cluster: RunningEmulatorCluster, key: string): Promise<EmulatorClusterNode> {
   const slot = slotOf(key);
-  const seed = cluster.nodes.find((node) => node.role === 'primary') as EmulatorClusterNode;
+  // A killed node's engine keeps the slot map it had when it died: ask one that is up.
+  const seed = cluster.nodes.find((node) => node.role === 'primary' && node.alive) as EmulatorClusterNode;
   const session = seed.emulator.createSession({ protocol: 2 });
   let text: string;
   try {
@@ -306,4 +313,65 @@ export function describeEachTransport(
       }
     });
   }
+}
+export { openProxiedTransport, type ProxiedTransport } from './proxied.js';
+
+/**
+ * What a {@link describeEachClusterFailover} case gets: a cluster transport over the file's emulator
+ * cluster ({@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file).
+ */
+export interface FailoverCase {
+  /** Through the case's driver (its test is named after it), over the file's cluster; closed after the case. */
+  readonly transport: Transport;
+  /** Unique to this case: a hash tag its keys can share, so nothing it reads was written by another case. */
+  readonly tag: string;
+  /**
+   * Reads with `read`, fails over by hand the primary that owns `key`'s slot (nothing lost: the
+   * replica catches up first), then checks that `read` gives the same reading through the new
+   * primary (no retry of the test's own: within core's deadline), and that a third reading, once
+   * the transport has followed the failover's `MOVED`, is not redirected. Resolves to the reading.
+   */
+  readThroughFailover<Reading>(key: string, read: () => Promise<Reading>): Promise<Reading>;
+}
+
+/**
+ * A plugin's operations through a failover, once per cluster target (ioredis `Cluster` and
+ * node-redis `createCluster`, RESP2 and RESP3), on one emulator cluster with a replica per
+ * primary started for the whole file. Each case gets a fresh transport and a tag of its own.
+ */
+export function describeEachClusterFailover(name: string, run: (failover: FailoverCase) => Promise<void>): void {
+  describe(`${name} through a failover`, () => {
+    let cluster: RunningEmulatorCluster | undefined;
+    beforeAll(async () => {
+      cluster = await startEmulatorCluster({ primaries: CLUSTER_PRIMARIES, replicas: 1, nodeTimeout: FAILOVER_NODE_TIMEOUT_MS });
+    });
+    afterAll(async () => {
+      await cluster?.close();
+    });
+    for (const target of clusterTransportTargets) {
+      it(target.label, { timeout: 60_000 }, async () => {
+        const running = cluster as RunningEmulatorCluster;
+        const transport = await connectClusterTransport(running, target.driver as 'ioredis' | 'node-redis', target.protocol);
+        try {
+          await run({
+            transport,
+            tag: `{failover:${target.driver}:${target.protocol}}`,
+            readThroughFailover: async (key, read) => {
+              const reading = await read();
+              const owner = failOver(running, await clusterNodeFor(running, key));
+              const processed = owner.emulator.stats.commandsProcessed;
+              expect(await read(), 'the same reading through the new primary').toEqual(reading);
+              expect(owner.emulator.stats.commandsProcessed, 'commands reached the new primary').toBeGreaterThan(processed);
+              const moved = movedCount(running);
+              await read();
+              expect(movedCount(running), 'MOVED replies once the transport followed the failover').toBe(moved);
+              return reading;
+            },
+          });
+        } finally {
+          await transport.close();
+        }
+      });
+    }
+  });
 }

@@ -66,7 +66,8 @@ describe.skipIf(Boolean(skip))('readFrom on a 6-node Redis Cluster (3 primaries,
       const client = new Cluster(seeds.map(({ host, port }) => ({ host, port })), { lazyConnect: true, redisOptions: { protocol } });
       return ioredisTransport(client, { readFrom, closeClient: true });
     }
-    const client = createCluster({ rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })), RESP: protocol });
+    // node-redis tracks replicas only when asked to: the transport reads from the ones it knows.
+    const client = createCluster({ rootNodes: seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` })), RESP: protocol, useReplicas: readFrom === 'replica' });
     client.on('error', () => {});
     await client.connect();
     return nodeRedisTransport(client, { readFrom, closeClient: true });

@@ -17,7 +17,18 @@ export interface RedisServer {
 
 export interface RedisCluster {
   readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /**
+   * Kills the node on `port` with SIGKILL, as `kill -9` does (no goodbye to clients or to the
+   * other nodes); resolves once the process has exited. Its replica takes over after the node
+   * timeout.
+   */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RedisClusterOptions {
+  /** `cluster-node-timeout`: how long a node may be unreachable before it is failed over. Default 5000 ms. */
+  readonly nodeTimeoutMs?: number;
 }
 
 let availability: string | null | undefined;
@@ -132,7 +143,8 @@ export async function startRedisServer(): Promise<RedisServer> {
  * Starts a Redis Cluster of `primaries` nodes, each with `replicas` replicas, on loopback;
  * resolves once `cluster_state:ok` and every replica has finished its first sync.
  */
-export async function startRedisCluster(primaries = 3, replicas = 0): Promise<RedisCluster> {
+export async function startRedisCluster(primaries = 3, replicas = 0, options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const nodeTimeout = String(options.nodeTimeoutMs ?? 5000);
   const dir = await mkdtemp(join(tmpdir(), 'ferrite-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
@@ -145,7 +157,7 @@ export async function startRedisCluster(primaries = 3, replicas = 0): Promise<Re
       const port = await freePort({ busPort: true });
       ports.push(port);
       children.push(
-        spawnServer(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000']),
+        spawnServer(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', nodeTimeout]),
       );
     }
     for (const port of ports) await waitFor(`cluster node ${port}`, async () => (await cli(port, 'PING')).trim() === 'PONG');
@@ -178,5 +190,13 @@ export async function startRedisCluster(primaries = 3, replicas = 0): Promise<Re
     await stop();
     throw error;
   }
-  return { nodes: ports.map((port) => ({ host: HOST, port })), stop };
+  const kill = async (port: number): Promise<void> => {
+    const child = children[ports.indexOf(port)];
+    if (!child) throw new Error(`no cluster node on port ${port}`);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { nodes: ports.map((port) => ({ host: HOST, port })), kill, stop };
 }

@@ -1,4 +1,4 @@
-import type { VectorInput } from '@ferrite/core';
+import { FerriteValidationError, prepareCommand, type VectorInput } from '@ferrite/core';
 import { addMany, type AddManyOptions, type ItemSource } from './add-many.js';
 import { addCommand } from './commands/add.js';
 import { createIndexCommand, DEFAULT_DISTANCE, type CreateIndexOptions } from './commands/create-index.js';
@@ -56,6 +56,11 @@ export interface VectorApi {
   add(index: string, id: string, vector: VectorInput, metadata?: MetadataInput): Promise<void>;
   /** A stored vector with its metadata (all values as text), or null. */
   get(index: string, id: string): Promise<VectorRecord | null>;
+  /**
+   * Several stored vectors in one round trip (one pipeline of `VECTOR.GET`), in the order of
+   * `ids`, `null` for each one absent. Rejects with the first failure (an unknown index, …).
+   */
+  getMany(index: string, ids: readonly string[]): Promise<(VectorRecord | null)[]>;
   /** Removes vectors; resolves to how many existed. No ids: 0, with nothing sent. */
   delete(index: string, ...ids: string[]): Promise<number>;
   /** Adds many vectors in pipelined batches; see {@link AddManyOptions}. */
@@ -127,6 +132,14 @@ export function createVectorApi(session: VectorSession): VectorApi {
     async get(index, id) {
       const stored = await session.call(index, getCommand, index, id);
       return stored === null ? null : { id, vector: stored.vector, metadata: stored.metadata };
+    },
+    async getMany(index, ids) {
+      if (!Array.isArray(ids)) throw new FerriteValidationError('ids', 'expected an array of ids');
+      const settled = await session.batch(index, ids.map((id) => prepareCommand(getCommand, index, id)));
+      return settled.map((entry, i) => {
+        if (!entry.ok) throw entry.error;
+        return entry.value === null ? null : { id: ids[i] as string, vector: entry.value.vector, metadata: entry.value.metadata };
+      });
     },
     async delete(index, ...ids) {
       if (ids.length === 0) {

@@ -8,7 +8,10 @@ import { vector } from '@ferrite/vector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchCounterIncr } from './counter-incr.js';
 import { benchChangeFeed } from './change-feed.js';
+import { canCollectGarbage } from '../measure.js';
+import { benchEmulatorVectorSearch } from './emulator-vector-search.js';
 import { benchEncodeVector } from './encode-vector.js';
+import { benchMmrFetch, MMR_FETCH_K } from './mmr-fetch.js';
 import { benchSemanticHit } from './semantic-cache.js';
 import { benchTransportOverhead } from './transport-overhead.js';
 import { benchVectorLoad } from './vector-load.js';
@@ -42,6 +45,25 @@ describe.each(['memory', 'ioredis', 'node-redis'] as const)('vector load case ov
     expect(rows[0]?.ops).toBe(600);
     expect(rows[2]?.ops).toBe(3);
     if (transport !== 'memory') {
+      const ferrite = createFerrite({ transport: memoryTransport({ emulator: emulator.emulator }), plugins: [vector()] });
+      expect(await ferrite.vector.list()).toEqual([]);
+      await ferrite.close();
+    }
+  }, 30_000);
+});
+
+describe.each(['memory', 'ioredis'] as const)('emulator vector search case over %s', (transport) => {
+  it('times searches on a loaded index, reports bytes per vector in process, and drops its index', async () => {
+    const rows = await benchEmulatorVectorSearch(transport, emulator.url, { vectors: 300, searches: 3 }, { maxSearchP99Ms: 60_000, maxBytesPerVector: 1 });
+    expect(rows[0]?.name).toBe(`emulator search topK 10 of 300×384 (${transport})`);
+    expect(rows[0]?.ops).toBe(3);
+    if (transport === 'memory') {
+      expect(rows.map((row) => row.name)).toEqual([`emulator search topK 10 of 300×384 (memory)`, 'emulator bytes per stored vector, 300×384']);
+      // A goal of 1 byte cannot be met by 384 floats: the row judges what it measured (when it can).
+      expect(rows[1]?.pass).toBe(canCollectGarbage ? false : undefined);
+      expect(rows[1]?.goal).toMatch(canCollectGarbage ? /^≤ 1 B \(is \d+ B; the floats alone 1536 B\)$/ : /^needs node --expose-gc$/);
+    } else {
+      expect(rows).toHaveLength(1);
       const ferrite = createFerrite({ transport: memoryTransport({ emulator: emulator.emulator }), plugins: [vector()] });
       expect(await ferrite.vector.list()).toEqual([]);
       await ferrite.close();
@@ -86,5 +108,16 @@ describe.each(['memory', 'ioredis', 'node-redis'] as const)('change feed case ov
     expect(rows[1]?.ops).toBe(20);
     expect(rows[1]?.p99Ms).toBeGreaterThanOrEqual(rows[1]?.p50Ms as number);
     expect(rows.every((row) => row.pass === true && row.timed === true)).toBe(true);
+  });
+});
+
+describe.each(['ioredis', 'node-redis'] as const)('MMR fetch case over %s', (driver) => {
+  it('times both paths, checking every candidate arrives, and judges the pipeline against one get each', async () => {
+    const rows = await benchMmrFetch(driver, emulator.url, 5);
+    expect(rows.map((row) => row.name)).toEqual([
+      `MMR fetch of ${MMR_FETCH_K} vectors, one get each (${driver})`,
+      `MMR fetch of ${MMR_FETCH_K} vectors, getMany pipeline (${driver})`,
+    ]);
+    expect(rows[1]?.pass).toBeTypeOf('boolean');
   });
 });

@@ -11,10 +11,11 @@ import { createFerrite } from '@ferrite/core';
 import { vector } from '@ferrite/vector';
 import type { VectorApi } from '@ferrite/vector';
 import type { CaseResult } from '../measure.js';
-import { canCollectGarbage, collectGarbage, measureLatency, PeakMemorySampler } from '../measure.js';
+import { canCollectGarbage, collectGarbage, PeakMemorySampler } from '../measure.js';
 import type { TransportName } from '../transports.js';
 import { connect } from '../transports.js';
-import { generateItems, randomVector, seededRandom } from '../vectors.js';
+import { generateItems } from '../vectors.js';
+import { searchLatency, searchRow } from './search-latency.js';
 
 export const DIM = 384;
 const BYTES_PER_VECTOR = DIM * 4;
@@ -83,13 +84,7 @@ export async function benchVectorLoad(name: TransportName, url: string, sizes: V
     const vectorsPerSecond = (added * 1000) / loadMs;
     const allVectorsBytes = sizes.vectors * BYTES_PER_VECTOR;
 
-    const random = seededRandom(99);
-    const queries = Array.from({ length: 16 }, () => randomVector(DIM, random));
-    let next = 0;
-    const search = await measureLatency(sizes.searches, 5, async () => {
-      const hits = await ferrite.vector.search(index, queries[next++ % queries.length] as Float32Array, { topK: 10 });
-      if (hits.length !== 10) throw new Error(`search over ${name} returned ${hits.length} hits, expected 10`);
-    });
+    const search = await searchLatency(ferrite.vector, index, DIM, name, sizes.searches, 99);
 
     const size = `${sizes.vectors}×${DIM}`;
     const maxGrowth = goals.maxPeakGrowthBytes;
@@ -114,16 +109,7 @@ export async function benchVectorLoad(name: TransportName, url: string, sizes: V
               : `≤ ${megabytes(maxGrowth)} (all vectors ${megabytes(allVectorsBytes)})`,
         pass: peakGrowthBytes === undefined || maxGrowth === undefined ? undefined : peakGrowthBytes <= maxGrowth,
       },
-      {
-        name: `search topK 10 of ${sizes.vectors} (${name})`,
-        ops: search.ops,
-        opsPerSecond: search.opsPerSecond,
-        p50Ms: search.p50Ms,
-        p99Ms: search.p99Ms,
-        goal: `p99 ≤ ${goals.maxSearchP99Ms} ms`,
-        pass: search.p99Ms <= goals.maxSearchP99Ms,
-        timed: true,
-      },
+      searchRow(`search topK 10 of ${sizes.vectors} (${name})`, search, goals.maxSearchP99Ms),
     ];
   } finally {
     await ferrite.vector.dropIndex(index).catch(() => undefined);

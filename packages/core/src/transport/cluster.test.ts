@@ -1,122 +1,156 @@
 import { describe, expect, it } from 'vitest';
-import { FerriteConnectionError, isConnectionError } from '../errors.js';
+import { FerriteConnectionError, isConnectionError, replyErrorFor } from '../errors.js';
 import type { Reply } from '../reply.js';
 import type { DedicatedTransport, TransportNode, WireCommand } from '../transport.js';
-import { ClusterTransport, type ClusterConnector } from './cluster.js';
+import { ClusterTransport, type ClusterDriver, type ClusterRoute } from './cluster.js';
+import type { Redirect } from './not-applied.js';
 
-/** How a fake node answers `COMMAND INFO`: at once, never (a connection waiting to reconnect), or with a lost connection. */
-type Answer = 'answer' | 'never' | 'connection lost';
+/** What the fake driver answers to one send: a reply, an error, or nothing ever (a node that keeps silent). */
+type Answer = { readonly reply: Reply } | { readonly error: unknown } | 'never';
 
 /**
- * A cluster of three fake primaries behind a fake connector: enough to drive `ClusterTransport`'s
- * routing with no network. Each node records the commands it was sent.
+ * A driver whose answers the test scripts, one per send in order (the last one repeats), and
+ * which records what was sent where. Enough to drive `ClusterTransport`'s policy with no network.
  */
-function fakeCluster(commandInfo: readonly [Answer, Answer, Answer]) {
-  const ports = [7001, 7002, 7003] as const;
-  const sent = new Map<number, string[]>(ports.map((port) => [port, []]));
-  // INCR's first argument is its key (COMMAND INFO's fourth field is the first key's position).
-  const incrInfo: Reply = [['incr', 2, ['write'], 1, 1, 1]];
-  const slots: Reply = [
-    [0, 5460, ['127.0.0.1', 7001, 'a'.repeat(40)]],
-    [5461, 10922, ['127.0.0.1', 7002, 'b'.repeat(40)]],
-    [10923, 16383, ['127.0.0.1', 7003, 'c'.repeat(40)]],
-  ];
-  const reply = (port: number, command: WireCommand): Promise<Reply> => {
-    sent.get(port)?.push(command.name);
-    if (command.name === 'CLUSTER') return Promise.resolve(slots);
-    if (command.name === 'COMMAND') {
-      const answer = commandInfo[ports.indexOf(port as (typeof ports)[number])];
-      if (answer === 'never') return new Promise<Reply>(() => {});
-      if (answer === 'connection lost') return Promise.reject(new FerriteConnectionError('the connection closed before the reply arrived'));
-      return Promise.resolve(incrInfo);
-    }
-    return Promise.resolve(1);
+function fakeDriver(answers: readonly Answer[], options: { commandInfo?: 'answer' | 'never' } = {}) {
+  const sent: Array<{ name: string; key: unknown; redirect?: Redirect }> = [];
+  let refreshes = 0;
+  let open = true;
+  let next = 0;
+  const answer = (): Promise<Reply> => {
+    const scripted = answers[Math.min(next++, answers.length - 1)] as Answer;
+    if (scripted === 'never') return new Promise<Reply>(() => {});
+    return 'reply' in scripted ? Promise.resolve(scripted.reply) : Promise.reject(scripted.error);
   };
-  const connector: ClusterConnector = {
+  const driver: ClusterDriver = {
     name: 'fake',
     protocol: 3,
-    seeds: () => [{ host: '127.0.0.1', port: 7001 }],
-    async connect(node: TransportNode): Promise<DedicatedTransport> {
-      const connection: DedicatedTransport = {
-        name: 'fake',
-        protocol: 3,
-        send: (command) => reply(node.port, command),
-        batch: async (commands) => Promise.all(commands.map(async (command) => ({ ok: true as const, value: await reply(node.port, command) }))),
-        dedicated: async () => connection,
-        close: async () => {},
-        [Symbol.asyncDispose]: async () => {},
-      };
-      return connection;
+    get open() {
+      return open;
     },
-    release: async () => {},
+    send(command: WireCommand, route: ClusterRoute) {
+      if (command.name === 'COMMAND') {
+        // INCR's first argument is its key (COMMAND INFO's fourth field is the first key's position).
+        return options.commandInfo === 'never' ? new Promise<Reply>(() => {}) : Promise.resolve([['incr', 2, ['write'], 1, 1, 1]]);
+      }
+      sent.push({ name: command.name, key: route.key });
+      return answer();
+    },
+    sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute) {
+      sent.push({ name: command.name, key: null, redirect });
+      return answer();
+    },
+    sendToNode: () => Promise.resolve('OK'),
+    primaries: async (): Promise<readonly TransportNode[]> => [{ id: 'a'.repeat(40), host: '127.0.0.1', port: 7001 }],
+    dedicated: async (): Promise<DedicatedTransport> => {
+      throw new Error('not used');
+    },
+    topologyChanged: () => void refreshes++,
+    close: async () => void (open = false),
   };
-  const commandInfoAsked = () => [...sent.values()].reduce((total, names) => total + names.filter((name) => name === 'COMMAND').length, 0);
-  const incrsSent = () => [...sent.values()].reduce((total, names) => total + names.filter((name) => name === 'INCR').length, 0);
-  return { transport: new ClusterTransport(connector), commandInfoAsked, incrsSent };
+  return { transport: new ClusterTransport(driver), sent, refreshes: () => refreshes, closeClient: () => void (open = false) };
 }
 
-describe('ClusterTransport: where a command without a routing key goes', () => {
-  it('asks COMMAND INFO of one primary when it answers', async () => {
-    const { transport, commandInfoAsked, incrsSent } = fakeCluster(['answer', 'answer', 'answer']);
-    expect(await transport.send({ name: 'INCR', args: ['k'] })).toBe(1);
-    expect(await transport.send({ name: 'INCR', args: ['other'] })).toBe(1);
-    expect(commandInfoAsked()).toBe(1);
-    expect(incrsSent()).toBe(2);
+const incr: WireCommand = { name: 'INCR', args: ['counter'], routingKey: 'counter' };
+const refused = (text: string): Answer => ({ error: replyErrorFor('INCR', text) });
+
+describe('ClusterTransport: topology', () => {
+  it('says it reaches a cluster', async () => {
+    const { transport } = fakeDriver([{ reply: 1 }]);
+    expect(transport.topology).toBe('cluster');
+    await transport.close();
+  });
+});
+
+describe('ClusterTransport: replies that mean "not applied"', () => {
+  it('sends any command again after CLUSTERDOWN and TRYAGAIN, asking the driver to reread its slot map', async () => {
+    const { transport, sent, refreshes } = fakeDriver([refused('CLUSTERDOWN The cluster is down'), refused('TRYAGAIN Multiple keys request during rehashing of slot'), { reply: 7 }]);
+    expect(await transport.send(incr, { signal: new AbortController().signal })).toBe(7);
+    expect(sent.map((entry) => entry.key)).toEqual(['counter', 'counter', 'counter']);
+    expect(refreshes()).toBe(2);
     await transport.close();
   });
 
-  it('asks the other primaries when one loses its connection, or keeps silent (down, reconnecting)', async () => {
-    for (const answers of [
-      ['connection lost', 'answer', 'answer'],
-      ['never', 'answer', 'never'],
-      ['never', 'never', 'answer'],
-    ] as const) {
-      // Every rotation, so the primary asked first is each of them in turn.
-      for (let shift = 0; shift < 3; shift++) {
-        const rotated = [0, 1, 2].map((i) => answers[(i + shift) % 3]) as unknown as readonly [Answer, Answer, Answer];
-        const { transport, incrsSent } = fakeCluster(rotated);
-        const started = performance.now();
-        expect(await transport.send({ name: 'INCR', args: ['k'] }), rotated.join()).toBe(1);
-        expect(performance.now() - started, rotated.join()).toBeLessThan(2000);
-        expect(incrsSent()).toBe(1);
-        await transport.close();
-      }
-    }
+  it('follows MOVED at once on the node named, then routes by the driver again if that node redirects too', async () => {
+    const { transport, sent } = fakeDriver([refused('MOVED 866 127.0.0.1:7002'), refused('MOVED 866 127.0.0.1:7003'), { reply: 3 }]);
+    expect(await transport.send(incr)).toBe(3);
+    expect(sent.map((entry) => entry.redirect?.port ?? 'routed')).toEqual(['routed', 7002, 'routed']);
+    await transport.close();
   });
 
-  it('rejects with maybeApplied false when no primary can say where the key is: the command was never sent', async () => {
-    const { transport, commandInfoAsked, incrsSent } = fakeCluster(['connection lost', 'connection lost', 'connection lost']);
-    const error = await transport.send({ name: 'INCR', args: ['k'] }).catch((e: unknown) => e);
+  it('follows ASK once without asking the driver to reread its slot map', async () => {
+    const { transport, sent, refreshes } = fakeDriver([refused('ASK 866 127.0.0.1:7002'), { reply: 4 }]);
+    expect(await transport.send(incr)).toBe(4);
+    expect(sent[1]?.redirect).toEqual({ kind: 'ASK', slot: 866, host: '127.0.0.1', port: 7002 });
+    expect(refreshes()).toBe(0);
+    await transport.close();
+  });
+
+  it('rejects with maybeApplied false when the deadline ends the wait', async () => {
+    const { transport, sent } = fakeDriver([refused('CLUSTERDOWN The cluster is down')]);
+    const error = await transport.send(incr, { signal: AbortSignal.timeout(150) }).catch((e: unknown) => e);
     expect(isConnectionError(error), String(error)).toBe(true);
-    expect(error).toMatchObject({ maybeApplied: false });
-    expect(commandInfoAsked()).toBe(3);
-    expect(incrsSent()).toBe(0);
-    const [entry] = await transport.batch([{ name: 'INCR', args: ['k'] }]);
-    expect(entry).toMatchObject({ ok: false, error: { maybeApplied: false } });
-    expect(incrsSent()).toBe(0);
+    expect((error as FerriteConnectionError).maybeApplied).toBe(false);
+    expect((error as Error).message).toMatch(/CLUSTERDOWN/);
+    expect(sent.length).toBeGreaterThan(2);
+    await transport.close();
+  });
+
+  it('stops waiting when the transport closes, with maybeApplied false', async () => {
+    const { transport } = fakeDriver([refused('CLUSTERDOWN The cluster is down')]);
+    const call = transport.send(incr, { signal: new AbortController().signal });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await transport.close();
+    await expect(call).rejects.toMatchObject({ maybeApplied: false });
+  });
+
+  it('does not send again after a failure that may have applied the command, and tells the driver', async () => {
+    const lost = new FerriteConnectionError('the connection closed before the reply arrived');
+    const { transport, sent, refreshes } = fakeDriver([{ error: lost }, { reply: 1 }]);
+    await expect(transport.send(incr)).rejects.toBe(lost);
+    expect(sent).toHaveLength(1);
+    expect(refreshes()).toBe(1);
+    await transport.close();
+  });
+
+  it('does not try again once the user closed the driver\'s client', async () => {
+    const unsent = new FerriteConnectionError('the cluster client is not connected', { maybeApplied: false });
+    const { transport, sent, closeClient } = fakeDriver([{ error: unsent }]);
+    closeClient();
+    await expect(transport.send(incr)).rejects.toBe(unsent);
+    expect(sent).toHaveLength(1);
     await transport.close();
   });
 });
 
 describe('ClusterTransport: a caller that gives up while the route is found', () => {
   it('never sends the command or batch late, and says it was not applied', async () => {
-    // The primary asked first keeps silent; another answers once the question goes to all of them.
-    const { transport, incrsSent } = fakeCluster(['never', 'answer', 'never']);
+    // COMMAND INFO (to place INCR's key) never answers: the route is never found.
+    const { transport, sent } = fakeDriver([{ reply: 1 }], { commandInfo: 'never' });
     const controller = new AbortController();
     const call = transport.send({ name: 'INCR', args: ['k'] }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     const error = await call.catch((e: unknown) => e);
     expect(isConnectionError(error)).toBe(true);
     expect((error as FerriteConnectionError).maybeApplied).toBe(false);
-    expect(incrsSent()).toBe(0);
     const gaveUp = new AbortController();
     const batch = transport.batch([{ name: 'INCR', args: ['k'] }, { name: 'INCR', args: ['other'] }], { signal: gaveUp.signal });
     gaveUp.abort();
     for (const entry of await batch) expect(entry).toMatchObject({ ok: false, error: { maybeApplied: false } });
-    expect(incrsSent()).toBe(0);
-    // The route is known now: the next call goes out.
-    expect(await transport.send({ name: 'INCR', args: ['k'] })).toBe(1);
-    expect(incrsSent()).toBe(1);
+    expect(sent).toHaveLength(0);
+    await transport.close();
+  });
+});
+
+describe('ClusterTransport: order', () => {
+  it('hands a batch to the driver in order, standard commands whose key must be looked up included', async () => {
+    const { transport, sent } = fakeDriver([{ reply: 1 }]);
+    await transport.batch([
+      { name: 'INCR', args: ['first'] },
+      { name: 'GET', args: ['second'], routingKey: 'second' },
+      { name: 'INCR', args: ['third'] },
+    ]);
+    expect(sent.map((entry) => entry.key)).toEqual(['first', 'second', 'third']);
     await transport.close();
   });
 });

@@ -1,37 +1,87 @@
-import { FerriteConnectionError, FerriteValidationError, isConnectionError, isReplyError } from '../errors.js';
-import { readArray, readInteger, readText, type Reply } from '../reply.js';
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Transport, TransportNode, TransportSendOptions, WireCommand } from '../transport.js';
+import { FerriteConnectionError, FerriteValidationError, isConnectionError } from '../errors.js';
+import type { Reply } from '../reply.js';
+import type {
+  BatchEntry,
+  DedicatedOptions,
+  DedicatedTransport,
+  ProtocolVersion,
+  Transport,
+  TransportNode,
+  TransportSendOptions,
+  TransportTopology,
+  WireCommand,
+} from '../transport.js';
 import type { Arg } from '../args.js';
-import { asFerriteError, runGrouped } from './batch.js';
+import { asFerriteError, settleEach } from './batch.js';
 import { TransportLifecycle } from './lifecycle.js';
-import { unknownNode } from './nodes.js';
-import { CLUSTER_SLOTS, CommandKeyResolver, isReadCommand, scriptKey, slotOf } from './routing.js';
+import { notApplied, pauseBefore, pauseUnlessAbandoned, redirectOf, type Redirect } from './not-applied.js';
+import { CommandKeyResolver, isReadCommand, scriptKey } from './routing.js';
 import { describeValue } from '../validate.js';
 
 /** Where a cluster transport sends commands that only read. */
 export type ReadFrom = 'primary' | 'replica';
 
-/** What a cluster transport needs from a driver: connections to single nodes. */
-export interface ClusterConnector {
+/** Where the driver should send one command. */
+export interface ClusterRoute {
+  /** The key whose slot decides the node; `null`: any primary. */
+  readonly key: Arg | null;
+  /** The command only reads and the transport was asked to read from replicas. */
+  readonly replica: boolean;
+}
+
+/** What a driver's cluster side is asked for a dedicated connection. */
+export interface ClusterDedicatedOptions {
+  /** The primary with this id (from `primaries()`); wins over `key`. */
+  readonly node?: string;
+  /** The primary serving this key's slot. Neither: any primary. */
+  readonly key?: Arg;
+  /** Fires when the caller stops waiting: stop connecting and release what was opened. */
+  readonly signal?: AbortSignal;
+  /** Runs once the returned connection has closed. */
+  readonly onClosed: () => void;
+}
+
+/**
+ * What a cluster transport needs from a driver's own cluster client. The driver keeps the
+ * topology: its slot map, its connection to every node, its reading of the slot map again on a
+ * timer, after redirects and when a node is lost, its seeds. Core adds only what the driver
+ * cannot know: the routing key of each Ferrite command and the retry of replies that mean "not
+ * applied" (see {@link ClusterTransport}).
+ */
+export interface ClusterDriver {
   /** The driver's name (`ioredis`), for messages. */
   readonly name: string;
   readonly protocol: ProtocolVersion;
-  /** Where to ask for the slot map first: the addresses the user gave the driver. */
-  seeds(): readonly { readonly host: string; readonly port: number }[];
+  /** Whether the driver's cluster client can still send (not closed by its user): a refused command is tried again only then. */
+  readonly open: boolean;
   /**
-   * Opens one connection to `node`, as a transport of its own that never redirects. With
-   * `readonly`, the connection sends `READONLY` on every (re)connect (reads from a replica).
-   * `onClosed` runs once the returned transport has closed.
+   * Sends one command where the driver routes a command whose first key is `route.key`, on the
+   * connection the driver keeps to that node. Rejects with a `FerriteConnectionError` whose
+   * `maybeApplied` is `false` when it did not send it (no node known for the slot yet, a node
+   * connection that could not be opened); a redirect the driver does not follow rejects as the
+   * server's reply.
    */
-  connect(node: TransportNode, options: ConnectOptions): Promise<DedicatedTransport>;
-  /** Frees what the connector holds besides those connections (the user's client, when asked to). */
-  release(): Promise<void>;
-}
-
-export interface ConnectOptions {
-  readonly readonly: boolean;
-  readonly signal?: AbortSignal;
-  readonly onClosed: () => void;
+  send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
+  /**
+   * Sends one command again after the redirect it got (`route` is where it was sent): on the
+   * node the redirect names (after `ASKING` for `ASK`), or the driver's own way of following it.
+   * For drivers that do not follow redirects for every command (ioredis never does for commands
+   * it does not know); rejects as `send` does when it knows no such node.
+   */
+  sendRedirected?(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
+  /** Sends on the connection to the primary with this id, with no routing or redirect. */
+  sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply>;
+  /** The primaries as the driver knows them now, each named by its `CLUSTER MYID`. */
+  primaries(): Promise<readonly TransportNode[]>;
+  /** A new connection of its own to a primary, opened like the driver's own connection to it. */
+  dedicated(options: ClusterDedicatedOptions): Promise<DedicatedTransport>;
+  /**
+   * Tells the driver the cluster may have changed (a `CLUSTERDOWN`, a `MOVED`, a lost node): a
+   * driver that reads its slot map again on demand does so now. Returns at once.
+   */
+  topologyChanged(): void;
+  /** Frees what the driver side holds (its own cluster client; the user's when asked). */
+  close(): Promise<void>;
 }
 
 export interface ClusterTransportOptions {
@@ -39,20 +89,8 @@ export interface ClusterTransportOptions {
   readonly readFrom?: ReadFrom;
 }
 
-interface Shard {
-  readonly primary: TransportNode;
-  readonly replicas: readonly TransportNode[];
-}
-
-interface SlotMap {
-  readonly slots: readonly (Shard | undefined)[];
-  readonly primaries: readonly TransportNode[];
-}
-
-const REDIRECT = /^(MOVED|ASK) \d+ (.+):(\d+)$/;
-
-/** How long a keyless question (`COMMAND INFO`) waits for one primary before it is asked of the others too. */
-const HEDGE_AFTER_MS = 250;
+/** How long a command that was refused as not applied keeps being tried when its caller set no deadline. */
+const MAX_NOT_APPLIED_WAIT_MS = 15_000;
 
 /** Checks `readFrom` for a cluster transport's options (a typed error for anything else). */
 export function readFromOption(value: unknown): ReadFrom {
@@ -61,118 +99,92 @@ export function readFromOption(value: unknown): ReadFrom {
   throw new FerriteValidationError('readFrom', `expected 'primary' or 'replica', got ${describeValue(value)}`);
 }
 
-const addressOf = (node: { host: string; port: number }): string => `${node.host}:${node.port}`;
-
 /**
  * The cluster policy every Ferrite cluster transport follows, whatever the driver:
  *
- * - Each command goes to the primary owning its key's slot, from a slot map read with
- *   `CLUSTER SLOTS`. The key is the command's `routingKey`, the first key of a script call, or
- *   the key `COMMAND INFO` places (asked once per command name).
- * - Keyless commands go to the primaries in turn (round robin).
- * - `MOVED`: the slot map is read again and the command is resent once, to the node named.
- * - `ASK`: the command is sent once to the node named, right after `ASKING` on the same connection.
+ * - Topology is the driver's: its slot map, node connections, failover detection, reconnection
+ *   and seeds, exactly as for its own commands. Core opens no connection of its own.
+ * - Each command goes where the driver routes a command whose first key is the command's
+ *   `routingKey` (from its definition), the first key of a script call, or, for a standard
+ *   command sent raw, the key `COMMAND INFO` places (asked once per command name, through the
+ *   driver). Keyless commands go to any primary.
+ * - `MOVED`, `ASK`, `CLUSTERDOWN` and `TRYAGAIN` mean the command was not applied: it is sent
+ *   again, for every command (retryable or not), with short pauses, until its caller's deadline
+ *   or signal ends the wait; it then rejects with `maybeApplied: false`. A driver that does not
+ *   follow redirects for commands it does not know (ioredis) gets the node named by the redirect
+ *   at once (after `ASKING` for `ASK`). The driver is told to read its slot map again after a
+ *   `MOVED`, a `CLUSTERDOWN` or a lost connection.
+ * - A call whose caller gives up while its route is being found is never sent.
  * - `CROSSSLOT` rejects with `FerriteCrossSlotError`; nothing ran.
  * - `readFrom: 'replica'`: commands that only read (definitions marked `readonly`, standard read
- *   commands) go to a replica of the shard, in turn, over connections in `READONLY` mode;
- *   a shard without replicas serves them from its primary.
- * - Batches are split by node, pipelined per node, and reassembled in order; entries
- *   redirected are then resent one by one as above.
+ *   commands) go to a replica of the shard; a shard without replicas serves them from its primary.
+ * - Batches are pipelined: every entry is sent at once, each to its node, and settles on its own.
  */
 export class ClusterTransport implements Transport {
   readonly name: string;
-  readonly #connector: ClusterConnector;
+  readonly topology: TransportTopology = 'cluster';
+  readonly #driver: ClusterDriver;
   readonly #readFrom: ReadFrom;
   readonly #lifecycle: TransportLifecycle;
-  readonly #links = new Map<string, Promise<DedicatedTransport>>();
   readonly #keys: CommandKeyResolver;
-  #map: Promise<SlotMap> | undefined;
-  #turn = 0;
 
-  constructor(connector: ClusterConnector, options: ClusterTransportOptions = {}) {
-    this.name = connector.name;
-    this.#connector = connector;
+  constructor(driver: ClusterDriver, options: ClusterTransportOptions = {}) {
+    this.name = driver.name;
+    this.#driver = driver;
     this.#readFrom = readFromOption(options.readFrom);
-    this.#lifecycle = new TransportLifecycle(connector.name);
-    this.#keys = new CommandKeyResolver((command) => this.#askAnyPrimary(command));
+    this.#lifecycle = new TransportLifecycle(driver.name);
+    this.#keys = new CommandKeyResolver((command) => this.#sendRouted(command, { key: null, replica: false }, undefined));
   }
 
   get protocol(): ProtocolVersion {
-    return this.#connector.protocol;
+    return this.#driver.protocol;
   }
 
-  async nodes(): Promise<readonly TransportNode[]> {
+  nodes(): Promise<readonly TransportNode[]> {
     this.#lifecycle.assertOpen();
-    return (await this.#slotMap()).primaries;
+    return this.#driver.primaries();
   }
 
-  async send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    this.#lifecycle.assertOpen();
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
     const signal = options?.signal;
-    let link: DedicatedTransport;
-    try {
-      link = options?.node !== undefined ? await this.#link(await this.#primaryById(options.node), false) : await this.#route(command);
-    } catch (error) {
-      throw notSent(error);
-    }
-    // The caller gave up while the route was being found (a node down, a slot map being read):
-    // the command is not sent late, after the caller was told it timed out or was aborted.
-    if (signal?.aborted) throw new FerriteConnectionError(`${this.name}: the caller stopped waiting before the command was sent`, { maybeApplied: false });
-    if (options?.node !== undefined) return link.send(command, { signal });
-    try {
-      return await link.send(command, { signal });
-    } catch (error) {
-      return this.#redirected(error, command, signal);
-    }
+    if (options?.node !== undefined) return this.#driver.sendToNode(options.node, command, signal);
+    // Known at once in the common case: the command is then handed to the driver in this very
+    // turn, so commands sent one after the other reach a node in that order.
+    const key = this.#knownKey(command);
+    if (key !== undefined) return this.#sendRouted(command, this.#route(command, key), signal);
+    return this.#sendOnceRouted(command, signal);
   }
 
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
     const signal = options?.signal;
-    if (options?.node !== undefined) return (await this.#link(await this.#primaryById(options.node), false)).batch(commands, { signal });
-    const entries = await runGrouped(
-      commands.length,
-      (index) =>
-        this.#route(commands[index] as WireCommand).catch((error: unknown) => {
-          throw notSent(error);
-        }),
-      (link, indexes) => {
-        // As in `send`: nothing goes out late for a caller that gave up while routes were found.
-        if (signal?.aborted) return Promise.reject(new FerriteConnectionError(`${this.name}: the caller stopped waiting before the batch was sent`, { maybeApplied: false }));
-        return link.batch(indexes.map((index) => commands[index] as WireCommand), { signal });
-      },
+    if (options?.node === undefined && commands.some((command) => this.#knownKey(command) === undefined)) {
+      // Every route is found before the first entry goes out, so the entries leave in order.
+      const found = await Promise.all(commands.map((command) => this.#routingKey(command, signal).then(() => undefined, (error: unknown) => error)));
+      const unrouted = found.find((error) => error !== undefined);
+      if (unrouted !== undefined || signal?.aborted) {
+        const error = signal?.aborted ? abandoned(this.name) : notSent(unrouted);
+        return commands.map(() => ({ ok: false, error: asFerriteError(error, this.name) }));
+      }
+    }
+    // Sent in one go: each driver writes the commands issued in one turn to a node together.
+    return settleEach(
+      commands.map((command) => this.send(command, options)),
       this.name,
     );
-    await Promise.all(
-      entries.map(async (entry, index) => {
-        if (entry.ok || !isRedirect(entry.error)) return;
-        entries[index] = await this.#redirected(entry.error, commands[index] as WireCommand, signal).then(
-          (value): BatchEntry => ({ ok: true, value }),
-          (error: unknown): BatchEntry => ({ ok: false, error: asFerriteError(error, this.name) }),
-        );
-      }),
-    );
-    return entries;
   }
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
-    let node: TransportNode;
-    if (options?.node !== undefined) node = await this.#primaryById(options.node);
-    else if (options?.routingKey !== undefined) node = (await this.#shardOf(options.routingKey)).primary;
-    else node = await this.#nextPrimary();
-    return this.#open(node, false, options?.signal);
-  }
-
-  close(): Promise<void> {
-    return this.#lifecycle.close(() => this.#connector.release());
-  }
-
-  /** Opens a connection of the cluster's that closes with it. */
-  async #open(node: TransportNode, readonly: boolean, signal: AbortSignal | undefined): Promise<DedicatedTransport> {
     let opened: DedicatedTransport | undefined;
     const connection = await this.#lifecycle.track(
-      this.#connector.connect(node, { readonly, signal, onClosed: () => opened && this.#lifecycle.forget(opened) }),
+      this.#driver.dedicated({
+        node: options?.node,
+        key: options?.routingKey,
+        signal: options?.signal,
+        onClosed: () => opened && this.#lifecycle.forget(opened),
+      }),
     );
     opened = connection;
     if (this.#lifecycle.closed) {
@@ -182,142 +194,70 @@ export class ClusterTransport implements Transport {
     return this.#lifecycle.adopt(connection);
   }
 
-  /** The shared connection to a node (one for writes, one in `READONLY` mode for replica reads). */
-  #link(node: TransportNode, readonly: boolean): Promise<DedicatedTransport> {
-    this.#lifecycle.assertOpen();
-    const key = `${addressOf(node)}${readonly ? ' readonly' : ''}`;
-    let link = this.#links.get(key);
-    if (!link) {
-      link = this.#open(node, readonly, undefined);
-      link.catch(() => this.#links.delete(key));
-      this.#links.set(key, link);
-      // A link that closes (the transport closing) is opened again if asked for.
-      void link.then((opened) => {
-        const close = opened.close.bind(opened);
-        opened.close = () => (this.#links.delete(key), close());
-      }, () => {});
-    }
-    return link;
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => this.#driver.close());
   }
 
-  async #route(command: WireCommand): Promise<DedicatedTransport> {
-    let key = command.routingKey;
-    if (key === undefined) key = scriptKey(command);
-    if (key === undefined) key = await this.#keys.routingKey(command);
-    if (key === null) return this.#link(await this.#nextPrimary(), false);
-    const shard = await this.#shardOf(key);
-    if (this.#readFrom === 'replica' && shard.replicas.length > 0 && isReadCommand(command)) {
-      return this.#link(shard.replicas[this.#turn++ % shard.replicas.length] as TransportNode, true);
+  #knownKey(command: WireCommand): Arg | null | undefined {
+    const script = command.routingKey === undefined ? scriptKey(command) : undefined;
+    return script !== undefined ? script : this.#keys.knownRoutingKey(command);
+  }
+
+  #route(command: WireCommand, key: Arg | null): ClusterRoute {
+    return { key, replica: this.#readFrom === 'replica' && isReadCommand(command) };
+  }
+
+  async #routingKey(command: WireCommand, signal: AbortSignal | undefined): Promise<Arg | null> {
+    const known = this.#knownKey(command);
+    if (known !== undefined) return known;
+    return untilAbandoned(this.#keys.routingKey(command), signal, this.name);
+  }
+
+  /** For a standard command whose key position is not known yet: `COMMAND INFO` first. */
+  async #sendOnceRouted(command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+    let key: Arg | null;
+    try {
+      key = await this.#routingKey(command, signal);
+    } catch (error) {
+      throw notSent(error);
     }
-    return this.#link(shard.primary, false);
+    // The caller gave up while the route was being found: the command is not sent late, after
+    // the caller was told it timed out or was aborted.
+    if (signal?.aborted) throw abandoned(this.name);
+    return this.#sendRouted(command, this.#route(command, key), signal);
   }
 
   /**
-   * Asks a keyless question that only reads (`COMMAND INFO`) of one primary, in turn; if it fails,
-   * or has not answered within {@link HEDGE_AFTER_MS}, of the others too. The first answer wins:
-   * a node that is down, or whose connection waits to reconnect, holds no command up.
+   * Sends through the driver until the command is applied, fails in a way that may have applied
+   * it, or its caller stops waiting. Only replies that prove nothing ran are tried again.
    */
-  async #askAnyPrimary(command: WireCommand): Promise<Reply> {
-    const { primaries } = await this.#slotMap();
-    const first = this.#turn++;
-    return new Promise<Reply>((resolve, reject) => {
-      let asked = 0;
-      let failed = 0;
-      let failure: unknown;
-      let hedge: NodeJS.Timeout | undefined;
-      const answer = (reply: Reply): void => (clearTimeout(hedge), resolve(reply));
-      const fail = (error: unknown): void => (clearTimeout(hedge), reject(error));
-      const ask = async (node: TransportNode): Promise<Reply> => (await this.#link(node, false)).send(command);
-      const askNext = (): void => {
-        ask(primaries[(first + asked++) % primaries.length] as TransportNode).then(answer, (error: unknown) => {
-          failure ??= error;
-          if (++failed === primaries.length || this.#lifecycle.closed) fail(failure);
-          else if (asked < primaries.length) askNext();
-        });
-      };
-      if (primaries.length === 0) return fail(new FerriteConnectionError(`${this.name}: the cluster has no primary`, { maybeApplied: false }));
-      askNext();
-      hedge = setTimeout(() => {
-        while (asked < primaries.length) askNext();
-      }, HEDGE_AFTER_MS);
-    });
-  }
-
-  /** After MOVED or ASK: once more to the node named (MOVED also rereads the slot map). */
-  async #redirected(error: unknown, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
-    const redirect = isReplyError(error) ? REDIRECT.exec(error.serverMessage) : null;
-    if (!redirect || this.#lifecycle.closed) throw error;
-    const [, kind, host, port] = redirect as unknown as [string, 'MOVED' | 'ASK', string, string];
-    const target = await this.#nodeAt(host, Number(port));
-    const link = await this.#link(target, false);
-    if (kind === 'MOVED') {
-      this.#map = undefined;
-      return link.send(command, { signal });
-    }
-    const [asking, reply] = await link.batch([{ name: 'ASKING', args: [], routingKey: null }, command], { signal });
-    if (!asking?.ok) throw asking?.error ?? new FerriteConnectionError(`${this.name}: ASKING got no reply`);
-    if (!reply) throw new FerriteConnectionError(`${this.name}: no reply after ASKING`);
-    if (!reply.ok) throw reply.error;
-    return reply.value;
-  }
-
-  async #nodeAt(host: string, port: number): Promise<TransportNode> {
-    const known = await this.#slotMap().then(
-      (map) => map.slots.flatMap((shard) => (shard ? [shard.primary, ...shard.replicas] : [])).find((node) => node.host === host && node.port === port),
-      () => undefined,
-    );
-    return known ?? { id: `${host}:${port}`, host, port };
-  }
-
-  async #shardOf(key: Arg): Promise<Shard> {
-    const slot = slotOf(key);
-    const shard = (await this.#slotMap()).slots[slot];
-    if (!shard) throw new FerriteConnectionError(`${this.name}: no node serves slot ${slot}`);
-    return shard;
-  }
-
-  async #nextPrimary(): Promise<TransportNode> {
-    const { primaries } = await this.#slotMap();
-    const node = primaries[this.#turn++ % primaries.length];
-    if (!node) throw new FerriteConnectionError(`${this.name}: the cluster has no primary`);
-    return node;
-  }
-
-  async #primaryById(id: string): Promise<TransportNode> {
-    const node = (await this.#slotMap()).primaries.find((primary) => primary.id === id);
-    if (!node) throw unknownNode(id);
-    return node;
-  }
-
-  #slotMap(): Promise<SlotMap> {
-    if (!this.#map) {
-      const loading = this.#loadSlotMap();
-      this.#map = loading;
-      loading.catch(() => {
-        if (this.#map === loading) this.#map = undefined;
-      });
-    }
-    return this.#map;
-  }
-
-  /** Asks the seeds, then the nodes known so far, until one answers `CLUSTER SLOTS`. */
-  async #loadSlotMap(): Promise<SlotMap> {
-    const previous = [...this.#links.keys()].map((key) => key.split(' ')[0] as string);
-    const candidates = [...new Set([...previous, ...this.#connector.seeds().map(addressOf)])];
-    let failure: unknown = new FerriteConnectionError(`${this.name}: no cluster node to ask for the slot map`);
-    for (const address of candidates) {
-      const split = address.lastIndexOf(':');
-      const host = address.slice(0, split);
-      const port = Number(address.slice(split + 1));
+  async #sendRouted(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+    const driver = this.#driver;
+    const started = Date.now();
+    let redirect: Redirect | undefined;
+    for (let attempt = 1; ; attempt++) {
       try {
-        const link = await this.#link({ id: address, host, port }, false);
-        return parseSlots(await link.send({ name: 'CLUSTER', args: ['SLOTS'], routingKey: null }), host);
+        return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, route, signal) : await driver.send(command, route, signal);
       } catch (error) {
-        failure = error;
-        if (this.#lifecycle.closed) break;
+        if (!notApplied(error) || !driver.open) {
+          // Lost on the way (a node down): the driver may not have noticed yet.
+          if (isConnectionError(error)) driver.topologyChanged();
+          throw error;
+        }
+        if (signal?.aborted || this.#lifecycle.closed) {
+          throw new FerriteConnectionError(`${this.name}: the caller stopped waiting before the cluster took the command`, { cause: error, maybeApplied: false });
+        }
+        const followed = redirect;
+        redirect = redirectOf(error);
+        if (redirect?.kind !== 'ASK') driver.topologyChanged();
+        // A redirect is followed at once, once; a node that redirects again, or a cluster that
+        // cannot take the command yet, gets a pause first.
+        if (redirect && driver.sendRedirected && !followed) continue;
+        redirect = undefined;
+        if (Date.now() - started > MAX_NOT_APPLIED_WAIT_MS) throw error;
+        await pauseUnlessAbandoned(pauseBefore(attempt), signal, this.#lifecycle, this.name, error);
       }
     }
-    throw failure;
   }
 }
 
@@ -326,26 +266,20 @@ function notSent(error: unknown): unknown {
   return isConnectionError(error) && error.maybeApplied ? new FerriteConnectionError(error.message, { cause: error, maybeApplied: false }) : error;
 }
 
-function isRedirect(error: unknown): boolean {
-  return isReplyError(error) && REDIRECT.test(error.serverMessage);
+function abandoned(name: string): FerriteConnectionError {
+  return new FerriteConnectionError(`${name}: the caller stopped waiting before the command was sent`, { maybeApplied: false });
 }
 
-function parseNode(entry: Reply, askedHost: string): TransportNode {
-  const [host, port, id] = readArray(entry);
-  const text = host === undefined || host === null ? '' : readText(host);
-  const address = text === '' || text === '?' ? askedHost : text;
-  const number = readInteger(port ?? null);
-  return { id: id === undefined || id === null ? `${address}:${number}` : readText(id), host: address, port: number };
-}
-
-function parseSlots(reply: Reply, askedHost: string): SlotMap {
-  const slots = new Array<Shard | undefined>(CLUSTER_SLOTS);
-  const primaries = new Map<string, TransportNode>();
-  for (const range of readArray(reply)) {
-    const [start, end, primary, ...replicas] = readArray(range);
-    const shard: Shard = { primary: parseNode(primary ?? null, askedHost), replicas: replicas.map((entry) => parseNode(entry, askedHost)) };
-    primaries.set(shard.primary.id, shard.primary);
-    for (let slot = readInteger(start ?? null); slot <= readInteger(end ?? null); slot++) slots[slot] = shard;
-  }
-  return { slots, primaries: [...primaries.values()] };
+/** `work`, unless `signal` fires first: then a rejection saying the command was never sent. */
+function untilAbandoned<T>(work: Promise<T>, signal: AbortSignal | undefined, name: string): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abandoned(name));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
 }

@@ -6,15 +6,17 @@
  *
  * @module
  */
-export { asFerriteError, messageOf, runGrouped, settleEach } from './batch.js';
+export { asFerriteError, messageOf, settleEach } from './batch.js';
 export {
   ClusterTransport,
   readFromOption,
-  type ClusterConnector,
+  type ClusterDedicatedOptions,
+  type ClusterDriver,
+  type ClusterRoute,
   type ClusterTransportOptions,
-  type ConnectOptions,
   type ReadFrom,
 } from './cluster.js';
+export { notApplied, redirectOf, type Redirect } from './not-applied.js';
 export { withDeadline } from './deadline.js';
 export { doubleLayout, type DoubleLayout } from './double-replies.js';
 export { exactInteger } from './inexact-reply.js';

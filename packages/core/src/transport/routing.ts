@@ -42,17 +42,30 @@ interface KeySpec {
 }
 
 /**
- * Finds the routing key of commands that do not name it, from `COMMAND INFO` (asked once per
- * command name and remembered). Cluster transports use it for raw commands their driver does
- * not know, Ferrite's extensions included.
+ * Finds the routing key of standard commands sent raw without one, from `COMMAND INFO` (asked
+ * once per command name, through the cluster's driver, and remembered). Ferrite's own commands
+ * carry their routing key from their definition and never need it.
  */
 export class CommandKeyResolver {
   readonly #specs = new Map<string, Promise<KeySpec | null>>();
+  readonly #known = new Map<string, KeySpec | null>();
   readonly #ask: (command: WireCommand) => Promise<Reply>;
 
   /** `ask` sends a command to any node of the cluster. */
   constructor(ask: (command: WireCommand) => Promise<Reply>) {
     this.#ask = ask;
+  }
+
+  /**
+   * The routing key of a command, or `null` when it has none (or the server does not know it),
+   * when it is known without asking (an explicit key, a command name asked about before);
+   * `undefined` otherwise.
+   */
+  knownRoutingKey(command: WireCommand): Arg | null | undefined {
+    if (command.routingKey !== undefined) return command.routingKey;
+    const spec = this.#known.get(command.name.toUpperCase());
+    if (spec === undefined) return undefined;
+    return spec === null ? null : (command.args[spec.first - 1] ?? null);
   }
 
   /** The routing key of a command, or `null` when it has none (or the server does not know it). */
@@ -67,10 +80,17 @@ export class CommandKeyResolver {
     const upper = name.toUpperCase();
     let spec = this.#specs.get(upper);
     if (!spec) {
-      spec = this.#ask({ name: 'COMMAND', args: ['INFO', upper], routingKey: null }).then(parseKeySpec, (error) => {
-        this.#specs.delete(upper);
-        throw error;
-      });
+      spec = this.#ask({ name: 'COMMAND', args: ['INFO', upper], routingKey: null }).then(
+        (reply) => {
+          const parsed = parseKeySpec(reply);
+          this.#known.set(upper, parsed);
+          return parsed;
+        },
+        (error: unknown) => {
+          this.#specs.delete(upper);
+          throw error;
+        },
+      );
       this.#specs.set(upper, spec);
     }
     return spec;

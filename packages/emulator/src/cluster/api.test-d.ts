@@ -21,4 +21,16 @@ describe('cluster API types', () => {
     expectTypeOf<EmulatorClusterNode['role']>().toEqualTypeOf<'primary' | 'replica'>();
     expectTypeOf<EmulatorClusterNode['redirects']['moved']>().toEqualTypeOf<number>();
   });
+
+  it('a running cluster kills, restarts and fails over nodes, with a node timeout', () => {
+    expectTypeOf<StartEmulatorClusterOptions['nodeTimeout']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<RunningEmulatorCluster['kill']>().toEqualTypeOf<(nodeId: string) => Promise<void>>();
+    expectTypeOf<RunningEmulatorCluster['restart']>().toEqualTypeOf<(nodeId: string) => Promise<EmulatorClusterNode>>();
+    expectTypeOf<RunningEmulatorCluster['failover']>().toEqualTypeOf<(replicaId: string, options?: { readonly force?: boolean }) => void>();
+    expectTypeOf<RunningEmulatorCluster['pauseReplication']>().toEqualTypeOf<(replicaId: string) => void>();
+    expectTypeOf<RunningEmulatorCluster['resumeReplication']>().toEqualTypeOf<(replicaId: string) => void>();
+    expectTypeOf<RunningEmulatorCluster['replicationBacklog']>().toEqualTypeOf<(replicaId: string) => number>();
+    expectTypeOf<EmulatorClusterNode['alive']>().toEqualTypeOf<boolean>();
+    expectTypeOf<EmulatorClusterNode['emulator']['crdtOpIds']>().toEqualTypeOf<(key: string, db?: number) => string[]>();
+  });
 });

@@ -18,7 +18,7 @@ describe.skipIf(skipReason !== undefined)(`ferrite-emulator --cluster with redis
   let ports: number[] = [];
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [entry as string, '--cluster', '3', '--replicas', '1', '--port', '0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [entry as string, '--cluster', '3', '--replicas', '1', '--port', '0', '--node-timeout', '2500'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const output = await new Promise<string>((resolve, reject) => {
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -49,6 +49,10 @@ describe.skipIf(skipReason !== undefined)(`ferrite-emulator --cluster with redis
   it('prints every node, primaries first', () => {
     expect(ports).toHaveLength(6);
     expect(new Set(ports).size).toBe(6);
+  });
+
+  it('runs with the --node-timeout it was given', async () => {
+    expect(await cli(ports[3] as number, ['CONFIG', 'GET', 'cluster-node-timeout'])).toBe('cluster-node-timeout\n2500');
   });
 
   it('SET and GET follow MOVED from whichever node redis-cli starts at', async () => {

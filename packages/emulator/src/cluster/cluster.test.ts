@@ -1,5 +1,6 @@
 import { slotOf } from '@ferrite/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../engine/testing/eventually.js';
 import { RawRespClient, plain } from '../engine/testing/raw-client.js';
 import type { RespValue } from '../engine/testing/raw-client.js';
 import { startEmulatorCluster } from './start.js';
@@ -23,16 +24,6 @@ const otherPrimary = (key: string) => primaries()[(ownerIndex(slotOf(key)) + 1) 
 const replicaOf = (node: EmulatorClusterNode) => cluster.nodes.find((candidate) => candidate.primaryId === node.id) as EmulatorClusterNode;
 const errorText = (reply: RespValue) => (reply.type === 'error' ? reply.value : `not an error: ${JSON.stringify(plain(reply))}`);
 const vector = (...values: number[]) => Buffer.from(new Float32Array(values).buffer);
-
-async function eventually<T>(read: () => Promise<T> | T, accept: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 beforeAll(async () => {
   cluster = await startEmulatorCluster({ primaries: 3, replicas: 1 });

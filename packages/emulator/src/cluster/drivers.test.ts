@@ -30,7 +30,7 @@ const otherPrimary = (node: EmulatorClusterNode) => cluster.nodes.find((candidat
 const movedEverywhere = () => cluster.nodes.reduce((sum, node) => sum + node.redirects.moved, 0);
 /** Vectors in index `name` on `node`, read from its engine; undefined when the node has no such index. */
 const vectorsOn = (node: EmulatorClusterNode, name: string) =>
-  node.emulator.database(0).extension('vector', () => new VectorIndexStore()).get(name)?.entries.size;
+  node.emulator.database(0).extension('vector', () => new VectorIndexStore()).get(name)?.size;
 
 /** What each driver offers the test: standard commands and raw (extension) commands. */
 interface DriverClient {

@@ -7,7 +7,10 @@ import { CommandError, OK, array, binary, bulk, integer, map } from '../engine/r
 import type { EngineReply } from '../engine/reply.js';
 import type { Session } from '../engine/session.js';
 import { command } from '../engine/commands/spec.js';
+import { matchGlob } from '../engine/glob.js';
 import { subcommandHandler } from '../engine/commands/subcommands.js';
+import type { ChangeEvent } from '../engine/cdc/change-log.js';
+import { promote } from './failover.js';
 import { holds, keysInSlot } from './slot-data.js';
 import { endpoint } from './topology.js';
 import type { ClusterMember, ClusterState } from './topology.js';
@@ -17,10 +20,15 @@ export const TRYAGAIN = 'TRYAGAIN Multiple keys request during rehashing of slot
 const READONLY_REPLICA = "READONLY You can't write against a read only replica.";
 const SELECT_IN_CLUSTER = 'ERR SELECT is not allowed in cluster mode';
 const INVALID_SLOT = 'ERR Invalid or out of range slot';
+export const CLUSTERDOWN = 'CLUSTERDOWN The cluster is down';
 
-/** What a replica is sent: a write its primary ran, or one step of a slot migration. */
+/**
+ * What a replica is sent: a write its primary ran, an event its primary logged (copied as it is,
+ * PROTOCOL.md §8.1), or one step of a slot migration.
+ */
 type ReplicationOp =
   | { readonly kind: 'command'; readonly db: number; readonly argv: readonly Buffer[] }
+  | { readonly kind: 'event'; readonly event: ChangeEvent }
   | { readonly kind: 'apply'; readonly apply: (emulator: Emulator) => void };
 
 /** Per-connection cluster flags. */
@@ -64,9 +72,10 @@ function parseSlot(arg: Buffer): number {
  * One node's part of an emulator cluster: the CLUSTER commands, the slot checks that turn a
  * command into MOVED/ASK/CROSSSLOT/TRYAGAIN (Redis' `getNodeByQuery`), and replication.
  *
- * Replication is asynchronous: a primary queues every write it ran (and every step of a slot
- * migration) for each of its replicas, and a replica applies what is queued on the next turn of
- * the event loop (`setImmediate`), in order, through a session of its own.
+ * Replication is asynchronous: a primary queues every write it ran, every event it logged (and
+ * every step of a slot migration) for each of its live replicas, and a replica applies what is
+ * queued on the next turn of the event loop (`setImmediate`), in order, through a session of its
+ * own — unless its replication is paused, when the queue waits (a lag tests can control).
  */
 export class ClusterNodeHooks implements ClusterHooks {
   readonly commands: readonly EngineCommandSpec[];
@@ -76,6 +85,7 @@ export class ClusterNodeHooks implements ClusterHooks {
   private readonly trusted = new WeakSet<Session>();
   private readonly backlog: ReplicationOp[] = [];
   private applyScheduled = false;
+  private paused = false;
   private replicationSession: Session | undefined;
 
   constructor(
@@ -83,6 +93,10 @@ export class ClusterNodeHooks implements ClusterHooks {
     private readonly self: ClusterMember,
   ) {
     this.commands = this.buildCommands();
+    // `self.emulator` is this node's engine for as long as these hooks serve it (a restart makes both anew).
+    self.emulator.changeLog.onAppend((event) => {
+      if (this.self.role === 'primary') this.replicate({ kind: 'event', event });
+    });
   }
 
   get role(): 'master' | 'replica' {
@@ -160,6 +174,8 @@ export class ClusterNodeHooks implements ClusterHooks {
       // No key: the command runs where it is sent (CDC.*, VECTOR.INDEX.LIST, KEYS, FLUSHALL…).
       return write && this.self.role === 'replica' ? READONLY_REPLICA : undefined;
     }
+    // `cluster-require-full-coverage yes`: while a slot's owner is flagged failed, no keyed command runs.
+    if (this.cluster.down) return CLUSTERDOWN;
     if (migratingTo !== undefined && missing > 0) {
       if (existing > 0) return TRYAGAIN;
       this.redirects.ask++;
@@ -176,28 +192,55 @@ export class ClusterNodeHooks implements ClusterHooks {
   }
 
   executed(session: Session, spec: EngineCommandSpec, argv: readonly Buffer[], reply: EngineReply): void {
-    if (this.self.replicas.length === 0 || reply.kind === 'error') return;
+    if (this.self.role !== 'primary' || this.self.replicas.length === 0 || reply.kind === 'error') return;
     if (!spec.flags.includes('write') || TRANSACTION_CONTROL.has(spec.name) || this.trusted.has(session)) return;
     this.replicate({ kind: 'command', db: session.selectedDb, argv });
   }
 
-  /** Sends one operation down to every replica of this primary. */
+  /** Sends one operation down to every live replica of this primary (a dead one resynchronises when back). */
   replicate(op: ReplicationOp): void {
     this.self.replicationOffset++;
-    for (const replica of this.self.replicas) replica.hooks.enqueue(op);
+    for (const replica of this.self.replicas) if (replica.alive) replica.hooks.enqueue(op);
   }
 
-  /** Of a replica: queues an operation from the primary, applied on the next turn of the event loop. */
+  /** Of a replica: queues an operation from the primary, applied on the next turn of the event loop unless paused. */
   enqueue(op: ReplicationOp): void {
     this.backlog.push(op);
-    if (this.applyScheduled) return;
-    this.applyScheduled = true;
-    setImmediate(() => this.applyBacklog());
+    this.scheduleApply();
   }
 
-  /** Applies everything queued so far, in order. */
+  private scheduleApply(): void {
+    if (this.applyScheduled || this.paused || this.backlog.length === 0) return;
+    this.applyScheduled = true;
+    setImmediate(() => {
+      this.applyScheduled = false;
+      if (!this.paused) this.applyBacklog();
+    });
+  }
+
+  /** Operations received and not yet applied. */
+  get pendingOperations(): number {
+    return this.backlog.length;
+  }
+
+  /** Of a replica: stops applying what the primary sends (it queues up) until {@link resumeReplication}. */
+  pauseReplication(): void {
+    this.paused = true;
+  }
+
+  /** Of a replica: applies the queue now, and what comes later as usual. */
+  resumeReplication(): void {
+    this.paused = false;
+    this.applyBacklog();
+  }
+
+  /** Drops what was received and not applied: the link died, or a full synchronisation replaces it. */
+  discardBacklog(): void {
+    this.backlog.length = 0;
+  }
+
+  /** Applies everything queued so far, in order (also while paused: a manual failover catches up). */
   applyBacklog(): void {
-    this.applyScheduled = false;
     const emulator = this.self.emulator;
     if (this.replicationSession === undefined) {
       this.replicationSession = emulator.createSession({ address: 'replication' });
@@ -209,6 +252,8 @@ export class ClusterNodeHooks implements ClusterHooks {
       if (op.kind === 'command') {
         session.selectedDb = op.db;
         void emulator.execute(session, op.argv);
+      } else if (op.kind === 'event') {
+        emulator.changeLog.copy(op.event);
       } else {
         op.apply(emulator);
       }
@@ -232,7 +277,7 @@ export class ClusterNodeHooks implements ClusterHooks {
         'role:slave',
         `master_host:${primary.host}`,
         `master_port:${primary.port}`,
-        'master_link_status:up',
+        `master_link_status:${primary.alive ? 'up' : 'down'}`,
         'master_sync_in_progress:0',
         `slave_repl_offset:${self.replicationOffset}`,
         'slave_read_only:1',
@@ -240,11 +285,12 @@ export class ClusterNodeHooks implements ClusterHooks {
         `master_repl_offset:${self.replicationOffset}`,
       ];
     }
+    const connected = self.replicas.filter((replica) => replica.alive);
     return [
       '# Replication',
       'role:master',
-      `connected_slaves:${self.replicas.length}`,
-      ...self.replicas.map((replica, index) => `slave${index}:ip=${replica.host},port=${replica.port},state=online,offset=${replica.replicationOffset},lag=0`),
+      `connected_slaves:${connected.length}`,
+      ...connected.map((replica, index) => `slave${index}:ip=${replica.host},port=${replica.port},state=online,offset=${replica.replicationOffset},lag=0`),
       `master_repl_offset:${self.replicationOffset}`,
     ];
   }
@@ -259,7 +305,13 @@ export class ClusterNodeHooks implements ClusterHooks {
   private slotsReply(): EngineReply {
     return array(
       this.cluster.ranges().map((range) =>
-        array([integer(range.start), integer(range.end), this.nodeEntry(range.owner), ...range.owner.replicas.map((replica) => this.nodeEntry(replica))]),
+        array([
+          integer(range.start),
+          integer(range.end),
+          this.nodeEntry(range.owner),
+          // Redis leaves out replicas flagged as failed.
+          ...range.owner.replicas.filter((replica) => !replica.failed).map((replica) => this.nodeEntry(replica)),
+        ]),
       ),
     );
   }
@@ -273,7 +325,7 @@ export class ClusterNodeHooks implements ClusterHooks {
         [bulk('endpoint'), bulk(member.host)],
         [bulk('role'), bulk(member.role === 'primary' ? 'master' : 'replica')],
         [bulk('replication-offset'), integer(member.replicationOffset)],
-        [bulk('health'), bulk('online')],
+        [bulk('health'), bulk(member.alive ? 'online' : 'fail')],
       ]);
     return array(
       this.cluster.primaries.map((primary) =>
@@ -289,7 +341,8 @@ export class ClusterNodeHooks implements ClusterHooks {
     const now = Date.now();
     const lines = this.cluster.members.map((member) => {
       const myself = member === this.self;
-      const flags = `${myself ? 'myself,' : ''}${member.role === 'primary' ? 'master' : 'slave'}`;
+      const failure = member.alive ? '' : member.failed ? ',fail' : ',fail?';
+      const flags = `${myself ? 'myself,' : ''}${member.role === 'primary' ? 'master' : 'slave'}${failure}`;
       const epoch = member.role === 'primary' ? member.configEpoch : (member.primary as ClusterMember).configEpoch;
       const cport = member.port + 10000 <= 65535 ? member.port + 10000 : 0;
       const fields = [
@@ -300,7 +353,7 @@ export class ClusterNodeHooks implements ClusterHooks {
         '0',
         String(now),
         String(epoch),
-        'connected',
+        member.alive ? 'connected' : 'disconnected',
       ];
       if (member.role === 'primary') {
         for (const range of this.cluster.rangesOf(member)) fields.push(range.start === range.end ? String(range.start) : `${range.start}-${range.end}`);
@@ -319,12 +372,15 @@ export class ClusterNodeHooks implements ClusterHooks {
   private infoText(): string {
     const self = this.self;
     const epochOwner = self.role === 'primary' ? self : (self.primary as ClusterMember);
+    const slotsOf = (members: ClusterMember[]) => members.reduce((sum, member) => sum + this.cluster.rangesOf(member).reduce((n, range) => n + range.end - range.start + 1, 0), 0);
+    const failedSlots = slotsOf(this.cluster.primaries.filter((primary) => primary.failed));
+    const suspectedSlots = slotsOf(this.cluster.primaries.filter((primary) => !primary.alive && !primary.failed));
     const lines = [
-      'cluster_state:ok',
+      `cluster_state:${this.cluster.down ? 'fail' : 'ok'}`,
       `cluster_slots_assigned:${CLUSTER_SLOTS}`,
-      `cluster_slots_ok:${CLUSTER_SLOTS}`,
-      'cluster_slots_pfail:0',
-      'cluster_slots_fail:0',
+      `cluster_slots_ok:${CLUSTER_SLOTS - failedSlots - suspectedSlots}`,
+      `cluster_slots_pfail:${suspectedSlots}`,
+      `cluster_slots_fail:${failedSlots}`,
       `cluster_known_nodes:${this.cluster.members.length}`,
       `cluster_size:${this.cluster.primaries.filter((primary) => this.cluster.rangesOf(primary).length > 0).length}`,
       `cluster_current_epoch:${this.cluster.currentEpoch}`,
@@ -336,6 +392,19 @@ export class ClusterNodeHooks implements ClusterHooks {
     return `${lines.join('\r\n')}\r\n`;
   }
 
+  /** CLUSTER FAILOVER [FORCE|TAKEOVER], sent to a replica (PROTOCOL.md §8.1). */
+  private failover(args: readonly Buffer[]): EngineReply {
+    const option = args[0]?.toString('latin1').toUpperCase();
+    if (args.length > 1 || (option !== undefined && option !== 'FORCE' && option !== 'TAKEOVER')) throw new CommandError('ERR syntax error');
+    const primary = this.self.primary;
+    if (this.self.role !== 'replica' || primary === undefined) throw new CommandError('ERR You should send CLUSTER FAILOVER to a replica');
+    if (option === undefined && (!primary.alive || primary.failed)) {
+      throw new CommandError('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
+    }
+    promote(this.cluster, this.self, option === undefined ? 'catch-up' : 'force');
+    return OK;
+  }
+
   private buildCommands(): EngineCommandSpec[] {
     const cluster = subcommandHandler('CLUSTER', {
       SLOTS: { arity: 2, handler: () => this.slotsReply() },
@@ -343,6 +412,7 @@ export class ClusterNodeHooks implements ClusterHooks {
       NODES: { arity: 2, handler: () => verbatim(this.nodesText()) },
       INFO: { arity: 2, handler: () => verbatim(this.infoText()) },
       MYID: { arity: 2, handler: () => bulk(this.self.id) },
+      FAILOVER: { arity: -2, handler: (_context, args) => this.failover(args) },
       KEYSLOT: { arity: 3, handler: (_context, args) => integer(slotOf(args[0] as Buffer)) },
       COUNTKEYSINSLOT: {
         arity: 3,
@@ -360,6 +430,17 @@ export class ClusterNodeHooks implements ClusterHooks {
       },
     });
     const config = subcommandHandler('CONFIG', {
+      GET: {
+        arity: -3,
+        handler: (_context, args) => {
+          const settings: Array<[string, string]> = [
+            ['cluster-node-timeout', String(this.cluster.nodeTimeout)],
+            ['cluster-require-full-coverage', 'yes'],
+          ];
+          const patterns = args.map((arg) => arg.toString('latin1').toLowerCase());
+          return map(settings.filter(([name]) => patterns.some((pattern) => matchGlob(pattern, name))).map(([name, value]) => [bulk(name), bulk(value)]));
+        },
+      },
       RESETSTAT: {
         arity: 2,
         handler: () => {
@@ -371,7 +452,7 @@ export class ClusterNodeHooks implements ClusterHooks {
     });
     return [
       command('CLUSTER', -2, [], cluster),
-      // Only RESETSTAT, so tests can count redirects as they do on Redis (INFO errorstats).
+      // Only RESETSTAT (tests count redirects as they do on Redis, INFO errorstats) and GET of the cluster settings.
       command('CONFIG', -2, ['admin', 'noscript', 'loading', 'stale'], config),
       command('ASKING', 1, ['fast'], (context) => {
         this.flagsOf(context.client).asking = true;

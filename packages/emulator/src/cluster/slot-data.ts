@@ -45,13 +45,13 @@ export function holds(db: Keyspace, commandName: string, key: string): boolean {
   return db.has(key);
 }
 
-/** Every item of `slot` on this node, keys first (databases in order). */
-export function slotItems(emulator: Emulator, slot: number): SlotItem[] {
+/** Every item on this node, keys first (databases in order). */
+export function nodeItems(emulator: Emulator): SlotItem[] {
   const items: SlotItem[] = [];
   for (let index = 0; index < emulator.databaseCount; index++) {
     const db = emulator.database(index);
     const add = (kind: SlotItem['kind'], names: Iterable<string>) => {
-      for (const name of names) if (slotOfName(name) === slot) items.push({ kind, db: index, name });
+      for (const name of names) items.push({ kind, db: index, name });
     };
     add('key', db.keys());
     add('vector', vectorStore(db).names());
@@ -59,6 +59,11 @@ export function slotItems(emulator: Emulator, slot: number): SlotItem[] {
     add('crdt', crdtStore(db).keys());
   }
   return items;
+}
+
+/** Every item of `slot` on this node, keys first (databases in order). */
+export function slotItems(emulator: Emulator, slot: number): SlotItem[] {
+  return nodeItems(emulator).filter((item) => slotOfName(item.name) === slot);
 }
 
 /** Up to `count` keys of `slot` in database 0 (CLUSTER GETKEYSINSLOT). */

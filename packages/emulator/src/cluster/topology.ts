@@ -11,13 +11,24 @@ export interface ClusterMember {
   host: string;
   /** Known once the node listens. */
   port: number;
-  readonly role: 'primary' | 'replica';
+  /** Changed by a failover: the promoted replica becomes a primary, the old primary its replica. */
+  role: 'primary' | 'replica';
   /** The primary a replica follows. */
-  readonly primary: ClusterMember | undefined;
-  readonly replicas: ClusterMember[];
-  readonly emulator: Emulator;
-  /** Set right after the member is created. */
+  primary: ClusterMember | undefined;
+  replicas: ClusterMember[];
+  /** A new engine each time the node restarts (it comes back empty). */
+  emulator: Emulator;
+  /** Set right after the member is created, and again at each restart. */
   hooks: ClusterNodeHooks;
+  /** False from `kill` to `restart`: the node answers nothing and its port refuses. */
+  alive: boolean;
+  /**
+   * Whether the cluster has flagged the node as failed (`fail` in CLUSTER NODES): a dead node,
+   * `nodeTimeout` after it stopped answering. Before that a dead node is only suspected (`fail?`).
+   */
+  failed: boolean;
+  /** Of a dead primary whose slots a replica took over: that replica, whose replica it becomes when back. */
+  takenOverBy: ClusterMember | undefined;
   /** Of a primary: bumped when it takes a slot (a replica reports its primary's). */
   configEpoch: number;
   /** Replication stream position: commands and migration steps sent (primary) or applied (replica). */
@@ -46,6 +57,9 @@ export class ClusterState {
   /** Slots being moved, by slot: the owner is still `from` until the move completes. */
   readonly migrations = new Map<number, SlotMigration>();
   currentEpoch = 0;
+
+  /** `cluster-node-timeout` in ms: how long a dead node goes unflagged. */
+  constructor(readonly nodeTimeout: number) {}
 
   static newNodeId(): string {
     return randomBytes(20).toString('hex');
@@ -76,6 +90,21 @@ export class ClusterState {
       }
     }
     return ranges;
+  }
+
+  /**
+   * Whether a slot's owner is flagged as failed: with `cluster-require-full-coverage yes` (Redis'
+   * default) every node then refuses keyed commands with CLUSTERDOWN until a replica takes over.
+   */
+  get down(): boolean {
+    return this.primaries.some((primary) => primary.failed && this.rangesOf(primary).length > 0);
+  }
+
+  /** The primary that serves what `member` served: itself, or whoever took over its slots (transitively). */
+  successorOf(member: ClusterMember): ClusterMember {
+    let current = member;
+    while (current.takenOverBy !== undefined && current.takenOverBy !== member) current = current.takenOverBy;
+    return current;
   }
 
   /** The slot ranges a primary serves. */

@@ -11,6 +11,7 @@ import { sortedSetCommands } from './commands/sorted-sets.js';
 import { stringCommands } from './commands/strings.js';
 import { transactionCommands } from './commands/transactions.js';
 import { crdtCommands } from './crdt/commands.js';
+import { CrdtStore } from './crdt/crdt-store.js';
 import { Keyspace } from './database.js';
 import { Dispatcher } from './dispatch.js';
 import type { EngineCommandSpec, EngineContext } from './engine-context.js';
@@ -86,10 +87,7 @@ export class Emulator {
         new Keyspace({
           index,
           now: () => this.clock(),
-          onExpired: (database, key) => {
-            this.watches.touch(database.index, key);
-            this.changeLog.append({ db: database.index, op: 'EXPIRED', key, value: null });
-          },
+          onExpired: (database, key) => this.recordChange(database.index, 'EXPIRED', key, null),
         }),
     );
     this.startedAt = this.clock();
@@ -214,10 +212,22 @@ export class Emulator {
     return removed;
   }
 
-  /** Appends a change event (docs/protocol.md#change-data-capture) and marks the key changed for WATCH. */
+  /**
+   * Appends a change event (docs/protocol.md#change-data-capture) and marks the key changed for
+   * WATCH. A cluster replica appends nothing of its own: its log copies its primary's (§8.1).
+   */
   recordChange(db: number, op: string, key: string, value: Buffer | null): void {
     if (key !== '') this.watches.touch(db, key);
-    this.changeLog.append({ db, op, key, value });
+    if (this.clusterHooks?.role !== 'replica') this.changeLog.append({ db, op, key, value });
+  }
+
+  /**
+   * The op-ids the CRDT counter at `key` remembers (PROTOCOL.md §4), oldest first; empty when the
+   * key holds no counter. For tests: which increments reached a node (a replica, after a failover).
+   */
+  crdtOpIds(key: string, db = 0): string[] {
+    const value = this.database(db).extension('crdt', () => new CrdtStore()).counter(key, false);
+    return value === undefined ? [] : value.rememberedOpIds();
   }
 
   /** Empties database `index` (FLUSHDB, FLUSHALL), failing the EXEC of whoever watched a key in it. */

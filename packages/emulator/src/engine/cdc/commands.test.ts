@@ -169,10 +169,12 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
   it('reports the log in CDC.INFO', async () => {
     const empty = await connection.send('CDC.INFO');
     expect(empty.type).toBe(protocol === 3 ? 'map' : 'array');
-    expect(plain(empty)).toEqual(info({ first_id: 0, last_id: 0, retained: 0, capacity: CAPACITY, subscriptions: 0 }));
+    const logId = emulator.running.emulator.changeLog.logId;
+    const identity = { log_id: logId, epoch: 0, epoch_start_id: 1 };
+    expect(plain(empty)).toEqual(info({ first_id: 0, last_id: 0, retained: 0, capacity: CAPACITY, subscriptions: 0, ...identity }));
     for (let i = 0; i < CAPACITY + 2; i++) await send('SET', `k${i}`, 'v');
     await send('CDC.SUBSCRIBE', '*');
-    expect(await send('CDC.INFO')).toEqual(info({ first_id: 3, last_id: CAPACITY + 2, retained: CAPACITY, capacity: CAPACITY, subscriptions: 1 }));
+    expect(await send('CDC.INFO')).toEqual(info({ first_id: 3, last_id: CAPACITY + 2, retained: CAPACITY, capacity: CAPACITY, subscriptions: 1, ...identity }));
   });
 
   it('ends the subscription of a connection that closes while blocked in CDC.POLL', async () => {
@@ -225,7 +227,7 @@ describe.each([2, 3] as const)('CDC.* over RESP%i', (protocol) => {
     expect(await send(...command)).toEqual(error(message));
   });
 
-  function info(fields: Record<string, number>): Plain {
+  function info(fields: Record<string, number | string>): Plain {
     return protocol === 3 ? new Map(Object.entries(fields)) : Object.entries(fields).flat();
   }
   function infoField(reply: Plain, field: string): Plain | undefined {

@@ -5,7 +5,7 @@ import { CommandError, NULL, array, binary, bulk, integer, map } from '../reply.
 import type { EngineReply } from '../reply.js';
 import { ChangeLog } from './change-log.js';
 import type { ChangeEvent } from './change-log.js';
-import { positionExpired, takeEvents, waitForEvents } from './poll.js';
+import { noSuchSubscription, positionExpired, takeEvents, waitForEvents } from './poll.js';
 import type { EventMatcher } from './poll.js';
 import { subscriptionRegistryFor } from './subscriptions.js';
 import type { Subscription, SubscriptionRegistry } from './subscriptions.js';
@@ -19,7 +19,7 @@ function changeLogOf(context: ExecutionContext): ChangeLog {
 }
 
 function registryOf(context: ExecutionContext): SubscriptionRegistry {
-  const registry = subscriptionRegistryFor(context.changeLog);
+  const registry = subscriptionRegistryFor(changeLogOf(context));
   // Once per connection: its subscriptions end with it.
   context.session.extension('cdc', () => {
     const sessionId = context.session.id;
@@ -55,17 +55,43 @@ function eventReply(event: ChangeEvent): EngineReply {
   ]);
 }
 
-function startPosition(log: ChangeLog, from: Buffer | undefined): number {
-  const keyword = from?.toString('latin1').toUpperCase();
-  if (from === undefined || keyword === 'LATEST') return log.lastId + 1;
-  if (keyword === 'EARLIEST') return log.lastId === 0 ? 1 : log.firstId;
+/** Where a resuming client says it stands (PROTOCOL.md §8.1): the log it read and the epoch of its last event. */
+interface ResumeClaim {
+  readonly logId: string;
+  readonly epoch: bigint;
+}
+
+function parseFromId(from: Buffer): bigint {
   const id = parseInt64(from);
   if (id === undefined) throw new CommandError('ERR syntax error');
   if (id < 0n) throw new CommandError('ERR value is not an integer or out of range');
-  if (log.hasDiscarded && id < BigInt(log.firstId)) throw positionExpired(log.firstId);
-  // Ids beyond 2^53 are never reached; cap them so the position stays an exact number.
-  return Math.max(1, Number(id > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : id));
+  return id;
 }
+
+/**
+ * Refuses a resume position this log cannot honour (PROTOCOL.md §8.1): another log, or an id past
+ * the end of the client's epoch here — the client saw an event a failover rolled back.
+ */
+function checkClaim(log: ChangeLog, claim: ResumeClaim, fromId: bigint | undefined): void {
+  if (claim.logId !== log.logId) throw new CommandError(`ERR CDC log mismatch: this node serves log ${log.logId}`);
+  if (fromId === undefined || claim.epoch >= BigInt(log.epoch)) return;
+  const nextEpochStart = log.epochStart(Number(claim.epoch) + 1);
+  if (nextEpochStart !== undefined && BigInt(nextEpochStart) <= fromId - 1n) {
+    throw new CommandError(`ERR CDC position lost: epoch ${claim.epoch} ends at ${nextEpochStart - 1}`);
+  }
+}
+
+function startPosition(log: ChangeLog, from: Buffer | undefined, claim: ResumeClaim | undefined): number {
+  const keyword = from?.toString('latin1').toUpperCase();
+  const fromId = from === undefined || keyword === 'LATEST' || keyword === 'EARLIEST' ? undefined : parseFromId(from);
+  if (claim !== undefined) checkClaim(log, claim, fromId);
+  if (fromId === undefined) return keyword === 'EARLIEST' ? (log.lastId === 0 ? 1 : log.firstId) : log.lastId + 1;
+  if (log.hasDiscarded && fromId < BigInt(log.firstId)) throw positionExpired(log.firstId);
+  // Ids beyond 2^53 are never reached; cap them so the position stays an exact number.
+  return Math.max(1, Number(fromId > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : fromId));
+}
+
+const SUBSCRIBE_KEYWORDS = new Set(['FROM', 'LOG', 'EPOCH']);
 
 /**
  * A pattern the matcher cannot run must fail CDC.SUBSCRIBE, where the caller sees it, and never
@@ -84,25 +110,38 @@ function subscribe(context: ExecutionContext, args: readonly Buffer[]): EngineRe
   const [patternArg, ...options] = args as [Buffer, ...Buffer[]];
   let ops: Set<string> | undefined;
   let from: Buffer | undefined;
+  let logId: string | undefined;
+  let epoch: bigint | undefined;
   for (let i = 0; i < options.length; ) {
     const option = (options[i] as Buffer).toString('latin1').toUpperCase();
+    const value = options[i + 1];
     if (option === 'EVENTS') {
       ops = new Set();
       i++;
-      while (i < options.length && (options[i] as Buffer).toString('latin1').toUpperCase() !== 'FROM') {
+      while (i < options.length && !SUBSCRIBE_KEYWORDS.has((options[i] as Buffer).toString('latin1').toUpperCase())) {
         ops.add((options[i] as Buffer).toString('latin1').toUpperCase());
         i++;
       }
       if (ops.size === 0) throw new CommandError('ERR syntax error');
-    } else if (option === 'FROM' && i + 1 < options.length) {
-      from = options[i + 1];
+    } else if (value !== undefined && option === 'FROM') {
+      from = value;
+      i += 2;
+    } else if (value !== undefined && option === 'LOG') {
+      logId = value.toString('latin1');
+      i += 2;
+    } else if (value !== undefined && option === 'EPOCH') {
+      epoch = parseInt64(value);
+      if (epoch === undefined || epoch < 0n) throw new CommandError('ERR value is not an integer or out of range');
       i += 2;
     } else {
       throw new CommandError('ERR syntax error');
     }
   }
+  // LOG and EPOCH name one position together (PROTOCOL.md §8.1): one without the other is a mistake.
+  if ((logId === undefined) !== (epoch === undefined)) throw new CommandError('ERR syntax error');
   const log = changeLogOf(context);
-  const position = startPosition(log, from);
+  const claim = logId === undefined || epoch === undefined ? undefined : { logId, epoch };
+  const position = startPosition(log, from, claim);
   const pattern = patternArg.toString('latin1');
   assertUsablePattern(pattern);
   const subscription = registryOf(context).create(context.session.id, pattern, ops, position);
@@ -112,7 +151,7 @@ function subscribe(context: ExecutionContext, args: readonly Buffer[]): EngineRe
 function ownedSubscription(context: ExecutionContext, idArg: Buffer): Subscription {
   const id = parseInt64(idArg);
   const subscription = id === undefined ? undefined : registryOf(context).owned(Number(id), context.session.id);
-  if (subscription === undefined) throw new CommandError(`ERR no such CDC subscription: ${idArg.toString('utf8')}`);
+  if (subscription === undefined) throw noSuchSubscription(idArg.toString('utf8'));
   return subscription;
 }
 
@@ -121,10 +160,17 @@ async function poll(context: ExecutionContext, args: readonly Buffer[]): Promise
   const subscription = ownedSubscription(context, idArg);
   let count = DEFAULT_COUNT;
   let blockMs: number | undefined;
-  for (let i = 0; i < options.length; i += 2) {
+  let withNext = false;
+  for (let i = 0; i < options.length; ) {
     const option = (options[i] as Buffer).toString('latin1').toUpperCase();
+    if (option === 'WITHNEXT') {
+      withNext = true;
+      i++;
+      continue;
+    }
     const argument = options[i + 1];
     if (argument === undefined || (option !== 'COUNT' && option !== 'BLOCK')) throw new CommandError('ERR syntax error');
+    i += 2;
     const value = parseInt64(argument);
     if (option === 'COUNT') {
       if (value === undefined || value < 1n || value > BigInt(MAX_COUNT)) {
@@ -143,7 +189,9 @@ async function poll(context: ExecutionContext, args: readonly Buffer[]): Promise
     blockMs === undefined
       ? takeEvents(log, subscription, count, matches)
       : await waitForEvents(log, subscription, matches, { count, timeoutMs: blockMs, signal: context.signal });
-  return array(events.map(eventReply));
+  const reply = array(events.map(eventReply));
+  // The position has moved past everything scanned: saving it keeps a quiet pattern's place (§5 WITHNEXT).
+  return withNext ? array([integer(subscription.position), reply]) : reply;
 }
 
 function unsubscribe(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
@@ -163,7 +211,10 @@ function info(context: ExecutionContext): EngineReply {
     [bulk('last_id'), integer(log.lastId)],
     [bulk('retained'), integer(log.retained)],
     [bulk('capacity'), integer(log.capacity)],
-    [bulk('subscriptions'), integer(subscriptionRegistryFor(context.changeLog).size)],
+    [bulk('subscriptions'), integer(subscriptionRegistryFor(log).size)],
+    [bulk('log_id'), bulk(log.logId)],
+    [bulk('epoch'), integer(log.epoch)],
+    [bulk('epoch_start_id'), integer(log.epochStartId)],
   ]);
 }
 

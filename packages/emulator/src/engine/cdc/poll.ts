@@ -7,6 +7,10 @@ export type EventMatcher = (event: ChangeEvent) => boolean;
 /** setTimeout's ceiling (about 24.8 days); longer BLOCKs are cut to it. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+export function noSuchSubscription(id: number | string): CommandError {
+  return new CommandError(`ERR no such CDC subscription: ${id}`);
+}
+
 export function positionExpired(oldest: number): CommandError {
   return new CommandError(`ERR CDC position expired: oldest retained event is ${oldest}`);
 }
@@ -39,7 +43,8 @@ export interface WaitOptions {
  * CDC.POLL with BLOCK: replies at once when events are waiting, else wakes on the first matching
  * append. The scan runs in a microtask after an append rather than inside it, so the events of one
  * command (a RENAME, an EXEC) are delivered together and the writer never runs reader code.
- * Resolves empty on timeout, or when `signal` aborts (the connection closed).
+ * Resolves empty on timeout, or when `signal` aborts (the connection closed); rejects when the log
+ * is replaced whole (the subscription has ended with what it was reading).
  */
 export function waitForEvents(log: ChangeLog, subscription: Subscription, matches: EventMatcher, options: WaitOptions): Promise<ChangeEvent[]> {
   const ready = takeEvents(log, subscription, options.count, matches);
@@ -66,10 +71,15 @@ export function waitForEvents(log: ChangeLog, subscription: Subscription, matche
         if (events.length > 0) finish(events);
       });
     });
+    const stopWatchingReplace = log.onReplace(() => {
+      cleanUp();
+      reject(noSuchSubscription(subscription.id));
+    });
     const onAbort = () => finish([]);
     function cleanUp(): void {
       settled = true;
       stopListening();
+      stopWatchingReplace();
       if (timer !== undefined) clearTimeout(timer);
       options.signal.removeEventListener('abort', onAbort);
     }

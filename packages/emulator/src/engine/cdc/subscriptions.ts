@@ -1,4 +1,4 @@
-import type { ChangeLogView } from '../command.js';
+import type { ChangeLog } from './change-log.js';
 
 export interface Subscription {
   readonly id: number;
@@ -33,6 +33,11 @@ export class SubscriptionRegistry {
     return this.owned(id, sessionId) !== undefined && this.subscriptions.delete(id);
   }
 
+  /** Ends every subscription (the log they read was replaced whole). */
+  clear(): void {
+    this.subscriptions.clear();
+  }
+
   removeAllOwnedBy(sessionId: number): void {
     for (const [id, subscription] of this.subscriptions) if (subscription.ownerSessionId === sessionId) this.subscriptions.delete(id);
   }
@@ -42,17 +47,21 @@ export class SubscriptionRegistry {
   }
 }
 
-const registries = new WeakMap<ChangeLogView, SubscriptionRegistry>();
+const registries = new WeakMap<ChangeLog, SubscriptionRegistry>();
 
 /**
  * The registry of the server that owns `changeLog`. Keyed on the log because the log is the one
  * server-wide object every handler can reach; two emulators in one process never share one.
+ * When the log is replaced whole (a node resynchronised as a replica), its subscriptions end:
+ * their positions named events that are gone.
  */
-export function subscriptionRegistryFor(changeLog: ChangeLogView): SubscriptionRegistry {
+export function subscriptionRegistryFor(changeLog: ChangeLog): SubscriptionRegistry {
   let registry = registries.get(changeLog);
   if (registry === undefined) {
-    registry = new SubscriptionRegistry();
-    registries.set(changeLog, registry);
+    const created = new SubscriptionRegistry();
+    changeLog.onReplace(() => created.clear());
+    registries.set(changeLog, created);
+    registry = created;
   }
   return registry;
 }

@@ -39,6 +39,11 @@ export class PnCounter {
     return next;
   }
 
+  /** The op-ids this counter remembers, oldest first (what a replica copied, for tests). */
+  rememberedOpIds(): string[] {
+    return [...this.appliedOpIds];
+  }
+
   /** A deep copy (op-ids included), for a cluster replica that receives a migrated counter. */
   clone(): PnCounter {
     const copy = new PnCounter();

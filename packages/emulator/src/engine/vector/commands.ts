@@ -9,6 +9,7 @@ import { parseFilter } from './filter.js';
 import type { FilterPredicate } from './filter.js';
 import { INDEX_TYPES, VectorIndexStore } from './index-store.js';
 import type { IndexType, VectorIndex } from './index-store.js';
+import type { VectorMetadata } from './metadata.js';
 import { exactSearch } from './search.js';
 
 const MAX_DIMENSION = 32768;
@@ -25,10 +26,8 @@ function existingIndex(context: ExecutionContext, nameArg: Buffer): VectorIndex 
   return index;
 }
 
-function metadataPairs(metadata: ReadonlyMap<string, string>): EngineReply {
-  const items: EngineReply[] = [];
-  for (const [field, value] of metadata) items.push(binary(field), binary(value));
-  return array(items);
+function metadataPairs(metadata: VectorMetadata): EngineReply {
+  return array(metadata.pairs.map(binary));
 }
 
 function createIndex(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
@@ -76,11 +75,11 @@ function add(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
   if (pairs.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'vector.add' command");
   const index = existingIndex(context, nameArg);
   const vector = decodeVectorBlob(blob, index.options.dimension);
-  const metadata = new Map<string, string>();
-  for (let i = 0; i < pairs.length; i += 2) {
-    metadata.set((pairs[i] as Buffer).toString('latin1'), (pairs[i + 1] as Buffer).toString('latin1'));
-  }
-  index.put(idArg.toString('latin1'), { vector, metadata });
+  index.put(
+    idArg.toString('latin1'),
+    vector,
+    pairs.map((pair) => pair.toString('latin1')),
+  );
   return OK;
 }
 
@@ -108,7 +107,7 @@ function search(context: ExecutionContext, args: readonly Buffer[]): EngineReply
   const items: EngineReply[] = [integer(hits.length)];
   for (const hit of hits) {
     items.push(binary(hit.id), bulk(formatScore(hit.score)));
-    if (hit.entry.metadata.size > 0) items.push(metadataPairs(hit.entry.metadata));
+    if (hit.metadata.size > 0) items.push(metadataPairs(hit.metadata));
   }
   return array(items);
 }
@@ -129,7 +128,7 @@ function dropIndex(context: ExecutionContext, args: readonly Buffer[]): EngineRe
 
 function get(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
   const index = existingIndex(context, args[0] as Buffer);
-  const entry = index.entries.get((args[1] as Buffer).toString('latin1'));
+  const entry = index.get((args[1] as Buffer).toString('latin1'));
   if (entry === undefined) return NULL;
   return array([bulk(encodeVectorBlob(entry.vector)), metadataPairs(entry.metadata)]);
 }
@@ -142,7 +141,7 @@ function info(context: ExecutionContext, args: readonly Buffer[]): EngineReply {
     [bulk('dim'), integer(options.dimension)],
     [bulk('distance'), bulk(options.distance)],
     [bulk('type'), bulk(options.type)],
-    [bulk('size'), integer(index.entries.size)],
+    [bulk('size'), integer(index.size)],
     [bulk('m'), integer(options.m)],
     [bulk('ef_construction'), integer(options.efConstruction)],
     [bulk('nlist'), integer(options.nlist)],

@@ -8,7 +8,10 @@ import { CommandError } from '../reply.js';
  * them; string literals are converted to the same form so that `=` compares bytes exactly and
  * `<`/`>` compare bytewise.
  */
-export type Metadata = ReadonlyMap<string, string>;
+/** What a predicate reads: a vector's metadata (`VectorMetadata` in the index, any `Map` in tests). */
+export interface Metadata {
+  get(field: string): string | undefined;
+}
 export type FilterPredicate = (metadata: Metadata) => boolean;
 
 type ComparisonOperator = '=' | '!=' | '<' | '<=' | '>' | '>=';

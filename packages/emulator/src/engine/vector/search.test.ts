@@ -113,7 +113,7 @@ describe('exactSearch (property)', () => {
             if (entry.color !== undefined) metadata.set('color', entry.color);
             if (entry.n !== undefined) metadata.set('n', String(entry.n));
             const id = Buffer.from(entry.id).toString('latin1');
-            index.put(id, { vector, metadata });
+            index.put(id, vector, [...metadata].flat());
             stored.set(id, { vector, color: entry.color, n: entry.n });
           }
           const q = new Float32Array(query);
@@ -138,5 +138,91 @@ describe('exactSearch (property)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+// ---- property: the scanning layout (chunks, swap-remove deletes, replaces, the bounded heap)
+// gives what a plain map of id → vector gives, score for score ----
+
+type Operation =
+  | { readonly kind: 'put'; readonly id: number; readonly poolIndex: number; readonly tag?: string }
+  | { readonly kind: 'delete'; readonly id: number };
+
+const operationArb: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('put' as const), id: fc.nat(60), poolIndex: fc.nat(), tag: fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), id: fc.nat(60) }) },
+);
+
+/** A seeded generator, so a large-dimension pool costs fast-check one integer. */
+function seededComponents(seed: number, length: number): Float32Array {
+  let state = seed >>> 0 || 1;
+  const vector = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    // A few exact values among the random ones, so equal partial sums and zero vectors occur.
+    const draw = (state >>> 0) % 16;
+    vector[i] = draw === 0 ? 0 : draw === 1 ? 1 : ((state >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return vector;
+}
+
+describe('exactSearch over writes, replaces and deletes (property)', () => {
+  // 8192 floats per vector: 32 rows per chunk, so up to 61 ids span two chunks, and deletes empty one.
+  it.each([3, 8192])('matches a plain map of the same writes, dimension %i', (dimension) => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DistanceMetric>('COSINE', 'L2', 'IP'),
+        // Few distinct vectors (one of them all zeros), so equal scores (ties) are common.
+        fc.array(fc.integer({ min: 1, max: 2 ** 31 }), { minLength: 1, maxLength: 5 }),
+        fc.array(operationArb, { maxLength: 120 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.option(fc.constantFrom("tag = 'a'", "tag IN ('b', 'c') OR NOT tag = 'a'", "tag != 'b'"), { nil: undefined }),
+        (metric, seeds, operations, querySeed, topK, filterText) => {
+          const pool = [new Float32Array(dimension), ...seeds.map((seed) => seededComponents(seed, dimension))];
+          const index = indexOf(metric, dimension);
+          const reference = new Map<string, { vector: Float32Array; tag?: string }>();
+          for (const operation of operations) {
+            const id = `id:${operation.id}`;
+            if (operation.kind === 'delete') {
+              expect(index.delete(id)).toBe(reference.delete(id));
+              continue;
+            }
+            const vector = pool[operation.poolIndex % pool.length] as Float32Array;
+            index.put(id, vector, operation.tag === undefined ? [] : ['tag', operation.tag]);
+            reference.set(id, { vector, tag: operation.tag });
+          }
+          expect(index.size).toBe(reference.size);
+          const query = seededComponents(querySeed, dimension);
+          const filter = filterText === undefined ? undefined : parseFilter(filterText);
+          const expected = [...reference]
+            .filter(([, e]) => filter === undefined || filter(new Map(e.tag === undefined ? [] : [['tag', e.tag]])))
+            .map(([id, e]) => ({ id, score: referenceScore(metric, query, e.vector) + 0, tag: e.tag })) // + 0: the reply never carries -0
+            .sort((a, b) => a.score - b.score || Buffer.compare(Buffer.from(a.id, 'latin1'), Buffer.from(b.id, 'latin1')))
+            .slice(0, topK);
+          const actual = exactSearch(index, query, topK, filter).map((hit) => ({ id: hit.id, score: hit.score, tag: hit.metadata.get('tag') }));
+          // The same bits, not only the same 6 digits: each sum is accumulated in component order.
+          expect(actual).toEqual(expected);
+          const bytes = (vector: Float32Array | undefined) => (vector === undefined ? undefined : Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+          for (const [id, e] of reference) expect(bytes(index.get(id)?.vector)?.equals(bytes(e.vector) as Buffer)).toBe(true);
+        },
+      ),
+      { numRuns: dimension > 100 ? 40 : 300 },
+    );
+  }, 60_000);
+
+  it('keeps a clone independent of its source', () => {
+    const index = indexOf('COSINE', 2);
+    index.put('a', new Float32Array([1, 0]), ['k', 'v']);
+    index.put('b', new Float32Array([0, 1]), []);
+    const copy = index.clone();
+    index.delete('a');
+    index.put('b', new Float32Array([1, 1]), []);
+    expect(copy.size).toBe(2);
+    expect(copy.get('a')).toEqual({ vector: new Float32Array([1, 0]), metadata: expect.objectContaining({ pairs: ['k', 'v'] }) });
+    expect(copy.get('b')?.vector).toEqual(new Float32Array([0, 1]));
+    expect(exactSearch(copy, new Float32Array([1, 0]), 2).map((hit) => hit.id)).toEqual(['a', 'b']);
   });
 });

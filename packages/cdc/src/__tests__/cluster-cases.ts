@@ -1,11 +1,11 @@
 import { createFerrite, slotOf } from '@ferrite/core';
 import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultProxy, type RunningEmulatorCluster } from '@ferrite/emulator';
-import { clusterNodeFor, clusterTransportTargets, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
+import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { take, unique, type CdcClient } from './__tests__/helpers.js';
-import { cdc } from './plugin.js';
-import type { ChangeFeedCheckpoint } from './checkpoint.js';
-import type { ChangeEvent, ChangeFeed } from './types.js';
+import { take, unique, type CdcClient } from './helpers.js';
+import { cdc } from '../plugin.js';
+import type { ChangeFeedCheckpoint } from '../checkpoint.js';
+import type { ChangeEvent, ChangeFeed } from '../types.js';
 
 /** The client deadline for these runs: a dead poll is noticed after blockMs + this. */
 const TIMEOUT_MS = 1000;
@@ -104,7 +104,8 @@ async function takeWithin<Value extends string | Buffer>(feed: ChangeFeed<Value>
   }
 }
 
-for (const target of clusterTransportTargets) {
+/** The cluster cases for one cluster transport target (a test file per driver: cluster.<driver>.test.ts). */
+export function describeCdcOverCluster(target: TransportTarget): void {
   describe(`cdc over a cluster (${target.label})`, () => {
     let rig: ClusterRig;
     beforeAll(async () => {

@@ -25,8 +25,8 @@ import { nodeRedisTransport } from '@ferrite/node-redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrdtIndeterminateError } from './errors.js';
-import { crdt } from './plugin.js';
+import { CrdtIndeterminateError } from '../errors.js';
+import { crdt } from '../plugin.js';
 
 type Client = FerriteClient<readonly [ReturnType<typeof crdt>]>;
 
@@ -123,7 +123,7 @@ interface Faults {
   heal(): Promise<void>;
 }
 
-interface Target {
+export interface Target {
   readonly label: string;
   /** A client through the faults (its own connection), an observer past them, and the faults. */
   open(): Promise<{ client: (maxAttempts?: number) => Promise<{ ferrite: Client; opIds: () => string[] }>; observer: Client; faults: Faults; close(): Promise<void> }>;
@@ -140,7 +140,7 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   }
 }
 
-function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
+export function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
   return {
     label: `${driver} RESP${protocol}`,
     async open() {
@@ -205,7 +205,7 @@ function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
  * The memory transport cannot lose a reply, so this wraps it: a lost reply is the command applied
  * and then a connection error; a cut is a connection error before or after applying, at random.
  */
-const memoryTarget: Target = {
+export const memoryTarget: Target = {
   label: 'memory (lost replies simulated)',
   async open() {
     const emulator = new Emulator();
@@ -249,15 +249,8 @@ const memoryTarget: Target = {
 let keys = 0;
 const uniqueKey = (prefix: string) => `${prefix}-${++keys}-${Date.now().toString(36)}`;
 
-const targets: readonly Target[] = [
-  memoryTarget,
-  tcpTarget('ioredis', 2),
-  tcpTarget('ioredis', 3),
-  tcpTarget('node-redis', 2),
-  tcpTarget('node-redis', 3),
-];
-
-for (const target of targets) {
+/** The counting cases on one target (a test file per driver: faults.<driver>.test.ts, so they overlap). */
+export function describeCounterUnderFaults(target: Target): void {
   describe(`crdt counter under faults (${target.label})`, () => {
     let opened: Awaited<ReturnType<Target['open']>>;
     beforeAll(async () => {

@@ -2,12 +2,12 @@ import { createFerrite, type Transport } from '@ferrite/core';
 import { Emulator, faultProxy, memoryTransport, startEmulator, type FaultProxy } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
-import { glideTransportTo, transportTargets, type TransportTarget } from '@ferrite/test-transports';
+import { glideTransportTo, type TransportTarget } from '@ferrite/test-transports';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { take, unique, write, type CdcClient } from './__tests__/helpers.js';
-import { cdc } from './plugin.js';
+import { take, unique, write, type CdcClient } from './helpers.js';
+import { cdc } from '../plugin.js';
 
 /**
  * The feed's connection goes through a fault proxy (TCP) or is killed in the emulator (memory);
@@ -90,7 +90,8 @@ async function rig(target: TransportTarget): Promise<Rig> {
   };
 }
 
-for (const target of transportTargets) {
+/** The fault cases for one transport target (a test file per driver: faults.<driver>.test.ts). */
+export function describeCdcUnderFaults(target: TransportTarget): void {
   describe(`cdc under faults (${target.label})`, () => {
     let setup: Rig;
     beforeAll(async () => {

@@ -1,0 +1,3 @@
+import { describeCounterUnderFaults, memoryTarget } from './__tests__/fault-cases.js';
+
+describeCounterUnderFaults(memoryTarget);

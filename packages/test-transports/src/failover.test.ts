@@ -1,0 +1,369 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createFerrite, slotOf } from '@ferrite/core';
+import { ioredisTransport } from '@ferrite/ioredis';
+import { nodeRedisTransport } from '@ferrite/node-redis';
+import { freePort, redisServerMissing, startRedisCluster, type RedisCluster } from '@ferrite/testkit';
+import { Cluster, Redis } from 'ioredis';
+import { createCluster } from 'redis';
+import { startEmulatorCluster } from '@ferrite/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const skip = redisServerMissing();
+
+/** The deadline of every call of the workload, through the SDK (its `timeout`) and around the raw drivers. */
+const CALL_TIMEOUT_MS = 1000;
+/** How long the workload runs before the kill, and after it. */
+const BEFORE_KILL_MS = 1500;
+const AFTER_KILL_MS = 9000;
+const KEYS = 200;
+
+/** One call of the workload, as its setup saw it. */
+interface Call {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly onDeadShard: boolean;
+  readonly ok: boolean;
+  readonly wrong: boolean;
+  /** The failure's message, for the report. */
+  readonly error?: string;
+}
+
+/** The three commands of the workload, as each setup sends them. */
+interface Operations {
+  set(key: string, value: string): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  incr(key: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function withDeadline<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('deadline')), CALL_TIMEOUT_MS);
+    work.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * SET/GET/INCR in turn over `KEYS` keys of the setup's own, one call at a time per key group,
+ * until `until()`: each call records when it ran, whether its key was on the shard killed, and
+ * whether it succeeded with the value expected (GET returns the last SET acknowledged, or a later
+ * one that failed and may have run; INCR never counts an increment twice).
+ */
+async function runWorkload(label: string, ops: Operations, deadShard: (key: string) => boolean, until: () => boolean, hashTag = ''): Promise<Call[]> {
+  const calls: Call[] = [];
+  const keys = Array.from({ length: KEYS }, (_, i) => `${hashTag}failover:${label}:${i}`);
+  const state = keys.map(() => ({ value: '', maybe: new Set<string>(), counted: 0, uncertain: 0 }));
+  const lanes = 8;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let round = 0; !until(); round++) {
+        for (let index = lane; index < keys.length && !until(); index += lanes) {
+          const key = keys[index] as string;
+          const known = state[index] as (typeof state)[number];
+          const step = round % 3;
+          const startedAt = performance.now();
+          let ok = false;
+          let wrong = false;
+          let error: string | undefined;
+          try {
+            if (step === 0) {
+              const value = `${round}`;
+              known.maybe.add(value);
+              await ops.set(key, value);
+              known.value = value;
+              known.maybe.clear();
+              ok = true;
+            } else if (step === 1) {
+              const value = String(await ops.get(key));
+              ok = true;
+              wrong = known.value !== '' && value !== known.value && !known.maybe.has(value);
+            } else {
+              const value = Number(await ops.incr(`${key}:n`));
+              ok = true;
+              known.counted++;
+              // Never more than every increment sent: none was applied twice.
+              wrong = value > known.counted + known.uncertain;
+            }
+          } catch (failure) {
+            error = failure instanceof Error ? failure.message : String(failure);
+            if (step === 2) known.uncertain++;
+          }
+          calls.push({ startedAt, endedAt: performance.now(), onDeadShard: deadShard(step === 2 ? `${key}:n` : key), ok, wrong, error });
+        }
+      }
+    }),
+  );
+  return calls;
+}
+
+/** When the dead shard's keys were served again: the start of the first success after which none of them failed. */
+function recoveredAt(calls: readonly Call[], killedAt: number): number {
+  const dead = calls.filter((call) => call.onDeadShard && call.startedAt >= killedAt).sort((a, b) => a.startedAt - b.startedAt);
+  let lastFailure = -1;
+  dead.forEach((call, index) => {
+    if (!call.ok) lastFailure = index;
+  });
+  const first = dead[lastFailure + 1];
+  return first ? first.startedAt - killedAt : Number.POSITIVE_INFINITY;
+}
+
+/** Raw ioredis `Cluster`, raw node-redis `createCluster` and the SDK over each, on `cluster`. */
+async function openSetups(cluster: { readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> }): Promise<Record<string, Operations>> {
+  const seeds = cluster.nodes.map(({ host, port }) => ({ host, port }));
+  const rootNodes = seeds.map(({ host, port }) => ({ url: `redis://${host}:${port}` }));
+  const rawIoredis = new Cluster(seeds);
+  rawIoredis.on('error', () => {});
+  const rawNodeRedis = createCluster({ rootNodes });
+  rawNodeRedis.on('error', () => {});
+  await rawNodeRedis.connect();
+  const sdkIoredisClient = new Cluster(seeds);
+  sdkIoredisClient.on('error', () => {});
+  const sdkIoredis = createFerrite({ transport: ioredisTransport(sdkIoredisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+  const sdkNodeRedisClient = createCluster({ rootNodes });
+  sdkNodeRedisClient.on('error', () => {});
+  await sdkNodeRedisClient.connect();
+  const sdkNodeRedis = createFerrite({ transport: nodeRedisTransport(sdkNodeRedisClient, { closeClient: true }), timeout: CALL_TIMEOUT_MS });
+
+  const setups: Record<string, Operations> = {
+    'raw ioredis': {
+      set: (key, value) => withDeadline(rawIoredis.set(key, value)),
+      get: (key) => withDeadline(rawIoredis.get(key)),
+      incr: (key) => withDeadline(rawIoredis.incr(key)),
+      close: async () => void (await rawIoredis.quit().catch(() => rawIoredis.disconnect())),
+    },
+    'raw node-redis': {
+      set: (key, value) => withDeadline(rawNodeRedis.set(key, value)),
+      get: (key) => withDeadline(rawNodeRedis.get(key)),
+      incr: (key) => withDeadline(rawNodeRedis.incr(key)),
+      close: async () => rawNodeRedis.destroy(),
+    },
+    'SDK over ioredis': {
+      set: (key, value) => sdkIoredis.send('SET', key, value),
+      get: (key) => sdkIoredis.send('GET', key),
+      incr: (key) => sdkIoredis.send('INCR', key),
+      close: () => sdkIoredis.close(),
+    },
+    'SDK over node-redis': {
+      set: (key, value) => sdkNodeRedis.send('SET', key, value),
+      get: (key) => sdkNodeRedis.send('GET', key),
+      incr: (key) => sdkNodeRedis.send('INCR', key),
+      close: () => sdkNodeRedis.close(),
+    },
+  };
+  return setups;
+}
+
+/** A running cluster of 3 primaries with a replica each, as the failover tests use it. */
+interface FailoverCluster {
+  readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Kills the node on `port` as `kill -9` does; its replica takes over after the node timeout. */
+  kill(port: number): Promise<void>;
+  /** Moves `slot`, with its keys, from the primary serving it to the primary on `toPort`, a few keys at a time. */
+  moveSlot(slot: number, toPort: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function describeFailover(name: string, skipped: boolean, start: () => Promise<FailoverCluster>): void {
+  describe.skipIf(skipped)(`failover on ${name}`, () => {
+    let cluster: FailoverCluster;
+    const probes: Redis[] = [];
+
+    beforeAll(async () => {
+      cluster = await start();
+      // A probe of a node the test killed fails its calls; its error events say nothing more.
+      for (const node of cluster.nodes) probes.push(new Redis({ host: node.host, port: node.port, lazyConnect: true, retryStrategy: () => null }).on('error', () => {}));
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const probe of probes) probe.disconnect();
+      await cluster?.stop();
+    });
+
+    /** The port of the primary serving each slot now, asked of a node that is up. */
+    async function ownerPorts(): Promise<Map<number, number>> {
+      for (const probe of probes) {
+        try {
+          const slots = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+          const owners = new Map<number, number>();
+          for (const [start, end, [, port]] of slots) for (let slot = start; slot <= end; slot++) owners.set(slot, Number(port));
+          return owners;
+        } catch {
+          // That node is down: ask the next.
+        }
+      }
+      throw new Error('no node answered CLUSTER SLOTS');
+    }
+
+    it('after kill -9 of a primary, the SDK serves its slots again no later than the raw driver + 1 s, within deadlines, with no wrong value', async () => {
+      const setups = await openSetups(cluster);
+
+      const owners = await ownerPorts();
+      const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
+      const deadShard = (key: string) => owners.get(slotOf(key)) === victim;
+      let stopAt = Number.POSITIVE_INFINITY;
+      const until = () => performance.now() >= stopAt;
+      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(label.replaceAll(' ', '-'), ops, deadShard, until));
+      await pause(BEFORE_KILL_MS);
+      await cluster.kill(victim);
+      const killedAt = performance.now();
+      stopAt = killedAt + AFTER_KILL_MS;
+      const results = await Promise.all(runs);
+      for (const ops of Object.values(setups)) await ops.close();
+
+      const report = Object.keys(setups).map((label, index) => {
+        const calls = results[index] as Call[];
+        const other = calls.filter((call) => !call.onDeadShard && call.startedAt >= killedAt);
+        return {
+          label,
+          recovered: recoveredAt(calls, killedAt),
+          deadShardCalls: calls.filter((call) => call.onDeadShard && call.startedAt >= killedAt).length,
+          otherFailureRate: other.filter((call) => !call.ok).length / Math.max(other.length, 1),
+          slowest: Math.max(...calls.map((call) => call.endedAt - call.startedAt)),
+          wrong: calls.filter((call) => call.wrong).length,
+        };
+      });
+      console.table(report);
+      const [rawIo, rawNode, sdkIo, sdkNode] = report as [(typeof report)[number], (typeof report)[number], (typeof report)[number], (typeof report)[number]];
+      // How late timers fire in this process (the emulator cluster shares its event loop): a raw
+      // call's deadline is a timer of the same length, so its overshoot is the loop's, not ours.
+      const timerLag = Math.max(0, rawIo.slowest - CALL_TIMEOUT_MS, rawNode.slowest - CALL_TIMEOUT_MS);
+      for (const [sdk, raw] of [
+        [sdkIo, rawIo],
+        [sdkNode, rawNode],
+      ] as const) {
+        expect(Number.isFinite(raw.recovered), `${raw.label} recovered`).toBe(true);
+        expect(sdk.recovered, `${sdk.label} vs ${raw.label}`).toBeLessThanOrEqual(raw.recovered + 1000);
+        expect(sdk.slowest, `${sdk.label}: no call past its deadline + 250 ms (timers ${Math.round(timerLag)} ms late)`).toBeLessThanOrEqual(CALL_TIMEOUT_MS + 250 + timerLag);
+        expect(sdk.wrong, `${sdk.label}: wrong values`).toBe(0);
+        // The cluster answers CLUSTERDOWN while it detects the failure; the SDK waits that out within the deadline.
+        expect(sdk.otherFailureRate, `${sdk.label}: calls to the other slots fail no more often than through ioredis`).toBeLessThanOrEqual(rawIo.otherFailureRate + 0.002);
+      }
+    }, 90_000);
+
+    it('moves a slot under load (MIGRATING/IMPORTING, ASK, then MOVED) with no failure and no wrong value', async () => {
+      const setups = await openSetups(cluster);
+      const owners = await ownerPorts();
+      const hashTag = '{reshard}';
+      const slot = slotOf(hashTag);
+      const from = owners.get(slot) as number;
+      const to = [...new Set(owners.values())].find((port) => port !== from) as number;
+      let done = false;
+      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(`reshard-${label.replaceAll(' ', '-')}`, ops, () => true, () => done, hashTag));
+      await pause(500);
+      await cluster.moveSlot(slot, to);
+      await pause(1000);
+      done = true;
+      const results = await Promise.all(runs);
+      for (const ops of Object.values(setups)) await ops.close();
+      const report = Object.keys(setups).map((label, index) => {
+        const calls = results[index] as Call[];
+        const failures = calls.filter((call) => !call.ok);
+        return { label, calls: calls.length, failed: failures.length, wrong: calls.filter((call) => call.wrong).length, firstError: failures[0]?.error ?? '' };
+      });
+      console.table(report);
+      expect((await ownerPorts()).get(slot)).toBe(to);
+      for (const entry of report.filter((row) => row.label.startsWith('SDK'))) {
+        expect(entry.failed, `${entry.label}: failed calls (${entry.firstError})`).toBe(0);
+        expect(entry.wrong, `${entry.label}: wrong values`).toBe(0);
+      }
+    }, 90_000);
+
+    it('with a dead first seed, serves every call the raw driver serves, and the process exits within 1 s of closing', async () => {
+      const dead = { host: '127.0.0.1', port: await freePort() };
+      const alive = (await ownerPorts()).values().next().value as number;
+      const seeds = [dead, { host: '127.0.0.1', port: alive }];
+      for (const driver of ['ioredis', 'node-redis'] as const) {
+        const child = await connectAndClose(driver, seeds);
+        expect(child.served, `${driver}: calls served with a dead first seed`).toBe(24);
+        expect(child.exitAfterCloseMs, `${driver}: exit after close`).toBeLessThan(1000);
+      }
+    }, 60_000);
+  });
+}
+
+describeFailover('a real 6-node Redis Cluster (3 primaries, 3 replicas, cluster-node-timeout 1000)', Boolean(skip), async () => {
+  const started: RedisCluster = await startRedisCluster(3, 1, { nodeTimeoutMs: 1000 });
+  const direct = (port: number) => new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null }).on('error', () => {});
+  return {
+    nodes: started.nodes,
+    kill: (port) => started.kill(port),
+    stop: () => started.stop(),
+    // As redis-cli --cluster reshard does it: keys move in small batches, so commands meet ASK.
+    async moveSlot(slot, toPort) {
+      const nodes = started.nodes.map((node) => ({ port: node.port, client: direct(node.port) }));
+      try {
+        const ids = new Map<number, string>();
+        const masters: number[] = [];
+        for (const node of nodes) {
+          const id = await node.client.call('CLUSTER', 'MYID').catch(() => undefined);
+          if (id === undefined) continue;
+          ids.set(node.port, String(id));
+          if (/role:master/.test(String(await node.client.call('INFO', 'replication')))) masters.push(node.port);
+        }
+        const slots = (await (nodes.find((node) => node.port === toPort) as (typeof nodes)[number]).client.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+        const fromPort = Number(slots.find(([start, end]) => slot >= start && slot <= end)?.[2][1]);
+        const client = (port: number) => (nodes.find((node) => node.port === port) as (typeof nodes)[number]).client;
+        await client(toPort).call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids.get(fromPort) as string);
+        await client(fromPort).call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids.get(toPort) as string);
+        for (;;) {
+          const keys = (await client(fromPort).call('CLUSTER', 'GETKEYSINSLOT', String(slot), '10')) as string[];
+          if (keys.length === 0) break;
+          await client(fromPort).call('MIGRATE', '127.0.0.1', String(toPort), '', '0', '5000', 'KEYS', ...keys);
+          await pause(20);
+        }
+        for (const port of masters) await client(port).call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids.get(toPort) as string);
+      } finally {
+        for (const node of nodes) node.client.disconnect();
+      }
+    },
+  };
+});
+
+describeFailover('the emulator cluster (3 primaries, 3 replicas, nodeTimeout 1000)', false, async () => {
+  const started = await startEmulatorCluster({ primaries: 3, replicas: 1, nodeTimeout: 1000 });
+  return {
+    nodes: started.nodes.map(({ host, port }) => ({ host, port })),
+    kill: async (port) => started.kill(started.nodes.find((node) => node.port === port)?.id ?? ''),
+    moveSlot: async (slot, toPort) => started.moveSlot(slot, started.nodes.find((node) => node.port === toPort)?.id ?? '', { itemsPerStep: 10, stepDelayMs: 20 }),
+    stop: () => started.close(),
+  };
+});
+
+const fixture = fileURLToPath(new URL('./fixtures/connect-close.mjs', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../ioredis/dist/index.js', import.meta.url)));
+if (!built && process.env['CI'] === 'true') throw new Error('failover.test.ts runs its child process on the built packages; CI=true requires them built first');
+
+/**
+ * Runs the fixture in a process of its own (on the built packages, as an application would):
+ * it connects through the SDK, sends 24 SETs, closes everything and must then exit by itself.
+ */
+async function connectAndClose(driver: 'ioredis' | 'node-redis', seeds: ReadonlyArray<{ host: string; port: number }>): Promise<{ served: number; exitAfterCloseMs: number }> {
+  if (!built) throw new Error('build the packages first (pnpm build): the child process runs them from dist');
+  const child = spawn(process.execPath, [fixture, driver, JSON.stringify(seeds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let closedAt: number | undefined;
+  let served = -1;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const match = /closed (\d+)/.exec(output);
+    if (match && closedAt === undefined) {
+      closedAt = performance.now();
+      served = Number(match[1]);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const exitedAt = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${driver}: the process did not exit within 30 s:\n${output}`))), 30_000);
+    child.once('exit', () => (clearTimeout(timer), resolve(performance.now())));
+  });
+  if (closedAt === undefined) throw new Error(`${driver}: the process never closed:\n${output}`);
+  if (exitedAt - closedAt >= 1000) process.stderr.write(`${driver}: ${output}`);
+  return { served, exitAfterCloseMs: exitedAt - closedAt };
+}

@@ -1,0 +1,4 @@
+import { describeFaultSuite } from '@ferrite/testkit';
+import { nodeRedisFaultSetup } from './fault-targets.js';
+
+describeFaultSuite('node-redis', nodeRedisFaultSetup);
