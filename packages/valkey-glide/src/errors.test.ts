@@ -1,7 +1,7 @@
 import { FerriteConnectionError, FerriteReplyError, FerriteTimeoutError } from '@ferrite/core';
 import { ClosingError, ConnectionError, RequestError, TimeoutError } from '@valkey/valkey-glide';
 import { describe, expect, it } from 'vitest';
-import { refusedBeforeSending, serverText, translateError } from './errors.js';
+import { awaitingConnection, refusedBeforeSending, serverText, translateError } from './errors.js';
 
 // GLIDE's own texts, as it rejected with them here (redis-server 7.0, the emulator).
 describe('the server text behind GLIDE error messages', () => {
@@ -42,5 +42,19 @@ describe('translateError', () => {
     const error = translateError(new TimeoutError('timed out'), 'INCR', 1500);
     expect(error).toBeInstanceOf(FerriteTimeoutError);
     expect(error).toMatchObject({ timeoutMs: 1500, maybeApplied: true });
+  });
+});
+
+describe('awaitingConnection', () => {
+  it('writes again what did not run: no connection yet, or a refusal while the cluster changes, unless the call was for one node', () => {
+    expect(awaitingConnection(new RequestError('Connection in recovery- ClientError'), false)).toBe(true);
+    for (const kind of ['Moved: 5698 127.0.0.1:7001', 'ClusterDown: The cluster is down', 'TryAgain: Multiple keys request during rehashing']) {
+      const error = new RequestError(`An error was signalled by the server: - ${kind}`);
+      expect(awaitingConnection(error, true)).toBe(true);
+      expect(awaitingConnection(error, false)).toBe(false);
+    }
+    expect(awaitingConnection(new RequestError('An error was signalled by the server: - ResponseError: unknown index: x'), true)).toBe(false);
+    expect(awaitingConnection(new ClosingError('Unable to execute requests; the client is closed.'), true)).toBe(false);
+    expect(awaitingConnection(new TimeoutError('timed out'), true)).toBe(false);
   });
 });

@@ -74,7 +74,21 @@ export function refusedBeforeSending(error: unknown): FerriteError {
   return new FerriteConnectionError(`valkey-glide: ${messageOf(error)}`, { maybeApplied: false });
 }
 
-/** GLIDE failed the request because the node's connection is being re-established: it was not written, and may be written again. */
-export function awaitingConnection(error: unknown): boolean {
-  return !(error instanceof ClosingError) && !isFerriteError(error) && NOT_SENT.test(messageOf(error));
+/**
+ * Cluster replies that refuse a command without running it, while the cluster changes (a failover,
+ * a slot move): GLIDE returns them for a request sent with an explicit route, and refreshes its
+ * slot map meanwhile.
+ */
+const REFUSED_WHILE_CHANGING: ReadonlySet<string> = new Set(['Moved', 'ClusterDown', 'TryAgain']);
+
+/**
+ * Whether the request did not run and may be written again: GLIDE had no connection for it (the
+ * node's connection is being re-established), or the cluster refused it while changing (not for
+ * a call to one node, which hands a redirect over as the server's error).
+ */
+export function awaitingConnection(error: unknown, followRedirects: boolean): boolean {
+  if (error instanceof ClosingError || isFerriteError(error)) return false;
+  const message = messageOf(error);
+  const kind = KNOWN_KIND.exec(message)?.[1];
+  return NOT_SENT.test(message) || (followRedirects && kind !== undefined && REFUSED_WHILE_CHANGING.has(kind));
 }

@@ -136,12 +136,15 @@ class GlideTransport implements DedicatedTransport {
 
   /**
    * GLIDE's cluster client fails a request at once while the node's connection is being
-   * re-established, where other drivers hold it until they reconnect. It was never written, so it
-   * is written again, until core's deadline (the signal) or the transport's close.
+   * re-established, where other drivers hold it until they reconnect, and hands over the `MOVED`,
+   * `CLUSTERDOWN` and `TRYAGAIN` of a failover for a request with an explicit route. Such a
+   * request did not run, so it is written again, until core's deadline (the signal) or the
+   * transport's close; GLIDE refreshes its slot map meanwhile.
    */
   async #afterFailure(error: unknown, command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
     const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
-    if (!awaitingConnection(error) || signal?.aborted) throw failure;
+    const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
+    if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
     await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
     // A call given up meanwhile is never written late.
     if (signal?.aborted || this.#lifecycle.closed) throw failure;
