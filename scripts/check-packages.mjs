@@ -34,6 +34,17 @@ const makeTransport = async (url: string) => {
   return nodeRedisTransport(client, { closeClient: true });
 };`,
   },
+  '@ferrite/valkey-glide': {
+    driver: '@valkey/valkey-glide',
+    setup: `import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, Logger, type GlideClientConfiguration } from '@valkey/valkey-glide';
+const makeTransport = async (url: string) => {
+  Logger.init('error');
+  const { hostname, port } = new URL(url);
+  const configuration: GlideClientConfiguration = { addresses: [{ host: hostname, port: Number(port) }], requestTimeout: 15_000 };
+  return glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+};`,
+  },
 };
 
 const PROGRAM = (setup) => `import { createFerrite, FerriteValidationError, isFerriteError, type AnyPlugin } from '@ferrite/core';

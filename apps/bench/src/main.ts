@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   } else {
     const redis = await startRedisServer();
     try {
-      for (const driver of ['ioredis', 'node-redis'] as const) {
+      for (const driver of ['ioredis', 'node-redis', 'valkey-glide'] as const) {
         await run(`raw vs SDK throughput (${driver})`, () => benchDriverThroughput(driver, redis.url, SIZES.throughputCalls));
       }
     } finally {

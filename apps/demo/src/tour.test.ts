@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tour } from './tour.js';
 
-describe.each(['ioredis', 'node-redis'] as const)('the demo tour on %s', (driver) => {
+describe.each(['ioredis', 'node-redis', 'valkey-glide'] as const)('the demo tour on %s', (driver) => {
   it('runs against an emulator and shows each feature working', async () => {
     const lines: string[] = [];
     await tour({ driver, log: (line) => lines.push(line) });

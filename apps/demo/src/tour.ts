@@ -10,7 +10,9 @@ import { startEmulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
 import { semantic } from '@ferrite/semantic';
+import { glideTransport } from '@ferrite/valkey-glide';
 import { vector } from '@ferrite/vector';
+import { GlideClient, Logger, type GlideClientConfiguration } from '@valkey/valkey-glide';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { embed } from './embed.js';
@@ -25,7 +27,7 @@ const products: Array<{ id: string } & Product> = [
   { id: 'sku:1005', name: 'wool hiking socks', category: 'footwear', price: 15 },
 ];
 
-export type Driver = 'ioredis' | 'node-redis';
+export type Driver = 'ioredis' | 'node-redis' | 'valkey-glide';
 
 export interface TourOptions {
   /** A Ferrite server; without one the tour starts an emulator on a free loopback port. */
@@ -35,6 +37,13 @@ export interface TourOptions {
 }
 
 async function connect(url: string, driver: Driver): Promise<Transport> {
+  if (driver === 'valkey-glide') {
+    const { hostname, port } = new URL(url);
+    // GLIDE's deadline above Ferrite's (10 s by default, plus a change feed's blocking wait).
+    const configuration: GlideClientConfiguration = { addresses: [{ host: hostname, port: Number(port || 6379) }], requestTimeout: 30_000 };
+    Logger.init('error');
+    return glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+  }
   if (driver === 'node-redis') {
     const client = createClient({ url });
     await client.connect();

@@ -62,6 +62,7 @@ export {
   type Reply,
 } from './reply.js';
 export { slotOf } from './transport/routing.js';
+export { FerriteInexactReplyError } from './transport/inexact-reply.js';
 export {
   FERRITE_COMMAND_CHANNEL,
   wrapCommandExecution,

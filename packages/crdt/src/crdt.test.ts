@@ -1,5 +1,5 @@
-import { createFerrite, FerriteValidationError, type FerriteClient } from '@ferrite/core';
-import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
+import { createFerrite, FerriteInexactReplyError, FerriteValidationError, type FerriteClient } from '@ferrite/core';
+import { clusterNodeFor, describeEachTransport, readsExactIntegers } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrdtOverflowError, CrdtTypeError, CrdtUnsafeIntegerError } from './errors.js';
 import { crdt } from './plugin.js';
@@ -94,7 +94,7 @@ describeEachTransport('crdt', (harness) => {
       expect(new Set(await ferrite.send('CRDT.SET.MEMBERS', setKey) as string[])).toEqual(new Set(['a', 'b', 'c']));
     });
 
-    it('round-trips the signed 64-bit edges in bigint mode and refuses to cross them', async () => {
+    it.runIf(readsExactIntegers(harness.target))('round-trips the signed 64-bit edges in bigint mode and refuses to cross them', async () => {
       const high = ferrite.crdt.counter(unique('high'), { bigint: true });
       expect(await high.get()).toBe(0n);
       expect(await high.incr(INT64_MAX)).toBe(INT64_MAX);
@@ -116,7 +116,7 @@ describeEachTransport('crdt', (harness) => {
       expect(await low.incr(INT64_MAX)).toBe(-1n);
     });
 
-    it('rejects a value beyond ±(2^53 − 1) in number mode, with the exact value, pointing to bigint mode', async () => {
+    it.runIf(readsExactIntegers(harness.target))('rejects a value beyond ±(2^53 − 1) in number mode, with the exact value, pointing to bigint mode', async () => {
       const key = unique('unsafe');
       const views = ferrite.crdt.counter(key);
       expect(await views.incr(Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
@@ -132,6 +132,22 @@ describeEachTransport('crdt', (harness) => {
       const negative = ferrite.crdt.counter(unique('unsafe-low'));
       expect(await negative.decr(Number.MAX_SAFE_INTEGER)).toBe(-Number.MAX_SAFE_INTEGER);
       await expect(negative.decr()).rejects.toThrow(CrdtUnsafeIntegerError);
+    });
+
+    // GLIDE decodes every integer into a number: its transport refuses a value beyond ±(2^53 − 1)
+    // in either mode rather than hand over a rounded one, and says the increment was applied.
+    it.runIf(!readsExactIntegers(harness.target))('refuses a value its driver cannot read exactly, in both modes, and counts on exactly', async () => {
+      const key = unique('inexact');
+      const exactMode = ferrite.crdt.counter(key, { bigint: true });
+      expect(await exactMode.incr(BigInt(Number.MAX_SAFE_INTEGER))).toBe(SAFE);
+      const error = await exactMode.incr(2n).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FerriteInexactReplyError);
+      expect((error as Error).message).toMatch(/CRDT\.COUNTER\.INCR ran, but the valkey-glide transport cannot read its reply exactly/);
+      await expect(exactMode.get()).rejects.toBeInstanceOf(FerriteInexactReplyError);
+      await expect(ferrite.crdt.counter(key).get()).rejects.toBeInstanceOf(FerriteInexactReplyError);
+      // The refused increment was applied: back within range, the value reads exactly.
+      expect(await exactMode.decr(3n)).toBe(SAFE - 1n);
+      expect(await ferrite.crdt.counter(key).get()).toBe(Number.MAX_SAFE_INTEGER - 1);
     });
 
     it('rejects a counter used as a set, and a set used as a counter, with CrdtTypeError', async () => {
@@ -236,7 +252,7 @@ describeEachTransport('crdt', (harness) => {
       await expect(ferrite.crdt.counter('c').incr(2 ** 60)).rejects.toThrow('{ bigint: true }');
     });
 
-    it('accepts 2^63 − 1 and −2^63 as bigint amounts (on fresh counters)', async () => {
+    it.runIf(readsExactIntegers(harness.target))('accepts 2^63 − 1 and −2^63 as bigint amounts (on fresh counters)', async () => {
       expect(await ferrite.crdt.counter(unique('max'), { bigint: true }).incr(INT64_MAX)).toBe(INT64_MAX);
       expect(await ferrite.crdt.counter(unique('min'), { bigint: true }).incr(INT64_MIN)).toBe(INT64_MIN);
       expect(await ferrite.crdt.counter(unique('safe')).decr(-Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);

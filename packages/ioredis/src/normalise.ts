@@ -1,5 +1,5 @@
 import type { Reply, WireCommand } from '@ferrite/core';
-import { doubleReply, integerReply, INT64_MAX, INT64_MIN, replyErrorFor, textReply as text } from '@ferrite/core/transport';
+import { doubleLayout, doubleReply, integerReply, INT64_MAX, INT64_MIN, replyErrorFor, textReply as text } from '@ferrite/core/transport';
 
 /*
  * What the transport's connections hand over (ioredis 6, `callBuffer`, `stringNumbers: true`,
@@ -12,55 +12,12 @@ import { doubleReply, integerReply, INT64_MAX, INT64_MIN, replyErrorFor, textRep
  *   sets as arrays, null as `null`.
  *
  * In RESP2 a JS string is therefore always an integer. In RESP3 a double whose value is whole
- * (`ZSCORE` of 3 sends `,3`) looks exactly like an integer; only the command tells them apart,
- * hence the table of score replies below. A big number is told apart by its size only (one
+ * (`ZSCORE` of 3 sends `,3`) looks exactly like an integer; only the command tells them apart
+ * (`doubleLayout`, from the kit). A big number is told apart by its size only (one
  * within the 64-bit range comes out as an integer; Redis sends big numbers for no command).
  */
 
 const INTEGER = /^-?\d+$/;
-
-
-/** Where a reply carries RESP3 doubles that must stay decimal text. */
-type DoubleLayout = 'none' | 'all' | 'second';
-
-// Replies in which every number is a score (members, keys and coordinates are strings anyway).
-const ALL_DOUBLES = new Set([
-  'ZSCORE',
-  'ZMSCORE',
-  'ZINCRBY',
-  'ZRANGE',
-  'ZRANGEBYSCORE',
-  'ZRANGEBYLEX',
-  'ZREVRANGE',
-  'ZREVRANGEBYSCORE',
-  'ZREVRANGEBYLEX',
-  'ZUNION',
-  'ZINTER',
-  'ZDIFF',
-  'ZRANDMEMBER',
-  'ZPOPMIN',
-  'ZPOPMAX',
-  'BZPOPMIN',
-  'BZPOPMAX',
-  'ZMPOP',
-  'BZMPOP',
-  'GEOPOS',
-]);
-
-function isKeyword(arg: WireCommand['args'][number], keyword: string): boolean {
-  const text = typeof arg === 'string' ? arg : Buffer.from(arg).toString('latin1');
-  return text.toUpperCase() === keyword;
-}
-
-function doubleLayout(command: WireCommand): DoubleLayout {
-  const name = command.name.toUpperCase();
-  if (ALL_DOUBLES.has(name)) return 'all';
-  // ZADD replies with a count, or with the new score when asked for INCR.
-  if (name === 'ZADD') return command.args.some((arg) => isKeyword(arg, 'INCR')) ? 'all' : 'none';
-  // ZRANK … WITHSCORE replies `[rank, score]`.
-  if (name === 'ZRANK' || name === 'ZREVRANK') return 'second';
-  return 'none';
-}
 
 // A RESP `:` integer is signed 64-bit; a longer run of digits can only be a RESP3 big number,
 // which every transport hands over as text.

@@ -2,7 +2,7 @@ import type { WireCommand } from '@ferrite/core';
 import { startEmulatorCluster, type RunningEmulatorCluster } from '@ferrite/emulator';
 import { describeTransportConformance } from '@ferrite/testkit';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_PRIMARIES, clusterTransportTargets, connectClusterTransport, movedCount } from './index.js';
+import { CLUSTER_PRIMARIES, clusterTransportTargets, connectClusterTransport, movedCount, readsExactIntegers, type ClusterDriver } from './index.js';
 
 const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
 
@@ -18,7 +18,7 @@ for (const target of clusterTransportTargets) {
         cluster = await startEmulatorCluster({ primaries: CLUSTER_PRIMARIES });
         const running = cluster;
         return {
-          transport: await connectClusterTransport(running, target.driver as 'ioredis' | 'node-redis', target.protocol),
+          transport: await connectClusterTransport(running, target.driver as ClusterDriver, target.protocol),
           teardown: () => running.close(),
           // The emulator has no BLPOP: a blocking CDC.POLL on the key's node, released by a write of the key.
           holdConnection: async (dedicated, key) => {
@@ -29,7 +29,7 @@ for (const target of clusterTransportTargets) {
       },
       // The emulator has no CLUSTER SETSLOT/MIGRATE (it moves slots with moveSlot): that one case is
       // gated; the plugin suites' "while the slot … moves" cases cover resharding on the emulator.
-      { protocol: target.protocol, cluster: { primaries: CLUSTER_PRIMARIES, setslotMigrate: false } },
+      { protocol: target.protocol, cluster: { primaries: CLUSTER_PRIMARIES, setslotMigrate: false }, exactIntegers: readsExactIntegers(target) },
     );
     it('sent every command to its slot owner: no MOVED from any primary while the suite ran', () => {
       expect(cluster).toBeDefined();

@@ -1,9 +1,12 @@
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport, type NodeRedisClient, type NodeRedisCluster } from '@ferrite/node-redis';
 import type { FaultSuiteSetup, FaultTarget } from '@ferrite/testkit';
+import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, GlideClusterClient, type GlideClientConfiguration, type GlideClusterClientConfiguration } from '@valkey/valkey-glide';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { emulatorClusterFaultServer, emulatorFaultServer, type ClusterFaultServer } from './fault-servers.js';
+import { GLIDE_FAULT_REQUEST_TIMEOUT_MS } from './index.js';
 
 /** A user's ioredis client or cluster, handed to the transport, which closes it. */
 export function ioredisTarget(client: Redis | Cluster): FaultTarget {
@@ -65,4 +68,37 @@ export const nodeRedisClusterFaultSetup = {
   start: emulatorClusterFaultServer,
   connect: ({ proxy: seed, addressMap }) =>
     nodeRedisTarget(createCluster({ rootNodes: [{ socket: { host: seed.host, port: seed.port } }], nodeAddressMap: addressMap })),
+} satisfies FaultSuiteSetup<ClusterFaultServer>;
+
+/**
+ * A GLIDE client or cluster client created from `configuration`, handed to the transport with
+ * that configuration (for dedicated connections), which closes it. Reconnect attempts close
+ * together, as the other drivers make them: a node that comes back is found within the suite's waits.
+ */
+export async function glideTarget(configuration: GlideClientConfiguration | GlideClusterClientConfiguration, cluster: boolean): Promise<FaultTarget> {
+  const settings = { ...configuration, requestTimeout: GLIDE_FAULT_REQUEST_TIMEOUT_MS, connectionBackoff: { numberOfRetries: 4, factor: 50, exponentBase: 2 } };
+  const client = cluster ? await GlideClusterClient.createClient(settings as GlideClusterClientConfiguration) : await GlideClient.createClient(settings);
+  return { transport: glideTransport(client, { configuration: settings, closeClient: true }), teardown: async () => client.close() };
+}
+
+/** One emulator behind a proxy, a GLIDE client passed to the transport. */
+export const glideFaultSetup: FaultSuiteSetup = {
+  start: emulatorFaultServer,
+  connect: ({ proxy: { host, port } }) => glideTarget({ addresses: [{ host, port }] }, false),
+};
+
+/** The cluster setup for GLIDE: its `addressResolver` rewrites the addresses the cluster announces to the proxies'. */
+export const glideClusterFaultSetup = {
+  start: emulatorClusterFaultServer,
+  connect: ({ proxy: seed, addressMap }) =>
+    glideTarget(
+      {
+        addresses: [{ host: seed.host, port: seed.port }],
+        addressResolver: (host, port) => {
+          const proxy = addressMap[`${host}:${port}`];
+          return proxy ? [proxy.host, proxy.port] : [host, port];
+        },
+      },
+      true,
+    ),
 } satisfies FaultSuiteSetup<ClusterFaultServer>;

@@ -10,6 +10,8 @@ import {
 } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
+import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, GlideClusterClient, Logger, ProtocolVersion, type GlideClientConfiguration, type GlideClusterClientConfiguration } from '@valkey/valkey-glide';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,13 @@ import { FAILOVER_NODE_TIMEOUT_MS, failOver } from './cluster-failover.js';
 
 export { FAILOVER_NODE_TIMEOUT_MS, eventually, failOver, liveHandles, replicaOf } from './cluster-failover.js';
 
-export type Driver = 'memory' | 'ioredis' | 'node-redis';
+export type Driver = 'memory' | 'ioredis' | 'node-redis' | 'valkey-glide';
+
+/** The drivers with a cluster client. */
+export type ClusterDriver = Exclude<Driver, 'memory'>;
+
+// GLIDE's Rust core logs to stdout unless told otherwise.
+Logger.init('off');
 
 export interface TransportTarget {
   readonly driver: Driver;
@@ -28,24 +36,68 @@ export interface TransportTarget {
 }
 
 /** Every transport the SDK ships, in both protocol versions, on one node. */
-export const transportTargets: readonly TransportTarget[] = (['memory', 'ioredis', 'node-redis'] as const).flatMap((driver) =>
+export const transportTargets: readonly TransportTarget[] = (['memory', 'ioredis', 'node-redis', 'valkey-glide'] as const).flatMap((driver) =>
   ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: false, label: `${driver} RESP${protocol}` })),
 );
 
-/** The single-node TCP targets (ioredis and node-redis, RESP2 and RESP3): the ones a fault proxy can sit in front of. */
+/** The single-node TCP targets (ioredis, node-redis and valkey-glide, RESP2 and RESP3): the ones a fault proxy can sit in front of. */
 export const proxiedTargets: readonly TransportTarget[] = transportTargets.filter((target) => target.driver !== 'memory');
 
-/** The cluster transports (ioredis `Cluster`, node-redis `createCluster`) over a 3-primary emulator cluster, RESP2 and RESP3. */
-export const clusterTransportTargets: readonly TransportTarget[] = (['ioredis', 'node-redis'] as const).flatMap((driver) =>
+/** The cluster transports (ioredis `Cluster`, node-redis `createCluster`, GLIDE `GlideClusterClient`) over a 3-primary emulator cluster, RESP2 and RESP3. */
+export const clusterTransportTargets: readonly TransportTarget[] = (['ioredis', 'node-redis', 'valkey-glide'] as const).flatMap((driver) =>
   ([2, 3] as const).map((protocol) => ({ driver, protocol, cluster: true, label: `${driver} cluster RESP${protocol}` })),
 );
+
+/**
+ * Whether the target's driver reads integers beyond ±(2^53 − 1) exactly (GLIDE rounds them, so its
+ * transport refuses them): see `ConformanceOptions.exactIntegers`.
+ */
+export function readsExactIntegers(target: TransportTarget): boolean {
+  return target.driver !== 'valkey-glide';
+}
+
+/** GLIDE's protocol setting for a target's protocol. */
+export function glideProtocol(protocol: 2 | 3): ProtocolVersion {
+  return protocol === 2 ? ProtocolVersion.RESP2 : ProtocolVersion.RESP3;
+}
+
+/**
+ * GLIDE's deadline for one request, in the plugin suites: longer than any core deadline plus
+ * blocking wait a suite sets (CDC polls block up to 30 s), so that core's deadline is the one that
+ * fires (as the package's README advises).
+ */
+export const GLIDE_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * GLIDE's deadline in the fault suites: just beyond core's default deadline (10 s), the longest
+ * the suites use, so that core's deadline fires first, and short enough that a connection GLIDE
+ * keeps until its requests end (after `close()`, under a blackhole) ends soon after.
+ */
+export const GLIDE_FAULT_REQUEST_TIMEOUT_MS = 11_000;
+
+/** Why the fault suites cannot check GLIDE's sockets after `close()` (`FaultSuiteOptions.socketsUnchecked`). */
+export const GLIDE_SOCKETS_UNCHECKED = "GLIDE's Rust core keeps a connection whose requests a blackhole holds, after close()";
+
+/** A GLIDE transport to one server at `host:port` (a proxy in front of it, say), closing its client with it. */
+export async function glideTransportTo(host: string, port: number, protocol: 2 | 3): Promise<Transport> {
+  const configuration: GlideClientConfiguration = { addresses: [{ host, port }], protocol: glideProtocol(protocol), requestTimeout: GLIDE_REQUEST_TIMEOUT_MS };
+  return glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+}
 
 /** Primaries of the emulator cluster the cluster targets run on. */
 export const CLUSTER_PRIMARIES = 3;
 
 /** A cluster transport over `cluster`, through the driver's own cluster client (closed with the transport). */
-export async function connectClusterTransport(cluster: RunningEmulatorCluster, driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Promise<Transport> {
+export async function connectClusterTransport(cluster: RunningEmulatorCluster, driver: ClusterDriver, protocol: 2 | 3): Promise<Transport> {
   const seeds = cluster.nodes.filter((node) => node.role === 'primary' && node.alive);
+  if (driver === 'valkey-glide') {
+    const configuration: GlideClusterClientConfiguration = {
+      addresses: seeds.map(({ host, port }) => ({ host, port })),
+      protocol: glideProtocol(protocol),
+      requestTimeout: GLIDE_REQUEST_TIMEOUT_MS,
+    };
+    return glideTransport(await GlideClusterClient.createClient(configuration), { configuration, closeClient: true });
+  }
   if (driver === 'ioredis') {
     const client = new Cluster(
       seeds.map(({ host, port }) => ({ host, port })),
@@ -175,6 +227,10 @@ export async function openTransport(target: TransportTarget, options: EmulatorOp
     return { transport, emulator, close: () => transport.close() };
   }
   const server = await startEmulator({ emulator });
+  if (target.driver === 'valkey-glide') {
+    const transport = await glideTransportTo(server.host, server.port, target.protocol);
+    return { transport, emulator, close: async () => (await transport.close(), await server.close()) };
+  }
   if (target.driver === 'ioredis') {
     const client = new Redis({ host: server.host, port: server.port, protocol: target.protocol, lazyConnect: true });
     await client.connect();
@@ -189,7 +245,7 @@ export async function openTransport(target: TransportTarget, options: EmulatorOp
 
 /**
  * Runs a plugin suite once per transport target: in-process on the memory transport, and over
- * real TCP against the emulator through ioredis and node-redis, each in RESP2 and RESP3.
+ * real TCP against the emulator through ioredis, node-redis and Valkey GLIDE, each in RESP2 and RESP3.
  */
 export function describeEachTransport(
   name: string,

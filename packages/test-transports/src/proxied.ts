@@ -4,7 +4,7 @@ import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import type { TransportTarget } from './index.js';
+import { glideTransportTo, type TransportTarget } from './index.js';
 
 /** A transport that reaches a fresh emulator through a fault proxy, for tests of a plugin under faults. */
 export interface ProxiedTransport {
@@ -29,6 +29,8 @@ export async function openProxiedTransport(target: TransportTarget): Promise<Pro
     client.on('error', () => {});
     await client.connect();
     transport = ioredisTransport(client, { closeClient: true });
+  } else if (target.driver === 'valkey-glide') {
+    transport = await glideTransportTo(proxy.host, proxy.port, target.protocol);
   } else {
     const client = createClient({ url: proxy.url, RESP: target.protocol });
     client.on('error', () => {});

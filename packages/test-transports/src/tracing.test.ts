@@ -157,7 +157,7 @@ describeEachTransport(
 );
 
 describe('ferrite:command events across transports', () => {
-  it('are identical on all five transports (memory, ioredis and node-redis single node, ioredis and node-redis cluster), RESP2 and RESP3, for the same calls', async () => {
+  it('are identical on all seven transports (memory, ioredis, node-redis and valkey-glide single node, ioredis, node-redis and valkey-glide cluster), RESP2 and RESP3, for the same calls', async () => {
     const targets: readonly TransportTarget[] = [...transportTargets, ...clusterTransportTargets];
     const byTarget = new Map<string, ReturnType<typeof portable>[]>();
     // One target at a time, each over a fresh server (or cluster) of its own: the same keys everywhere.
@@ -170,8 +170,8 @@ describe('ferrite:command events across transports', () => {
         await opened.close();
       }
     }
-    expect(new Set([...byTarget.keys()].map((label) => label.split(' ')[0]))).toEqual(new Set(['memory', 'ioredis', 'node-redis']));
-    expect([...byTarget.keys()].filter((label) => label.includes('cluster'))).toHaveLength(4);
+    expect(new Set([...byTarget.keys()].map((label) => label.split(' ')[0]))).toEqual(new Set(['memory', 'ioredis', 'node-redis', 'valkey-glide']));
+    expect([...byTarget.keys()].filter((label) => label.includes('cluster'))).toHaveLength(6);
     const reference = byTarget.get('memory RESP2');
     expect(reference).toEqual(expectedEvents('trace:across'));
     for (const [label, events] of byTarget) expect({ label, events }).toEqual({ label, events: reference });

@@ -3,6 +3,7 @@ import {
   createFerrite,
   definePlugin,
   FerriteConnectionError,
+  FerriteInexactReplyError,
   FerriteReplyError,
   isConnectionError,
   isReplyError,
@@ -54,6 +55,12 @@ export interface ConformanceOptions {
    * scripts can produce (RESP3 big numbers, nested maps, errors nested in arrays).
    */
   readonly redisServer?: boolean;
+  /**
+   * Whether the driver reads integers beyond ±(2^53 − 1) exactly. Default true: they come back as
+   * `bigint`. `false` for a driver that decodes every integer into a `number` (Valkey GLIDE): the
+   * call must then reject with a `FerriteInexactReplyError`, never give a rounded number.
+   */
+  readonly exactIntegers?: boolean;
 }
 
 /** One row of the reply table: a command whose raw reply each transport must hand over as `expected`. */
@@ -128,6 +135,12 @@ export function describeTransportConformance(
     const prefix = `conformance:${label.replace(/\s+/g, '-')}:${process.pid}:`;
     const key = (name: string) => `{${prefix}}${name}`;
     const send = (name: string, ...args: Array<string | Buffer>) => transport.send(cmd(name, ...args));
+    const exact = options.exactIntegers !== false;
+    /** A reply beyond ±(2^53 − 1): exact as a bigint, or refused by a driver that cannot read it exactly. */
+    const expectBig = async (reply: Promise<Reply>, expected: bigint): Promise<void> => {
+      if (exact) expect(await reply).toBe(expected);
+      else await expect(reply).rejects.toBeInstanceOf(FerriteInexactReplyError);
+    };
     // On a cluster a dedicated connection goes to the node of a key; every key here shares one slot.
     const dedicatedOptions = options.cluster ? { routingKey: key('dedicated') } : undefined;
 
@@ -194,13 +207,13 @@ export function describeTransportConformance(
       expect(get.slice(3, 6)).toEqual([1, 1, 1]);
     });
 
-    it('keeps integers outside the safe range exact, as bigint', async () => {
+    it(exact ? 'keeps integers outside the safe range exact, as bigint' : 'refuses integers outside the safe range (its driver rounds them), never rounded', async () => {
       await send('SET', key('big'), '9007199254740993');
-      expect(await send('INCRBY', key('big'), '0')).toBe(9007199254740993n);
+      await expectBig(send('INCRBY', key('big'), '0'), 9007199254740993n);
       await send('SET', key('max'), '9223372036854775806');
-      expect(await send('INCR', key('max'))).toBe(9223372036854775807n);
+      await expectBig(send('INCR', key('max')), 9223372036854775807n);
       await send('SET', key('min'), '-9223372036854775807');
-      expect(await send('DECR', key('min'))).toBe(-9223372036854775808n);
+      await expectBig(send('DECR', key('min')), -9223372036854775808n);
       expect(await send('INCRBY', key('small'), '-42')).toBe(-42);
     });
 
@@ -332,11 +345,18 @@ export function describeTransportConformance(
             expect((error as FerriteReplyError).serverMessage).toMatch(row.expected.rejects);
             return;
           }
-          expect(await transport.send(command)).toEqual(row.expected[options.protocol]);
-          // The same through a pipeline, setup included.
+          const expected = row.expected[options.protocol];
           const setups = (row.setup ?? []).map((setup) => cmd(setup[0] as string, ...setup.slice(1)));
+          if (typeof expected === 'bigint' && !exact) {
+            await expectBig(transport.send(command), expected);
+            const entries = await transport.batch([...setups, command]);
+            expect((entries[entries.length - 1] as { error?: unknown }).error).toBeInstanceOf(FerriteInexactReplyError);
+            return;
+          }
+          expect(await transport.send(command)).toEqual(expected);
+          // The same through a pipeline, setup included.
           const entries = await transport.batch([...setups, command]);
-          expect(entries[entries.length - 1]).toEqual({ ok: true, value: row.expected[options.protocol] });
+          expect(entries[entries.length - 1]).toEqual({ ok: true, value: expected });
         });
       }
     });

@@ -75,6 +75,13 @@ export interface FaultSuiteOptions {
   readonly skip?: string | null;
   /** Trials of the dropped-reply INCR. Default 100. */
   readonly trials?: number;
+  /**
+   * Why the close case cannot check that the driver's sockets are gone once `close()` and the
+   * teardown are done (Valkey GLIDE's Rust core ends its connections seconds after `close()`, and
+   * keeps one whose requests a blackhole holds). The case then says so in its name; everything
+   * else it checks still holds. Default: checked, within 2 s.
+   */
+  readonly socketsUnchecked?: string;
 }
 
 /** The deadline the suite gives its clients: short, so faults show quickly. */
@@ -361,7 +368,8 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       expect(await server.counter(counter)).toBe(1);
     }, 30_000);
 
-    it('closes within 1 s under a blackhole, settles pending calls and leaves no socket open', async () => {
+    const closeCase = options.socketsUnchecked === undefined ? 'closes within 1 s under a blackhole, settles pending calls and leaves no socket open' : `closes within 1 s under a blackhole and settles pending calls (sockets not checked: ${options.socketsUnchecked})`;
+    it(closeCase, async () => {
       const server = await start();
       const baseline = socketsOpen();
       const target = await setup.connect(server);
@@ -382,7 +390,7 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
         expect(isConnectionError((outcome as Outcome).error), String((outcome as Outcome).error)).toBe(true);
       }
       await target.teardown();
-      await until('the sockets to close', () => socketsOpen() <= baseline, 2000);
+      if (options.socketsUnchecked === undefined) await until('the sockets to close', () => socketsOpen() <= baseline, 2000);
     }, 30_000);
 
     it("gives a call no more time for values that read like BLOCK, and a standard blocking command its own wait, under a blackhole", async () => {

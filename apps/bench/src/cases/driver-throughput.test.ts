@@ -6,7 +6,7 @@ import { benchDriverThroughput } from './driver-throughput.js';
 const missing = redisServerMissing();
 if (missing && process.env.CI === 'true') throw new Error(`${missing}; CI=true requires it`);
 
-describe.skipIf(Boolean(missing)).each(['ioredis', 'node-redis'] as const)('raw vs SDK throughput over %s (redis-server)', (driver) => {
+describe.skipIf(Boolean(missing)).each(['ioredis', 'node-redis', 'valkey-glide'] as const)('raw vs SDK throughput over %s (redis-server)', (driver) => {
   it('measures both side by side, sequential and 64 in flight, and judges the ratio', async () => {
     const server = await startRedisServer();
     try {

@@ -1,12 +1,14 @@
 /**
  * Case: `ferrite.send('GET', key)` against the raw driver on the same connection of a real
- * redis-server (raw ioredis `call`, raw node-redis `sendCommand`), one call at a time and with 64
+ * redis-server (raw ioredis `call`, raw node-redis `sendCommand`, raw GLIDE `customCommand`), one call at a time and with 64
  * calls in flight. Raw and SDK rounds alternate, so warm-up, GC and the machine's other load fall
  * on both alike; the figure judged is the ratio of their throughputs, measured side by side.
  */
 import { createFerrite, type FerriteClient } from '@ferrite/core';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
+import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, Logger, type GlideClientConfiguration } from '@valkey/valkey-glide';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import type { CaseResult } from '../measure.js';
@@ -34,7 +36,26 @@ interface Pair {
   close(): Promise<void>;
 }
 
-async function open(driver: 'ioredis' | 'node-redis', url: string): Promise<Pair> {
+/** The drivers compared with the SDK over them. */
+export type ThroughputDriver = 'ioredis' | 'node-redis' | 'valkey-glide';
+
+async function openGlide(url: string): Promise<Pair> {
+  Logger.init('error');
+  const { hostname, port } = new URL(url);
+  const configuration: GlideClientConfiguration = { addresses: [{ host: hostname, port: Number(port) }], requestTimeout: 30_000 };
+  const client = await GlideClient.createClient(configuration);
+  const ferrite: FerriteClient = createFerrite({ transport: glideTransport(client, { configuration, closeClient: true }) });
+  return {
+    raw: () => client.customCommand(['GET', KEY]),
+    sdk: () => ferrite.send('GET', KEY),
+    tuned: () => client.get(KEY),
+    tunedLabel: 'valkey-glide get()',
+    close: () => ferrite.close(),
+  };
+}
+
+async function open(driver: ThroughputDriver, url: string): Promise<Pair> {
+  if (driver === 'valkey-glide') return openGlide(url);
   if (driver === 'ioredis') {
     // Configured as the transport needs, so the transport uses this very connection.
     const client = new Redis(url, { lazyConnect: true, stringNumbers: true, replyMapping: 'resp3', autoResendUnfulfilledCommands: false });
@@ -116,7 +137,7 @@ export async function measureRatio(pair: Pick<Pair, 'raw' | 'sdk'>, callsPerRoun
   return { rawOpsPerSecond: (calls * 1000) / rawMs, sdkOpsPerSecond: (calls * 1000) / sdkMs, ratio: ratios[(ROUNDS - 1) / 2] as number };
 }
 
-export async function benchDriverThroughput(driver: 'ioredis' | 'node-redis', url: string, callsPerRound: number): Promise<CaseResult[]> {
+export async function benchDriverThroughput(driver: ThroughputDriver, url: string, callsPerRound: number): Promise<CaseResult[]> {
   const pair = await open(driver, url);
   try {
     await pair.raw().then(() => undefined);

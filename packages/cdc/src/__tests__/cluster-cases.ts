@@ -1,6 +1,6 @@
 import { createFerrite, slotOf } from '@ferrite/core';
 import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultProxy, type RunningEmulatorCluster } from '@ferrite/emulator';
-import { clusterNodeFor, connectClusterTransport, type TransportTarget } from '@ferrite/test-transports';
+import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterWriter } from './cluster-writer.js';
 import { take, unique, type CdcClient } from './helpers.js';
@@ -43,7 +43,7 @@ async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
     cluster,
     proxies,
     async client() {
-      const transport = await connectClusterTransport(cluster, target.driver as 'ioredis' | 'node-redis', target.protocol);
+      const transport = await connectClusterTransport(cluster, target.driver as ClusterDriver, target.protocol);
       const client = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
       clients.push(client);
       return client;

@@ -2,7 +2,7 @@ import { createFerrite, type Transport } from '@ferrite/core';
 import { Emulator, faultProxy, memoryTransport, startEmulator, type FaultProxy } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
-import type { TransportTarget } from '@ferrite/test-transports';
+import { glideTransportTo, type TransportTarget } from '@ferrite/test-transports';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -67,6 +67,8 @@ async function rig(target: TransportTarget): Promise<Rig> {
     client.on('error', () => {});
     await client.connect();
     transport = ioredisTransport(client, { closeClient: true });
+  } else if (target.driver === 'valkey-glide') {
+    transport = await glideTransportTo(proxy.host, proxy.port, target.protocol);
   } else {
     const client = createClient({ url: proxy.url, RESP: target.protocol });
     client.on('error', () => {});

@@ -19,6 +19,9 @@ export {
 export { notApplied, redirectOf, type Redirect } from './not-applied.js';
 export { withDeadline } from './deadline.js';
 export { blockingTime } from '../blocking-time.js';
+export { doubleLayout, type DoubleLayout } from './double-replies.js';
+export { exactInteger } from './inexact-reply.js';
+export { primariesFromClusterNodes, type ListedPrimary } from './cluster-nodes-text.js';
 export { SlotSet, type Slotted } from '../slot-set.js';
 export { asFerriteError, replyErrorFor } from '../errors.js';
 export { bigNumberReply, doubleReply, integerReply, INT64_MAX, INT64_MIN, textReply } from './normalise.js';

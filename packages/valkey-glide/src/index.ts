@@ -1,0 +1,1 @@
+export { glideTransport, type GlideTransportOptions } from './transport.js';

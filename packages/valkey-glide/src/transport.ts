@@ -1,0 +1,248 @@
+import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
+import { slotOf } from '@ferrite/core';
+import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
+import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
+import { dedicatedClient } from './dedicated.js';
+import { awaitingConnection, refusedBeforeSending, translateError } from './errors.js';
+import { normaliseReply } from './normalise.js';
+import { ClusterTopology } from './topology.js';
+
+/** Options of `glideTransport`. */
+export interface GlideTransportOptions {
+  /**
+   * The configuration `client` was created with (GLIDE does not let anyone read it back). The
+   * transport reads its `protocol` (default RESP3), its address (for `nodes()` and tracing) and
+   * its `requestTimeout`, and opens dedicated connections with it: without it `dedicated()`
+   * rejects and a single node is named `localhost:6379`.
+   */
+  readonly configuration?: GlideClientConfiguration | GlideClusterClientConfiguration;
+  /** Close the client passed in when the transport closes. Default `false`: it stays the caller's. */
+  readonly closeClient?: boolean;
+  /**
+   * On a cluster: `'replica'` sends commands that only read (definitions marked `readonly`,
+   * standard reads such as `GET`) to a replica of their shard. Default `'primary'`.
+   */
+  readonly readFrom?: ReadFrom;
+}
+
+type Client = GlideClient | GlideClusterClient;
+
+const BYTES = { decoder: Decoder.Bytes } as const;
+
+/** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
+const RECONNECT_WAIT_MS = 20;
+const MAX_RECONNECT_WAIT_MS = 200;
+
+/** Waits `ms`, or less when `signal` fires: a call given up settles within the turn (core waits no longer). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * A text GLIDE hashes to the same slot as a binary key (GLIDE takes route keys as strings and
+ * hashes their UTF-8 bytes): the key itself when it is UTF-8, else its hash tag `{…}` when that is.
+ */
+function slotKeyText(key: Buffer): string | undefined {
+  const utf8 = (bytes: Buffer): string | undefined => {
+    const text = bytes.toString('utf8');
+    return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+  };
+  const whole = utf8(key);
+  if (whole !== undefined) return whole;
+  const open = key.indexOf(0x7b);
+  const close = open < 0 ? -1 : key.indexOf(0x7d, open + 1);
+  const tag = close > open + 1 ? utf8(key.subarray(open + 1, close)) : undefined;
+  return tag === undefined ? undefined : `{${tag}}`;
+}
+
+/** What a dedicated connection's transport knows of its parent. */
+interface DedicatedSettings {
+  /** The node it is connected to, as its parent names it. */
+  readonly node: TransportNode;
+  /** Ends the connection at the server, before GLIDE's client is closed. */
+  readonly endAtServer: () => Promise<void>;
+  /** Tells the parent it closed. */
+  readonly onClosed: () => void;
+}
+
+/** The one node of a single-node client, or the cluster's topology as GLIDE's client sees it. */
+type Topology = { readonly kind: 'single'; readonly node: SingleNode } | { readonly kind: 'cluster'; readonly cluster: ClusterTopology };
+
+function protocolOf(configuration: GlideTransportOptions['configuration']): ProtocolVersion {
+  return configuration?.protocol === GlideProtocol.RESP2 ? 2 : 3;
+}
+
+/** A transport over one GLIDE client: the user's, or a dedicated one the transport opened. */
+class GlideTransport implements DedicatedTransport {
+  readonly name = 'valkey-glide';
+  readonly protocol: ProtocolVersion;
+  readonly server: TransportServer | undefined;
+  readonly #client: Client;
+  readonly #options: GlideTransportOptions;
+  readonly #topology: Topology;
+  readonly #lifecycle = new TransportLifecycle('valkey-glide');
+  readonly #dedicated: DedicatedSettings | undefined;
+
+  constructor(client: Client, options: GlideTransportOptions, dedicated?: DedicatedSettings) {
+    this.#client = client;
+    this.#options = options;
+    this.#dedicated = dedicated;
+    const node = dedicated?.node;
+    this.protocol = protocolOf(options.configuration);
+    const address = options.configuration?.addresses[0];
+    if (client instanceof GlideClusterClient) {
+      this.#topology = { kind: 'cluster', cluster: new ClusterTopology(client) };
+      this.server = undefined;
+    } else {
+      const host = node?.host ?? address?.host ?? 'localhost';
+      const port = node?.port ?? address?.port ?? 6379;
+      this.#topology = { kind: 'single', node: new SingleNode(host, port, node?.id) };
+      const database = options.configuration !== undefined && 'databaseId' in options.configuration ? options.configuration.databaseId : undefined;
+      this.server = { address: host, port, database: database ?? 0 };
+    }
+  }
+
+  nodes(): Promise<readonly TransportNode[]> {
+    return this.#topology.kind === 'single' ? this.#topology.node.nodes() : this.#topology.cluster.nodes();
+  }
+
+  send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    try {
+      this.#lifecycle.assertOpen();
+      const route = this.#route(command, options?.node);
+      const args = [command.name, ...command.args];
+      // Only a call for one cluster node waits for the topology: the others go out in this turn.
+      if (route instanceof Promise) return route.then((resolved) => this.#attempt(command, args, resolved, options?.signal, 1));
+      return this.#attempt(command, args, route, options?.signal, 1);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #attempt(command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
+    return this.#lifecycle.track(this.#write(args, route)).then(
+      (raw) => normaliseReply(raw, command, this.protocol),
+      (error: unknown) => this.#afterFailure(error, command, args, route, signal, attempt),
+    );
+  }
+
+  /**
+   * GLIDE's cluster client fails a request at once while the node's connection is being
+   * re-established, where other drivers hold it until they reconnect, and hands over the `MOVED`,
+   * `CLUSTERDOWN` and `TRYAGAIN` of a failover for a request with an explicit route. Such a
+   * request did not run, so it is written again, until core's deadline (the signal) or the
+   * transport's close; GLIDE refreshes its slot map meanwhile.
+   */
+  async #afterFailure(error: unknown, command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
+    const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
+    const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
+    if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
+    await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
+    // A call given up meanwhile is never written late.
+    if (signal?.aborted || this.#lifecycle.closed) throw failure;
+    return this.#attempt(command, args, route, signal, attempt + 1);
+  }
+
+  /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
+  #write(args: Array<string | Buffer>, route: Routes | undefined): Promise<unknown> {
+    try {
+      // Bytes always: GLIDE's text decoder rejects a reply that is not UTF-8; core's contract decodes it leniently.
+      return route === undefined ? this.#client.customCommand(args, BYTES) : (this.#client as GlideClusterClient).customCommand(args, { decoder: Decoder.Bytes, route });
+    } catch (error) {
+      return Promise.reject(refusedBeforeSending(error));
+    }
+  }
+
+  /** GLIDE pipelines the requests in flight on a connection by itself: a batch is its commands sent together. */
+  batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    return settleEach(
+      commands.map((command) => this.send(command, options)),
+      this.name,
+    );
+  }
+
+  async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
+    this.#lifecycle.assertOpen();
+    const node = this.#topology.kind === 'single' ? (this.#topology.node.assert(options?.node), this.#topology.node.node) : await this.#topology.cluster.dedicatedNode(options);
+    const client = await this.#lifecycle.track(dedicatedClient(this.#options.configuration, this.#topology.kind === 'cluster' ? node : undefined, options?.signal));
+    let id: unknown;
+    try {
+      id = await this.#lifecycle.track(client.customCommand(['CLIENT', 'ID']));
+    } catch (error) {
+      client.close();
+      throw translateError(error, 'CLIENT', undefined);
+    }
+    const route = this.#topology.kind === 'cluster' ? await this.#topology.cluster.routeTo(node.id) : undefined;
+    const opened: GlideTransport = new GlideTransport(client, { configuration: this.#options.configuration, closeClient: true }, {
+      node,
+      // GLIDE's close() leaves the connection open for about two seconds, and for as long as a
+      // call on it waits (up to GLIDE's requestTimeout): the server would keep its state meanwhile.
+      endAtServer: () => this.#endConnection(String(id), route),
+      onClosed: () => this.#lifecycle.forget(opened),
+    });
+    if (this.#lifecycle.closed) {
+      await opened.close();
+      this.#lifecycle.assertOpen();
+    }
+    return this.#lifecycle.adopt(opened);
+  }
+
+  close(): Promise<void> {
+    return this.#lifecycle.close(async () => {
+      // GLIDE's close() settles the calls at once but ends the connection later: a dedicated one is
+      // ended at the server too (a CDC subscription must not outlive it).
+      if (this.#options.closeClient === true) this.#client.close();
+      await this.#dedicated?.endAtServer();
+      this.#dedicated?.onClosed();
+    });
+  }
+
+  /** Ends a dedicated connection at the server, through this transport's own client; it may be gone already. */
+  async #endConnection(id: string, route: Routes | undefined): Promise<void> {
+    const kill = ['CLIENT', 'KILL', 'ID', id];
+    await (route === undefined ? this.#client.customCommand(kill) : (this.#client as GlideClusterClient).customCommand(kill, { route })).catch(() => undefined);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** GLIDE's route for a command: by the slot of its routing key, or to the node asked for; none lets GLIDE decide. */
+  #route(command: WireCommand, node: string | undefined): Routes | undefined | Promise<Routes> {
+    if (this.#topology.kind === 'single') {
+      this.#topology.node.assert(node);
+      return undefined;
+    }
+    if (node !== undefined) return this.#topology.cluster.routeTo(node);
+    const key = command.routingKey;
+    if (key === undefined || key === null) return undefined;
+    const replica = this.#options.readFrom === 'replica' && isReadCommand(command);
+    const text = typeof key === 'string' ? key : slotKeyText(key);
+    if (text !== undefined) return { type: replica ? 'replicaSlotKey' : 'primarySlotKey', key: text };
+    // Last resort: GLIDE 2.5 did not always send a slot-id route to the slot's owner here.
+    return { type: replica ? 'replicaSlotId' : 'primarySlotId', id: slotOf(key) };
+  }
+}
+
+/**
+ * A Ferrite transport over a Valkey GLIDE 2 `GlideClient` or `GlideClusterClient`. On a cluster,
+ * routing, topology refresh, redirects and failover are GLIDE's: each command goes out with a
+ * route by its routing key's slot. Deadlines belong to the client built on it:
+ * `createFerrite({ transport, timeout })`.
+ *
+ * @example
+ * const configuration = { addresses: [{ host: '127.0.0.1', port: 6379 }], requestTimeout: 10_000 };
+ * const ferrite = createFerrite({ transport: glideTransport(await GlideClient.createClient(configuration), { configuration }) });
+ */
+export function glideTransport(client: GlideClient | GlideClusterClient, options: GlideTransportOptions = {}): DedicatedTransport {
+  return new GlideTransport(client, options);
+}

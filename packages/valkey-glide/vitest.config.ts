@@ -1,0 +1,3 @@
+import { ferriteProject } from '../../vitest.shared.ts';
+
+export default ferriteProject('valkey-glide');
