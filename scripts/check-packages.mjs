@@ -148,12 +148,14 @@ try {
     install(dir, ['--config.auto-install-peers=true']);
   };
   const toolchain = { typescript: rootManifest.devDependencies.typescript, '@types/node': rootManifest.devDependencies['@types/node'] };
+  // Declarations of our dependencies that import modules without depending on their types: with
+  // skipLibCheck off (so our own .d.ts are checked) an app needs them too. @ai-sdk/provider imports
+  // 'json-schema'; ioredis from 6.1 imports 'redis-errors'.
+  const missingTypes = { '@types/json-schema': '^7.0.15', '@types/redis-errors': '^1.2.3' };
 
   // 2. Every public package installed together: each imports and typechecks.
   const all = join(work, 'all');
-  // @ai-sdk/provider's declarations import 'json-schema' without depending on its types; with
-  // skipLibCheck off (so our own .d.ts are checked) an app needs them too.
-  project(all, { ...Object.fromEntries([...tarballOf].map(([n, f]) => [n, `file:${f}`])), ...toolchain, '@types/json-schema': '^7.0.15' });
+  project(all, { ...Object.fromEntries([...tarballOf].map(([n, f]) => [n, `file:${f}`])), ...toolchain, ...missingTypes });
   writeFileSync(join(all, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   const names = [...tarballOf.keys()];
   // Two packages may export one name only when it is the same value: @ferrite/client re-exports
@@ -204,6 +206,7 @@ try {
       [transport]: `file:${tarballOf.get(transport)}`,
       [driver]: versionOf(transport, driver),
       ...toolchain,
+      ...missingTypes,
     };
     project(dir, deps);
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));

@@ -2,21 +2,13 @@ import { FerriteConnectionError } from './errors.js';
 import type { AnyPlugin } from './plugin.js';
 import { PendingCalls, type CallRunnerSettings } from './run-call.js';
 import type { Transport } from './transport.js';
+import { within } from './within.js';
 
 /** How long plugin cleanups may take before the transport is closed anyway. */
 const CLEANUP_BUDGET_MS = 500;
 /** `close()` settles within this, whatever the server does. */
 const CLOSE_BUDGET_MS = 900;
 
-function within(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    void work.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /**
  * What a client, its views and the clients `extend()` made from it share: the transport, each

@@ -88,7 +88,10 @@ describeEachTransport('cdc interop with the Python thin client', (harness) => {
 
     const fromSdk = await take(feed, 5);
     const fromSeed = await pollSeed(seed, subscription as number, 5);
-    expect(fromSeed.map(asSdkEvent)).toEqual(fromSdk.map((event) => ({ ...event })));
+    // The six fields of the wire (PROTOCOL.md §5) are the same; the SDK adds the log they came from (§8.1).
+    expect(fromSeed.map(asSdkEvent)).toEqual(fromSdk.map(({ log: _log, ...event }) => event));
+    expect(new Set(fromSdk.map((event) => event.log)).size).toBe(1);
+    expect(fromSdk[0]!.log).toMatch(/^[0-9a-f]{40}$/);
     expect(fromSdk.map(({ op, key, value }) => [op, key, value])).toEqual([
       ['SET', `${prefix}:app:version`, '2.1.0'],
       ['HSET', `${prefix}:user:42`, null],

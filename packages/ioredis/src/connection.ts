@@ -1,4 +1,5 @@
 import { FerriteConnectionError } from '@ferrite/core';
+import { within } from '@ferrite/core/transport';
 import type { Redis, RedisOptions } from 'ioredis';
 import { ownConnectionOptions } from './options.js';
 
@@ -18,8 +19,6 @@ const QUIT_GRACE_MS = 300;
 const END_GRACE_MS = 250;
 /** How long a destroyed socket may take to report the end. */
 const DESTROY_GRACE_MS = 100;
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once the client is ready; connects a lazy one. */
 export async function whenReady(client: Client): Promise<void> {
@@ -62,15 +61,19 @@ export async function closeClient(client: Client): Promise<void> {
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
   if (client.status === 'ready') {
-    const answered = await Promise.race([client.quit().then(() => true, () => false), ended.then(() => true), pause(QUIT_GRACE_MS).then(() => false)]);
+    let answered = false;
+    const settled = () => {
+      answered = true;
+    };
+    await within(Promise.race([client.quit().then(settled, () => {}), ended.then(settled)]), QUIT_GRACE_MS);
     // After QUIT the client ends by itself; disconnecting it now would start a second close.
-    if (answered && !hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
+    if (answered && !hasEnded(client)) await within(ended, END_GRACE_MS);
   }
   if (!hasEnded(client)) client.disconnect();
-  if (!hasEnded(client)) await Promise.race([ended, pause(END_GRACE_MS)]);
+  if (!hasEnded(client)) await within(ended, END_GRACE_MS);
   if (hasEnded(client)) return;
   for (const socket of socketsOf(client)) socket.destroy();
-  await Promise.race([ended, pause(DESTROY_GRACE_MS)]);
+  await within(ended, DESTROY_GRACE_MS);
 }
 
 /** Closes a client at once, abandoning pending replies (they reject); resolves once it has ended. */

@@ -18,6 +18,7 @@ export {
 } from './cluster.js';
 export { notApplied, redirectOf, type Redirect } from './not-applied.js';
 export { withDeadline } from './deadline.js';
+export { within } from '../within.js';
 export { blockingTime } from '../blocking-time.js';
 export { doubleLayout, type DoubleLayout } from './double-replies.js';
 export { exactInteger } from './inexact-reply.js';

@@ -1,5 +1,6 @@
 import { FerriteConnectionError } from '../errors.js';
 import { SlotSet, type Slotted } from '../slot-set.js';
+import { within } from '../within.js';
 
 /** What {@link TransportLifecycle.watch} returns (opaque): pass it to `unwatch` once the call settled. */
 export interface WatchHandle {
@@ -35,15 +36,6 @@ class TrackedCall implements Tracked {
   }
 }
 
-function within(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void work.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /**
  * For transport authors: whether a transport is closed, the dedicated connections it handed
