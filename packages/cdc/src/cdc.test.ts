@@ -1,7 +1,7 @@
-import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
+import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { borrowed, failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
@@ -245,17 +245,8 @@ describeEachTransport('cdc', (harness) => {
     });
 
     it('ends every feed when its client closes', async () => {
-            const shared = harness.transport;
       // The same connections, but closing this client must leave the suite's transport open.
-      const transport: Transport = {
-        name: shared.name,
-        protocol: shared.protocol,
-        send: (command) => shared.send(command),
-        batch: (commands) => shared.batch(commands),
-        dedicated: (options) => shared.dedicated(options),
-        close: async () => {},
-      };
-      const client = createFerrite({ transport, plugins: [cdc()] });
+      const client = createFerrite({ transport: borrowed(harness.transport), plugins: [cdc()] });
       const feed = await client.cdc.subscribe(unique('client'), { blockMs: 30_000 });
       const pending = feed.next();
       const start = performance.now();
@@ -271,19 +262,13 @@ describeEachTransport('cdc', (harness) => {
       const prefix = unique('error-reply');
       const shared = harness.transport;
       // A server error that cannot be caused for real: the second poll on any connection fails.
-      const failing: Transport = {
-        name: shared.name,
-        protocol: shared.protocol,
-        send: (command, options) => shared.send(command, options),
-        batch: (commands, options) => shared.batch(commands, options),
-        // On a cluster the feed follows every primary: one connection each, each failing alike.
-        nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
-        close: async () => {},
+      // On a cluster the feed follows every primary (the topology is the shared transport's): one connection each, each failing alike.
+      const failing = borrowed(shared, {
         async dedicated(options) {
           let polls = 0;
           return failingPolls(await shared.dedicated(options), () => (++polls === 2 ? new FerriteReplyError('CDC.POLL', 'ERR something broke') : undefined));
         },
-      };
+      });
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
       // The other nodes' first polls wait this long for nothing before their second one fails.
       const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 500 });

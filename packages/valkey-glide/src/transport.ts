@@ -1,4 +1,15 @@
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
+import type {
+  BatchEntry,
+  DedicatedOptions,
+  DedicatedTransport,
+  ProtocolVersion,
+  Reply,
+  TransportNode,
+  TransportSendOptions,
+  TransportServer,
+  TransportTopology,
+  WireCommand,
+} from '@ferrite/core';
 import { slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
@@ -85,6 +96,8 @@ class GlideTransport implements DedicatedTransport {
   readonly name = 'valkey-glide';
   readonly protocol: ProtocolVersion;
   readonly server: TransportServer | undefined;
+  /** A `GlideClusterClient` reaches a cluster; a `GlideClient` (also a dedicated connection to one cluster node) one server. */
+  readonly topology: TransportTopology;
   readonly #client: Client;
   readonly #options: GlideTransportOptions;
   readonly #topology: Topology;
@@ -100,11 +113,13 @@ class GlideTransport implements DedicatedTransport {
     const address = options.configuration?.addresses[0];
     if (client instanceof GlideClusterClient) {
       this.#topology = { kind: 'cluster', cluster: new ClusterTopology(client) };
+      this.topology = 'cluster';
       this.server = undefined;
     } else {
       const host = node?.host ?? address?.host ?? 'localhost';
       const port = node?.port ?? address?.port ?? 6379;
       this.#topology = { kind: 'single', node: new SingleNode(host, port, node?.id) };
+      this.topology = 'single';
       const database = options.configuration !== undefined && 'databaseId' in options.configuration ? options.configuration.databaseId : undefined;
       this.server = { address: host, port, database: database ?? 0 };
     }
