@@ -400,11 +400,15 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
           const batch: CdcPollBatch<string | Buffer> = binary
             ? await connection.call(cdcPollWithNextBinaryCommand, subscription, options)
             : await connection.call(cdcPollWithNextCommand, subscription, options);
-          // The epoch of the log the events were just read from: a node that became a replica keeps
-          // serving its new primary's log, so the epoch a position is saved in must follow what was
-          // read, or a later resume would take a past failover for a rollback.
-          const info = await connection.call(cdcInfoCommand);
-          if (info.logId === this.#logId && info.epoch !== undefined) this.#epoch = info.epoch;
+          // On a cluster, the epoch of the log the events were just read from: a node that became a
+          // replica keeps serving its new primary's log, so the epoch a position is saved in must
+          // follow what was read, or a later resume would take a past failover for a rollback. A
+          // single server's epoch cannot move under an open connection (its log only changes by a
+          // restart, which ends the subscription), so it costs no round trip there.
+          if (this.#host.node !== undefined) {
+            const info = await connection.call(cdcInfoCommand);
+            if (info.logId === this.#logId && info.epoch !== undefined) this.#epoch = info.epoch;
+          }
           this.#accept(batch.events as ChangeEvent<Value>[]);
           // Past every event scanned, matching or not: a quiet pattern keeps its place in the log.
           if (batch.next > this.#next) this.#next = batch.next;
