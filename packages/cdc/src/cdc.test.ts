@@ -1,7 +1,7 @@
-import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type Transport, type WireCommand } from '@ferrite/core';
+import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type WireCommand } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
+import { borrowed, failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { CdcPositionExpiredError } from './errors.js';
 import { cdc } from './plugin.js';
@@ -245,16 +245,8 @@ describeEachTransport('cdc', (harness) => {
     });
 
     it('ends every feed when its client closes', async () => {
-            const shared = harness.transport;
-      // The same connections, but closing this client must leave the suite's transport open.
-      const transport: Transport = {
-        name: shared.name,
-        protocol: shared.protocol,
-        send: (command) => shared.send(command),
-        batch: (commands) => shared.batch(commands),
-        dedicated: (options) => shared.dedicated(options),
-        close: async () => {},
-      };
+            // The same connections (and topology), but closing this client must leave the suite's transport open.
+      const transport = borrowed(harness.transport);
       const client = createFerrite({ transport, plugins: [cdc()] });
       const feed = await client.cdc.subscribe(unique('client'), { blockMs: 30_000 });
       const pending = feed.next();
@@ -271,22 +263,19 @@ describeEachTransport('cdc', (harness) => {
       const prefix = unique('error-reply');
       const shared = harness.transport;
       // A server error that cannot be caused for real: the second poll on any connection fails.
-      const failing: Transport = {
-        name: shared.name,
-        protocol: shared.protocol,
-        send: (command, options) => shared.send(command, options),
-        batch: (commands, options) => shared.batch(commands, options),
-        // On a cluster the feed follows every primary: one connection each, each failing alike.
-        nodes: () => (shared.nodes ? shared.nodes() : Promise.resolve([{ id: shared.name, host: '', port: 0 }])),
-        close: async () => {},
+      // The suite's topology and nodes (a cluster feed follows every primary, one connection each,
+      // each failing alike): a transport that drops `topology` would open a single-node feed instead.
+      const failing = borrowed(shared, {
         async dedicated(options) {
           let polls = 0;
           return failingPolls(await shared.dedicated(options), () => (++polls === 2 ? new FerriteReplyError('CDC.POLL', 'ERR something broke') : undefined));
         },
-      };
+      });
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
-      // The other nodes' first polls wait this long for nothing before their second one fails.
-      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 500 });
+      // Long enough that the connection whose log gets the write is still in its first poll when the
+      // write lands (its second poll, right after, fails), however slow the driver; the other nodes'
+      // polls are still waiting for nothing then, and end with the feed.
+      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 5000 });
       await ferrite.send('SET', `${prefix}:a`, '1');
       expect((await take(feed, 1))[0]?.value).toBe('1');
       const error = await feed.next().catch((e: unknown) => e);
