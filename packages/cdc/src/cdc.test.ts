@@ -1,4 +1,4 @@
-import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError, type WireCommand } from '@ferrite/core';
+import { createFerrite, FerriteAbortError, FerriteReplyError, FerriteValidationError } from '@ferrite/core';
 import { describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { borrowed, failingPolls, feedConnections, serverSubscriptions, since, take, unique, write, type CdcClient } from './__tests__/helpers.js';
@@ -245,9 +245,8 @@ describeEachTransport('cdc', (harness) => {
     });
 
     it('ends every feed when its client closes', async () => {
-            // The same connections (and topology), but closing this client must leave the suite's transport open.
-      const transport = borrowed(harness.transport);
-      const client = createFerrite({ transport, plugins: [cdc()] });
+      // The same connections, but closing this client must leave the suite's transport open.
+      const client = createFerrite({ transport: borrowed(harness.transport), plugins: [cdc()] });
       const feed = await client.cdc.subscribe(unique('client'), { blockMs: 30_000 });
       const pending = feed.next();
       const start = performance.now();
@@ -263,8 +262,7 @@ describeEachTransport('cdc', (harness) => {
       const prefix = unique('error-reply');
       const shared = harness.transport;
       // A server error that cannot be caused for real: the second poll on any connection fails.
-      // The suite's topology and nodes (a cluster feed follows every primary, one connection each,
-      // each failing alike): a transport that drops `topology` would open a single-node feed instead.
+      // On a cluster the feed follows every primary (the topology is the shared transport's): one connection each, each failing alike.
       const failing = borrowed(shared, {
         async dedicated(options) {
           let polls = 0;

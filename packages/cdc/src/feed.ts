@@ -1,5 +1,6 @@
 import { type DedicatedContext, type PluginContext } from '@ferrite/core';
-import { reconnectDelay, sleep } from './backoff.js';
+import { sleep } from '@ferrite/core/transport';
+import { reconnectDelay } from './backoff.js';
 import type { LogPosition } from './checkpoint.js';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
 import { cdcInfoCommand, type CdcLogInfo } from './commands/info.js';

@@ -1,4 +1,5 @@
 import { definePlugin, FerriteConnectionError, FerriteValidationError, type FerritePlugin, type PluginContext } from '@ferrite/core';
+import { combineSignals } from '@ferrite/core/transport';
 import { assertInteger } from '@ferrite/core/validate';
 import { assertPattern } from './commands/subscribe.js';
 import { decodeCheckpoint, isCheckpoint, type DecodedCheckpoint } from './checkpoint.js';
@@ -90,11 +91,8 @@ function clusterStart(from: Start): ClusterStart {
   return from;
 }
 
-function combine(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
-}
+
+const isSignal = (signal: AbortSignal | undefined): signal is AbortSignal => signal !== undefined;
 
 function clientClosedError(): FerriteConnectionError {
   return new FerriteConnectionError('the Ferrite client was closed before the change feed started', { maybeApplied: false });
@@ -131,11 +129,11 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
     // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
     // view it was opened through: this context's.
     const call = context.callOptions();
-    const signal = combine(settings.signal, call.signal);
+    const signal = combineSignals([settings.signal, call.signal].filter(isSignal));
     const onEnded = (ended: { close(): Promise<void> }) => open.feeds.delete(ended);
     let feed: ChangeFeed<string | Buffer>;
     try {
-      const feedSettings = { ...settings, from: 'latest' as const, signal: combine(signal, opening.signal) };
+      const feedSettings = { ...settings, from: 'latest' as const, signal: combineSignals([signal, opening.signal].filter(isSignal)) };
       if (context.transport.topology === 'cluster') {
         const host = { context, timeoutMs: call.timeout, clientClosed, onEnded, refreshMs: TOPOLOGY_REFRESH_MS };
         feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from));

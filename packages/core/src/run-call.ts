@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { cancelDeadline, scheduleDeadline, type Deadline, type Expirable } from './deadline-queue.js';
 import { SlotSet, type Slotted } from './slot-set.js';
+import { backoffDelay } from './backoff.js';
 
 /** A call in progress, as its client sees it: closing the client stops it. */
 export interface PendingCall {
@@ -78,10 +79,9 @@ class CallSignal implements AttemptOptions {
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 
-/** Exponential backoff with jitter, so clients that lost one server do not return in lockstep. */
+/** The wait before attempt `attempt + 1`, after `attempt` attempts failed. */
 export function backoffBefore(attempt: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
-  return Math.round(ceiling * (0.5 + Math.random() / 2));
+  return backoffDelay(attempt - 1, FIRST_BACKOFF_MS, MAX_BACKOFF_MS);
 }
 
 /** Whether a failed attempt may have reached the server and run. */

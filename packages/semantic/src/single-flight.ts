@@ -6,6 +6,7 @@ interface Flight {
   waiters: number;
 }
 
+/** What one waiter of a {@link SingleFlight} gets: the shared run's value. */
 export interface FlightResult<T> {
   readonly value: T;
   /** Another caller started the work; this one only waited for it. */
@@ -27,6 +28,11 @@ export class SingleFlight {
     return this.#flights.size;
   }
 
+  /**
+   * Joins the run for `key`, or starts it with `work` when none is in progress. `signal` detaches
+   * this waiter alone (it rejects with `FerriteAbortError`); `work`'s own signal aborts once every
+   * waiter has given up.
+   */
   run<T>(key: string, work: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<FlightResult<T>> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     let flight = this.#flights.get(key);

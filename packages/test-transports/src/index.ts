@@ -321,7 +321,9 @@ export { openProxiedTransport, type ProxiedTransport } from './proxied.js';
  * cluster ({@link CLUSTER_PRIMARIES} primaries with a replica each, shared by every case of the file).
  */
 export interface FailoverCase {
-  /** Through the case's driver (its test is named after it), over the file's cluster; closed after the case. */
+  /** The cluster target the case runs on (its test is named after it). */
+  readonly target: TransportTarget;
+  /** Through the case's driver, over the file's cluster; closed after the case. */
   readonly transport: Transport;
   /** Unique to this case: a hash tag its keys can share, so nothing it reads was written by another case. */
   readonly tag: string;
@@ -354,6 +356,7 @@ export function describeEachClusterFailover(name: string, run: (failover: Failov
         const transport = await connectClusterTransport(running, target.driver as 'ioredis' | 'node-redis', target.protocol);
         try {
           await run({
+            target,
             transport,
             tag: `{failover:${target.driver}:${target.protocol}}`,
             readThroughFailover: async (key, read) => {

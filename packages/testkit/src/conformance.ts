@@ -379,6 +379,8 @@ export function describeTransportConformance(
     });
 
     it('names its primaries and sends to one of them when asked, unrouted', async () => {
+      // Plugins (a CDC feed per primary) read the topology from here, never from nodes().length.
+      expect(transport.topology ?? 'single').toBe(options.cluster ? 'cluster' : 'single');
       expect(typeof transport.nodes).toBe('function');
       const nodes = await transport.nodes!();
       expect(nodes).toHaveLength(options.cluster?.primaries ?? 1);
@@ -418,6 +420,8 @@ export function describeTransportConformance(
       const nodes = await transport.nodes!();
       const last = nodes[nodes.length - 1]!;
       await using dedicated = await transport.dedicated({ node: last.id });
+      // A dedicated connection reaches one node, on a cluster too.
+      expect(dedicated.topology ?? 'single').toBe('single');
       expect(await dedicated.nodes!()).toEqual([last]);
       if (options.cluster) expect(await dedicated.send(cmd('CLUSTER', 'MYID'))).toBe(last.id);
       else expect(await dedicated.send(cmd('PING'))).toBe('PONG');

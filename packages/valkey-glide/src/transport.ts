@@ -1,6 +1,17 @@
-import type { BatchEntry, DedicatedOptions, DedicatedTransport, ProtocolVersion, Reply, TransportNode, TransportSendOptions, TransportServer, WireCommand } from '@ferrite/core';
+import type {
+  BatchEntry,
+  DedicatedOptions,
+  DedicatedTransport,
+  ProtocolVersion,
+  Reply,
+  TransportNode,
+  TransportSendOptions,
+  TransportServer,
+  TransportTopology,
+  WireCommand,
+} from '@ferrite/core';
 import { slotOf } from '@ferrite/core';
-import { isReadCommand, settleEach, SingleNode, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
+import { isReadCommand, settleEach, SingleNode, sleep, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
 import { awaitingConnection, refusedBeforeSending, translateError } from './errors.js';
@@ -33,18 +44,6 @@ const BYTES = { decoder: Decoder.Bytes } as const;
 const RECONNECT_WAIT_MS = 20;
 const MAX_RECONNECT_WAIT_MS = 200;
 
-/** Waits `ms`, or less when `signal` fires: a call given up settles within the turn (core waits no longer). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * A text GLIDE hashes to the same slot as a binary key (GLIDE takes route keys as strings and
@@ -85,6 +84,8 @@ class GlideTransport implements DedicatedTransport {
   readonly name = 'valkey-glide';
   readonly protocol: ProtocolVersion;
   readonly server: TransportServer | undefined;
+  /** A `GlideClusterClient` reaches a cluster; a `GlideClient` (also a dedicated connection to one cluster node) one server. */
+  readonly topology: TransportTopology;
   readonly #client: Client;
   readonly #options: GlideTransportOptions;
   readonly #topology: Topology;
@@ -100,11 +101,13 @@ class GlideTransport implements DedicatedTransport {
     const address = options.configuration?.addresses[0];
     if (client instanceof GlideClusterClient) {
       this.#topology = { kind: 'cluster', cluster: new ClusterTopology(client) };
+      this.topology = 'cluster';
       this.server = undefined;
     } else {
       const host = node?.host ?? address?.host ?? 'localhost';
       const port = node?.port ?? address?.port ?? 6379;
       this.#topology = { kind: 'single', node: new SingleNode(host, port, node?.id) };
+      this.topology = 'single';
       const database = options.configuration !== undefined && 'databaseId' in options.configuration ? options.configuration.databaseId : undefined;
       this.server = { address: host, port, database: database ?? 0 };
     }
@@ -145,7 +148,7 @@ class GlideTransport implements DedicatedTransport {
     const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
     const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
     if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
-    await pause(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
+    await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
     // A call given up meanwhile is never written late.
     if (signal?.aborted || this.#lifecycle.closed) throw failure;
     return this.#attempt(command, args, route, signal, attempt + 1);

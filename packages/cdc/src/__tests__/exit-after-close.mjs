@@ -6,6 +6,8 @@ import { createFerrite } from '@ferrite/core';
 import { memoryTransport } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
+import { glideTransport } from '@ferrite/valkey-glide';
+import { GlideClient, Logger } from '@valkey/valkey-glide';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 
@@ -18,6 +20,13 @@ async function transportFor() {
     await client.connect();
     return ioredisTransport(client, { closeClient: true });
   }
+  if (driver === 'valkey-glide') {
+    // GLIDE's Rust core logs to stdout unless told otherwise.
+    Logger.init('off');
+    const configuration = { addresses: [{ host: '127.0.0.1', port: Number(port) }] };
+    return glideTransport(await GlideClient.createClient(configuration), { configuration, closeClient: true });
+  }
+  if (driver !== 'node-redis') throw new Error(`exit-after-close.mjs: unknown driver ${driver}`);
   const client = createClient({ url: `redis://127.0.0.1:${port}` });
   await client.connect();
   return nodeRedisTransport(client, { closeClient: true });

@@ -19,6 +19,8 @@ export {
 export { notApplied, redirectOf, type Redirect } from './not-applied.js';
 export { withDeadline } from './deadline.js';
 export { within } from '../within.js';
+export { backoffDelay, sleep } from '../backoff.js';
+export { combineSignals } from '../call-options.js';
 export { blockingTime } from '../blocking-time.js';
 export { doubleLayout, type DoubleLayout } from './double-replies.js';
 export { exactInteger } from './inexact-reply.js';
