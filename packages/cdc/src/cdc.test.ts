@@ -270,8 +270,10 @@ describeEachTransport('cdc', (harness) => {
         },
       });
       const client = createFerrite({ transport: failing, plugins: [cdc()] });
-      // The other nodes' first polls wait this long for nothing before their second one fails.
-      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 500 });
+      // Long enough that the connection whose log gets the write is still in its first poll when the
+      // write lands (its second poll, right after, fails), however slow the driver; the other nodes'
+      // polls are still waiting for nothing then, and end with the feed.
+      const feed = await client.cdc.subscribe(`${prefix}:*`, { blockMs: 5000 });
       await ferrite.send('SET', `${prefix}:a`, '1');
       expect((await take(feed, 1))[0]?.value).toBe('1');
       const error = await feed.next().catch((e: unknown) => e);

@@ -116,21 +116,37 @@ export async function connectTransport(
   // Failures reach callers through their commands; an 'error' event without a listener would
   // throw from the driver's event emitter instead.
   connection.on('error', () => {});
-  const giveUp = (): void => connection.destroy();
+  const giveUp = (): void => endSocket(connection);
   signal?.addEventListener('abort', giveUp, { once: true });
   try {
     if (signal?.aborted) throw new Error('the caller stopped waiting');
     await connection.connect();
+    // Given up while connecting: node-redis may still have finished opening the socket.
+    if (signal?.aborted) throw new Error('the caller stopped waiting');
   } catch (error) {
-    if (connection.isOpen) connection.destroy();
+    endSocket(connection);
     throw new FerriteConnectionError(`node-redis: could not open a connection: ${messageOf(error)}`, { maybeApplied: false });
   } finally {
     signal?.removeEventListener('abort', giveUp);
   }
   return new SingleConnectionTransport(connection, settings, async () => {
     settings.onClosed?.();
-    if (connection.isOpen) connection.destroy();
+    endSocket(connection);
   });
+}
+
+/**
+ * Ends a connection's socket whatever state the client says it is in: a `destroy()` that lands
+ * while node-redis awaits its socket leaves the client not open, yet the socket it then opens
+ * stays up (keeping the process alive) until `destroy()` is called again. Some node-redis
+ * versions throw from `destroy()` on a client already closed; nothing is left to end then.
+ */
+function endSocket(connection: NodeConnection): void {
+  try {
+    connection.destroy();
+  } catch {
+    // already closed
+  }
 }
 
 /**
@@ -146,7 +162,19 @@ export async function openDedicated(
   // Duplicating only needs the options, but a closed client means the user is done with it.
   if (!source.isOpen) throw new FerriteConnectionError('node-redis: the client is closed or not connected', { maybeApplied: false });
   let opened: SingleConnectionTransport | undefined;
-  const transport = await parent.track(connectTransport(source.duplicate(), { ...settings, onClosed: () => opened && parent.forget(opened) }, signal));
+  const connecting = connectTransport(source.duplicate(), { ...settings, onClosed: () => opened && parent.forget(opened) }, signal);
+  let transport: SingleConnectionTransport;
+  try {
+    transport = await parent.track(connecting);
+  } catch (error) {
+    // The parent closed while this connection was still connecting: no one will get it, so it
+    // closes as soon as it is open rather than keep the process alive.
+    void connecting.then(
+      (late) => late.close(),
+      () => {},
+    );
+    throw error;
+  }
   opened = transport;
   if (parent.closed) {
     await transport.close();

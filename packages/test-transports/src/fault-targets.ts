@@ -59,9 +59,17 @@ export const nodeRedisFaultSetup: FaultSuiteSetup = {
  * nodes' own addresses), the user's cluster client connected as usual.
  */
 
+/**
+ * ioredis gives its reading of the slot table 1 s by default, counted from connecting: behind the
+ * suite's 400 ms reply delay its handshake alone takes about 800 ms, so it would never read the
+ * table again (and never reconnect) while replies are held back. 3 s fits the delay.
+ */
+const IOREDIS_SLOTS_REFRESH_TIMEOUT_MS = 3000;
+
 export const ioredisClusterFaultSetup = {
   start: emulatorClusterFaultServer,
-  connect: async ({ proxy: seed, addressMap }) => ioredisTarget(new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap })),
+  connect: async ({ proxy: seed, addressMap }) =>
+    ioredisTarget(new Cluster([{ host: seed.host, port: seed.port }], { natMap: addressMap, slotsRefreshTimeout: IOREDIS_SLOTS_REFRESH_TIMEOUT_MS })),
 } satisfies FaultSuiteSetup<ClusterFaultServer>;
 
 export const nodeRedisClusterFaultSetup = {

@@ -345,6 +345,9 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
     it('settles a call made while the client reconnects, when the connection is cut again', async () => {
       const counter = key('reconnecting');
       const { server, proxy, ferrite } = await open(10_000, [counter]);
+      // A cluster transport asks once where INCR's key is (COMMAND INFO): now, so that what waits
+      // through the reconnect is the INCR itself, not that question retried through the outage.
+      await ferrite.send('INCR', key('reconnecting-warm-up'));
       proxy.refuseNewConnections();
       await proxy.cut({ mode: 'rst' });
       // Once the client has seen the reset, the call waits in its queue while it reconnects.
