@@ -16,6 +16,22 @@ const cmd = (name: string, ...args: string[]): WireCommand => ({ name, args });
 /** Generous: a reconnect under a loaded machine. */
 const RECONNECT_WAIT = { timeout: 10_000, interval: 50 };
 
+/** Cuts the client's connection and refuses its reconnects, until {@link letBackIn}. */
+async function cutAndKeepOut(server: FaultServer, client: Redis): Promise<void> {
+  server.proxy.refuseNewConnections(true);
+  await server.proxy.cut();
+  await expect.poll(() => client.status, RECONNECT_WAIT).not.toBe('ready');
+}
+
+/**
+ * Lets the client reconnect and waits until it serves again: anything left for the reconnect
+ * (in ioredis' queue or the transport's) is written before this PING.
+ */
+async function letBackIn(server: FaultServer, transport: Transport): Promise<void> {
+  server.proxy.refuseNewConnections(false);
+  await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), RECONNECT_WAIT).toBe('PONG');
+}
+
 describe.each([2, 3] as const)('ioredis transport, RESP%i: maybeApplied false only when provably unsent', (protocol) => {
   let server: FaultServer | undefined;
   const clients: Redis[] = [];
@@ -56,9 +72,7 @@ describe.each([2, 3] as const)('ioredis transport, RESP%i: maybeApplied false on
   it('rejects a call whose deadline passes while the client reconnects with maybeApplied false, and never sends it', async () => {
     const { server, client, transport } = await open();
     const ferrite = createFerrite({ transport, timeout: 300 });
-    server.proxy.refuseNewConnections(true);
-    await server.proxy.cut();
-    await expect.poll(() => client.status, RECONNECT_WAIT).not.toBe('ready');
+    await cutAndKeepOut(server, client);
     const single = ferrite.send('INCR', 'unsent-single').catch((e: unknown) => e);
     const batched = transport.batch([cmd('INCR', 'unsent-batch')], { signal: AbortSignal.timeout(300) });
     const error = await single;
@@ -66,9 +80,7 @@ describe.each([2, 3] as const)('ioredis transport, RESP%i: maybeApplied false on
     expect(error).toMatchObject({ maybeApplied: false });
     const [entry] = await batched;
     expect(entry).toMatchObject({ ok: false, error: { maybeApplied: false } });
-    server.proxy.refuseNewConnections(false);
-    await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), RECONNECT_WAIT).toBe('PONG');
-    // A command left anywhere for the reconnect would have been written before this PING.
+    await letBackIn(server, transport);
     expect(await transport.send(cmd('GET', 'unsent-single'))).toBeNull();
     expect(await server.counter('unsent-single')).toBe(0);
     expect(await server.counter('unsent-batch')).toBe(0);
@@ -76,9 +88,7 @@ describe.each([2, 3] as const)('ioredis transport, RESP%i: maybeApplied false on
 
   it('sends a call made while the client reconnects once the connection is back, exactly once', async () => {
     const { server, client, transport } = await open();
-    server.proxy.refuseNewConnections(true);
-    await server.proxy.cut();
-    await expect.poll(() => client.status, RECONNECT_WAIT).not.toBe('ready');
+    await cutAndKeepOut(server, client);
     const first = transport.send(cmd('INCR', 'sent-later'));
     const second = transport.batch([cmd('INCR', 'sent-later'), cmd('GET', 'sent-later')]);
     server.proxy.refuseNewConnections(false);
@@ -112,30 +122,24 @@ describe.each([2, 3] as const)('ioredis transport, RESP%i: maybeApplied false on
     const error = await ferrite.send('INCR', 'not-writable').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FerriteTimeoutError);
     expect(error).toMatchObject({ maybeApplied: false });
-    server.proxy.refuseNewConnections(false);
-    await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), RECONNECT_WAIT).toBe('PONG');
+    await letBackIn(server, transport);
     expect(await server.counter('not-writable')).toBe(0);
   });
 
   it('gives up on a waiting call after maxRetriesPerRequest + 1 failed attempts, with maybeApplied false', async () => {
     const { server, client, transport } = await open({ maxRetriesPerRequest: 1 });
-    server.proxy.refuseNewConnections(true);
-    await server.proxy.cut();
-    await expect.poll(() => client.status, RECONNECT_WAIT).not.toBe('ready');
+    await cutAndKeepOut(server, client);
     // No deadline: only the client's own limit ends the wait.
     const error = await transport.send(cmd('INCR', 'gave-up')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FerriteConnectionError);
     expect(error).toMatchObject({ maybeApplied: false });
-    server.proxy.refuseNewConnections(false);
-    await expect.poll(() => transport.send(cmd('PING')).catch((e: unknown) => e), RECONNECT_WAIT).toBe('PONG');
+    await letBackIn(server, transport);
     expect(await server.counter('gave-up')).toBe(0);
   });
 
   it('withdraws a waiting call when the transport closes, with maybeApplied false', async () => {
     const { server, client, transport } = await open();
-    server.proxy.refuseNewConnections(true);
-    await server.proxy.cut();
-    await expect.poll(() => client.status, RECONNECT_WAIT).not.toBe('ready');
+    await cutAndKeepOut(server, client);
     const pending = transport.send(cmd('INCR', 'closed-while-waiting')).catch((e: unknown) => e);
     await transport.close();
     expect(await pending).toMatchObject({ maybeApplied: false });
