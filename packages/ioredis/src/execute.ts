@@ -4,12 +4,13 @@ import type { Redis } from 'ioredis';
 import { driverCommand, pipelineOn, sendOn } from './wire.js';
 import { translateError } from './errors.js';
 import { runReady, runTracked } from './in-flight.js';
+import { writableNow } from './waiting-room.js';
 import { normaliseReply } from './normalise.js';
 
 /** What every send on a connection needs: the transport's lifecycle, and core's signal for this call. */
 export interface SendContext {
   readonly lifecycle: TransportLifecycle;
-  /** Core's options for this call; its `signal` is read only when a command waits for a connection (core makes it on first read). */
+  /** Core's options for this call; its `signal` is read only when a command waits for a writable connection (core makes it on first read). */
   readonly options: TransportSendOptions | undefined;
 }
 
@@ -20,8 +21,9 @@ export function execute(connection: Redis, command: WireCommand, context: SendCo
     decode: (raw: unknown): Reply => normaliseReply(raw, command),
     translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),
   };
-  if (connection.status === 'ready') return runReady(connection, pending, context.lifecycle, outcome);
-  return runTracked(connection, [pending], () => sendOn(connection, pending), context.lifecycle, context.options?.signal, outcome);
+  // Checked in the same turn as the write: ioredis must never keep the command for later.
+  if (writableNow(connection)) return runReady(connection, pending, context.lifecycle, outcome);
+  return runTracked(connection, () => sendOn(connection, pending), context.lifecycle, context.options?.signal, outcome);
 }
 
 const PIPELINE_OUTCOME = {
@@ -38,7 +40,7 @@ export async function executeBatch(connection: Redis, commands: readonly WireCom
   const pending = commands.map(driverCommand);
   let results: Array<[Error | null, unknown]>;
   try {
-    results = await runTracked(connection, pending, () => pipelineOn(connection, pending), context.lifecycle, context.options?.signal, PIPELINE_OUTCOME);
+    results = await runTracked(connection, () => pipelineOn(connection, pending), context.lifecycle, context.options?.signal, PIPELINE_OUTCOME);
   } catch (error) {
     return commands.map((command) => ({ ok: false, error: translateError(error, command.name, connection.options.commandTimeout) }));
   }

@@ -1,79 +1,34 @@
-import {
-  FerriteConnectionError,
-} from '@ferrite/core';
-import { SlotSet, TransportLifecycle, type Slotted } from '@ferrite/core/transport';
+import { FerriteConnectionError } from '@ferrite/core';
+import { SlotSet, type Slotted, type TransportLifecycle } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
 import { sendOn } from './wire.js';
+import { notSent, waitingRoomOf, WaitingCall, writableNow } from './waiting-room.js';
 
-/** ioredis' queue of commands waiting for a connection (not written yet). Not in its typings. */
-interface OfflineQueue {
-  readonly length: number;
-  peekAt(index: number): { readonly command: Command } | undefined;
-  removeOne(index: number): unknown;
-}
-
-function offlineQueueOf(connection: Redis): OfflineQueue | undefined {
-  return (connection as unknown as { offlineQueue?: OfflineQueue }).offlineQueue;
-}
-
-function offlineCommands(connection: Redis): Set<Command> {
-  const queue = offlineQueueOf(connection);
-  const commands = new Set<Command>();
-  if (!queue) return commands;
-  for (let index = 0; index < queue.length; index++) {
-    const item = queue.peekAt(index);
-    if (item) commands.add(item.command);
-  }
-  return commands;
-}
-
-/**
- * Takes `commands` back from the connection's offline queue if none of them has been written
- * yet; returns whether it did (then the server never saw them).
- */
-export function withdraw(connection: Redis, commands: readonly Command[]): boolean {
-  const queue = offlineQueueOf(connection);
-  if (!queue) return false;
-  const offline = offlineCommands(connection);
-  if (!commands.every((command) => offline.has(command))) return false;
-  const taken = new Set(commands);
-  for (let index = queue.length - 1; index >= 0; index--) {
-    const item = queue.peekAt(index);
-    if (item && taken.has(item.command)) queue.removeOne(index);
-  }
-  return true;
-}
-
-/** Commands written on a connection whose replies have not arrived, and how to fail them. */
+/** A call handed to ioredis on a writable connection (so written), whose outcome has not arrived. */
 class InFlight implements Slotted {
   slot = -1;
-  readonly commands: readonly Command[];
   readonly reject: (error: FerriteConnectionError) => void;
 
-  constructor(commands: readonly Command[], reject: (error: FerriteConnectionError) => void) {
-    this.commands = commands;
+  constructor(reject: (error: FerriteConnectionError) => void) {
     this.reject = reject;
   }
 }
 
 const watched = new WeakMap<Redis, SlotSet<InFlight>>();
 
-function entriesOf(connection: Redis): SlotSet<InFlight> {
+function inFlightOn(connection: Redis): SlotSet<InFlight> {
   let entries = watched.get(connection);
   if (!entries) {
     const pending = new SlotSet<InFlight>();
     watched.set(connection, pending);
     connection.on('close', () => {
-      // Commands still in the offline queue were never written: ioredis sends them once it
-      // reconnects. The others were written (or were being written) on the connection that just
-      // closed; with autoResendUnfulfilledCommands off, ioredis forgets them and their promises
-      // would never settle.
-      const offline = offlineCommands(connection);
+      // Every call here was handed over while the connection was ready and writable, so it was
+      // written on the connection that just closed. With autoResendUnfulfilledCommands off,
+      // ioredis forgets such commands and their promises would never settle.
       const error = new FerriteConnectionError(
         'ioredis: the connection closed before the reply arrived; the command may or may not have been applied',
       );
       for (const entry of pending.snapshot()) {
-        if (entry.commands.some((command) => offline.has(command))) continue;
         pending.delete(entry);
         entry.reject(error);
       }
@@ -89,72 +44,103 @@ export interface Outcome<T, R> {
   readonly translate: (error: unknown) => unknown;
 }
 
+/** Writes with `send` now (the connection is writable) and settles through the driver's promise or the connection's close. */
+function handOver<T, R>(
+  connection: Redis,
+  send: () => Promise<T>,
+  outcome: Outcome<T, R>,
+  settled: () => void,
+  resolve: (value: R) => void,
+  reject: (error: unknown) => void,
+): void {
+  // Written first, so that the bookkeeping below overlaps the round trip.
+  const sent = send();
+  const entries = inFlightOn(connection);
+  const finish = (): void => {
+    entries.delete(entry);
+    settled();
+  };
+  const entry = new InFlight((error) => (finish(), reject(error)));
+  entries.add(entry);
+  sent.then(
+    (value) => {
+      finish();
+      let decoded: R;
+      try {
+        decoded = outcome.decode(value);
+      } catch (error) {
+        reject(outcome.translate(error));
+        return;
+      }
+      resolve(decoded);
+    },
+    (error: unknown) => {
+      finish();
+      reject(outcome.translate(error));
+    },
+  );
+}
+
 /**
- * Sends `commands` with `send` and settles the outcome whatever happens to the connection: a
- * drop after they were written rejects (maybe applied), `signal` withdraws them while they wait
- * for a connection (never applied), and closing the transport settles them through `lifecycle`.
- * The transport's connections never resend (see `ownConnectionOptions`), so nothing here can run
- * twice. One promise per call, settled by whichever comes first.
+ * Sends with `send` and settles the outcome whatever happens to the connection. ioredis gets the
+ * call only while the connection can write it at once; until then it waits in the transport's own
+ * queue, from which `signal` (core's deadline or an abort), the transport closing or the connection
+ * ending takes it back (`maybeApplied: false`: never sent). Once handed over it counts as written:
+ * a drop before the outcome rejects with `maybeApplied: true`. The transport's connections never
+ * resend (see `ownConnectionOptions`), so nothing here can run twice.
  */
 export function runTracked<T, R>(
   connection: Redis,
-  commands: readonly Command[],
   send: () => Promise<T>,
   lifecycle: TransportLifecycle,
   signal: AbortSignal | undefined,
   outcome: Outcome<T, R>,
 ): Promise<R> {
-  const entries = entriesOf(connection);
-  // A ready connection writes the commands at once: nothing is left to withdraw, so the signal
-  // need not be watched (the common case, kept cheap).
-  const queued = connection.status !== 'ready';
   lifecycle.assertOpen();
   return new Promise<R>((resolve, reject) => {
-    // Written first, so that the bookkeeping below overlaps the round trip instead of delaying
-    // the write; the outcome can only arrive in a later job.
-    const sent = send();
-    const entry = new InFlight(commands, reject);
-    // Closing the transport settles the call too (see TransportLifecycle.watch).
-    const handle = lifecycle.watch(reject, queued ? () => withdraw(connection, commands) : undefined);
-    const onAbort = queued
-      ? (): void => {
-          if (!withdraw(connection, commands)) return;
-          finish();
-          reject(new FerriteConnectionError('ioredis: withdrawn before it was sent', { maybeApplied: false }));
-        }
-      : undefined;
-    const finish = (): void => {
+    if (writableNow(connection)) {
+      // Closing the transport settles the call too (see TransportLifecycle.watch).
+      const handle = lifecycle.watch(reject);
+      handOver(connection, send, outcome, () => lifecycle.unwatch(handle), resolve, reject);
+      return;
+    }
+    if (signal?.aborted) return reject(notSent('the caller stopped waiting'));
+    if (connection.status === 'end') return reject(notSent('the connection is closed'));
+    const room = waitingRoomOf(connection);
+    const onAbort = (): void => {
+      if (!room.leave(call)) return;
+      signal?.removeEventListener('abort', onAbort);
       lifecycle.unwatch(handle);
-      entries.delete(entry);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      reject(notSent('the caller stopped waiting'));
     };
-    entries.add(entry);
-    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
-    sent.then(
-      (value) => {
-        finish();
-        let decoded: R;
-        try {
-          decoded = outcome.decode(value);
-        } catch (error) {
-          reject(outcome.translate(error));
-          return;
-        }
-        resolve(decoded);
+    const call = new WaitingCall(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        handOver(connection, send, outcome, () => lifecycle.unwatch(handle), resolve, reject);
       },
-      (error: unknown) => {
-        finish();
-        reject(outcome.translate(error));
+      (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        lifecycle.unwatch(handle);
+        reject(error);
       },
     );
+    // A call still waiting when the transport closes is withdrawn (never sent); one handed over
+    // by then is settled after the release.
+    const handle = lifecycle.watch(reject, () => {
+      if (!room.leave(call)) return false;
+      signal?.removeEventListener('abort', onAbort);
+      return true;
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    room.enter(call);
   });
 }
 
 /**
- * {@link runTracked} for one command on a ready connection, the common case, with no promise of
- * its own: the command is written at once, so there is nothing to withdraw, and a connection or
- * transport closing first settles it through the driver's own `reject`. The caller gets the
- * driver's promise, decoded, one step later.
+ * {@link runTracked} for one command on a connection that is writable now (`writableNow`), the
+ * common case, with no promise of its own: the command is written at once, so there is nothing to
+ * withdraw, and a connection or transport closing first settles it through the driver's own
+ * `reject`. The caller gets the driver's promise, decoded, one step later.
  */
 export function runReady<R>(
   connection: Redis,
@@ -165,8 +151,8 @@ export function runReady<R>(
   lifecycle.assertOpen();
   // Written first, so that the bookkeeping below overlaps the round trip.
   const sent = sendOn(connection, pending);
-  const entries = entriesOf(connection);
-  const entry = new InFlight([pending], pending.reject);
+  const entries = inFlightOn(connection);
+  const entry = new InFlight(pending.reject);
   const handle = lifecycle.watch(pending.reject);
   entries.add(entry);
   return sent.then(
