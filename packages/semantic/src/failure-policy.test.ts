@@ -7,15 +7,17 @@ import { semantic } from './plugin.js';
 
 /**
  * A connection failing between the lookup and the store is hard to time for real, so this
- * transport fails the chosen command the way a transport reports a lost connection, or leaves
- * it pending for ever (a server that stopped answering mid-call).
+ * transport fails the chosen command the way a transport reports a lost connection, leaves it
+ * pending for ever (a server that stopped answering mid-call), or holds it 200 ms before sending
+ * it (a slow link, on a transport whose own close waits for nothing).
  */
-function faulty(inner: Transport, command: string, fault: 'fail' | 'hang'): Transport {
+function faulty(inner: Transport, command: string, fault: 'fail' | 'hang' | 'late'): Transport {
   return {
     name: 'faulty',
     protocol: inner.protocol,
     send: (wire: WireCommand, options) => {
       if (wire.name !== command) return inner.send(wire, options);
+      if (fault === 'late') return new Promise((resolve) => setTimeout(resolve, 200)).then(() => inner.send(wire, options));
       return fault === 'fail' ? Promise.reject(new FerriteConnectionError('connection lost')) : new Promise(() => {});
     },
     batch: (commands, options) => inner.batch(commands, options),
@@ -61,6 +63,18 @@ describe('a store that fails or hangs', () => {
     // The stores end at the client's deadline, reported, never thrown.
     await hanging.semantic.flush();
     expect(reported.map((error) => error.constructor)).toEqual([FerriteTimeoutError, FerriteTimeoutError]);
+  });
+});
+
+describe('close() and background stores', () => {
+  it('waits for a store the client still holds: the value is on the server once close() resolves', async () => {
+    const emulator = new Emulator();
+    const ferrite = createFerrite({ transport: faulty(memoryTransport({ emulator }), 'SEMANTIC.SET', 'late'), plugins: [semantic()] });
+    expect(await ferrite.semantic.cache('held').getOrSet('prompt', () => 'computed')).toBe('computed');
+    await ferrite.close();
+    const reader = createFerrite({ transport: memoryTransport({ emulator }), plugins: [semantic()] });
+    expect(await reader.semantic.get('held', 'prompt', { threshold: 1 })).toBe('computed');
+    await reader.close();
   });
 });
 
