@@ -314,7 +314,7 @@ export function describeEachTransport(
     });
   }
 }
-export { openProxiedTransport, type ProxiedTransport } from './proxied.js';
+export { connectThrough, openProxiedTransport, type ProxiedTransport } from './proxied.js';
 
 /**
  * What a {@link describeEachClusterFailover} case gets: a cluster transport over the file's emulator

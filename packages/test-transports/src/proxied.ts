@@ -22,21 +22,7 @@ export async function openProxiedTransport(target: TransportTarget): Promise<Pro
   const emulator = new Emulator();
   const server = await startEmulator({ emulator });
   const proxy = await faultProxy({ target: { port: server.port } });
-  let transport: Transport;
-  if (target.driver === 'ioredis') {
-    const client = new Redis({ host: proxy.host, port: proxy.port, protocol: target.protocol, lazyConnect: true });
-    // Connection errors are what these tests cause: the transport reports them to the calls.
-    client.on('error', () => {});
-    await client.connect();
-    transport = ioredisTransport(client, { closeClient: true });
-  } else if (target.driver === 'valkey-glide') {
-    transport = await glideTransportTo(proxy.host, proxy.port, target.protocol);
-  } else {
-    const client = createClient({ url: proxy.url, RESP: target.protocol });
-    client.on('error', () => {});
-    await client.connect();
-    transport = nodeRedisTransport(client, { closeClient: true });
-  }
+  const transport = await connectThrough(proxy, target);
   return {
     target,
     transport,
@@ -48,4 +34,21 @@ export async function openProxiedTransport(target: TransportTarget): Promise<Pro
       await server.close();
     },
   };
+}
+
+/** A transport of `target`'s driver (single node) whose connection goes through `proxy`. */
+export async function connectThrough(proxy: FaultProxy, target: TransportTarget): Promise<Transport> {
+  if (target.driver === 'ioredis') {
+    const client = new Redis({ host: proxy.host, port: proxy.port, protocol: target.protocol, lazyConnect: true });
+    // Connection errors are what these tests cause: the transport reports them to the calls.
+    client.on('error', () => {});
+    await client.connect();
+    return ioredisTransport(client, { closeClient: true });
+  }
+  if (target.driver === 'valkey-glide') return glideTransportTo(proxy.host, proxy.port, target.protocol);
+  if (target.driver !== 'node-redis') throw new Error(`${target.driver}: a fault proxy needs a TCP driver`);
+  const client = createClient({ url: proxy.url, RESP: target.protocol });
+  client.on('error', () => {});
+  await client.connect();
+  return nodeRedisTransport(client, { closeClient: true });
 }

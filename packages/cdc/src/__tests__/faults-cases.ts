@@ -1,10 +1,6 @@
-import { createFerrite, type Transport } from '@ferrite/core';
+import { createFerrite } from '@ferrite/core';
 import { Emulator, faultProxy, memoryTransport, startEmulator, type FaultProxy } from '@ferrite/emulator';
-import { ioredisTransport } from '@ferrite/ioredis';
-import { nodeRedisTransport } from '@ferrite/node-redis';
-import { glideTransportTo, type TransportTarget } from '@ferrite/test-transports';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { connectThrough, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { take, unique, write, type CdcClient } from './helpers.js';
 import { decodeCheckpoint } from '../checkpoint.js';
@@ -61,20 +57,7 @@ async function rig(target: TransportTarget): Promise<Rig> {
   }
   const server = await startEmulator({ emulator });
   const proxy: FaultProxy = await faultProxy({ target: { port: server.port } });
-  let transport: Transport;
-  if (target.driver === 'ioredis') {
-    const client = new Redis({ host: proxy.host, port: proxy.port, protocol: target.protocol, lazyConnect: true });
-    client.on('error', () => {});
-    await client.connect();
-    transport = ioredisTransport(client, { closeClient: true });
-  } else if (target.driver === 'valkey-glide') {
-    transport = await glideTransportTo(proxy.host, proxy.port, target.protocol);
-  } else {
-    const client = createClient({ url: proxy.url, RESP: target.protocol });
-    client.on('error', () => {});
-    await client.connect();
-    transport = nodeRedisTransport(client, { closeClient: true });
-  }
+  const transport = await connectThrough(proxy, target);
   const ferrite = createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS });
   return {
     emulator,
