@@ -1,10 +1,11 @@
 /**
  * `pnpm bench`: the SDK's speed and memory goals, each case measured and judged against its goal.
  *
- *   node --expose-gc dist/main.js [--quick] [--strict]
+ *   node --expose-gc dist/main.js [--quick] [--strict] [--only=<text>]…
  *
- * --quick   small sizes, a smoke run of every case in a few seconds; time goals are shown, not judged.
- * --strict  exit 1 when a goal fails (by default only a case that errors makes the exit code 1).
+ * --quick        small sizes, a smoke run of every case in a few seconds; time goals are shown, not judged.
+ * --strict       exit 1 when a goal fails (by default only a case that errors makes the exit code 1).
+ * --only=<text>  run only the cases whose label contains <text> (repeatable; labels are printed as they run).
  */
 import { benchCounterIncr } from './cases/counter-incr.js';
 import { benchChangeFeed } from './cases/change-feed.js';
@@ -23,10 +24,12 @@ import { startEmulatorProcess } from './emulator-process.js';
 import { formatTable } from './report.js';
 import { GOALS } from './goals.js';
 
+const ONLY = '--only=';
 const args = new Set(process.argv.slice(2));
-const unknown = [...args].filter((arg) => arg !== '--quick' && arg !== '--strict');
-if (unknown.length > 0) {
-  console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: node --expose-gc dist/main.js [--quick] [--strict]`);
+const only = [...args].filter((arg) => arg.startsWith(ONLY)).map((arg) => arg.slice(ONLY.length));
+const unknown = [...args].filter((arg) => arg !== '--quick' && arg !== '--strict' && !arg.startsWith(ONLY));
+if (unknown.length > 0 || only.includes('')) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: node --expose-gc dist/main.js [--quick] [--strict] [--only=<text>]…`);
   process.exit(2);
 }
 const quick = args.has('--quick');
@@ -47,6 +50,7 @@ let errors = 0;
 
 /** Runs one case; a case that throws is reported as a failed row and the others still run. */
 async function run(label: string, bench: () => Promise<CaseResult | CaseResult[]> | CaseResult): Promise<void> {
+  if (only.length > 0 && !only.some((text) => label.includes(text))) return;
   const started = performance.now();
   process.stderr.write(`running ${label}… `);
   try {
