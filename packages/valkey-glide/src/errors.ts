@@ -1,6 +1,6 @@
 import { FerriteConnectionError, FerriteTimeoutError, isFerriteError, type FerriteError } from '@ferrite/core';
 import { messageOf, replyErrorFor } from '@ferrite/core/transport';
-import { ClosingError, ConnectionError, RequestError, TimeoutError } from '@valkey/valkey-glide';
+import { ClosingError, ConnectionError, RequestError, TimeoutError, ValkeyError } from '@valkey/valkey-glide';
 
 /** The Redis error code behind each error kind GLIDE's Rust core names instead. */
 const CODES: Readonly<Record<string, string>> = {
@@ -91,4 +91,12 @@ export function awaitingConnection(error: unknown, followRedirects: boolean): bo
   const message = messageOf(error);
   const kind = KNOWN_KIND.exec(message)?.[1];
   return NOT_SENT.test(message) || (followRedirects && kind !== undefined && REFUSED_WHILE_CHANGING.has(kind));
+}
+
+/**
+ * GLIDE's failure to read a reply as text (it was not UTF-8): a plain `Error`, not one of GLIDE's
+ * kinds, raised after the reply arrived, so the command ran.
+ */
+export function notText(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof ValkeyError) && error.message.startsWith('Decoding error:');
 }

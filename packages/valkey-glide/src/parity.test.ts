@@ -101,6 +101,21 @@ describe.skipIf(Boolean(skip)).each([2, 3] as const)('driver parity with ioredis
     expect(nestedOurs).toEqual(nested);
   });
 
+  it('reads a reply that is not UTF-8 like ioredis, for a read (text first, then bytes) and for a write (bytes)', async () => {
+    const bytes = Buffer.from([0xff, 0xfe, 0x41]);
+    const set = (key: string): WireCommand => ({ name: 'SET', args: [key, bytes] });
+    await reference.send(set(k('bytes')));
+    for (const command of [cmd('GET', k('bytes')), cmd('MGET', k('bytes'), k('absent')), cmd('GETRANGE', k('bytes'), '0', '-1')]) {
+      expect(await ours.send(command)).toEqual(await reference.send(command));
+      expect(await ours.send({ ...command, binary: true })).toEqual(command.name === 'MGET' ? [bytes, null] : bytes);
+    }
+    await reference.send(set(k('taken')));
+    const taken = await ours.send(cmd('GETDEL', k('taken')));
+    await reference.send(set(k('taken')));
+    expect(taken).toEqual(await reference.send(cmd('GETDEL', k('taken'))));
+    expect(typeof taken).toBe('string');
+  });
+
   it('refuses an integer beyond ±(2^53 − 1), which ioredis reads exactly and GLIDE rounds', async () => {
     for (const value of ['9007199254740992', '9007199254740993', '-9007199254740993', '9223372036854775807', '-9223372036854775808']) {
       await reference.send(cmd('SET', k('big'), value));

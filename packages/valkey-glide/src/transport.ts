@@ -14,7 +14,7 @@ import { slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, sleep, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
-import { awaitingConnection, refusedBeforeSending, translateError } from './errors.js';
+import { awaitingConnection, notText, refusedBeforeSending, translateError } from './errors.js';
 import { normaliseReply } from './normalise.js';
 import { ClusterTopology } from './topology.js';
 
@@ -39,6 +39,20 @@ export interface GlideTransportOptions {
 type Client = GlideClient | GlideClusterClient;
 
 const BYTES = { decoder: Decoder.Bytes } as const;
+const TEXT = { decoder: Decoder.String } as const;
+
+/** Reads whose reply is binary by nature: read as bytes at once rather than after a failed text read. */
+const BINARY_READS: ReadonlySet<string> = new Set(['DUMP']);
+
+/**
+ * Whether to ask GLIDE for text: it decodes a reply as text in its native core, far cheaper than
+ * handing over a `Buffer` per string, but fails a reply that is not UTF-8, which core's contract
+ * decodes leniently. Such a read is sent again as bytes (safe: it only reads); any other command
+ * could not be, so it is read as bytes from the start.
+ */
+function readsAsText(command: WireCommand): boolean {
+  return command.binary !== true && isReadCommand(command) && !BINARY_READS.has(command.name.toUpperCase());
+}
 
 /** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
 const RECONNECT_WAIT_MS = 20;
@@ -60,6 +74,16 @@ function slotKeyText(key: Buffer): string | undefined {
   const close = open < 0 ? -1 : key.indexOf(0x7d, open + 1);
   const tag = close > open + 1 ? utf8(key.subarray(open + 1, close)) : undefined;
   return tag === undefined ? undefined : `{${tag}}`;
+}
+
+/** A command on its way: what is written, and how its reply is read. */
+interface Request {
+  readonly command: WireCommand;
+  readonly args: Array<string | Buffer>;
+  /** Read the reply as text ({@link readsAsText}); else as bytes. */
+  readonly text: boolean;
+  /** Core's options of the call, kept whole: core makes the call's signal only when it is first read. */
+  readonly options: TransportSendOptions | undefined;
 }
 
 /** What a dedicated connection's transport knows of its parent. */
@@ -121,20 +145,35 @@ class GlideTransport implements DedicatedTransport {
     try {
       this.#lifecycle.assertOpen();
       const route = this.#route(command, options?.node);
-      const args = [command.name, ...command.args];
+      const request: Request = { command, args: [command.name, ...command.args], text: readsAsText(command), options };
       // Only a call for one cluster node waits for the topology: the others go out in this turn.
-      if (route instanceof Promise) return route.then((resolved) => this.#attempt(command, args, resolved, options?.signal, 1));
-      return this.#attempt(command, args, route, options?.signal, 1);
+      if (route instanceof Promise) return route.then((resolved) => this.#attempt(request, resolved, 1));
+      return this.#attempt(request, route, 1);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #attempt(command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
-    return this.#lifecycle.track(this.#write(args, route)).then(
-      (raw) => normaliseReply(raw, command, this.protocol),
-      (error: unknown) => this.#afterFailure(error, command, args, route, signal, attempt),
-    );
+  /** One write of the request, settled with its normalised reply, or handed to {@link #afterFailure}. */
+  #attempt(request: Request, route: Routes | undefined, attempt: number): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      // Throws, so rejects, once the transport is closed: nothing is written then.
+      const watched = this.#lifecycle.watch(reject);
+      this.#write(request, route).then(
+        (raw) => {
+          this.#lifecycle.unwatch(watched);
+          try {
+            resolve(normaliseReply(raw, request.command, this.protocol));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          this.#lifecycle.unwatch(watched);
+          resolve(this.#afterFailure(error, request, route, attempt));
+        },
+      );
+    });
   }
 
   /**
@@ -142,23 +181,28 @@ class GlideTransport implements DedicatedTransport {
    * re-established, where other drivers hold it until they reconnect, and hands over the `MOVED`,
    * `CLUSTERDOWN` and `TRYAGAIN` of a failover for a request with an explicit route. Such a
    * request did not run, so it is written again, until core's deadline (the signal) or the
-   * transport's close; GLIDE refreshes its slot map meanwhile.
+   * transport's close; GLIDE refreshes its slot map meanwhile. A read whose reply was not UTF-8
+   * is read again as bytes at once.
    */
-  async #afterFailure(error: unknown, command: WireCommand, args: Array<string | Buffer>, route: Routes | undefined, signal: AbortSignal | undefined, attempt: number): Promise<Reply> {
+  async #afterFailure(error: unknown, request: Request, route: Routes | undefined, attempt: number): Promise<Reply> {
+    const { command } = request;
+    // Read only now: a call that succeeds never costs core a signal.
+    const signal = request.options?.signal;
+    if (request.text && notText(error) && signal?.aborted !== true) return this.#attempt({ ...request, text: false }, route, attempt);
     const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
     const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
     if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
     await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
     // A call given up meanwhile is never written late.
     if (signal?.aborted || this.#lifecycle.closed) throw failure;
-    return this.#attempt(command, args, route, signal, attempt + 1);
+    return this.#attempt(request, route, attempt + 1);
   }
 
   /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
-  #write(args: Array<string | Buffer>, route: Routes | undefined): Promise<unknown> {
+  #write({ args, text }: Request, route: Routes | undefined): Promise<unknown> {
     try {
-      // Bytes always: GLIDE's text decoder rejects a reply that is not UTF-8; core's contract decodes it leniently.
-      return route === undefined ? this.#client.customCommand(args, BYTES) : (this.#client as GlideClusterClient).customCommand(args, { decoder: Decoder.Bytes, route });
+      if (route === undefined) return this.#client.customCommand(args, text ? TEXT : BYTES);
+      return (this.#client as GlideClusterClient).customCommand(args, { decoder: text ? Decoder.String : Decoder.Bytes, route });
     } catch (error) {
       return Promise.reject(refusedBeforeSending(error));
     }
