@@ -26,6 +26,7 @@ import {
 import { Emulator, faultProxy, memoryTransport, startEmulator, type FaultProxy, type RunningEmulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
+import { connectThrough } from '@ferrite/test-transports';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,7 +145,7 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   }
 }
 
-export function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Target {
+export function tcpTarget(driver: 'ioredis' | 'node-redis' | 'valkey-glide', protocol: 2 | 3): Target {
   return {
     label: `${driver} RESP${protocol}`,
     async open() {
@@ -155,7 +156,10 @@ export function tcpTarget(driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Ta
       const opened: Transport[] = [];
       const client = async (maxAttempts?: number) => {
         let transport: Transport;
-        if (driver === 'ioredis') {
+        if (driver === 'valkey-glide') {
+          // GLIDE reconnects by itself; its own deadline is beyond the client's.
+          transport = await connectThrough(proxy, { driver, protocol, cluster: false, label: driver });
+        } else if (driver === 'ioredis') {
           const redis = new Redis({ host: proxy.host, port: proxy.port, protocol, lazyConnect: true, retryStrategy: () => 5 });
           redis.on('error', () => {});
           await redis.connect();
