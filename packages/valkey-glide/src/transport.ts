@@ -11,7 +11,7 @@ import type {
   WireCommand,
 } from '@ferrite/core';
 import { slotOf } from '@ferrite/core';
-import { isReadCommand, settleEach, SingleNode, sleep, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
+import { isReadCommand, settleEach, SingleNode, sleep, STANDARD_READ_COMMANDS, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
 import { awaitingConnection, notText, refusedBeforeSending, translateError } from './errors.js';
@@ -41,8 +41,11 @@ type Client = GlideClient | GlideClusterClient;
 const BYTES = { decoder: Decoder.Bytes } as const;
 const TEXT = { decoder: Decoder.String } as const;
 
-/** Reads whose reply is binary by nature: read as bytes at once rather than after a failed text read. */
-const BINARY_READS: ReadonlySet<string> = new Set(['DUMP']);
+/**
+ * Standard reads whose reply is text, or may be: not `DUMP`, binary by nature, which is read as
+ * bytes at once rather than after a failed text read.
+ */
+const TEXT_READS: ReadonlySet<string> = new Set([...STANDARD_READ_COMMANDS].filter((name) => name !== 'DUMP'));
 
 /**
  * Whether to ask GLIDE for text: it decodes a reply as text in its native core, far cheaper than
@@ -51,7 +54,9 @@ const BINARY_READS: ReadonlySet<string> = new Set(['DUMP']);
  * could not be, so it is read as bytes from the start.
  */
 function readsAsText(command: WireCommand): boolean {
-  return command.binary !== true && isReadCommand(command) && !BINARY_READS.has(command.name.toUpperCase());
+  if (command.binary === true) return false;
+  // Core's definitions spell names in capitals: most calls need no upper-casing.
+  return command.readonly === true || TEXT_READS.has(command.name) || TEXT_READS.has(command.name.toUpperCase());
 }
 
 /** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
