@@ -5,4 +5,4 @@ import { GLIDE_SOCKETS_UNCHECKED } from './index.js';
 
 // The fault suite on GLIDE's cluster client, through the proxies (addressResolver).
 describeFaultSuite('valkey-glide GlideClusterClient', glideClusterFaultSetup, { socketsUnchecked: GLIDE_SOCKETS_UNCHECKED });
-describeClusterNodeDown('valkey-glide GlideClusterClient', glideClusterFaultSetup, { knowsUnwritten: false });
+describeClusterNodeDown('valkey-glide GlideClusterClient', glideClusterFaultSetup);

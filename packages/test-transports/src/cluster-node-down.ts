@@ -7,25 +7,14 @@ import type { ClusterFaultServer } from './fault-servers.js';
  * A cluster case beyond the fault suite: one primary of three goes down while a cluster client
  * works on keys of all three (`setup` as in fault-targets.ts).
  */
-export interface ClusterNodeDownOptions {
-  /**
-   * Whether the driver tells a command it never wrote from one it wrote. Default true. GLIDE's
-   * cluster client keeps a request for a dead node inside its Rust core while it tries to
-   * reconnect, and does not say whether it was written: the transport can only say it may have run.
-   */
-  readonly knowsUnwritten?: boolean;
-}
-
-export function describeClusterNodeDown(label: string, setup: FaultSuiteSetup<ClusterFaultServer>, options: ClusterNodeDownOptions = {}): void {
-  const knowsUnwritten = options.knowsUnwritten !== false;
+export function describeClusterNodeDown(label: string, setup: FaultSuiteSetup<ClusterFaultServer>): void {
   describe(`cluster faults: ${label}`, () => {
     const cleanups: Array<() => Promise<void>> = [];
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
     });
 
-    const queuedOutcome = knowsUnwritten ? 'says it never ran' : 'never runs and says whether it may have';
-    it(`serves the keys of the nodes still up while one is down, and an INCR queued for the dead one ${queuedOutcome}`, async () => {
+    it('serves the keys of the nodes still up while one is down, and an INCR queued for the dead one says it never ran', async () => {
       const server = await setup.start();
       cleanups.push(() => server.close());
       const target = await setup.connect(server);
@@ -51,8 +40,7 @@ export function describeClusterNodeDown(label: string, setup: FaultSuiteSetup<Cl
       const error = await ferrite.send('INCR', dead).catch((e: unknown) => e);
       expect(isTimeoutError(error) || isConnectionError(error), String(error)).toBe(true);
       const { maybeApplied } = error as { maybeApplied?: boolean };
-      if (knowsUnwritten) expect(maybeApplied, String(error)).toBe(false);
-      else expect(typeof maybeApplied, String(error)).toBe('boolean');
+      expect(maybeApplied, String(error)).toBe(false);
       expect(await server.counter(dead)).toBe(0);
     }, 20_000);
   });

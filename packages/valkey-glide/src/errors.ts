@@ -27,6 +27,11 @@ const OTHER_CODE = /^([A-Z][A-Z0-9_-]*): ([\s\S]*)$/;
  */
 const NOT_SENT = /Requested connection not found|Connection in recovery/;
 
+/** Whether GLIDE failed the request for want of a connection to write it to. */
+export function notSent(error: unknown): boolean {
+  return !(error instanceof ClosingError) && !isFerriteError(error) && NOT_SENT.test(messageOf(error));
+}
+
 /** GLIDE's refusal of a request on a client already closed, before anything is written. */
 const REFUSED_CLOSED = /^Unable to execute requests; the client is closed/;
 

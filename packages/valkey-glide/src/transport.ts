@@ -14,7 +14,7 @@ import { slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, sleep, STANDARD_READ_COMMANDS, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
-import { awaitingConnection, notText, refusedBeforeSending, translateError } from './errors.js';
+import { awaitingConnection, notSent, notText, refusedBeforeSending, translateError } from './errors.js';
 import { normaliseReply } from './normalise.js';
 import { ClusterTopology } from './topology.js';
 
@@ -79,6 +79,13 @@ function slotKeyText(key: Buffer): string | undefined {
   const close = open < 0 ? -1 : key.indexOf(0x7d, open + 1);
   const tag = close > open + 1 ? utf8(key.subarray(open + 1, close)) : undefined;
   return tag === undefined ? undefined : `{${tag}}`;
+}
+
+const PING: WireCommand = { name: 'PING', args: [] };
+
+/** Resolves with `true` once the call is given up (its signal aborts). */
+function givenUp(signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(true), { once: true }));
 }
 
 /** A command on its way: what is written, and how its reply is read. */
@@ -198,9 +205,38 @@ class GlideTransport implements DedicatedTransport {
     const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
     if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
     await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
+    if (notSent(error)) await this.#reconnected(await this.#probeRoute(command, route), signal);
     // A call given up meanwhile is never written late.
     if (signal?.aborted || this.#lifecycle.closed) throw failure;
     return this.#attempt(request, route, attempt + 1);
+  }
+
+  /**
+   * Where GLIDE sent a command: its route, or, for one GLIDE routes by itself (a standard command
+   * with no routing key from core), the slot of the key `COMMAND INFO` names.
+   */
+  async #probeRoute(command: WireCommand, route: Routes | undefined): Promise<Routes | undefined> {
+    if (route !== undefined || this.#topology.kind === 'single') return route;
+    const key = await this.#topology.cluster.routingKey(command).catch(() => null);
+    return key === null ? undefined : (this.#route({ ...command, routingKey: key }, undefined) as Routes | undefined);
+  }
+
+  /**
+   * Waits until the route's connection answers a `PING`, or the call is given up. GLIDE holds a
+   * request while it reconnects, with no way to take it back, so a command held when core's
+   * deadline passes may still be written later (it may have run); a held `PING` costs nothing,
+   * and the command itself stays here, never written, until the connection is back.
+   */
+  async #reconnected(route: Routes | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const given = signal === undefined ? undefined : givenUp(signal);
+    for (let attempt = 1; !(signal?.aborted ?? false) && !this.#lifecycle.closed; attempt++) {
+      const ping = this.#write({ command: PING, args: ['PING'], text: true, options: undefined }, route).then(
+        () => true,
+        (error: unknown) => !notSent(error),
+      );
+      if (await (given === undefined ? ping : Promise.race([ping, given]))) return;
+      await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
+    }
   }
 
   /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
