@@ -1,78 +1,143 @@
 /**
- * The floats of an index's vectors, row after row, in a few large `Float32Array` chunks: a scan
- * reads memory in order, and a stored vector costs its 4 × dim bytes and no object of its own.
+ * The floats of an index's vectors, row after row, in one `KernelMemory` that the scan
+ * kernel (scan-kernel.ts) reads in place: a stored vector costs its 4 × dim bytes (plus zero
+ * padding to a multiple of 4 components) and no object of its own.
  *
- * Every chunk but the last is full; the last grows by doubling up to the chunk size, so the unused
- * tail is at most half a chunk (≤ 512 KiB) whatever the index's size. Rows are kept dense (row
- * `count - 1` is the last): the index deletes by moving its last row into the hole.
+ * The memory's layout, in bytes:
+ *   [0, queryBytes)                 the current search's query, float64, zero-padded to `stride`
+ *   [queryBytes, rowsOffset)        the sums of one block of `BLOCK_ROWS` rows, float64
+ *   [rowsOffset, …)                 row r at rowsOffset + r × rowBytes, `stride` float32s
+ *
+ * Rows are kept dense (row `count - 1` is the last): the index deletes by moving its last row into
+ * the hole. The memory grows in steps of at most `GROWTH_PAGES` (1 MiB), so the unused tail stays
+ * under 1 MiB whatever the index's size; a memory cannot shrink, so one that has become four times
+ * larger than its rows need is replaced by a copy of the right size.
  */
-const CHUNK_FLOATS = 1 << 18;
-const FIRST_CHUNK_ROWS = 8;
+import { CommandError } from '../reply.js';
+import { KERNEL_GROUP_ROWS, kernelMemory, scanKernel } from './scan-kernel.js';
+import type { KernelMemory, ScanKernel } from './scan-kernel.js';
+
+const PAGE_BYTES = 65536;
+const GROWTH_PAGES = 16;
+/** A wasm32 memory's limit: 4 GiB. */
+const MAX_PAGES = 65536;
+/** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
+export const BLOCK_ROWS = 256;
+
+/** `value` rounded up to a multiple of `step`. */
+const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
 
 export class RowStorage {
-  /** Rows per full chunk: about 1 MiB of floats, and at least one row whatever the dimension. */
-  readonly rowsPerChunk: number;
-  private chunks: Float32Array[] = [];
+  /** Components per stored row: the dimension, zero-padded to a multiple of 4 for the kernel. */
+  readonly stride: number;
+  private readonly rowBytes: number;
+  private readonly queryBytes: number;
+  private readonly rowsOffset: number;
   private rowCount = 0;
+  private memory!: KernelMemory;
+  private kernel!: ScanKernel;
+  /** The whole memory as float32s, and as float64s (query and sums); replaced when it grows. */
+  private floatView!: Float32Array;
+  private doubleView!: Float64Array;
 
   constructor(readonly dimension: number) {
-    this.rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / dimension));
+    this.stride = roundUp(dimension, 4);
+    this.rowBytes = this.stride * 4;
+    this.queryBytes = this.stride * 8;
+    this.rowsOffset = this.queryBytes + BLOCK_ROWS * 8;
+    this.useMemory(kernelMemory(this.pagesFor(0)));
   }
 
   get count(): number {
     return this.rowCount;
   }
 
-  /** The chunks, each holding `rowsIn(c)` rows from its start (for the search's scan). */
-  get chunkList(): readonly Float32Array[] {
-    return this.chunks;
+  /** Every float of the memory; row r's components start at `rowStart(r)` (valid until the storage changes). */
+  get floats(): Float32Array {
+    return this.floatView;
   }
 
-  rowsIn(chunk: number): number {
-    return Math.min(this.rowsPerChunk, this.rowCount - chunk * this.rowsPerChunk);
+  rowStart(row: number): number {
+    return (this.rowsOffset >> 2) + row * this.stride;
   }
 
   /** Appends a row and returns its number. */
   push(vector: Float32Array): number {
     const row = this.rowCount;
-    const chunk = Math.floor(row / this.rowsPerChunk);
-    const offset = row - chunk * this.rowsPerChunk;
-    let target = this.chunks[chunk];
-    if (target === undefined) {
-      target = new Float32Array(Math.min(FIRST_CHUNK_ROWS, this.rowsPerChunk) * this.dimension);
-      this.chunks.push(target);
-    } else if ((offset + 1) * this.dimension > target.length) {
-      const grown = new Float32Array(Math.min(this.rowsPerChunk, 2 * (target.length / this.dimension)) * this.dimension);
-      grown.set(target);
-      this.chunks[chunk] = grown;
-      target = grown;
+    const needed = this.pagesFor(row + 1);
+    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (needed > pages) {
+      if (needed > MAX_PAGES) throw new CommandError(`ERR vector index is full: ${row} vectors of dimension ${this.dimension} fill the 4 GiB an index can hold`);
+      // Doubling while small, then 1 MiB at a time: a grow is in place in V8, so steps cost no copy.
+      this.memory.grow(Math.min(MAX_PAGES, Math.max(needed, pages + Math.min(pages, GROWTH_PAGES))) - pages);
+      this.useMemory(this.memory);
     }
-    target.set(vector, offset * this.dimension);
+    this.floatView.set(vector, this.rowStart(row));
     this.rowCount++;
     return row;
   }
 
   /** A view of `row`'s floats (valid until the storage changes). */
   view(row: number): Float32Array {
-    const chunk = Math.floor(row / this.rowsPerChunk);
-    const start = (row - chunk * this.rowsPerChunk) * this.dimension;
-    return (this.chunks[chunk] as Float32Array).subarray(start, start + this.dimension);
+    const start = this.rowStart(row);
+    return this.floatView.subarray(start, start + this.dimension);
   }
 
   overwrite(row: number, vector: Float32Array): void {
-    this.view(row).set(vector);
+    this.floatView.set(vector, this.rowStart(row));
   }
 
-  /** Removes the last row, releasing its chunk when it empties. */
+  /** Removes the last row, and gives memory back once three quarters of it are unused. */
   pop(): void {
     this.rowCount--;
-    if (this.rowCount % this.rowsPerChunk === 0) this.chunks.length = this.rowCount / this.rowsPerChunk;
+    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    const needed = this.pagesFor(this.rowCount);
+    if (pages > GROWTH_PAGES && pages >= 4 * needed) this.useMemory(this.copyInto(2 * needed));
   }
 
   clone(): RowStorage {
     const copy = new RowStorage(this.dimension);
-    copy.chunks = this.chunks.map((chunk) => chunk.slice());
     copy.rowCount = this.rowCount;
+    copy.useMemory(this.copyInto(this.memory.buffer.byteLength / PAGE_BYTES));
     return copy;
+  }
+
+  /** Writes the query (widened to float64, zero-padded) where the kernel reads it. */
+  setQuery(query: Float32Array): void {
+    this.doubleView.set(query, 0);
+    this.doubleView.fill(0, query.length, this.stride);
+  }
+
+  /**
+   * The dot products (or, with `sumOfSquares`, the sums of squared differences) of `rows` ≤
+   * `BLOCK_ROWS` consecutive rows from `firstRow` with the query of `setQuery`, as sums[0 … rows)
+   * of the returned view (valid until the next call or change).
+   */
+  sums(sumOfSquares: boolean, firstRow: number, rows: number): Float64Array {
+    // Rows past the last in the final group are scored too (the memory always holds whole groups) and ignored.
+    const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
+    const kernelFunction = sumOfSquares ? this.kernel.squaredDistance : this.kernel.dot;
+    kernelFunction(this.rowsOffset + firstRow * this.rowBytes, groups, this.rowBytes, 0, this.queryBytes);
+    return this.doubleView.subarray(this.queryBytes / 8, this.queryBytes / 8 + rows);
+  }
+
+  /** Pages for `rows` rows, rounded up to whole kernel groups. */
+  private pagesFor(rows: number): number {
+    return Math.ceil((this.rowsOffset + roundUp(Math.max(rows, 1), KERNEL_GROUP_ROWS) * this.rowBytes) / PAGE_BYTES);
+  }
+
+  /** A new memory of `pages` pages holding this one's query area and rows. */
+  private copyInto(pages: number): KernelMemory {
+    const memory = kernelMemory(pages);
+    const used = Math.min(this.rowsOffset + this.rowCount * this.rowBytes, pages * PAGE_BYTES);
+    new Uint8Array(memory.buffer).set(new Uint8Array(this.memory.buffer, 0, used));
+    return memory;
+  }
+
+  private useMemory(memory: KernelMemory): void {
+    if (memory !== this.memory) this.kernel = scanKernel(memory);
+    this.memory = memory;
+    this.floatView = new Float32Array(memory.buffer);
+    this.doubleView = new Float64Array(memory.buffer);
   }
 }
