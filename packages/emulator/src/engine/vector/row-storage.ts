@@ -9,8 +9,8 @@
  *   [rowsOffset, …)                 row r at rowsOffset + r × rowBytes, `stride` float32s
  *
  * Rows are kept dense (row `count - 1` is the last): the index deletes by moving its last row into
- * the hole. The memory grows in steps of at most `GROWTH_PAGES` (1 MiB), so the unused tail stays
- * under 1 MiB whatever the index's size; a memory cannot shrink, so one that has become four times
+ * the hole. The memory grows in steps of at most `GROWTH_PAGES` (256 KiB), so the unused tail stays
+ * under 256 KiB whatever the index's size; a memory cannot shrink, so one that has become four times
  * larger than its rows need is replaced by a copy of the right size.
  */
 import { CommandError } from '../reply.js';
@@ -18,7 +18,8 @@ import { KERNEL_GROUP_ROWS, kernelMemory, scanKernel } from './scan-kernel.js';
 import type { KernelMemory, ScanKernel } from './scan-kernel.js';
 
 const PAGE_BYTES = 65536;
-const GROWTH_PAGES = 16;
+/** 256 KiB: at most this much of the memory is unused past the rows, whatever the index's size. */
+const GROWTH_PAGES = 4;
 /** A wasm32 memory's limit: 4 GiB. */
 const MAX_PAGES = 65536;
 /** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
@@ -39,6 +40,8 @@ export class RowStorage {
   /** The whole memory as float32s, and as float64s (query and sums); replaced when it grows. */
   private floatView!: Float32Array;
   private doubleView!: Float64Array;
+  /** The memory's size in pages (reading `memory.buffer` costs a call into V8). */
+  private pages = 0;
 
   constructor(readonly dimension: number) {
     this.stride = roundUp(dimension, 4);
@@ -65,10 +68,10 @@ export class RowStorage {
   push(vector: Float32Array): number {
     const row = this.rowCount;
     const needed = this.pagesFor(row + 1);
-    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    const pages = this.pages;
     if (needed > pages) {
       if (needed > MAX_PAGES) throw new CommandError(`ERR vector index is full: ${row} vectors of dimension ${this.dimension} fill the 4 GiB an index can hold`);
-      // Doubling while small, then 1 MiB at a time: a grow is in place in V8, so steps cost no copy.
+      // Doubling while small, then a step at a time: V8 grows a memory in place, so steps cost no copy.
       this.memory.grow(Math.min(MAX_PAGES, Math.max(needed, pages + Math.min(pages, GROWTH_PAGES))) - pages);
       this.useMemory(this.memory);
     }
@@ -90,7 +93,7 @@ export class RowStorage {
   /** Removes the last row, and gives memory back once three quarters of it are unused. */
   pop(): void {
     this.rowCount--;
-    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    const pages = this.pages;
     const needed = this.pagesFor(this.rowCount);
     if (pages > GROWTH_PAGES && pages >= 4 * needed) this.useMemory(this.copyInto(2 * needed));
   }
@@ -98,7 +101,7 @@ export class RowStorage {
   clone(): RowStorage {
     const copy = new RowStorage(this.dimension);
     copy.rowCount = this.rowCount;
-    copy.useMemory(this.copyInto(this.memory.buffer.byteLength / PAGE_BYTES));
+    copy.useMemory(this.copyInto(this.pages));
     return copy;
   }
 
@@ -139,5 +142,6 @@ export class RowStorage {
     this.memory = memory;
     this.floatView = new Float32Array(memory.buffer);
     this.doubleView = new Float64Array(memory.buffer);
+    this.pages = memory.buffer.byteLength / PAGE_BYTES;
   }
 }
