@@ -40,6 +40,7 @@ export class RowStorage {
   /** The whole memory as float32s, and as float64s (query and sums); replaced when it grows. */
   private floatView!: Float32Array;
   private doubleView!: Float64Array;
+  private sumsView!: Float64Array;
   /** The memory's size in pages (reading `memory.buffer` costs a call into V8). */
   private pages = 0;
 
@@ -114,14 +115,15 @@ export class RowStorage {
   /**
    * The dot products (or, with `sumOfSquares`, the sums of squared differences) of `rows` ≤
    * `BLOCK_ROWS` consecutive rows from `firstRow` with the query of `setQuery`, as sums[0 … rows)
-   * of the returned view (valid until the next call or change).
+   * of the returned view (the same view each call, so a scan allocates nothing per block; valid
+   * until the next call or change).
    */
   sums(sumOfSquares: boolean, firstRow: number, rows: number): Float64Array {
     // Rows past the last in the final group are scored too (the memory always holds whole groups) and ignored.
     const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
     const kernelFunction = sumOfSquares ? this.kernel.squaredDistance : this.kernel.dot;
     kernelFunction(this.rowsOffset + firstRow * this.rowBytes, groups, this.rowBytes, 0, this.queryBytes);
-    return this.doubleView.subarray(this.queryBytes / 8, this.queryBytes / 8 + rows);
+    return this.sumsView;
   }
 
   /** Pages for `rows` rows, rounded up to whole kernel groups. */
@@ -142,6 +144,7 @@ export class RowStorage {
     this.memory = memory;
     this.floatView = new Float32Array(memory.buffer);
     this.doubleView = new Float64Array(memory.buffer);
+    this.sumsView = new Float64Array(memory.buffer, this.queryBytes, BLOCK_ROWS);
     this.pages = memory.buffer.byteLength / PAGE_BYTES;
   }
 }

@@ -65,11 +65,17 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
   const count = storage.count;
   storage.setQuery(query);
   const passing = new Int32Array(BLOCK_ROWS);
+  let worstKept = best.worstKept;
   for (let firstRow = 0; firstRow < count; firstRow += BLOCK_ROWS) {
     const rows = Math.min(BLOCK_ROWS, count - firstRow);
     if (filter === undefined) {
       const sums = storage.sums(sumOfSquares, firstRow, rows);
-      for (let i = 0; i < rows; i++) best.offer(scoreOf(metric, sums[i] as number, queryNorm, cosine ? (norms[firstRow + i] as number) : 0), firstRow + i);
+      for (let i = 0; i < rows; i++) {
+        const score = scoreOf(metric, sums[i] as number, queryNorm, cosine ? (norms[firstRow + i] as number) : 0);
+        if (score > worstKept) continue;
+        best.offer(score, firstRow + i);
+        worstKept = best.worstKept;
+      }
       continue;
     }
     let kept = 0;
@@ -80,7 +86,10 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
     for (let i = 0; i < kept; i++) {
       const row = passing[i] as number;
       const sum = sums === undefined ? rowSum(sumOfSquares, query, floats, storage.rowStart(row)) : (sums[row - firstRow] as number);
-      best.offer(scoreOf(metric, sum, queryNorm, cosine ? (norms[row] as number) : 0), row);
+      const score = scoreOf(metric, sum, queryNorm, cosine ? (norms[row] as number) : 0);
+      if (score > worstKept) continue;
+      best.offer(score, row);
+      worstKept = best.worstKept;
     }
   }
   return best.sorted().map(({ row, score }) => ({ id: ids[row] as string, score, metadata: metadata[row] as VectorMetadata }));
