@@ -52,7 +52,7 @@ const KERNEL_SHARE = 1 / 8;
 /**
  * Exact k-nearest-neighbour search: every stored vector that passes `filter` is scored, and the
  * `topK` lowest scores are returned, ties broken by id bytewise. The scan takes the rows in blocks
- * of `BLOCK_ROWS`; the filter (compiled once by the caller) runs once per row, before the row is
+ * of up to `BLOCK_ROWS` (never across a chunk); the filter (compiled once by the caller) runs once per row, before the row is
  * scored, and nothing is allocated per row.
  */
 export function exactSearch(index: VectorIndex, query: Float32Array, topK: number, filter?: FilterPredicate): SearchHit[] {
@@ -66,8 +66,8 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
   storage.setQuery(query);
   const passing = new Int32Array(BLOCK_ROWS);
   let worstKept = best.worstKept;
-  for (let firstRow = 0; firstRow < count; firstRow += BLOCK_ROWS) {
-    const rows = Math.min(BLOCK_ROWS, count - firstRow);
+  for (let firstRow = 0, rows = 0; firstRow < count; firstRow += rows) {
+    rows = storage.blockRows(firstRow);
     if (filter === undefined) {
       const sums = storage.sums(sumOfSquares, firstRow, rows);
       for (let i = 0; i < rows; i++) {
@@ -82,7 +82,7 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
     for (let row = firstRow; row < firstRow + rows; row++) if (filter(metadata[row] as VectorMetadata)) passing[kept++] = row;
     if (kept === 0) continue;
     const sums = kept >= rows * KERNEL_SHARE ? storage.sums(sumOfSquares, firstRow, rows) : undefined;
-    const floats = storage.floats;
+    const floats = storage.floatsOf(firstRow);
     for (let i = 0; i < kept; i++) {
       const row = passing[i] as number;
       const sum = sums === undefined ? rowSum(sumOfSquares, query, floats, storage.rowStart(row)) : (sums[row - firstRow] as number);
