@@ -25,8 +25,6 @@ import type { KernelMemory, ScanKernel } from './scan-kernel.js';
 const PAGE_BYTES = 65536;
 const CHUNK_BYTES = 4 << 20;
 const GROWTH_PAGES = 4;
-/** The emulator's limit per index, a wasm32 memory's size: 4 GiB of rows. */
-const MAX_INDEX_BYTES = 2 ** 32;
 /** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
 export const BLOCK_ROWS = 256;
 
@@ -101,7 +99,6 @@ export class RowStorage {
   push(vector: Float32Array): number {
     const row = this.rowCount;
     const local = row % this.rowsPerChunk;
-    if ((row + 1) * this.rowBytes > MAX_INDEX_BYTES) throw this.full();
     const needed = this.pagesFor(local + 1);
     let chunk = this.chunks[Math.floor(row / this.rowsPerChunk)];
     try {
@@ -112,8 +109,8 @@ export class RowStorage {
         chunk.grow(Math.min(this.pagesFor(this.rowsPerChunk), Math.max(needed, chunk.pages + GROWTH_PAGES)) - chunk.pages);
       }
     } catch (error) {
-      // A RangeError: the system would not map more memory.
-      if (error instanceof RangeError) throw this.full();
+      // A RangeError: the process would not map another chunk or a larger one.
+      if (error instanceof RangeError) throw new CommandError(`ERR vector index is full: no memory for vector ${this.rowCount + 1} of dimension ${this.dimension}`);
       throw error;
     }
     chunk.floats.set(vector, this.rowStart(row));
@@ -181,7 +178,4 @@ export class RowStorage {
     return Math.ceil((this.rowsOffset + roundUp(rows, KERNEL_GROUP_ROWS) * this.rowBytes) / PAGE_BYTES);
   }
 
-  private full(): CommandError {
-    return new CommandError(`ERR vector index is full: ${this.rowCount} vectors of dimension ${this.dimension} fill what the emulator can hold (at most 4 GiB an index)`);
-  }
 }

@@ -44,16 +44,16 @@ function scoreOf(metric: DistanceMetric, sum: number, queryNorm: number, vectorN
 
 /**
  * Below this share of a block's rows passing the filter, the passing rows are summed one by one in
- * JavaScript; above it, the kernel sums the whole block (about 4× faster per row) and the rejected
- * rows' sums are ignored.
+ * JavaScript; above it, the kernel sums the whole block (several times faster per row) and the
+ * rejected rows' sums are ignored.
  */
 const KERNEL_SHARE = 1 / 8;
 
 /**
  * Exact k-nearest-neighbour search: every stored vector that passes `filter` is scored, and the
  * `topK` lowest scores are returned, ties broken by id bytewise. The scan takes the rows in blocks
- * of up to `BLOCK_ROWS` (never across a chunk); the filter (compiled once by the caller) runs once per row, before the row is
- * scored, and nothing is allocated per row.
+ * of up to `BLOCK_ROWS` (never across a chunk); the filter (compiled once by the caller) runs once
+ * per row, before the row is scored, and nothing is allocated per row.
  */
 export function exactSearch(index: VectorIndex, query: Float32Array, topK: number, filter?: FilterPredicate): SearchHit[] {
   const metric = index.options.distance;
