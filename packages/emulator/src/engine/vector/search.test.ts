@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeVectorBlob, encodeVectorBlob } from './blob.js';
 import { DISTANCE_METRICS, distanceScore, formatScore } from './distance.js';
 import type { DistanceMetric } from './distance.js';
@@ -298,5 +298,31 @@ describe('exactSearch at scale', () => {
       vectors.set(`r${i}`, vector);
     }
     expect(ids(index)).toEqual(expected(vectors));
+  });
+});
+
+describe('VectorIndex when the process cannot map more memory', () => {
+  // Mocked: running a real process out of address space is not something a test can afford.
+  it('refuses the write with a clear error and keeps what it had', () => {
+    const index = indexOf('IP', 384);
+    let written = 0;
+    const grow = vi.spyOn((globalThis as unknown as { WebAssembly: { Memory: { prototype: { grow(pages: number): number } } } }).WebAssembly.Memory.prototype, 'grow');
+    try {
+      grow.mockImplementation(() => {
+        throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+      });
+      // The first chunk starts at one page (32 rows of 384): the write that needs a second page fails.
+      expect(() => {
+        for (; written < 100; written++) index.put(`v${written}`, seededComponents(written + 1, 384), []);
+      }).toThrow(/^ERR vector index is full: no memory for vector 33 of dimension 384$/);
+      expect(written).toBe(32);
+      expect(index.size).toBe(32);
+      expect(index.get('v32')).toBeUndefined();
+      expect(exactSearch(index, seededComponents(1, 384), 1)[0]?.id).toBe('v0');
+    } finally {
+      grow.mockRestore();
+    }
+    index.put('v32', seededComponents(33, 384), []);
+    expect(index.size).toBe(33);
   });
 });
