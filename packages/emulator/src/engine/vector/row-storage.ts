@@ -7,8 +7,8 @@
  * fresh external memory, so one memory grown in small steps set off a full GC every few steps
  * (measured: 89 of them while growing to 150 MiB in 256 KiB steps). A chunk is at most 4 MiB,
  * so its steps add little, and only the last chunk grows: every chunk but the last is full, and
- * the last grows in steps of at most `GROWTH_PAGES` (256 KiB), so the unused tail stays under
- * 256 KiB whatever the index's size.
+ * the last grows in steps of `GROWTH_PAGES` (64 KiB), so the unused tail stays under 64 KiB (and a
+ * kernel group's rounding) whatever the index's size.
  *
  * A chunk's layout, in bytes:
  *   [0, queryBytes)            the current search's query, float64, zero-padded to `stride`
@@ -24,7 +24,7 @@ import type { KernelMemory, ScanKernel } from './scan-kernel.js';
 
 const PAGE_BYTES = 65536;
 const CHUNK_BYTES = 4 << 20;
-const GROWTH_PAGES = 4;
+const GROWTH_PAGES = 1;
 /** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
 export const BLOCK_ROWS = 256;
 
