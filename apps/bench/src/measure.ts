@@ -58,6 +58,16 @@ export function liveBytes(): number {
   return usage.heapUsed + usage.arrayBuffers;
 }
 
+/**
+ * `liveBytes` plus the rest of V8's external memory, where WebAssembly memories are counted (they
+ * are not ArrayBuffer allocations, so `arrayBuffers` leaves them out): the emulator's vector rows
+ * live in one.
+ */
+export function liveBytesWithExternal(): number {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** True when node runs with --expose-gc, so baselines start from a collected heap. */

@@ -2,12 +2,13 @@
  * Case 8: the emulator's exact vector search, the wait a user of the demo or of their own tests
  * meets. Loads `vectors` × 384 cosine vectors into a fresh index, then times `vector.search` topK
  * 10, one call at a time. Over the memory transport the index lives in this process, so the case
- * also reports the bytes the emulator retains per stored vector (after a forced GC).
+ * also reports the bytes the emulator retains per stored vector (after a forced GC), counting the
+ * WebAssembly memory that holds the index's rows.
  */
 import { createFerrite } from '@ferrite/core';
 import { vector } from '@ferrite/vector';
 import type { CaseResult } from '../measure.js';
-import { canCollectGarbage, collectGarbage, liveBytes } from '../measure.js';
+import { canCollectGarbage, collectGarbage, liveBytesWithExternal } from '../measure.js';
 import type { TransportName } from '../transports.js';
 import { connect } from '../transports.js';
 import { generateItems } from '../vectors.js';
@@ -41,11 +42,11 @@ export async function benchEmulatorVectorSearch(
   try {
     await ferrite.vector.ensureIndex(index, { dim: DIM, distance: 'COSINE' });
     collectGarbage();
-    const before = liveBytes();
+    const before = liveBytesWithExternal();
     const { added } = await ferrite.vector.addMany(index, generateItems(sizes.vectors, DIM, SEED));
     if (added !== sizes.vectors) throw new Error(`addMany over ${name} added ${added} of ${sizes.vectors} vectors`);
     collectGarbage();
-    const retainedBytes = liveBytes() - before;
+    const retainedBytes = liveBytesWithExternal() - before;
     const bytesPerVector = retainedBytes / sizes.vectors;
 
     const search = await searchLatency(ferrite.vector, index, DIM, name, sizes.searches, 101);

@@ -5,6 +5,8 @@ import { RowStorage } from './row-storage.js';
 
 export type IndexType = 'HNSW' | 'IVF' | 'FLAT';
 
+const NORM_GROWTH = 8192;
+
 export const INDEX_TYPES: readonly IndexType[] = ['HNSW', 'IVF', 'FLAT'];
 
 /** What VECTOR.INDEX.CREATE settles; the tuning knobs are kept only to be reported back. */
@@ -136,7 +138,9 @@ export class VectorIndex {
 
   private setNorm(row: number, vector: Float32Array): void {
     if (row >= this.normValues.length) {
-      const grown = new Float64Array(Math.max(8, 2 * this.normValues.length));
+      // Doubling up to 8 192 norms, then 64 KiB at a time: the slack stays small next to the rows.
+      const length = this.normValues.length;
+      const grown = new Float64Array(Math.max(8, length + Math.min(length, NORM_GROWTH)));
       grown.set(this.normValues);
       this.normValues = grown;
     }

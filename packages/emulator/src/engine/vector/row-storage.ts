@@ -1,66 +1,131 @@
 /**
- * The floats of an index's vectors, row after row, in a few large `Float32Array` chunks: a scan
- * reads memory in order, and a stored vector costs its 4 × dim bytes and no object of its own.
+ * The floats of an index's vectors, row after row, in chunks of about 4 MiB, each a
+ * `WebAssembly.Memory` that the scan kernel (scan-kernel.ts) reads in place: a stored vector costs
+ * its 4 × dim bytes (plus zero padding to a multiple of 4 components) and no object of its own.
  *
- * Every chunk but the last is full; the last grows by doubling up to the chunk size, so the unused
- * tail is at most half a chunk (≤ 512 KiB) whatever the index's size. Rows are kept dense (row
- * `count - 1` is the last): the index deletes by moving its last row into the hole.
+ * Chunks, not one memory for the whole index: V8 counts each grown memory's whole new buffer as
+ * fresh external memory, so one memory grown in small steps set off a full GC every few steps
+ * (measured: 89 of them while growing to 150 MiB in 256 KiB steps). A chunk is at most 4 MiB,
+ * so its steps add little, and only the last chunk grows: every chunk but the last is full, and
+ * the last grows in steps of `GROWTH_PAGES` (64 KiB), so the unused tail stays under 64 KiB (and a
+ * kernel group's rounding) whatever the index's size.
+ *
+ * A chunk's layout, in bytes:
+ *   [0, queryBytes)            the current search's query, float64, zero-padded to `stride`
+ *   [queryBytes, rowsOffset)   the sums of one block of up to `BLOCK_ROWS` rows, float64
+ *   [rowsOffset, …)            its rows, `stride` float32s each
+ *
+ * Rows are kept dense (row `count - 1` is the last): the index deletes by moving its last row into
+ * the hole, and a chunk whose rows are all gone is released.
  */
-const CHUNK_FLOATS = 1 << 18;
-const FIRST_CHUNK_ROWS = 8;
+import { CommandError } from '../reply.js';
+import { KERNEL_GROUP_ROWS, kernelMemory, scanKernel } from './scan-kernel.js';
+import type { KernelMemory, ScanKernel } from './scan-kernel.js';
+
+const PAGE_BYTES = 65536;
+const CHUNK_BYTES = 4 << 20;
+const GROWTH_PAGES = 1;
+/** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
+export const BLOCK_ROWS = 256;
+
+/** `value` rounded up to a multiple of `step`. */
+const roundUp = (value: number, step: number) => Math.ceil(value / step) * step;
+
+/** One memory of rows, its kernel and its views (replaced when it grows). */
+class Chunk {
+  readonly kernel: ScanKernel;
+  floats!: Float32Array;
+  doubles!: Float64Array;
+  sums!: Float64Array;
+  pages = 0;
+
+  constructor(
+    readonly memory: KernelMemory,
+    private readonly queryBytes: number,
+  ) {
+    this.kernel = scanKernel(memory);
+    this.refreshViews();
+  }
+
+  grow(pages: number): void {
+    this.memory.grow(pages);
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const buffer = this.memory.buffer;
+    this.floats = new Float32Array(buffer);
+    this.doubles = new Float64Array(buffer);
+    this.sums = new Float64Array(buffer, this.queryBytes, BLOCK_ROWS);
+    // Read once here: each `memory.buffer` read is a call into V8.
+    this.pages = buffer.byteLength / PAGE_BYTES;
+  }
+}
 
 export class RowStorage {
-  /** Rows per full chunk: about 1 MiB of floats, and at least one row whatever the dimension. */
+  /** Components per stored row: the dimension, zero-padded to a multiple of 4 for the kernel. */
+  readonly stride: number;
+  /** Rows per chunk: about 4 MiB of them, whole kernel groups, at least one group. */
   readonly rowsPerChunk: number;
-  private chunks: Float32Array[] = [];
+  private readonly rowBytes: number;
+  private readonly queryBytes: number;
+  private readonly rowsOffset: number;
+  private chunks: Chunk[] = [];
   private rowCount = 0;
 
   constructor(readonly dimension: number) {
-    this.rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / dimension));
+    this.stride = roundUp(dimension, 4);
+    this.rowBytes = this.stride * 4;
+    this.queryBytes = this.stride * 8;
+    this.rowsOffset = this.queryBytes + BLOCK_ROWS * 8;
+    const fitting = Math.floor((CHUNK_BYTES - this.rowsOffset) / this.rowBytes / KERNEL_GROUP_ROWS) * KERNEL_GROUP_ROWS;
+    this.rowsPerChunk = Math.max(KERNEL_GROUP_ROWS, fitting);
   }
 
   get count(): number {
     return this.rowCount;
   }
 
-  /** The chunks, each holding `rowsIn(c)` rows from its start (for the search's scan). */
-  get chunkList(): readonly Float32Array[] {
-    return this.chunks;
+  /** The floats of `row`'s chunk; the row's components start at `rowStart(row)` (valid until the storage changes). */
+  floatsOf(row: number): Float32Array {
+    return (this.chunks[Math.floor(row / this.rowsPerChunk)] as Chunk).floats;
   }
 
-  rowsIn(chunk: number): number {
-    return Math.min(this.rowsPerChunk, this.rowCount - chunk * this.rowsPerChunk);
+  rowStart(row: number): number {
+    return (this.rowsOffset >> 2) + (row % this.rowsPerChunk) * this.stride;
   }
 
   /** Appends a row and returns its number. */
   push(vector: Float32Array): number {
     const row = this.rowCount;
-    const chunk = Math.floor(row / this.rowsPerChunk);
-    const offset = row - chunk * this.rowsPerChunk;
-    let target = this.chunks[chunk];
-    if (target === undefined) {
-      target = new Float32Array(Math.min(FIRST_CHUNK_ROWS, this.rowsPerChunk) * this.dimension);
-      this.chunks.push(target);
-    } else if ((offset + 1) * this.dimension > target.length) {
-      const grown = new Float32Array(Math.min(this.rowsPerChunk, 2 * (target.length / this.dimension)) * this.dimension);
-      grown.set(target);
-      this.chunks[chunk] = grown;
-      target = grown;
+    const local = row % this.rowsPerChunk;
+    const needed = this.pagesFor(local + 1);
+    let chunk = this.chunks[Math.floor(row / this.rowsPerChunk)];
+    try {
+      if (chunk === undefined) {
+        chunk = new Chunk(kernelMemory(needed), this.queryBytes);
+        this.chunks.push(chunk);
+      } else if (needed > chunk.pages) {
+        chunk.grow(Math.min(this.pagesFor(this.rowsPerChunk), Math.max(needed, chunk.pages + GROWTH_PAGES)) - chunk.pages);
+      }
+    } catch (error) {
+      // A RangeError: the process would not map another chunk or a larger one.
+      if (error instanceof RangeError) throw new CommandError(`ERR vector index is full: no memory for vector ${this.rowCount + 1} of dimension ${this.dimension}`);
+      throw error;
     }
-    target.set(vector, offset * this.dimension);
+    chunk.floats.set(vector, this.rowStart(row));
     this.rowCount++;
     return row;
   }
 
   /** A view of `row`'s floats (valid until the storage changes). */
   view(row: number): Float32Array {
-    const chunk = Math.floor(row / this.rowsPerChunk);
-    const start = (row - chunk * this.rowsPerChunk) * this.dimension;
-    return (this.chunks[chunk] as Float32Array).subarray(start, start + this.dimension);
+    const start = this.rowStart(row);
+    return this.floatsOf(row).subarray(start, start + this.dimension);
   }
 
   overwrite(row: number, vector: Float32Array): void {
-    this.view(row).set(vector);
+    this.floatsOf(row).set(vector, this.rowStart(row));
   }
 
   /** Removes the last row, releasing its chunk when it empties. */
@@ -71,8 +136,46 @@ export class RowStorage {
 
   clone(): RowStorage {
     const copy = new RowStorage(this.dimension);
-    copy.chunks = this.chunks.map((chunk) => chunk.slice());
     copy.rowCount = this.rowCount;
+    copy.chunks = this.chunks.map((chunk) => {
+      const memory = kernelMemory(chunk.pages);
+      new Uint8Array(memory.buffer).set(new Uint8Array(chunk.memory.buffer));
+      return new Chunk(memory, this.queryBytes);
+    });
     return copy;
   }
+
+  /** Writes the query (widened to float64, zero-padded) where each chunk's kernel reads it. */
+  setQuery(query: Float32Array): void {
+    for (const chunk of this.chunks) {
+      chunk.doubles.set(query, 0);
+      chunk.doubles.fill(0, query.length, this.stride);
+    }
+  }
+
+  /** Rows in the block that starts at `firstRow`: up to `BLOCK_ROWS`, never past its chunk or the last row. */
+  blockRows(firstRow: number): number {
+    return Math.min(BLOCK_ROWS, this.rowsPerChunk - (firstRow % this.rowsPerChunk), this.rowCount - firstRow);
+  }
+
+  /**
+   * The dot products (or, with `sumOfSquares`, the sums of squared differences) of the
+   * `blockRows(firstRow)` rows from `firstRow` with the query of `setQuery`, as sums[0 … rows) of
+   * the returned view (one view per chunk, so a scan allocates nothing per block; valid until the
+   * next call or change).
+   */
+  sums(sumOfSquares: boolean, firstRow: number, rows: number): Float64Array {
+    const chunk = this.chunks[Math.floor(firstRow / this.rowsPerChunk)] as Chunk;
+    // Rows past the last in the final group are summed too (a chunk always holds whole groups) and ignored.
+    const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
+    const kernelFunction = sumOfSquares ? chunk.kernel.squaredDistance : chunk.kernel.dot;
+    kernelFunction(this.rowsOffset + (firstRow % this.rowsPerChunk) * this.rowBytes, groups, this.rowBytes, 0, this.queryBytes);
+    return chunk.sums;
+  }
+
+  /** Pages for a chunk of `rows` rows, rounded up to whole kernel groups. */
+  private pagesFor(rows: number): number {
+    return Math.ceil((this.rowsOffset + roundUp(rows, KERNEL_GROUP_ROWS) * this.rowBytes) / PAGE_BYTES);
+  }
+
 }

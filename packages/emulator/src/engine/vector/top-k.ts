@@ -17,6 +17,14 @@ export class TopK {
     this.rows = new Int32Array(k);
   }
 
+  /**
+   * A score above this cannot enter (+Infinity until `k` rows are kept): the scan tests it inline, so
+   * most rows of a large scan cost a comparison and no call (a call with a float64 argument may box it).
+   */
+  get worstKept(): number {
+    return this.count < this.k ? Number.POSITIVE_INFINITY : (this.scores[0] as number);
+  }
+
   offer(score: number, row: number): void {
     if (this.count < this.k) {
       this.siftUp(this.count++, score, row);
