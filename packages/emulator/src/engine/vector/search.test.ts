@@ -138,7 +138,8 @@ describe('exactSearch (property)', () => {
       ),
       { numRuns: 300 },
     );
-  });
+    // 300 indexes, each with its wasm memory: well under a second alone, slower beside busy files.
+  }, 30_000);
 });
 
 // ---- property: the scanning layout (rows in a wasm memory, swap-remove deletes, replaces, the bounded heap)
