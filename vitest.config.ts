@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongFilesFirst } from './vitest.sequencer.ts';
 
 /**
  * Test files at once. Vitest's default is one fewer than the cores, a single worker on the
@@ -13,6 +14,7 @@ export default defineConfig({
   test: {
     projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
     maxWorkers: MAX_WORKERS,
+    sequence: { sequencer: LongFilesFirst },
     // CI reads the totals from the JSON report (.ci/run prints "N passed, N failed").
     reporters: process.env.CI === 'true' ? ['default', 'json'] : ['default'],
     outputFile: { json: '.test-results/vitest.json' },
