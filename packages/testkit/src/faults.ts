@@ -335,7 +335,8 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
         const outcomes = watch(calls);
         // Armed after every call started: no earlier than any of their limits.
         const settleBy = settleLimit(TIMEOUT_MS);
-        await until('the fault to strike', () => injected !== undefined, TIMEOUT_MS);
+        // A generous cap: on a loaded machine the 20th INCR can take a while to reach the server.
+        await until('the fault to strike', () => injected !== undefined, 10_000);
         await injected;
         const limit = await settleBy;
         await pause(Math.max(0, limit - performance.now()));
