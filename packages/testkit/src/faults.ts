@@ -545,7 +545,10 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       const elapsed = settled.settledAt - run.startedAt;
       expect(isTimeoutError(settled.error), String(settled.error)).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(9900);
-      expect(settled.settledAt).toBeLessThanOrEqual(await run.settleBy);
+      // A second more: this call waits beside the other cases, whose bursts (1000 calls at once)
+      // hold the event loop up for hundreds of milliseconds on a loaded machine. How closely a
+      // deadline is kept is what the 1000-call cases judge; this case judges the default's value.
+      expect(settled.settledAt).toBeLessThanOrEqual((await run.settleBy) + 1000);
     }, 30_000);
   });
 }
