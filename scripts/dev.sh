@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point that installs what is missing on a fresh Debian machine, then runs a task.
 #   bash scripts/dev.sh demo   # build, start an in-process emulator, run the demo against it
-#   bash scripts/dev.sh test   # build, then every test (starts its own redis-server and emulators)
+#   bash scripts/dev.sh test   # build the packages, then every test (starts its own redis-server and emulators)
 #   bash scripts/dev.sh setup  # only install
 set -euo pipefail
 cd "$(dirname "$0")/.."

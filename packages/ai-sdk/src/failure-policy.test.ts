@@ -15,6 +15,8 @@ const MODEL_MS = 50;
 const SLACK_MS = 1500;
 
 const PROMPT = 'What is the capital of France?';
+/** The deadline of a store that can only fail: what the case waits before it is reported. */
+const STORE_DEADLINE_MS = 600;
 
 for (const target of proxiedTargets) {
   describe(`semanticCacheMiddleware under faults (${target.label}, through a fault proxy)`, () => {
@@ -22,11 +24,11 @@ for (const target of proxiedTargets) {
     let opened: ProxiedTransport;
     let ferrite: FerriteClient<readonly [ReturnType<typeof semantic>]>;
     let errors: unknown[];
-    const cachedModel = (model: ReturnType<typeof mockModel>, extra: SemanticCacheMiddlewareOptions = {}) => {
+    const cachedModel = (model: ReturnType<typeof mockModel>, extra: SemanticCacheMiddlewareOptions = {}, client = ferrite) => {
       const reported = errors;
       return wrapLanguageModel({
         model,
-        middleware: semanticCacheMiddleware(ferrite, { namespace: 'faults', onError: (error) => void reported.push(error), ...extra }),
+        middleware: semanticCacheMiddleware(client, { namespace: 'faults', onError: (error) => void reported.push(error), ...extra }),
       });
     };
 
@@ -101,7 +103,9 @@ for (const target of proxiedTargets) {
           await opened.proxy.cut({ mode: 'rst' });
         },
       });
-      const cached = cachedModel(model, { lookupTimeout: 5000 });
+      // The store waits for its deadline (new connections are refused): a short one, so the case
+      // does not wait out the client's 2.5 s. The lookup has its own budget.
+      const cached = cachedModel(model, { lookupTimeout: 5000 }, ferrite.withOptions({ timeout: STORE_DEADLINE_MS }));
       expect((await generateText({ model: cached, prompt: PROMPT })).text).toBe('Answer #1: Paris.');
       await ferrite.semantic.flush();
       expect(errors).toHaveLength(1);

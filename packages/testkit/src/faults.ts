@@ -12,7 +12,7 @@ import {
   type Reply,
   type Transport,
 } from '@ferrite/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** The fault proxy the suite drives (the emulator's `faultProxy` has these and more). */
 export interface FaultProxyControls {
@@ -126,6 +126,16 @@ interface Outcome {
   readonly error?: unknown;
 }
 
+/** The default-deadline case's call, started with the suite on a server and a client of its own. */
+interface DefaultDeadlineRun {
+  readonly startedAt: number;
+  readonly settled: Promise<Outcome>;
+  /** The latest it may settle ({@link settleLimit} of 10 s, armed as it started). */
+  readonly settleBy: Promise<number>;
+  /** Closes the client, then the server. */
+  close(): Promise<void>;
+}
+
 /** Records how and when each promise settled. */
 function watch(promises: readonly Promise<unknown>[]): Array<Outcome | undefined> {
   const outcomes = new Array<Outcome | undefined>(promises.length);
@@ -145,6 +155,22 @@ function maybeAppliedOf(error: unknown): boolean | undefined {
 
 function socketsOpen(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+}
+
+/**
+ * The latest time a call started now with deadline `ms` may settle. A loaded machine fires every
+ * timer late, the calls' deadlines too, so this is judged from a timer armed now for `ms`: when it
+ * fires, plus its lateness once more (core keeps one timer per timeout value, which can fire for an
+ * earlier call and be armed again for this one: late twice), plus {@link SETTLE_MS}.
+ */
+function settleLimit(ms: number): Promise<number> {
+  const due = performance.now() + ms;
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      const firedAt = performance.now();
+      resolve(firedAt + (firedAt - due) + SETTLE_MS);
+    }, ms),
+  );
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
@@ -194,6 +220,51 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
     });
+
+    /*
+     * The default deadline is 10 s of waiting: its call starts with the suite, on a server and a
+     * client of its own, and its case (the last) checks how it settled, so the other cases run
+     * during those 10 s instead of before them. Run alone, the case waits them out itself.
+     */
+    let defaultDeadlineRun: Promise<DefaultDeadlineRun | { readonly failed: unknown }>;
+    beforeAll(() => {
+      defaultDeadlineRun = startDefaultDeadlineRun().catch((failed: unknown) => ({ failed }));
+    });
+    afterAll(async () => {
+      const run = await defaultDeadlineRun;
+      if (!('failed' in run)) await run.close();
+    });
+
+    async function startDefaultDeadlineRun(): Promise<DefaultDeadlineRun> {
+      const server = await setup.start();
+      try {
+        const target = await setup.connect(server);
+        const ferrite: Client = createFerrite({ transport: target.transport, plugins: [probe] });
+        const close = async () => {
+          await ferrite.close().catch(() => {});
+          await target.teardown().catch(() => {});
+          await server.close();
+        };
+        try {
+          await whenConnected(ferrite);
+        } catch (error) {
+          await close();
+          throw error;
+        }
+        server.proxy.blackhole();
+        const startedAt = performance.now();
+        const call = ferrite.send('GET', key('default-deadline'));
+        const settleBy = settleLimit(10_000);
+        const settled = call.then(
+          (value): Outcome => ({ settledAt: performance.now(), ok: true, value }),
+          (error: unknown): Outcome => ({ settledAt: performance.now(), ok: false, error }),
+        );
+        return { startedAt, settled, settleBy, close };
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
+    }
 
     /** `count` fresh keys spread evenly over the nodes (round robin over the proxies serving them). */
     function spreadKeys(server: FaultServer, name: string, count: number): string[] {
@@ -261,15 +332,18 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
         // Half non-retryable writes sent raw, half a retryable read through a plugin.
         const counterOf = (i: number) => counters[(i >> 1) % COUNTERS] as string;
         const calls = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? ferrite.send('INCR', counterOf(i)) : ferrite.probe.get(reads[(i >> 1) % COUNTERS] as string)));
-        const issuedAt = performance.now();
         const outcomes = watch(calls);
-        await until('the fault to strike', () => injected !== undefined, TIMEOUT_MS);
+        // Armed after every call started: no earlier than any of their limits.
+        const settleBy = settleLimit(TIMEOUT_MS);
+        // A generous cap: on a loaded machine the 20th INCR can take a while to reach the server.
+        await until('the fault to strike', () => injected !== undefined, 10_000);
         await injected;
-        await pause(Math.max(0, issuedAt + TIMEOUT_MS + SETTLE_MS - performance.now()));
+        const limit = await settleBy;
+        await pause(Math.max(0, limit - performance.now()));
         // Counted by index: `filter` skips the holes a never-settled call leaves in `outcomes`.
         let unsettled = 0;
         for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === undefined) unsettled++;
-        expect(unsettled, 'calls still pending 250 ms after the deadline').toBe(0);
+        expect(unsettled, 'calls still pending 250 ms after the deadline (and the timers\' lateness)').toBe(0);
 
         const settled = outcomes as Outcome[];
         for (const outcome of settled) {
@@ -358,7 +432,7 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       // Replies are held back, so the second cut catches the command written after the reconnect.
       proxy.delay(400);
       proxy.refuseNewConnections(false);
-      await until('the queued command to reach the server', async () => (await server.counter(counter)) === 1, 8000);
+      await until('the queued command to reach the server', async () => (await server.counter(counter)) === 1, 15_000);
       await proxy.cut({ mode: 'rst' });
       const cutAt = performance.now();
       await until('the call to settle', () => outcome[0] !== undefined, 3000);
@@ -373,6 +447,8 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
 
     const closeCase = options.socketsUnchecked === undefined ? 'closes within 1 s under a blackhole, settles pending calls and leaves no socket open' : `closes within 1 s under a blackhole and settles pending calls (sockets not checked: ${options.socketsUnchecked})`;
     it(closeCase, async () => {
+      // The default-deadline case's client has its sockets open before they are counted.
+      await defaultDeadlineRun;
       const server = await start();
       const baseline = socketsOpen();
       const target = await setup.connect(server);
@@ -399,9 +475,11 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
     it("gives a call no more time for values that read like BLOCK, and a standard blocking command its own wait, under a blackhole", async () => {
       const { proxy, ferrite } = await open(100);
       // Where the keys live is known before the fault (a cluster transport asks COMMAND INFO once);
-      // a server without streams (the emulator) refuses XREAD, which changes nothing here.
-      await ferrite.send('XREAD', 'STREAMS', 's', '0').catch(() => {});
-      await ferrite.send('HSET', 'h', 'warm', 'up');
+      // a server without streams (the emulator) refuses XREAD, which changes nothing here. These
+      // get time enough on a loaded machine: the 100 ms deadline is for the calls under the fault.
+      const warmUp = ferrite.withOptions({ timeout: 5000 });
+      await warmUp.send('XREAD', 'STREAMS', 's', '0').catch(() => {});
+      await warmUp.send('HSET', 'h', 'warm', 'up');
       proxy.blackhole();
       const startedAt = performance.now();
       const outcomes = watch([
@@ -461,14 +539,16 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
     }, 30_000);
 
     it('rejects a blackholed call after the default deadline of 10 s', async () => {
-      const { proxy, ferrite } = await open();
-      proxy.blackhole();
-      const started = performance.now();
-      const error = await ferrite.send('GET', key('default-deadline')).catch((e: unknown) => e);
-      const elapsed = performance.now() - started;
-      expect(isTimeoutError(error)).toBe(true);
+      const run = await defaultDeadlineRun;
+      if ('failed' in run) throw run.failed;
+      const settled = await run.settled;
+      const elapsed = settled.settledAt - run.startedAt;
+      expect(isTimeoutError(settled.error), String(settled.error)).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(9900);
-      expect(elapsed).toBeLessThan(10_000 + SETTLE_MS);
-    }, 20_000);
+      // A second more: this call waits beside the other cases, whose bursts (1000 calls at once)
+      // hold the event loop up for hundreds of milliseconds on a loaded machine. How closely a
+      // deadline is kept is what the 1000-call cases judge; this case judges the default's value.
+      expect(settled.settledAt).toBeLessThanOrEqual((await run.settleBy) + 1000);
+    }, 30_000);
   });
 }
