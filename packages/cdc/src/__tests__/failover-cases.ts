@@ -3,7 +3,7 @@ import { startEmulatorCluster, type EmulatorClusterNode, type RunningEmulatorClu
 import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clusterWriter, type ClusterWriter } from './cluster-writer.js';
-import { take, unique, type CdcClient } from './helpers.js';
+import { take, unique, writeInGroups, type CdcClient } from './helpers.js';
 import { decodeCheckpoint } from '../checkpoint.js';
 import { CdcPositionLostError } from '../errors.js';
 import { cdc } from '../plugin.js';
@@ -77,16 +77,13 @@ export function describeCdcThroughFailovers(target: TransportTarget): void {
         random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
         return items[random % items.length] as T;
       };
-      // Writes go out in groups, as an application's concurrent requests do: written one by one,
-      // each waited on, the run is paced by round trips rather than by the feed.
-      for (let i = 0; i < writes; i += WRITE_GROUP) {
-        await Promise.all(Array.from({ length: WRITE_GROUP }, (_, j) => writer.write(`${prefix}:${i + j}`, String(i + j))));
-        if ((i + WRITE_GROUP) % (writes / failovers) === 0) {
+      await writeInGroups(writes, WRITE_GROUP, (i) => writer.write(`${prefix}:${i}`, String(i)), (written) => {
+        if (written % (writes / failovers) === 0) {
           const primary = pick(cluster.nodes.filter((node) => node.role === 'primary'));
           // A failover by hand: the replica takes over with everything its primary sent (nothing lost).
           cluster.failover(replicaOf(cluster, primary).id);
         }
-      }
+      });
       await consumer;
       await feed.close();
       const values = received.map((event) => Number(event.value));
