@@ -397,7 +397,11 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         const pollNumber = ++this.#pollsStarted;
         let fetched: number;
         if (this.#withNext) {
-          const polled = await this.#pollWithNext(connection, subscription, options);
+          // A single server's poll is awaited directly: no wrapper on the path every event takes.
+          const polled =
+            this.#host.node === undefined
+              ? await (binary ? connection.call(cdcPollWithNextBinaryCommand, subscription, options) : connection.call(cdcPollWithNextCommand, subscription, options))
+              : await this.#clusterPoll(connection, subscription, options);
           if (polled === 'epoch-moved') {
             // Resubscribing in the epoch the fetched events were read in lets the server say
             // whether a failover rolled any of them back (PROTOCOL.md §8.1).
@@ -437,19 +441,16 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
   }
 
   /**
-   * One `CDC.POLL … WITHNEXT`. On a cluster, `CDC.INFO` goes in the same pipeline (answered once
+   * One `CDC.POLL … WITHNEXT` on a cluster: `CDC.INFO` goes in the same pipeline (answered once
    * the poll is, so one round trip): a node that became a replica keeps serving its new primary's
    * log under a new epoch, and the epoch a position is saved in must follow what was read, or a
    * later resume would take a past failover for a rollback. When the epoch moved past an event
    * this poll or an earlier one fetched (a forced failover may have dropped it), the batch is
    * not taken: `'epoch-moved'`. A single server's epoch cannot move under an open connection (its
-   * log only changes by a restart, which ends the subscription), so it costs nothing there.
+   * log only changes by a restart, which ends the subscription): it polls alone.
    */
-  async #pollWithNext(connection: DedicatedContext, subscription: number, options: CdcPollCommandOptions): Promise<CdcPollBatch<string | Buffer> | 'epoch-moved'> {
+  async #clusterPoll(connection: DedicatedContext, subscription: number, options: CdcPollCommandOptions): Promise<CdcPollBatch<string | Buffer> | 'epoch-moved'> {
     const binary = this.#settings.binary;
-    if (this.#host.node === undefined) {
-      return binary ? connection.call(cdcPollWithNextBinaryCommand, subscription, options) : connection.call(cdcPollWithNextCommand, subscription, options);
-    }
     const poll = binary ? prepareCommand(cdcPollWithNextBinaryCommand, subscription, options) : prepareCommand(cdcPollWithNextCommand, subscription, options);
     const [polled, asked] = await connection.batch<CdcPollBatch<string | Buffer> | CdcLogInfo>([poll, prepareCommand(cdcInfoCommand)]);
     if (polled === undefined || !polled.ok) throw polled?.error ?? new FerriteProtocolError('CDC.POLL: no reply in its pipeline');

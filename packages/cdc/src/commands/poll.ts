@@ -11,31 +11,64 @@ export interface CdcPollCommandOptions {
   readonly blockMs?: number | undefined;
 }
 
-function field(event: Map<string, Reply>, name: string): Reply {
-  const value = event.get(name);
-  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
-  return value;
-}
-
 function readEventId(reply: Reply): number {
+  // The common case, an id the driver already gave as a safe integer, costs no BigInt.
+  if (typeof reply === 'number' && Number.isSafeInteger(reply)) {
+    if (reply < 1) throw new FerriteProtocolError(`CDC event id ${reply} is not positive`);
+    return reply;
+  }
   const id = readBigInteger(reply);
   if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new CdcIdRangeError(id);
   if (id < 1n) throw new FerriteProtocolError(`CDC event id ${id} is not positive`);
   return Number(id);
 }
 
+/** An event's fields as the server sent them, before they are read. */
+interface EventFields {
+  id?: Reply;
+  timestamp?: Reply;
+  db?: Reply;
+  op?: Reply;
+  key?: Reply;
+  value?: Reply;
+}
+
+function present(fields: EventFields, name: keyof EventFields): Reply {
+  const value = fields[name];
+  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
+  return value;
+}
+
+/**
+ * Picks the six fields out of a RESP3 map or a RESP2 flat pair array in one pass (a feed reads
+ * every event through here: no intermediate Map per event).
+ */
+function eventFields(reply: Reply): EventFields {
+  const fields: EventFields = {};
+  if (Array.isArray(reply)) {
+    if (reply.length % 2 !== 0) throw new FerriteProtocolError(`a field/value array has odd length ${reply.length}`);
+    for (let i = 0; i < reply.length; i += 2) keepField(fields, readText(reply[i] as Reply), reply[i + 1] as Reply);
+  } else for (const [name, value] of readMap(reply)) keepField(fields, name, value);
+  return fields;
+}
+
+/** Keeps `value` when `name` is one of an event's fields (a later server may send more). */
+function keepField(fields: EventFields, name: string, value: Reply): void {
+  if (name === 'id' || name === 'timestamp' || name === 'db' || name === 'op' || name === 'key' || name === 'value') fields[name] = value;
+}
+
 /** Reads one event (a RESP3 map or a RESP2 flat pair array). */
 export function decodeChangeEvent(reply: Reply): ChangeEvent<string>;
 export function decodeChangeEvent(reply: Reply, binary: true): ChangeEvent<Buffer>;
 export function decodeChangeEvent(reply: Reply, binary = false): ChangeEvent<string | Buffer> {
-  const event = readMap(reply);
-  const value = field(event, 'value');
+  const fields = eventFields(reply);
+  const value = present(fields, 'value');
   return {
-    id: readEventId(field(event, 'id')),
-    timestamp: readInteger(field(event, 'timestamp')),
-    db: readInteger(field(event, 'db')),
-    op: readText(field(event, 'op')),
-    key: readText(field(event, 'key')),
+    id: readEventId(present(fields, 'id')),
+    timestamp: readInteger(present(fields, 'timestamp')),
+    db: readInteger(present(fields, 'db')),
+    op: readText(present(fields, 'op')),
+    key: readText(present(fields, 'key')),
     value: value === null ? null : binary ? readBuffer(value) : readText(value),
   };
 }
