@@ -33,43 +33,42 @@ interface EventFields {
   value?: Reply;
 }
 
-function present(fields: EventFields, name: keyof EventFields): Reply {
-  const value = fields[name];
-  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
-  return value;
-}
-
-/**
- * Picks the six fields out of a RESP3 map or a RESP2 flat pair array in one pass (a feed reads
- * every event through here: no intermediate Map per event).
- */
-function eventFields(reply: Reply): EventFields {
+/** A RESP2 flat pair array's event fields, in one pass (no intermediate Map: a feed reads every event through here). */
+function pairFields(reply: Reply): EventFields {
+  if (!Array.isArray(reply)) return Object.fromEntries(readMap(reply)) as EventFields;
+  if (reply.length % 2 !== 0) throw new FerriteProtocolError(`a field/value array has odd length ${reply.length}`);
   const fields: EventFields = {};
-  if (Array.isArray(reply)) {
-    if (reply.length % 2 !== 0) throw new FerriteProtocolError(`a field/value array has odd length ${reply.length}`);
-    for (let i = 0; i < reply.length; i += 2) keepField(fields, readText(reply[i] as Reply), reply[i + 1] as Reply);
-  } else for (const [name, value] of readMap(reply)) keepField(fields, name, value);
+  for (let i = 0; i < reply.length; i += 2) {
+    const name = readText(reply[i] as Reply);
+    // A later server may send more fields: only these are kept.
+    if (name === 'id' || name === 'timestamp' || name === 'db' || name === 'op' || name === 'key' || name === 'value') fields[name] = reply[i + 1] as Reply;
+  }
   return fields;
 }
 
-/** Keeps `value` when `name` is one of an event's fields (a later server may send more). */
-function keepField(fields: EventFields, name: string, value: Reply): void {
-  if (name === 'id' || name === 'timestamp' || name === 'db' || name === 'op' || name === 'key' || name === 'value') fields[name] = value;
+function present(value: Reply | undefined, name: string): Reply {
+  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
+  return value;
 }
 
 /** Reads one event (a RESP3 map or a RESP2 flat pair array). */
 export function decodeChangeEvent(reply: Reply): ChangeEvent<string>;
 export function decodeChangeEvent(reply: Reply, binary: true): ChangeEvent<Buffer>;
 export function decodeChangeEvent(reply: Reply, binary = false): ChangeEvent<string | Buffer> {
-  const fields = eventFields(reply);
-  const value = present(fields, 'value');
+  if (reply instanceof Map) return readEvent(reply.get('id'), reply.get('timestamp'), reply.get('db'), reply.get('op'), reply.get('key'), reply.get('value'), binary);
+  const fields = pairFields(reply);
+  return readEvent(fields.id, fields.timestamp, fields.db, fields.op, fields.key, fields.value, binary);
+}
+
+function readEvent(id: Reply | undefined, timestamp: Reply | undefined, db: Reply | undefined, op: Reply | undefined, key: Reply | undefined, value: Reply | undefined, binary: boolean): ChangeEvent<string | Buffer> {
+  const data = present(value, 'value');
   return {
-    id: readEventId(present(fields, 'id')),
-    timestamp: readInteger(present(fields, 'timestamp')),
-    db: readInteger(present(fields, 'db')),
-    op: readText(present(fields, 'op')),
-    key: readText(present(fields, 'key')),
-    value: value === null ? null : binary ? readBuffer(value) : readText(value),
+    id: readEventId(present(id, 'id')),
+    timestamp: readInteger(present(timestamp, 'timestamp')),
+    db: readInteger(present(db, 'db')),
+    op: readText(present(op, 'op')),
+    key: readText(present(key, 'key')),
+    value: data === null ? null : binary ? readBuffer(data) : readText(data),
   };
 }
 
