@@ -1,6 +1,6 @@
 import { createFerrite } from '@ferrite/core';
-import { startEmulatorCluster, type EmulatorClusterNode, type RunningEmulatorCluster } from '@ferrite/emulator';
-import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
+import { startEmulatorCluster, type RunningEmulatorCluster } from '@ferrite/emulator';
+import { clusterNodeFor, connectClusterTransport, replicaOf, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clusterWriter, type ClusterWriter } from './cluster-writer.js';
 import { take, unique, writeInGroups, type CdcClient } from './helpers.js';
@@ -20,13 +20,6 @@ interface Rig {
   readonly ferrite: CdcClient;
 }
 
-
-/** The replica of `primary` now. */
-function replicaOf(cluster: RunningEmulatorCluster, primary: EmulatorClusterNode): EmulatorClusterNode {
-  const replica = cluster.nodes.find((node) => node.primaryId === primary.id && node.alive);
-  if (replica === undefined) throw new Error(`${primary.id} has no live replica`);
-  return replica;
-}
 
 /** Reads events until `done` says so, or fails after `ms` with what it got. */
 async function collect(feed: ChangeFeed, into: ChangeEvent[], done: () => boolean, ms: number): Promise<void> {
