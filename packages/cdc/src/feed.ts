@@ -1,10 +1,10 @@
-import { type DedicatedContext, type PluginContext } from '@ferrite/core';
+import { FerriteProtocolError, prepareCommand, type DedicatedContext, type PluginContext } from '@ferrite/core';
 import { sleep } from '@ferrite/core/transport';
 import { reconnectDelay } from './backoff.js';
 import type { LogPosition } from './checkpoint.js';
 import { encodeCheckpoint, type ChangeFeedCheckpoint } from './checkpoint.js';
 import { cdcInfoCommand, type CdcLogInfo } from './commands/info.js';
-import { cdcPollBinaryCommand, cdcPollCommand, cdcPollWithNextBinaryCommand, cdcPollWithNextCommand, type CdcPollBatch } from './commands/poll.js';
+import { cdcPollBinaryCommand, cdcPollCommand, cdcPollWithNextBinaryCommand, cdcPollWithNextCommand, type CdcPollBatch, type CdcPollCommandOptions } from './commands/poll.js';
 import { cdcSubscribeCommand } from './commands/subscribe.js';
 import { CdcPositionExpiredError, CdcPositionLostError, rolledBackAfter, toCdcError } from './errors.js';
 import { isTransient } from './failures.js';
@@ -397,22 +397,21 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         const pollNumber = ++this.#pollsStarted;
         let fetched: number;
         if (this.#withNext) {
-          const batch: CdcPollBatch<string | Buffer> = binary
-            ? await connection.call(cdcPollWithNextBinaryCommand, subscription, options)
-            : await connection.call(cdcPollWithNextCommand, subscription, options);
-          // On a cluster, the epoch of the log the events were just read from: a node that became a
-          // replica keeps serving its new primary's log, so the epoch a position is saved in must
-          // follow what was read, or a later resume would take a past failover for a rollback. A
-          // single server's epoch cannot move under an open connection (its log only changes by a
-          // restart, which ends the subscription), so it costs no round trip there.
-          if (this.#host.node !== undefined) {
-            const info = await connection.call(cdcInfoCommand);
-            if (info.logId === this.#logId && info.epoch !== undefined) this.#epoch = info.epoch;
+          // A single server's poll is awaited directly: no wrapper on the path every event takes.
+          const polled =
+            this.#host.node === undefined
+              ? await (binary ? connection.call(cdcPollWithNextBinaryCommand, subscription, options) : connection.call(cdcPollWithNextCommand, subscription, options))
+              : await this.#clusterPoll(connection, subscription, options);
+          if (polled === 'epoch-moved') {
+            // Resubscribing in the epoch the fetched events were read in lets the server say
+            // whether a failover rolled any of them back (PROTOCOL.md §8.1).
+            this.#dropConnection();
+            continue;
           }
-          this.#accept(batch.events as ChangeEvent<Value>[]);
+          this.#accept(polled.events as ChangeEvent<Value>[]);
           // Past every event scanned, matching or not: a quiet pattern keeps its place in the log.
-          if (batch.next > this.#next) this.#next = batch.next;
-          fetched = batch.events.length;
+          if (polled.next > this.#next) this.#next = polled.next;
+          fetched = polled.events.length;
         } else {
           const events = binary ? await connection.call(cdcPollBinaryCommand, subscription, options) : await connection.call(cdcPollCommand, subscription, options);
           this.#accept(events as ChangeEvent<Value>[]);
@@ -439,6 +438,32 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         return;
       }
     }
+  }
+
+  /**
+   * One `CDC.POLL … WITHNEXT` on a cluster: `CDC.INFO` goes in the same pipeline (answered once
+   * the poll is, so one round trip): a node that became a replica keeps serving its new primary's
+   * log under a new epoch, and the epoch a position is saved in must follow what was read, or a
+   * later resume would take a past failover for a rollback. When the epoch moved past an event
+   * this poll or an earlier one fetched (a forced failover may have dropped it), the batch is
+   * not taken: `'epoch-moved'`. A single server's epoch cannot move under an open connection (its
+   * log only changes by a restart, which ends the subscription): it polls alone.
+   */
+  async #clusterPoll(connection: DedicatedContext, subscription: number, options: CdcPollCommandOptions): Promise<CdcPollBatch<string | Buffer> | 'epoch-moved'> {
+    const binary = this.#settings.binary;
+    const poll = binary ? prepareCommand(cdcPollWithNextBinaryCommand, subscription, options) : prepareCommand(cdcPollWithNextCommand, subscription, options);
+    const [polled, asked] = await connection.batch<CdcPollBatch<string | Buffer> | CdcLogInfo>([poll, prepareCommand(cdcInfoCommand)]);
+    if (polled === undefined || !polled.ok) throw polled?.error ?? new FerriteProtocolError('CDC.POLL: no reply in its pipeline');
+    if (asked === undefined || !asked.ok) throw asked?.error ?? new FerriteProtocolError('CDC.INFO: no reply in its pipeline');
+    const batch = polled.value as CdcPollBatch<string | Buffer>;
+    const info = asked.value as CdcLogInfo;
+    if (info.logId !== this.#logId || info.epoch === undefined || info.epoch === this.#epoch) return batch;
+    // Nothing fetched or scanned reaches the new epoch's first id: nothing this feed read can have been rolled back.
+    const lastFetched = Math.max(this.#next - 1, batch.events.at(-1)?.id ?? 0, batch.next - 1);
+    const oneStep = this.#epoch !== undefined && info.epoch === this.#epoch + 1;
+    if (!oneStep || info.epochStartId === undefined || lastFetched >= info.epochStartId) return 'epoch-moved';
+    this.#epoch = info.epoch;
+    return batch;
   }
 
   #accept(events: readonly ChangeEvent<Value>[]): void {

@@ -1,8 +1,8 @@
 import { createFerrite, type Transport } from '@ferrite/core';
-import { startEmulator, type RunningEmulator } from '@ferrite/emulator';
+import { memoryServer, startEmulator, type Emulator } from '@ferrite/emulator';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
-import { describeEachTransport, transportTargets } from '@ferrite/test-transports';
+import { describeEachTransport, glideTransportTo, transportTargets, type TransportTarget } from '@ferrite/test-transports';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,7 +24,8 @@ describeEachTransport(
       // One hash tag: on a cluster, the quiet key and the noise share one node and one log.
       const tag = `{${unique('quiet')}}`;
       const server = await harness.emulatorFor(tag);
-      const feed = await ferrite.cdc.subscribe(`${tag}:quiet:*`, { blockMs: 100 });
+      // A short BLOCK: a poll that scans only other keys' events returns when it runs out.
+      const feed = await ferrite.cdc.subscribe(`${tag}:quiet:*`, { blockMs: 20 });
       await write(server, 'SET', `${tag}:quiet:1`, 'only');
       expect((await take(feed, 1))[0]?.value).toBe('only');
       // Other keys' writes, at a pace the feed keeps up with (a log of 100 cannot hold them all):
@@ -44,21 +45,51 @@ describeEachTransport(
   { emulatorOptions: () => ({ cdcCapacity: 100 }), cluster: true },
 );
 
-/** A client over a TCP emulator that tests restart; the driver reconnects by itself. */
-async function clientOver(server: RunningEmulator, driver: 'ioredis' | 'node-redis', protocol: 2 | 3): Promise<CdcClient> {
+/** A single emulator that tests restart, in process or over TCP, and a client over it. */
+interface RestartRig {
+  readonly emulator: Emulator;
+  readonly ferrite: CdcClient;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The target's driver over a server a test restarts; the driver (or the memory transport) reconnects by itself. */
+async function restartRig(target: TransportTarget): Promise<RestartRig> {
+  if (target.driver === 'memory') {
+    const server = memoryServer();
+    return rigOver(server, server.transport({ protocol: target.protocol }));
+  }
+  const server = await startEmulator();
   let transport: Transport;
-  if (driver === 'ioredis') {
-    const client = new Redis({ host: server.host, port: server.port, protocol, lazyConnect: true });
+  if (target.driver === 'ioredis') {
+    const client = new Redis({ host: server.host, port: server.port, protocol: target.protocol, lazyConnect: true });
     client.on('error', () => {});
     await client.connect();
     transport = ioredisTransport(client, { closeClient: true });
+  } else if (target.driver === 'valkey-glide') {
+    transport = await glideTransportTo(server.host, server.port, target.protocol);
   } else {
-    const client = createClient({ url: server.url, RESP: protocol });
+    const client = createClient({ url: server.url, RESP: target.protocol });
     client.on('error', () => {});
     await client.connect();
     transport = nodeRedisTransport(client, { closeClient: true });
   }
-  return createFerrite({ transport, plugins: [cdc()], timeout: 1000 });
+  return rigOver(server, transport);
+}
+
+function rigOver(server: { readonly emulator: Emulator; restart(): Promise<void>; close(): Promise<void> }, transport: Transport): RestartRig {
+  const ferrite = createFerrite({ transport, plugins: [cdc()], timeout: 1000 });
+  return {
+    get emulator() {
+      return server.emulator;
+    },
+    ferrite,
+    restart: () => server.restart(),
+    async close() {
+      await ferrite.close();
+      await server.close();
+    },
+  };
 }
 
 /** The iterator's outcome once it stops handing over events: the events, then its error (or none). */
@@ -74,17 +105,16 @@ async function drain<Value extends string | Buffer>(feed: ChangeFeed<Value>, eve
   }
 }
 
-// A restart is a server's: the TCP transports only (the in-process transport has no server to restart).
-for (const target of transportTargets.filter((candidate) => candidate.driver !== 'memory')) {
+// Every driver, and the in-process transport over a memory server (restarted as a server is).
+for (const target of transportTargets) {
   describe(`cdc across restarts of a single emulator (${target.label})`, () => {
-    let server: RunningEmulator;
+    let server: RestartRig;
     let ferrite: CdcClient;
     beforeAll(async () => {
-      server = await startEmulator();
-      ferrite = await clientOver(server, target.driver as 'ioredis' | 'node-redis', target.protocol);
+      server = await restartRig(target);
+      ferrite = server.ferrite;
     });
     afterAll(async () => {
-      await ferrite?.close();
       await server?.close();
     });
 

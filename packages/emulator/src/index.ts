@@ -9,4 +9,5 @@ export {
 } from './cluster/start.js';
 export type { RedirectCounts } from './cluster/node-hooks.js';
 export { memoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { memoryServer, type MemoryServer, type MemoryServerOptions } from './memory-server.js';
 export * from './fault-proxy.js';

@@ -63,14 +63,21 @@ function toBuffer(arg: string | Buffer): Buffer {
   return typeof arg === 'string' ? Buffer.from(arg, 'utf8') : arg;
 }
 
-interface Shared {
+/** The engine a server serves now: a memory server's restart replaces it (`memoryServer`). */
+export interface ServedEngine {
   readonly emulator: Emulator;
+}
+
+interface Shared {
+  readonly served: ServedEngine;
   readonly stopSweep: () => void;
 }
 
 class MemoryTransport implements DedicatedTransport {
   readonly name = 'memory';
-  private readonly session: Session;
+  /** The "connection": a session of the engine served when it was opened. */
+  private session: Session;
+  private engine: Emulator;
   private readonly children = new Set<MemoryTransport>();
   private closed = false;
   private readonly lifecycle = new TransportLifecycle('memory');
@@ -82,7 +89,23 @@ class MemoryTransport implements DedicatedTransport {
     protocol: 2 | 3,
     private readonly root: boolean,
   ) {
-    this.session = shared.emulator.createSession({ protocol });
+    this.engine = shared.served.emulator;
+    this.session = this.engine.createSession({ protocol });
+  }
+
+  /**
+   * The session to run on, or undefined when this transport is closed. A root transport whose
+   * server restarted opens a session on the new engine, as a driver reconnects; a dedicated one
+   * ends with its connection, as a driver's dedicated connection does.
+   */
+  private liveSession(): Session | undefined {
+    if (this.closed) return undefined;
+    if (!this.session.closed) return this.session;
+    const served = this.shared.served.emulator;
+    if (!this.root || served === this.engine) return undefined;
+    this.engine = served;
+    this.session = served.createSession({ protocol: this.session.protocol });
+    return this.session;
   }
 
   get protocol(): 2 | 3 {
@@ -94,7 +117,7 @@ class MemoryTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    if (this.closed || this.session.closed) return Promise.reject(new FerriteConnectionError('the memory transport is closed', { maybeApplied: false }));
+    if (this.liveSession() === undefined) return Promise.reject(new FerriteConnectionError('the memory transport is closed', { maybeApplied: false }));
     try {
       MEMORY_NODE.assert(options?.node);
     } catch (error) {
@@ -137,7 +160,7 @@ class MemoryTransport implements DedicatedTransport {
   }
 
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    if (this.liveSession() === undefined) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     MEMORY_NODE.assert(options?.node);
     // One listener on the caller's signal for the whole batch (a listener per command would trip
     // Node's warning about more than ten listeners on one signal).
@@ -153,9 +176,10 @@ class MemoryTransport implements DedicatedTransport {
   }
 
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    const session = this.liveSession();
+    if (session === undefined) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
     MEMORY_NODE.assert(options?.node);
-    const child = new MemoryTransport(this.shared, this.session.protocol, false);
+    const child = new MemoryTransport(this.shared, session.protocol, false);
     this.children.add(child);
     child.session.onClose(() => this.children.delete(child));
     return child;
@@ -167,7 +191,7 @@ class MemoryTransport implements DedicatedTransport {
     // the lifecycle settles every call still pending.
     return this.lifecycle.close(async () => {
       for (const child of [...this.children]) await child.close();
-      this.shared.emulator.closeSession(this.session);
+      this.engine.closeSession(this.session);
       if (this.root) this.shared.stopSweep();
     });
   }
@@ -186,18 +210,20 @@ class MemoryTransport implements DedicatedTransport {
   }
 
   private async run(command: WireCommand): Promise<Reply> {
-    if (this.closed || this.session.closed) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    const session = this.liveSession();
+    if (session === undefined) throw new FerriteConnectionError('the memory transport is closed', { maybeApplied: false });
+    const engine = this.engine;
     const argv = [Buffer.from(command.name, 'utf8'), ...command.args.map(toBuffer)];
-    const reply = await this.shared.emulator.execute(this.session, argv);
-    // Killed by another connection while the command ran (CLIENT KILL): on a socket the reply
-    // would be lost with the connection.
-    if (this.session.closed && !this.session.closeRequested) {
+    const reply = await engine.execute(session, argv);
+    // Killed by another connection while the command ran (CLIENT KILL, a server restart): on a
+    // socket the reply would be lost with the connection.
+    if (session.closed && !session.closeRequested) {
       throw new FerriteConnectionError('the memory session was closed before the reply arrived; the command may or may not have been applied');
     }
     // QUIT or CLIENT KILL of itself: the reply still arrives, then the "connection" is gone.
-    if (this.session.closeRequested) this.shared.emulator.closeSession(this.session);
+    if (session.closeRequested) engine.closeSession(session);
     try {
-      return normalise(reply, this.session.protocol, command.binary === true);
+      return normalise(reply, session.protocol, command.binary === true);
     } catch (error) {
       if (error instanceof ErrorInReply) throw replyErrorFor(command.name, error.message);
       throw error;
@@ -213,7 +239,15 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
   const emulator = options.emulator ?? new Emulator();
   const sweep = setInterval(() => emulator.expireDue(), EXPIRY_SWEEP_MS);
   sweep.unref();
-  return new MemoryTransport({ emulator, stopSweep: () => clearInterval(sweep) }, options.protocol ?? 3, true);
+  return new MemoryTransport({ served: { emulator }, stopSweep: () => clearInterval(sweep) }, options.protocol ?? 3, true);
+}
+
+/**
+ * A transport into whatever engine `served` names at each reconnect (a memory server's): it
+ * leaves expiry to its server.
+ */
+export function memoryTransportTo(served: ServedEngine, protocol: 2 | 3): Transport {
+  return new MemoryTransport({ served, stopSweep: () => {} }, protocol, true);
 }
 
 /** Where a queued command hears that its caller stopped waiting. */

@@ -1,9 +1,9 @@
 import { createFerrite, slotOf } from '@ferrite/core';
 import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultProxy, type RunningEmulatorCluster } from '@ferrite/emulator';
 import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clusterWriter } from './cluster-writer.js';
-import { take, unique, type CdcClient } from './helpers.js';
+import { take, unique, writeInGroups, type CdcClient } from './helpers.js';
 import { cdc } from '../plugin.js';
 import type { ChangeFeedCheckpoint } from '../checkpoint.js';
 import type { ChangeEvent, ChangeFeed } from '../types.js';
@@ -105,22 +105,35 @@ export function describeCdcOverCluster(target: TransportTarget): void {
       })();
 
       let moving: Promise<void> | undefined;
-      const every = writes / cuts;
-      for (let i = 0; i < writes; i++) {
-        await rig.write(keyOf(i), String(i));
-        if (i === writes / 2) {
+      // A whole number: with 10 000 / 30 only every 1000th write was a multiple, and 10 cuts ran.
+      const every = Math.floor(writes / cuts);
+      let cutsDone = 0;
+      // In groups of 50 (a group's keys are distinct: a hot key comes round every 100 writes), each
+      // group once the feed has handed over the one before. Known gap (issue 22): when the writer
+      // runs ahead of a feed whose connections are cut while the hot slot moves, a key's older
+      // event still unfetched on the old owner can be handed over after a newer one from the new
+      // owner (the merge orders by slot, and the moving slot's events alternate between owners);
+      // on main this run was paced by a writer slow enough to hide it.
+      await writeInGroups(writes, 50, (i) => rig.write(keyOf(i), String(i)), async (written) => {
+        await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(written - 50), { timeout: 20_000, interval: 2 });
+        if (moving === undefined && written > writes / 2) {
           const owner = await clusterNodeFor(rig.cluster, hot(0));
           const to = primaries.find((node) => node.id !== owner.id) as EmulatorClusterNode;
           moving = rig.cluster.moveSlot(hotSlot, to.id, { itemsPerStep: 1, stepDelayMs: 20 });
         }
-        if ((i + 1) % every === 0) {
-          const n = (i + 1) / every;
-          const proxy = rig.proxies.get((primaries[n % primaries.length] as EmulatorClusterNode).id) as FaultProxy;
+        while (cutsDone < cuts && (cutsDone + 1) * every <= written) {
+          const n = ++cutsDone;
+          const node = primaries[n % primaries.length] as EmulatorClusterNode;
+          const proxy = rig.proxies.get(node.id) as FaultProxy;
+          const before = node.emulator.stats.connectionsReceived;
           await proxy.cut({ mode: n % 2 === 0 ? 'rst' : 'fin' });
-          // Vary where the next cut lands: mid-poll, mid-reconnect, mid-subscribe.
+          // Every cut reaches a feed: the next one waits until this node's feed is connected again
+          // (the writes are faster than a reconnect). Vary where it lands: mid-poll, mid-subscribe.
+          await vi.waitFor(() => expect(node.emulator.stats.connectionsReceived).toBeGreaterThan(before), { timeout: 15_000, interval: 2 });
           await new Promise((resolve) => setTimeout(resolve, n % 4 === 0 ? 30 : n % 3));
         }
-      }
+      });
+      expect(cutsDone).toBe(cuts);
       await moving;
       await consumer;
       await feed.close();

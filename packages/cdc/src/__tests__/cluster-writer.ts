@@ -1,6 +1,5 @@
 import { slotOf } from '@ferrite/core';
 import type { EmulatorClusterNode, RunningEmulatorCluster } from '@ferrite/emulator';
-import { clusterNodeFor } from '@ferrite/test-transports';
 
 /** Writes straight into the engine of the node that owns a key now, following redirects itself. */
 export interface ClusterWriter {
@@ -28,6 +27,11 @@ export function clusterWriter(cluster: RunningEmulatorCluster, nodeAt: (port: nu
     const reply = await engine.execute(session, argv.map((arg) => Buffer.from(arg)));
     return reply.kind === 'error' ? reply.message : undefined;
   };
+  const anyPrimary = (): EmulatorClusterNode => {
+    const node = cluster.nodes.find((candidate) => candidate.role === 'primary' && candidate.alive);
+    if (node === undefined) throw new Error('no live primary');
+    return node;
+  };
   const byAddress = (address: string): EmulatorClusterNode => {
     const port = Number(address.split(':').at(-1));
     const node = nodeAt(port) ?? cluster.nodes.find((candidate) => candidate.port === port);
@@ -37,7 +41,9 @@ export function clusterWriter(cluster: RunningEmulatorCluster, nodeAt: (port: nu
   return {
     async write(key, value) {
       const slot = slotOf(key);
-      let node = owners.get(slot) ?? (await clusterNodeFor(cluster, key));
+      // An unknown slot's owner is learnt from the MOVED reply of any live primary: cheap, where
+      // reading CLUSTER NODES per slot made the writer the slowest part of every run.
+      let node = owners.get(slot) ?? anyPrimary();
       for (let attempt = 0; attempt < 1000; attempt++) {
         const error = await run(node, ['SET', key, value]);
         if (error === undefined) {

@@ -96,3 +96,16 @@ export function borrowed(shared: Transport, overrides: Partial<Transport> = {}):
     ...overrides,
   };
 }
+
+/**
+ * Runs `write(0)` … `write(count - 1)` in groups of `size` at once (as an application's
+ * concurrent requests arrive), calling `after(written)` between groups. Written one by one, each
+ * waited on, a run is paced by round trips and the feed sees one event per poll.
+ */
+export async function writeInGroups(count: number, size: number, write: (i: number) => Promise<void>, after: (written: number) => Promise<void> | void): Promise<void> {
+  for (let start = 0; start < count; start += size) {
+    const end = Math.min(count, start + size);
+    await Promise.all(Array.from({ length: end - start }, (_, j) => write(start + j)));
+    await after(end);
+  }
+}

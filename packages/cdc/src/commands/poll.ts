@@ -11,32 +11,64 @@ export interface CdcPollCommandOptions {
   readonly blockMs?: number | undefined;
 }
 
-function field(event: Map<string, Reply>, name: string): Reply {
-  const value = event.get(name);
-  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
-  return value;
-}
-
 function readEventId(reply: Reply): number {
+  // The common case, an id the driver already gave as a safe integer, costs no BigInt.
+  if (typeof reply === 'number' && Number.isSafeInteger(reply)) {
+    if (reply < 1) throw new FerriteProtocolError(`CDC event id ${reply} is not positive`);
+    return reply;
+  }
   const id = readBigInteger(reply);
   if (id > BigInt(Number.MAX_SAFE_INTEGER)) throw new CdcIdRangeError(id);
   if (id < 1n) throw new FerriteProtocolError(`CDC event id ${id} is not positive`);
   return Number(id);
 }
 
+/** An event's fields as the server sent them, before they are read. */
+interface EventFields {
+  id?: Reply;
+  timestamp?: Reply;
+  db?: Reply;
+  op?: Reply;
+  key?: Reply;
+  value?: Reply;
+}
+
+/** A RESP2 flat pair array's event fields, in one pass (no intermediate Map: a feed reads every event through here). */
+function pairFields(reply: Reply): EventFields {
+  if (!Array.isArray(reply)) return Object.fromEntries(readMap(reply)) as EventFields;
+  if (reply.length % 2 !== 0) throw new FerriteProtocolError(`a field/value array has odd length ${reply.length}`);
+  const fields: EventFields = {};
+  for (let i = 0; i < reply.length; i += 2) {
+    const name = readText(reply[i] as Reply);
+    // A later server may send more fields: only these are kept.
+    if (name === 'id' || name === 'timestamp' || name === 'db' || name === 'op' || name === 'key' || name === 'value') fields[name] = reply[i + 1] as Reply;
+  }
+  return fields;
+}
+
+function present(value: Reply | undefined, name: string): Reply {
+  if (value === undefined) throw new FerriteProtocolError(`CDC event without "${name}"`);
+  return value;
+}
+
 /** Reads one event (a RESP3 map or a RESP2 flat pair array). */
 export function decodeChangeEvent(reply: Reply): ChangeEvent<string>;
 export function decodeChangeEvent(reply: Reply, binary: true): ChangeEvent<Buffer>;
 export function decodeChangeEvent(reply: Reply, binary = false): ChangeEvent<string | Buffer> {
-  const event = readMap(reply);
-  const value = field(event, 'value');
+  if (reply instanceof Map) return readEvent(reply.get('id'), reply.get('timestamp'), reply.get('db'), reply.get('op'), reply.get('key'), reply.get('value'), binary);
+  const fields = pairFields(reply);
+  return readEvent(fields.id, fields.timestamp, fields.db, fields.op, fields.key, fields.value, binary);
+}
+
+function readEvent(id: Reply | undefined, timestamp: Reply | undefined, db: Reply | undefined, op: Reply | undefined, key: Reply | undefined, value: Reply | undefined, binary: boolean): ChangeEvent<string | Buffer> {
+  const data = present(value, 'value');
   return {
-    id: readEventId(field(event, 'id')),
-    timestamp: readInteger(field(event, 'timestamp')),
-    db: readInteger(field(event, 'db')),
-    op: readText(field(event, 'op')),
-    key: readText(field(event, 'key')),
-    value: value === null ? null : binary ? readBuffer(value) : readText(value),
+    id: readEventId(present(id, 'id')),
+    timestamp: readInteger(present(timestamp, 'timestamp')),
+    db: readInteger(present(db, 'db')),
+    op: readText(present(op, 'op')),
+    key: readText(present(key, 'key')),
+    value: data === null ? null : binary ? readBuffer(data) : readText(data),
   };
 }
 

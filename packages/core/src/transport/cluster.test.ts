@@ -12,7 +12,7 @@ type Answer = { readonly reply: Reply } | { readonly error: unknown } | 'never';
  * A driver whose answers the test scripts, one per send in order (the last one repeats), and
  * which records what was sent where. Enough to drive `ClusterTransport`'s policy with no network.
  */
-function fakeDriver(answers: readonly Answer[], options: { commandInfo?: 'answer' | 'never' } = {}) {
+function fakeDriver(answers: readonly Answer[], options: { commandInfo?: 'answer' | 'never'; dedicatedError?: unknown } = {}) {
   const sent: Array<{ name: string; key: unknown; redirect?: Redirect }> = [];
   let refreshes = 0;
   let open = true;
@@ -43,7 +43,7 @@ function fakeDriver(answers: readonly Answer[], options: { commandInfo?: 'answer
     sendToNode: () => Promise.resolve('OK'),
     primaries: async (): Promise<readonly TransportNode[]> => [{ id: 'a'.repeat(40), host: '127.0.0.1', port: 7001 }],
     dedicated: async (): Promise<DedicatedTransport> => {
-      throw new Error('not used');
+      throw options.dedicatedError ?? new Error('not used');
     },
     topologyChanged: () => void refreshes++,
     close: async () => void (open = false),
@@ -58,6 +58,16 @@ describe('ClusterTransport: topology', () => {
   it('says it reaches a cluster', async () => {
     const { transport } = fakeDriver([{ reply: 1 }]);
     expect(transport.topology).toBe('cluster');
+    await transport.close();
+  });
+});
+
+describe('ClusterTransport: dedicated connections', () => {
+  it('asks the driver to reread its slot map when it cannot open one (a node it no longer lists), and rejects with its error', async () => {
+    const gone = new FerriteConnectionError('no node with id "b" (ask nodes() for the current ones)', { maybeApplied: false });
+    const { transport, refreshes } = fakeDriver([{ reply: 1 }], { dedicatedError: gone });
+    await expect(transport.dedicated({ node: 'b'.repeat(40) })).rejects.toBe(gone);
+    expect(refreshes()).toBe(1);
     await transport.close();
   });
 });

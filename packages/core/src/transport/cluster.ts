@@ -178,14 +178,21 @@ export class ClusterTransport implements Transport {
   async dedicated(options?: DedicatedOptions): Promise<DedicatedTransport> {
     this.#lifecycle.assertOpen();
     let opened: DedicatedTransport | undefined;
-    const connection = await this.#lifecycle.track(
-      this.#driver.dedicated({
-        node: options?.node,
-        key: options?.routingKey,
-        signal: options?.signal,
-        onClosed: () => opened && this.#lifecycle.forget(opened),
-      }),
-    );
+    const connection = await this.#lifecycle
+      .track(
+        this.#driver.dedicated({
+          node: options?.node,
+          key: options?.routingKey,
+          signal: options?.signal,
+          onClosed: () => opened && this.#lifecycle.forget(opened),
+        }),
+      )
+      .catch((error: unknown) => {
+        // A node the driver no longer lists (its connection was cut) comes back only with a new
+        // slot table: ask for one, as a failed send does, or a caller retrying waits on a timer.
+        if (isConnectionError(error)) this.#driver.topologyChanged();
+        throw error;
+      });
     opened = connection;
     if (this.#lifecycle.closed) {
       await connection.close();

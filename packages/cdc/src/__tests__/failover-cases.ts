@@ -1,16 +1,18 @@
 import { createFerrite } from '@ferrite/core';
-import { startEmulatorCluster, type EmulatorClusterNode, type RunningEmulatorCluster } from '@ferrite/emulator';
-import { clusterNodeFor, clusterTransportTargets, connectClusterTransport } from '@ferrite/test-transports';
+import { startEmulatorCluster, type RunningEmulatorCluster } from '@ferrite/emulator';
+import { clusterNodeFor, connectClusterTransport, replicaOf, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { clusterWriter, type ClusterWriter } from './__tests__/cluster-writer.js';
-import { take, unique, type CdcClient } from './__tests__/helpers.js';
-import { decodeCheckpoint } from './checkpoint.js';
-import { CdcPositionLostError } from './errors.js';
-import { cdc } from './plugin.js';
-import type { ChangeEvent, ChangeFeed } from './types.js';
+import { clusterWriter, type ClusterWriter } from './cluster-writer.js';
+import { take, unique, writeInGroups, type CdcClient } from './helpers.js';
+import { decodeCheckpoint } from '../checkpoint.js';
+import { CdcPositionLostError } from '../errors.js';
+import { cdc } from '../plugin.js';
+import type { ChangeEvent, ChangeFeed } from '../types.js';
 
 const BLOCK_MS = 200;
 const TIMEOUT_MS = 1000;
+/** Writes in flight at once in the failover run (a divisor of the writes between failovers). */
+const WRITE_GROUP = 50;
 
 interface Rig {
   readonly cluster: RunningEmulatorCluster;
@@ -18,20 +20,6 @@ interface Rig {
   readonly ferrite: CdcClient;
 }
 
-let rig: Rig | undefined;
-afterEach(async () => {
-  await rig?.ferrite.close();
-  rig?.writer.close();
-  await rig?.cluster.close();
-  rig = undefined;
-});
-
-/** The replica of `primary` now. */
-function replicaOf(cluster: RunningEmulatorCluster, primary: EmulatorClusterNode): EmulatorClusterNode {
-  const replica = cluster.nodes.find((node) => node.primaryId === primary.id && node.alive);
-  if (replica === undefined) throw new Error(`${primary.id} has no live replica`);
-  return replica;
-}
 
 /** Reads events until `done` says so, or fails after `ms` with what it got. */
 async function collect(feed: ChangeFeed, into: ChangeEvent[], done: () => boolean, ms: number): Promise<void> {
@@ -48,13 +36,22 @@ async function collect(feed: ChangeFeed, into: ChangeEvent[], done: () => boolea
   }
 }
 
-// One protocol per driver: each run is 10 000 writes through 20 failovers (the other protocol runs
-// the same feed code; the cluster and fault suites cover both).
-for (const target of clusterTransportTargets.filter((candidate) => (candidate.driver === 'ioredis') === (candidate.protocol === 2))) {
+/** The failover cases for one cluster transport target (a test file per driver: failover.<driver>.test.ts). */
+export function describeCdcThroughFailovers(target: TransportTarget): void {
   describe(`cdc through failovers (${target.label})`, () => {
+    // A cluster per case: each fails its primaries over. Failovers here are by hand, never by the
+    // failure detector, so its nodeTimeout costs no wall time.
+    let rig: Rig | undefined;
+    afterEach(async () => {
+      await rig?.ferrite.close();
+      rig?.writer.close();
+      await rig?.cluster.close();
+      rig = undefined;
+    });
+
     async function open(): Promise<Rig> {
-      const cluster = await startEmulatorCluster({ primaries: 3, replicas: 1, nodeTimeout: 500 });
-      const transport = await connectClusterTransport(cluster, target.driver as 'ioredis' | 'node-redis', target.protocol);
+      const cluster = await startEmulatorCluster({ primaries: 3, replicas: 1 });
+      const transport = await connectClusterTransport(cluster, target.driver as ClusterDriver, target.protocol);
       rig = { cluster, writer: clusterWriter(cluster), ferrite: createFerrite({ transport, plugins: [cdc()], timeout: TIMEOUT_MS }) };
       return rig;
     }
@@ -73,14 +70,13 @@ for (const target of clusterTransportTargets.filter((candidate) => (candidate.dr
         random = (random * 1_103_515_245 + 12_345) % 2 ** 31;
         return items[random % items.length] as T;
       };
-      for (let i = 0; i < writes; i++) {
-        await writer.write(`${prefix}:${i}`, String(i));
-        if ((i + 1) % (writes / failovers) === 0) {
+      await writeInGroups(writes, WRITE_GROUP, (i) => writer.write(`${prefix}:${i}`, String(i)), (written) => {
+        if (written % (writes / failovers) === 0) {
           const primary = pick(cluster.nodes.filter((node) => node.role === 'primary'));
           // A failover by hand: the replica takes over with everything its primary sent (nothing lost).
           cluster.failover(replicaOf(cluster, primary).id);
         }
-      }
+      });
       await consumer;
       await feed.close();
       const values = received.map((event) => Number(event.value));
