@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * then the rest of the slow ones (conformance suites, a few seconds to a quarter of a minute).
  */
 const LONG_FILES: readonly RegExp[] = [
-  /\/cdc\/src\/(failover|cluster\.[\w-]+)\.test\.ts$/,
+  /\/cdc\/src\/(failover|cluster)\.[\w-]+\.test\.ts$/,
   /\/(faults|cluster-faults|failover|failure-policy|semantic-cache-faults|resources|lifecycle)([.-][\w-]+)?\.test\.ts$/,
   /\/(counter-failover|resume|bounded|single-flight|conformance|cdc)([.-][\w-]+)?\.test\.ts$/,
 ];
