@@ -27,6 +27,21 @@ const USABLE = new Set(['wait', 'connecting', 'connect', 'ready']);
 
 const noop = (): void => {};
 
+/** A node connection's `host:port`, as ioredis keys its pool and slot table. */
+function addressOf(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
+}
+
+/** The distinct primaries of ioredis' slot table (each slot's first address), in slot order. */
+function primaryAddresses(slots: readonly (readonly string[] | undefined)[]): string[] {
+  const seen = new Set<string>();
+  for (const addresses of slots) {
+    const primary = addresses?.[0];
+    if (primary !== undefined) seen.add(primary);
+  }
+  return [...seen];
+}
+
 function notSent(message: string): FerriteConnectionError {
   return new FerriteConnectionError(`ioredis: ${message}`, { maybeApplied: false });
 }
@@ -88,6 +103,8 @@ class IoredisClusterDriver implements ClusterDriver {
   /** The transport's connection to each node ioredis knows, by ioredis' connection to it. */
   readonly #links = new Map<Redis, Redis>();
   readonly #ids = new WeakMap<Redis, Promise<string>>();
+  /** The id each address last answered `CLUSTER MYID` with, for a primary whose connection is down now. */
+  readonly #idByAddress = new Map<string, string>();
   readonly #forgetAddresses = (): void => void (this.#byAddress = undefined);
   readonly #dropNode = (node: Redis): void => {
     this.#byAddress = undefined;
@@ -135,11 +152,27 @@ class IoredisClusterDriver implements ClusterDriver {
     return this.#sendOn(await this.#primaryWithId(id, signal), command, signal);
   }
 
+  /**
+   * The primaries ioredis' slot table names, in slot order: a primary serving slots is listed
+   * while ioredis has no connection to it (one cut, one not answering), under the id it last said;
+   * it is left out once a reread slot table no longer names it. ioredis drops a node's connection
+   * from its pool when it closes and brings it back with the next slot table, asked for here.
+   */
   async primaries(): Promise<readonly TransportNode[]> {
     const signal = AbortSignal.timeout(NODE_ID_TIMEOUT_MS);
     await readyWithin(this.#cluster, signal);
-    const answers = await Promise.allSettled(this.#cluster.nodes('master').map((node) => this.#describe(node, signal)));
-    return answers.flatMap((answer) => (answer.status === 'fulfilled' ? [answer.value] : []));
+    const pool = this.#addresses();
+    const listed = await Promise.all(
+      primaryAddresses(this.#cluster.slots).map(async (address): Promise<TransportNode[]> => {
+        const node = pool.get(address);
+        if (node === undefined) this.topologyChanged();
+        const id = (node && (await this.#idOf(node, signal).catch(() => undefined))) ?? this.#idByAddress.get(address);
+        if (id === undefined) return [];
+        const colon = address.lastIndexOf(':');
+        return [{ id, host: address.slice(0, colon), port: Number(address.slice(colon + 1)) }];
+      }),
+    );
+    return listed.flat();
   }
 
   async dedicated(options: ClusterDedicatedOptions): Promise<DedicatedTransport> {
@@ -239,7 +272,7 @@ class IoredisClusterDriver implements ClusterDriver {
   }
 
   #addresses(): Map<string, Redis> {
-    this.#byAddress ??= new Map(this.#cluster.nodes('all').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+    this.#byAddress ??= new Map(this.#cluster.nodes('all').map((node) => [addressOf(node), node]));
     return this.#byAddress;
   }
 
@@ -261,7 +294,10 @@ class IoredisClusterDriver implements ClusterDriver {
     let id = this.#ids.get(node);
     if (!id) {
       const asking = this.#sendOn(node, { name: 'CLUSTER', args: ['MYID'], routingKey: null }, signal).then((reply) => String(reply));
-      asking.catch(() => this.#ids.delete(node));
+      asking.then(
+        (answered) => this.#idByAddress.set(addressOf(node), answered),
+        () => this.#ids.delete(node),
+      );
       this.#ids.set(node, asking);
       id = asking;
     }
