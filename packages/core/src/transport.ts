@@ -132,8 +132,10 @@ export interface Transport {
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]>;
   /**
    * The primaries behind the transport, one entry per node (one on a single node). On a cluster
-   * it reflects the driver's current view of the topology. Optional for hand-written transports: core
-   * treats a transport without it as one node (see `PluginContext.nodes`).
+   * it reflects the driver's current view of the topology: every primary it names, also one
+   * whose connection is down for now (a node missing here has left, as far as the driver knows).
+   * Optional for hand-written transports: core treats a transport without it as one node (see
+   * `PluginContext.nodes`).
    */
   nodes?(): Promise<readonly TransportNode[]>;
   /** A new connection of its own, for blocking or long calls and per-connection state (CDC, SELECT). */

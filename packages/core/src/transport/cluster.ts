@@ -71,7 +71,12 @@ export interface ClusterDriver {
   sendRedirected?(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
   /** Sends on the connection to the primary with this id, with no routing or redirect. */
   sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply>;
-  /** The primaries as the driver knows them now, each named by its `CLUSTER MYID`. */
+  /**
+   * The primaries as the driver knows them now, each named by its `CLUSTER MYID`: those its view
+   * of the cluster (slot map, node list) names, whether or not a connection to them is up at the
+   * moment. A primary leaves the list when that view stops naming it, never because its connection
+   * dropped (a plugin would take that for a node that left the cluster).
+   */
   primaries(): Promise<readonly TransportNode[]>;
   /** A new connection of its own to a primary, opened like the driver's own connection to it. */
   dedicated(options: ClusterDedicatedOptions): Promise<DedicatedTransport>;
