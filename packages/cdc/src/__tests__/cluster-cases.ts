@@ -208,6 +208,59 @@ export function describeCdcOverCluster(target: TransportTarget): void {
       expect(events.map((event) => event.node)).toEqual([...Array<string>(5).fill(owner.id), ...Array<string>(5).fill(to.id)]);
     }, 60_000);
 
+    // Known gap (issue 22), staged: while a slot's keys move one by one, writes land on both
+    // owners, and the merge's per-slot barrier does not keep one key's order. `second` is written
+    // on the old owner (its feed cut off), then moves and is written on the new owner, whose
+    // events of the slot pass at once (the slot's last handed event was the new owner's). Marked
+    // `it.fails` until cluster-feed.ts keeps order per key through a migration: it passes while
+    // the gap is there, and fails (flip it to `it`) once it is closed. The merge is the same
+    // whatever the driver: one target runs it.
+    if (target.driver === 'ioredis' && target.protocol === 2) {
+      it.fails("keeps a key's order while its slot's keys move one by one and the old owner's feed is cut off (known gap)", async () => {
+        const prefix = unique('gap');
+        const tag = `${prefix}-tag`;
+        const slot = slotOf(tag);
+        const keys = [`${prefix}:{${tag}}:a`, `${prefix}:{${tag}}:b`];
+        const ferrite = await rig.client();
+        await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS });
+        const owner = await clusterNodeFor(rig.cluster, tag);
+        const to = rig.cluster.nodes.find((node) => node.role === 'primary' && node.id !== owner.id) as EmulatorClusterNode;
+        for (const key of keys) await rig.write(key, '0');
+        const events = await takeWithin(feed, 2, 10_000);
+        const movedKeys = async (): Promise<string[]> => {
+          const session = to.emulator.createSession({ protocol: 2 });
+          try {
+            const reply = await to.emulator.execute(session, ['CLUSTER', 'GETKEYSINSLOT', String(slot), '10'].map((part) => Buffer.from(part)));
+            return reply.kind === 'array' ? reply.items.map((item) => (item.kind === 'bulk' ? item.value.toString() : '')) : [];
+          } finally {
+            session.close();
+          }
+        };
+        // One key a step, 3 s apart: in between, one key is on each owner.
+        const moving = rig.cluster.moveSlot(slot, to.id, { itemsPerStep: 1, stepDelayMs: 3000 });
+        const proxy = rig.proxies.get(owner.id) as FaultProxy;
+        try {
+          await vi.waitFor(async () => expect(await movedKeys()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+          const [first] = await movedKeys();
+          const second = keys.find((key) => key !== first) as string;
+          await rig.write(first as string, '1');
+          // Handed over: the slot's last event is the new owner's now.
+          events.push(...(await takeWithin(feed, 1, 10_000)));
+          proxy.blackhole(true);
+          await rig.write(second, '1');
+          await vi.waitFor(async () => expect(await movedKeys()).toHaveLength(2), { timeout: 10_000, interval: 20 });
+          await rig.write(second, '2');
+        } finally {
+          proxy.passThrough();
+        }
+        await moving;
+        events.push(...(await takeWithin(feed, 2, 20_000)));
+        const byKey = (key: string) => events.filter((event) => event.key === key).map((event) => event.value);
+        expect(byKey(keys[0] as string).length + byKey(keys[1] as string).length).toBe(5);
+        for (const key of keys) expect({ key, values: byKey(key) }).toEqual({ key, values: [...byKey(key)].sort() });
+      }, 60_000);
+    }
+
     it('follows a primary that joins and takes a slot, and drains one that leaves, losing no event', async () => {
       const prefix = unique('topology');
       const ferrite = await rig.client();
