@@ -68,7 +68,14 @@ export function workloadKeys(label: string, hashTag = ''): string[] {
  * expected (GET returns the last SET acknowledged, or a later one that failed and may have run;
  * INCR never counts an increment twice).
  */
-export async function runWorkload(keys: readonly string[], ops: Operations, disturbed: (key: string) => boolean, until: () => boolean): Promise<Call[]> {
+export async function runWorkload(
+  keys: readonly string[],
+  ops: Operations,
+  disturbed: (key: string) => boolean,
+  until: () => boolean,
+  /** Told of each call as it settles, for a test that waits on what the calls show. */
+  onCall: (call: Call) => void = () => {},
+): Promise<Call[]> {
   const calls: Call[] = [];
   const state = keys.map(() => ({ value: '', maybe: new Set<string>(), counted: 0, uncertain: 0 }));
   await Promise.all(
@@ -105,7 +112,9 @@ export async function runWorkload(keys: readonly string[], ops: Operations, dist
             error = failure instanceof Error ? failure.message : String(failure);
             if (step === 2) known.uncertain++;
           }
-          calls.push({ startedAt, endedAt: performance.now(), disturbed: disturbed(step === 2 ? `${key}:n` : key), ok, wrong, error });
+          const call: Call = { startedAt, endedAt: performance.now(), disturbed: disturbed(step === 2 ? `${key}:n` : key), ok, wrong, error };
+          calls.push(call);
+          onCall(call);
         }
       }
     }),
@@ -113,15 +122,20 @@ export async function runWorkload(keys: readonly string[], ops: Operations, dist
   return calls;
 }
 
-/** When the disturbed keys were served again: the start of the first success after which none of them failed. */
+/**
+ * When the disturbed keys were served again: the start of the first success on them among the
+ * calls started after `since` (`Infinity` if none). A later failure does not move it (a loaded
+ * machine can make any call miss its deadline); {@link failuresFrom} judges what follows.
+ */
 export function recoveredAt(calls: readonly Call[], since: number): number {
-  const disturbed = calls.filter((call) => call.disturbed && call.startedAt >= since).sort((a, b) => a.startedAt - b.startedAt);
-  let lastFailure = -1;
-  disturbed.forEach((call, index) => {
-    if (!call.ok) lastFailure = index;
-  });
-  const first = disturbed[lastFailure + 1];
-  return first ? first.startedAt - since : Number.POSITIVE_INFINITY;
+  let first = Number.POSITIVE_INFINITY;
+  for (const call of calls) if (call.disturbed && call.ok && call.startedAt >= since) first = Math.min(first, call.startedAt);
+  return first - since;
+}
+
+/** How many calls on the disturbed keys, started at `from` or later, failed. */
+export function failuresFrom(calls: readonly Call[], from: number): number {
+  return calls.filter((call) => call.disturbed && !call.ok && call.startedAt >= from).length;
 }
 
 /** The longest a call took (a loop: a fast run makes more calls than a spread may pass as arguments). */

@@ -6,13 +6,16 @@ import { freePort, redisServerMissing, startRedisCluster, type RedisCluster } fr
 import { Redis } from 'ioredis';
 import { startEmulatorCluster } from '@ferrite/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALL_TIMEOUT_MS, closeSetups, DEADLINE_SLACK_MS, openSetups, rawLabelOf, recoveredAt, runWorkload, slowestCall, warmUp, workloadKeys, type Call, type SetupOptions } from './cluster-workload.js';
+import { CALL_TIMEOUT_MS, closeSetups, DEADLINE_SLACK_MS, failuresFrom, openSetups, rawLabelOf, recoveredAt, runWorkload, slowestCall, warmUp, workloadKeys, type Call, type SetupOptions } from './cluster-workload.js';
 
 const skip = redisServerMissing();
 
-/** How long the workload runs before the kill, and after it. */
+/** How long the workload runs before the kill. */
 const BEFORE_KILL_MS = 1500;
-const AFTER_KILL_MS = 9000;
+/** How long it runs once every setup serves the dead shard's slots again, to see what follows. */
+const AFTER_RECOVERY_MS = 2000;
+/** The longest it runs after the kill, whether or not every setup recovers. */
+const AFTER_KILL_CAP_MS = 20_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,12 +68,21 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
       const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
       const deadShard = (key: string) => owners.get(slotOf(key)) === victim;
       let stopAt = Number.POSITIVE_INFINITY;
+      let killedAt = Number.POSITIVE_INFINITY;
       const until = () => performance.now() >= stopAt;
-      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(workloadKeys(`kill:${label}`), ops, deadShard, until));
+      // The run ends a while after the last setup serves the dead shard again (the slowest driver
+      // takes 6 s on a quiet machine, more on a loaded one), or at the cap.
+      const recovered = new Set<string>();
+      const watch = (label: string) => (call: Call) => {
+        if (!call.ok || !call.disturbed || call.startedAt < killedAt || recovered.has(label)) return;
+        recovered.add(label);
+        if (recovered.size === Object.keys(setups).length) stopAt = Math.min(stopAt, performance.now() + AFTER_RECOVERY_MS);
+      };
+      const runs = Object.entries(setups).map(([label, ops]) => runWorkload(workloadKeys(`kill:${label}`), ops, deadShard, until, watch(label)));
       await pause(BEFORE_KILL_MS);
       await cluster.kill(victim);
-      const killedAt = performance.now();
-      stopAt = killedAt + AFTER_KILL_MS;
+      killedAt = performance.now();
+      stopAt = killedAt + AFTER_KILL_CAP_MS;
       const results = await Promise.all(runs);
       await closeSetups(setups);
 
@@ -91,10 +103,16 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
       // How late timers fire in this process (the emulator cluster shares its event loop): a raw
       // call's deadline is a timer of the same length, so its overshoot is the loop's, not ours.
       const timerLag = Math.max(0, ...report.filter((entry) => entry.label.startsWith('raw')).map((entry) => entry.slowest - CALL_TIMEOUT_MS));
+      const callsOf = (label: string) => results[Object.keys(setups).indexOf(label)] as Call[];
       for (const sdk of report.filter((entry) => entry.label.startsWith('SDK'))) {
         const raw = row(rawLabelOf(sdk.label));
         expect(Number.isFinite(raw.recovered), `${raw.label} recovered`).toBe(true);
-        expect(sdk.recovered, `${sdk.label} vs ${raw.label}`).toBeLessThanOrEqual(raw.recovered + 1000);
+        // Timers late in this process delay the SDK's pauses between attempts as much as the raw calls' deadlines.
+        expect(sdk.recovered, `${sdk.label} vs ${raw.label} (timers ${Math.round(timerLag)} ms late)`).toBeLessThanOrEqual(raw.recovered + 1000 + timerLag);
+        // Once both serve the slots again (and a second more), the SDK fails no more of those calls
+        // than its driver: 2 calls of slack, for a loaded machine that makes any call miss its deadline.
+        const settled = killedAt + Math.max(raw.recovered, sdk.recovered) + 1000;
+        expect(failuresFrom(callsOf(sdk.label), settled), `${sdk.label}: failures on the moved slots after recovery`).toBeLessThanOrEqual(failuresFrom(callsOf(raw.label), settled) + 2);
         expect(sdk.slowest, `${sdk.label}: no call past its deadline + ${DEADLINE_SLACK_MS} ms (timers ${Math.round(timerLag)} ms late)`).toBeLessThanOrEqual(CALL_TIMEOUT_MS + DEADLINE_SLACK_MS + timerLag);
         expect(sdk.wrong, `${sdk.label}: wrong values`).toBe(0);
         // The cluster answers CLUSTERDOWN while it detects the failure; the SDK waits that out within the deadline.
@@ -102,7 +120,7 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
       }
     }, 90_000);
 
-    it('moves a slot under load (MIGRATING/IMPORTING, ASK, then MOVED) with no failure and no wrong value', async () => {
+    it('moves a slot under load (MIGRATING/IMPORTING, ASK, then MOVED) with no more failures than the raw driver and no wrong value', async () => {
       const setups = await openSetups(cluster.nodes);
       // Clients that just connected first learn the slot map and how to route each command: done
       // before the slot moves, so that only the move is measured.
@@ -127,8 +145,11 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
       });
       console.table(report);
       expect((await ownerPorts()).get(slot)).toBe(to);
+      // A clean move fails no call; on a loaded machine a stall of a second fails a call of every
+      // lane of raw and SDK alike, so the SDK is judged against its driver, as the issue asks.
       for (const entry of report.filter((row) => row.label.startsWith('SDK'))) {
-        expect(entry.failed, `${entry.label}: failed calls (${entry.firstError})`).toBe(0);
+        const raw = report.find((row) => row.label === rawLabelOf(entry.label)) as (typeof report)[number];
+        expect(entry.failed, `${entry.label}: failed calls (${entry.firstError}) against ${raw.failed} through ${raw.label}`).toBeLessThanOrEqual(raw.failed);
         expect(entry.wrong, `${entry.label}: wrong values`).toBe(0);
       }
     }, 90_000);
