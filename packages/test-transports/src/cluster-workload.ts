@@ -14,6 +14,12 @@ import { createCluster } from 'redis';
 
 /** The deadline of every call of the workload, through the SDK (its `timeout`) and around the raw drivers. */
 export const CALL_TIMEOUT_MS = 1000;
+/**
+ * How long a driver may keep a request its caller gave up on, and still apply it: GLIDE's own
+ * `requestTimeout` here. A SET that failed may land that long after, even after later SETs of the
+ * same key were acknowledged (GLIDE sends it again once it has found the new primary).
+ */
+const ABANDONED_REQUEST_LIFETIME_MS = 5 * CALL_TIMEOUT_MS;
 /** How late a call may settle after its deadline (issue 21). */
 export const DEADLINE_SLACK_MS = 250;
 const KEYS = 200;
@@ -77,7 +83,8 @@ export async function runWorkload(
   onCall: (call: Call) => void = () => {},
 ): Promise<Call[]> {
   const calls: Call[] = [];
-  const state = keys.map(() => ({ value: '', maybe: new Set<string>(), counted: 0, uncertain: 0 }));
+  // `maybe`: the values of failed SETs, each with when it failed (see ABANDONED_REQUEST_LIFETIME_MS).
+  const state = keys.map(() => ({ value: '', maybe: new Map<string, number>(), counted: 0, uncertain: 0 }));
   await Promise.all(
     Array.from({ length: LANES }, async (_, lane) => {
       for (let round = 0; !until(); round++) {
@@ -92,21 +99,29 @@ export async function runWorkload(
           try {
             if (step === 0) {
               const value = `${round}`;
-              known.maybe.add(value);
-              await ops.set(key, value);
+              known.maybe.set(value, Number.POSITIVE_INFINITY);
+              try {
+                await ops.set(key, value);
+              } catch (failure) {
+                known.maybe.set(value, performance.now());
+                throw failure;
+              }
               known.value = value;
-              known.maybe.clear();
+              known.maybe.delete(value);
+              for (const [earlier, failedAt] of known.maybe) if (performance.now() - failedAt > ABANDONED_REQUEST_LIFETIME_MS) known.maybe.delete(earlier);
               ok = true;
             } else if (step === 1) {
               const value = String(await ops.get(key));
               ok = true;
               wrong = known.value !== '' && value !== known.value && !known.maybe.has(value);
+              if (wrong) error = `GET returned ${value}, last acknowledged ${known.value}`;
             } else {
               const value = Number(await ops.incr(`${key}:n`));
               ok = true;
               known.counted++;
               // Never more than every increment sent: none was applied twice.
               wrong = value > known.counted + known.uncertain;
+              if (wrong) error = `INCR returned ${value}, more than the ${known.counted} acknowledged + ${known.uncertain} failed`;
             }
           } catch (failure) {
             error = failure instanceof Error ? failure.message : String(failure);
@@ -219,7 +234,7 @@ export async function openSetups(nodes: ReadonlyArray<{ readonly host: string; r
   if (options.glide) {
     // GLIDE's own deadline is longer than the workload's: the one judged is the workload's (the
     // SDK's `timeout`, the wrapper around the raw client), as the package's README advises.
-    const configuration: GlideClusterClientConfiguration = { addresses: seeds, requestTimeout: 5 * CALL_TIMEOUT_MS };
+    const configuration: GlideClusterClientConfiguration = { addresses: seeds, requestTimeout: ABANDONED_REQUEST_LIFETIME_MS };
     const rawGlide = await GlideClusterClient.createClient(configuration);
     const sdkGlide = createFerrite({ transport: glideTransport(await GlideClusterClient.createClient(configuration), { configuration, closeClient: true }), timeout: CALL_TIMEOUT_MS });
     setups['raw valkey-glide'] = {
