@@ -1,4 +1,4 @@
-import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import {
   ClusterTransport,
   readFromOption,
@@ -112,27 +112,27 @@ class IoredisClusterDriver implements ClusterDriver {
     return this.#cluster.status !== 'end' && !this.#lifecycle.closed;
   }
 
-  send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
-    if (this.#cluster.status !== 'ready') return this.#sendWhenReady(command, route, signal);
+  send(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
+    if (this.#cluster.status !== 'ready') return this.#sendWhenReady(command, route, options);
     const node = this.#nodeFor(route);
     if (!node) return Promise.reject(this.#noNodeFor(route));
-    return this.#sendOn(node, command, signal);
+    return this.#sendOn(node, command, options);
   }
 
-  async sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     const node = this.#nodeAt(redirect.host, redirect.port);
     if (!node) throw notSent(`no connection to ${redirect.host}:${redirect.port} named by ${redirect.kind} yet`);
-    if (redirect.kind === 'MOVED') return this.#sendOn(node, command, signal);
-    const link = await this.#readyLink(node, signal);
-    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, options: { signal } });
+    if (redirect.kind === 'MOVED') return this.#sendOn(node, command, options);
+    const link = await this.#readyLink(node, options?.signal);
+    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, options });
     if (!asking?.ok) throw asking?.error ?? notSent('ASKING got no reply');
     if (!reply) throw new FerriteConnectionError('ioredis: no reply after ASKING');
     if (!reply.ok) throw reply.error;
     return reply.value;
   }
 
-  async sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
-    return this.#sendOn(await this.#primaryWithId(id, signal), command, signal);
+  async sendToNode(id: string, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
+    return this.#sendOn(await this.#primaryWithId(id, options?.signal), command, options);
   }
 
   async primaries(): Promise<readonly TransportNode[]> {
@@ -173,20 +173,21 @@ class IoredisClusterDriver implements ClusterDriver {
     });
   }
 
-  async #sendWhenReady(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async #sendWhenReady(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     this.#lifecycle.assertOpen();
-    await readyWithin(this.#cluster, signal);
+    await readyWithin(this.#cluster, options?.signal);
     const node = this.#nodeFor(route);
     if (!node) throw this.#noNodeFor(route);
-    return this.#sendOn(node, command, signal);
+    return this.#sendOn(node, command, options);
   }
 
   /** Sends on the transport's connection to `node`, once it is ready; one that cannot connect sends nothing. */
-  #sendOn(node: Redis, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  #sendOn(node: Redis, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const link = this.#link(node);
-    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, options: { signal } });
-    return this.#readyLink(node, signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, options: { signal } }));
+    // `options` travels as it is: its signal is read only if the command has to wait.
+    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, options });
+    return this.#readyLink(node, options?.signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, options }));
   }
 
   async #readyLink(node: Redis, signal: AbortSignal | undefined): Promise<Redis> {
@@ -260,7 +261,7 @@ class IoredisClusterDriver implements ClusterDriver {
   #idOf(node: Redis, signal: AbortSignal | undefined): Promise<string> {
     let id = this.#ids.get(node);
     if (!id) {
-      const asking = this.#sendOn(node, { name: 'CLUSTER', args: ['MYID'], routingKey: null }, signal).then((reply) => String(reply));
+      const asking = this.#sendOn(node, { name: 'CLUSTER', args: ['MYID'], routingKey: null }, { signal }).then((reply) => String(reply));
       asking.catch(() => this.#ids.delete(node));
       this.#ids.set(node, asking);
       id = asking;
