@@ -9,19 +9,25 @@ import { Command, type Pipeline, type Redis } from 'ioredis';
  * `keyPrefix`, which ioredis would apply to the commands it knows only.
  */
 export function driverCommand(command: WireCommand): Command {
-  return new Command(command.name, command.args.slice(), { replyEncoding: null });
+  // ioredis copies the arguments itself (`args.flat()`), so the caller's array is never changed.
+  return new Command(command.name, command.args as Array<string | Buffer>, { replyEncoding: null });
 }
 
 /**
- * Sockets written to in the current turn of the event loop: `false` while only the first write of
- * the turn has gone out, `true` once the socket is corked for the rest of the turn.
+ * The writes of one connection in the current turn of the event loop: the socket written to
+ * (unset between turns), and whether it is corked for the rest of the turn. Kept in the
+ * connection's own record (see `in-flight.ts`), so a write costs no extra lookup.
  */
-const turns = new WeakMap<object, boolean>();
+export class WriteTurn {
+  stream: Redis['stream'] | undefined = undefined;
+  corked = false;
+}
 
-function endTurn(stream: Redis['stream']): void {
-  const corked = turns.get(stream);
-  turns.delete(stream);
-  if (corked) stream.uncork();
+function endTurn(turn: WriteTurn): void {
+  const { stream, corked } = turn;
+  turn.stream = undefined;
+  turn.corked = false;
+  if (corked && stream) stream.uncork();
 }
 
 /**
@@ -31,22 +37,21 @@ function endTurn(stream: Redis['stream']): void {
  * turn are done (`process.nextTick` runs after the promise continuations queued now), so the
  * rest go out together in one write, as node-redis does.
  */
-function coalesceWrites(connection: Redis): void {
+function coalesceWrites(connection: Redis, turn: WriteTurn): void {
   const stream = connection.stream;
   if (connection.status !== 'ready' || !stream) return;
-  const corked = turns.get(stream);
-  if (corked === undefined) {
-    turns.set(stream, false);
-    process.nextTick(endTurn, stream);
-  } else if (!corked) {
-    turns.set(stream, true);
+  if (turn.stream === undefined) {
+    turn.stream = stream;
+    process.nextTick(endTurn, turn);
+  } else if (!turn.corked && turn.stream === stream) {
+    turn.corked = true;
     stream.cork();
   }
 }
 
 /** Sends one command on this very connection (never re-routed by the driver). */
-export function sendOn(connection: Redis, pending: Command): Promise<unknown> {
-  coalesceWrites(connection);
+export function sendOn(connection: Redis, pending: Command, turn: WriteTurn): Promise<unknown> {
+  coalesceWrites(connection, turn);
   connection.sendCommand(pending);
   return pending.promise;
 }
