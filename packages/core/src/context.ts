@@ -88,7 +88,7 @@ export function createContext(
   // Tracing says which plugin issued a command (`null`: the client's own send).
   const traceScope: TraceScope = { transport, plugin };
   const baseTimeout = own.timeout ?? family.timeout;
-  const effective = (): EffectiveCallOptions => ({ timeout: baseTimeout, signal: combineSignals(own.signals) });
+  const effective = (): EffectiveCallOptions => ({ timeout: baseTimeout, signal: combineSignals(own.signals), viewTimeout: own.timeout });
 
   function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>, scope: CallScope = own): Promise<T> {
     const timeout = (scope.timeout ?? family.timeout) + blockMs;
