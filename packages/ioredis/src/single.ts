@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
 import { translateError } from './errors.js';
-import { execute, executeBatch } from './execute.js';
+import { executeBatch, executeWith } from './execute.js';
 
 export interface ConnectionTransportSettings {
   /** Releases what this transport holds (its own connection; the user's client when asked). */
@@ -50,7 +50,7 @@ export class ConnectionTransport implements DedicatedTransport {
     try {
       this.#lifecycle.assertOpen();
       this.#node.assert(options?.node);
-      return execute(this.#connection, command, { lifecycle: this.#lifecycle, options });
+      return executeWith(this.#connection, command, this.#lifecycle, options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -28,6 +28,16 @@ function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
+/** What `promise` rejects with; fails the test if it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
 async function collect(stream: AsyncIterable<string>): Promise<string[]> {
   const chunks: string[] = [];
   for await (const chunk of stream) chunks.push(chunk);
@@ -406,10 +416,7 @@ describeEachTransport(
         // The view's caller starts the flight; a caller on the client, without a deadline, joins it.
         const first = ferrite.withOptions({ timeout: 50 }).semantic.cache(ns).getOrSet('prompt', compute);
         const second = ferrite.semantic.cache(ns).getOrSet('prompt', compute);
-        const error: unknown = await first.then(
-          () => 'resolved',
-          (rejected: unknown) => rejected,
-        );
+        const error = await rejectionOf(first);
         expect(error).toBeInstanceOf(FerriteTimeoutError);
         expect(isTimeoutError(error)).toBe(true);
         expect(error).toMatchObject({ timeoutMs: 50, command: 'GETORSET' });
@@ -431,10 +438,7 @@ describeEachTransport(
         const compute = () => (computations++, finish.promise);
         const owner = ferrite.semantic.cache(ns).getOrSet('prompt', compute);
         const joiner = ferrite.withOptions({ timeout: 50 }).semantic.cache(ns).getOrSet('prompt', compute);
-        const error: unknown = await joiner.then(
-          () => 'resolved',
-          (rejected: unknown) => rejected,
-        );
+        const error = await rejectionOf(joiner);
         expect(error).toBeInstanceOf(FerriteTimeoutError);
         expect(isMaybeApplied(error)).toBe(false);
         await until('the computation to start', () => computations > 0);
