@@ -28,7 +28,7 @@ export function executeWith(connection: Redis, command: WireCommand, lifecycle: 
     decode: (raw: unknown): Reply => normaliseReply(raw, command),
     translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),
   };
-  return runTracked(connection, (writes) => sendOn(connection, pending, writes), lifecycle, options?.signal, outcome);
+  return runTracked(connection, (writes, lone) => sendOn(connection, pending, writes, lone), lifecycle, options?.signal, outcome);
 }
 
 const PIPELINE_OUTCOME = {

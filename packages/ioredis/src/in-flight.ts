@@ -59,7 +59,7 @@ export interface Outcome<T, R> {
 /** Writes with `send` now (the connection is writable) and settles through the driver's promise or the connection's close. */
 function handOver<T, R>(
   connection: Redis,
-  send: (writes: WriteTurn) => Promise<T>,
+  send: (writes: WriteTurn, lone: boolean) => Promise<T>,
   outcome: Outcome<T, R>,
   settled: () => void,
   resolve: (value: R) => void,
@@ -67,7 +67,7 @@ function handOver<T, R>(
 ): void {
   const calls = callsOn(connection);
   // Written first, so that the bookkeeping below overlaps the round trip.
-  const sent = send(calls.writes);
+  const sent = send(calls.writes, calls.inFlight.size === 0);
   const entries = calls.inFlight;
   const finish = (): void => {
     entries.delete(entry);
@@ -104,7 +104,7 @@ function handOver<T, R>(
  */
 export function runTracked<T, R>(
   connection: Redis,
-  send: (writes: WriteTurn) => Promise<T>,
+  send: (writes: WriteTurn, lone: boolean) => Promise<T>,
   lifecycle: TransportLifecycle,
   signal: AbortSignal | undefined,
   outcome: Outcome<T, R>,
@@ -159,7 +159,7 @@ export function runReady(connection: Redis, pending: Command, lifecycle: Transpo
   lifecycle.assertOpen();
   const calls = callsOn(connection);
   // Written first, so that the bookkeeping below overlaps the round trip.
-  const sent = sendOn(connection, pending, calls.writes);
+  const sent = sendOn(connection, pending, calls.writes, calls.inFlight.size === 0);
   const entries = calls.inFlight;
   const entry = new InFlight(pending.reject);
   const handle = lifecycle.watch(pending.reject);

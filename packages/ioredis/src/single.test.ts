@@ -96,7 +96,7 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
   });
 
   describe('writes', () => {
-    it('writes the first command of an event-loop turn at once and the rest of the turn in one write, in order', async () => {
+    it('writes a command with none other in flight at once, and the rest of its turn in one write, in order', async () => {
       const { client, transport } = open({}, { stringNumbers: true, replyMapping: 'resp3', autoResendUnfulfilledCommands: false });
       expect(await transport.send(cmd('DEL', 'coalesced'))).toBeTypeOf('number');
       // Every call into the socket's own write (one per chunk, or one for all buffered chunks).
@@ -118,6 +118,14 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
       // A lone call is written within its turn too, and a later turn is a write of its own.
       expect(await transport.send(cmd('LRANGE', 'coalesced', '0', '-1'))).toEqual(['a', 'b', 'c', 'd']);
       expect(socketWrites).toEqual([1, 3, 1]);
+      // While a command is in flight (a blocked pop holds the connection), every command of a
+      // turn goes out in the turn's one write, the first included.
+      const blocked = transport.send(cmd('BLPOP', 'coalesced:empty', '0.2'));
+      await Promise.resolve();
+      const queued = Promise.all([transport.send(cmd('LLEN', 'coalesced')), transport.send(cmd('LINDEX', 'coalesced', '0'))]);
+      await expect(blocked).resolves.toBeNull();
+      expect(await queued).toEqual([4, 'a']);
+      expect(socketWrites).toEqual([1, 3, 1, 1, 2]);
     });
   });
 

@@ -14,44 +14,43 @@ export function driverCommand(command: WireCommand): Command {
 }
 
 /**
- * The writes of one connection in the current turn of the event loop: the socket written to
- * (unset between turns), and whether it is corked for the rest of the turn. Kept in the
- * connection's own record (see `in-flight.ts`), so a write costs no extra lookup.
+ * The writes of one connection in the current turn of the event loop: the socket corked for the
+ * rest of the turn, unset when none is. Kept in the connection's own record (see `in-flight.ts`),
+ * so a write costs no extra lookup.
  */
 export class WriteTurn {
   stream: Redis['stream'] | undefined = undefined;
-  corked = false;
 }
 
 function endTurn(turn: WriteTurn): void {
-  const { stream, corked } = turn;
+  const { stream } = turn;
   turn.stream = undefined;
-  turn.corked = false;
-  if (corked && stream) stream.uncork();
+  stream?.uncork();
 }
 
 /**
  * ioredis writes every command to its socket at once: one system call per command, most of the
- * time a call costs under load. The first command of a turn of the event loop still goes out at
- * once (a lone call waits for nothing); the socket is then corked until the calls made in that
- * turn are done (`process.nextTick` runs after the promise continuations queued now), so the
- * rest go out together in one write, as node-redis does.
+ * time a call costs under load. A command sent while no other is in flight on the connection (a
+ * lone call, or calls made one at a time) still goes out at once: it waits for nothing, and marks
+ * nothing. Any other is held in the socket, corked until the calls made in this turn of the event
+ * loop are done (`process.nextTick` runs after the promise continuations queued now), so they go
+ * out together in one write, as node-redis does with every command.
  */
-function coalesceWrites(connection: Redis, turn: WriteTurn): void {
+function coalesceWrites(connection: Redis, turn: WriteTurn, lone: boolean): void {
+  if (turn.stream !== undefined || lone) return;
   const stream = connection.stream;
   if (connection.status !== 'ready' || !stream) return;
-  if (turn.stream === undefined) {
-    turn.stream = stream;
-    process.nextTick(endTurn, turn);
-  } else if (!turn.corked && turn.stream === stream) {
-    turn.corked = true;
-    stream.cork();
-  }
+  turn.stream = stream;
+  stream.cork();
+  process.nextTick(endTurn, turn);
 }
 
-/** Sends one command on this very connection (never re-routed by the driver). */
-export function sendOn(connection: Redis, pending: Command, turn: WriteTurn): Promise<unknown> {
-  coalesceWrites(connection, turn);
+/**
+ * Sends one command on this very connection (never re-routed by the driver). `lone`: no other
+ * command of the transport's is in flight on the connection.
+ */
+export function sendOn(connection: Redis, pending: Command, turn: WriteTurn, lone: boolean): Promise<unknown> {
+  coalesceWrites(connection, turn, lone);
   connection.sendCommand(pending);
   return pending.promise;
 }
