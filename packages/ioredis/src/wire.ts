@@ -14,35 +14,42 @@ export function driverCommand(command: WireCommand): Command {
 }
 
 /**
- * The writes of one connection in the current turn of the event loop: the socket corked for the
- * rest of the turn, unset when none is. Kept in the connection's own record (see `in-flight.ts`),
- * so a write costs no extra lookup.
+ * The writes of one connection in the current turn of the event loop: the socket written to
+ * (unset between turns), and whether it is corked for the rest of the turn. Kept in the
+ * connection's own record (see `in-flight.ts`), so a write costs no extra lookup.
  */
 export class WriteTurn {
   stream: Redis['stream'] | undefined = undefined;
+  corked = false;
 }
 
 function endTurn(turn: WriteTurn): void {
-  const { stream } = turn;
+  const { stream, corked } = turn;
   turn.stream = undefined;
-  stream?.uncork();
+  turn.corked = false;
+  if (corked && stream) stream.uncork();
 }
 
 /**
  * ioredis writes every command to its socket at once: one system call per command, most of the
- * time a call costs under load. A command sent while no other is in flight on the connection (a
- * lone call, or calls made one at a time) still goes out at once: it waits for nothing, and marks
- * nothing. Any other is held in the socket, corked until the calls made in this turn of the event
- * loop are done (`process.nextTick` runs after the promise continuations queued now), so they go
- * out together in one write, as node-redis does with every command.
+ * time a call costs under load. A command sent while no other is in flight on the connection
+ * (calls made one at a time) goes out at once and marks nothing. Otherwise the first command of a
+ * turn of the event loop still goes out at once (the server starts on it while the turn goes on);
+ * the socket is then corked until the calls made in that turn are done (`process.nextTick` runs
+ * after the promise continuations queued now), so the rest go out together in one write, as
+ * node-redis does.
  */
 function coalesceWrites(connection: Redis, turn: WriteTurn, lone: boolean): void {
-  if (turn.stream !== undefined || lone) return;
+  if (lone && turn.stream === undefined) return;
   const stream = connection.stream;
   if (connection.status !== 'ready' || !stream) return;
-  turn.stream = stream;
-  stream.cork();
-  process.nextTick(endTurn, turn);
+  if (turn.stream === undefined) {
+    turn.stream = stream;
+    process.nextTick(endTurn, turn);
+  } else if (!turn.corked && turn.stream === stream) {
+    turn.corked = true;
+    stream.cork();
+  }
 }
 
 /**
