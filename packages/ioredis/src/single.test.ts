@@ -121,7 +121,7 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
       expect(socketWrites).toEqual([1, 1, 2, 1]);
       // While a command is in flight (a blocked pop holds the connection), the first command of
       // a later turn goes out at once and the rest of that turn together.
-      const blocked = transport.send(cmd('BLPOP', 'coalesced:empty', '0.2'));
+      const blocked = transport.send(cmd('BLPOP', 'coalesced:empty', '0.05'));
       await Promise.resolve();
       const queued = Promise.all([
         transport.send(cmd('LLEN', 'coalesced')),
