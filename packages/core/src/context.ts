@@ -127,7 +127,18 @@ export function createContext(
         // Each attempt sends what has not settled yet: everything the first time, then the
         // retryable commands whose connection failed.
         const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
-        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
+        let results: readonly BatchEntry[];
+        try {
+          results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
+        } catch (error) {
+          // A pipeline whose connection failed as a whole failed each of its commands: only the
+          // retryable ones may go again, never a command unsafe to repeat riding along with them.
+          const failure = asFerriteError(error);
+          if (failure.code === 'CONNECTION') {
+            for (const index of due) if (!(commands[index] as PreparedCommand<Result>).definition.retryable) entries[index] = { ok: false, error: failure };
+          }
+          throw error;
+        }
         let retry: FerriteError | undefined;
         due.forEach((index, position) => {
           const entry = results[position] ?? { ok: false, error: new FerriteConnectionError('the transport returned no entry for this command') };
