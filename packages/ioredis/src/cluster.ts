@@ -196,17 +196,30 @@ class IoredisClusterDriver implements ClusterDriver {
     return link;
   }
 
-  /** The transport's connection to the node of ioredis' connection `node`, opened when first needed. */
+  /**
+   * The transport's connection to the node of ioredis' connection `node`, opened when first needed.
+   * Opening one opens the missing ones to every primary with it: a fresh client's first call
+   * otherwise connects twice in a row (to a node for `COMMAND INFO`, then to its key's primary),
+   * and each connection costs several round trips (connect, ready check, handshake).
+   */
   #link(node: Redis): Redis {
-    let link = this.#links.get(node);
-    if (link && !USABLE.has(link.status)) {
-      this.#links.delete(node);
-      link = undefined;
-    }
-    if (!link) {
-      link = duplicateConnection(node, { lazyConnect: true });
-      this.#links.set(node, link);
-    }
+    const link = this.#usableLink(node);
+    if (link) return link;
+    const opened = this.#openLink(node);
+    for (const primary of this.#cluster.nodes('master')) if (!this.#usableLink(primary)) this.#openLink(primary).connect().catch(noop);
+    return opened;
+  }
+
+  #usableLink(node: Redis): Redis | undefined {
+    const link = this.#links.get(node);
+    if (link && USABLE.has(link.status)) return link;
+    this.#links.delete(node);
+    return undefined;
+  }
+
+  #openLink(node: Redis): Redis {
+    const link = duplicateConnection(node, { lazyConnect: true });
+    this.#links.set(node, link);
     return link;
   }
 

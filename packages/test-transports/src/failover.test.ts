@@ -7,7 +7,7 @@ import { freePort, redisServerMissing, startRedisCluster, type RedisCluster } fr
 import { Redis } from 'ioredis';
 import { startEmulatorCluster } from '@ferrite/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALL_TIMEOUT_MS, closeSetups, DEADLINE_SLACK_MS, failuresFrom, openSetups, rawLabelOf, recoveredAt, runWorkload, slowestCall, warmUp, workloadKeys, type Call, type SetupOptions } from './cluster-workload.js';
+import { CALL_TIMEOUT_MS, closeSetups, DEADLINE_SLACK_MS, failuresFrom, openSetups, rawLabelOf, recoveredAt, runWorkload, slowestCall, workloadKeys, type Call, type SetupOptions } from './cluster-workload.js';
 
 const skip = redisServerMissing();
 
@@ -63,8 +63,6 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
 
     it('after kill -9 of a primary, the SDK serves its slots again no later than the raw driver + 1 s, within deadlines, with no wrong value', async () => {
       const setups = await openSetups(cluster.nodes, setupOptions);
-      await warmUp(setups);
-
       const owners = await ownerPorts();
       const victim = cluster.nodes.find((node) => [...owners.values()].includes(node.port))?.port as number;
       const deadShard = (key: string) => owners.get(slotOf(key)) === victim;
@@ -138,9 +136,6 @@ function describeFailover(name: string, skipped: boolean, start: () => Promise<F
 
     it('moves a slot under load (MIGRATING/IMPORTING, ASK, then MOVED) with no more failures than the raw driver and no wrong value', async () => {
       const setups = await openSetups(cluster.nodes);
-      // Clients that just connected first learn the slot map and how to route each command: done
-      // before the slot moves, so that only the move is measured.
-      await warmUp(setups);
       const owners = await ownerPorts();
       const hashTag = '{reshard}';
       const slot = slotOf(hashTag);
