@@ -8,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 const LONG_FILES: readonly RegExp[] = [
   /\/cdc\/src\/(failover|cluster)\.[\w-]+\.test\.ts$/,
-  /\/(faults|cluster-faults|failover|failure-policy|semantic-cache-faults|resources|lifecycle)([.-][\w-]+)?\.test\.ts$/,
+  /\/(faults|cluster-faults|cluster-membership|failover|failure-policy|semantic-cache-faults|resources|lifecycle)([.-][\w-]+)?\.test\.ts$/,
   /\/(counter-failover|resume|bounded|single-flight|conformance|cdc)([.-][\w-]+)?\.test\.ts$/,
 ];
 

@@ -14,6 +14,10 @@ export function ferriteProject(name: string, test: UserWorkspaceConfig['test'] =
       name,
       include: ['src/**/*.test.ts'],
       typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+      // A hang guard, not a speed check: six files share two cores, and a CPU-bound property test
+      // that takes a second alone took over vitest's default 5 s beside them. Tests that judge
+      // time assert their own bounds.
+      testTimeout: 20_000,
       ...test,
     },
   });

@@ -130,9 +130,13 @@ for (const target of proxiedTargets) {
               );
         await sleep(100);
         const aborted = performance.now();
+        // How late the event loop runs a timer due now: a loaded machine delays the abort's
+        // settling by as much, which is not the library's time.
+        const loopLateness = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - aborted), 0));
         controller.abort();
         expect(await settled).toBe('rejected');
-        expect(performance.now() - aborted, call).toBeLessThan(50);
+        const took = performance.now() - aborted;
+        expect(took - (await loopLateness), call).toBeLessThan(50);
       }
       expect(model.doGenerateCalls).toHaveLength(0);
       expect(model.doStreamCalls).toHaveLength(0);

@@ -19,6 +19,13 @@ export interface EffectiveCallOptions {
    */
   readonly timeout: number;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The timeout a view set (`withOptions({ timeout })`, the innermost), `undefined` for calls
+   * that run on the client's own. Work that outlives one command and is shared by several
+   * callers (a single flight) bounds each caller's wait by it, never by the client's per-command
+   * default.
+   */
+  readonly viewTimeout: number | undefined;
 }
 
 /**

@@ -6,9 +6,9 @@ import { asFerriteError, FerriteConnectionError, FerriteError, FerriteUnsupporte
 import type { ClientFamily } from './family.js';
 import type { DedicatedContext, PluginContext, Settled } from './plugin.js';
 import { readArray, type Reply } from './reply.js';
-import { runCall, type AttemptOptions, type CallPlan } from './run-call.js';
-import { traceBatch, traceCommand, type TraceScope } from './tracing.js';
-import type { BatchEntry, DedicatedOptions, Transport, TransportNode, WireCommand } from './transport.js';
+import { Call, FunctionCall, type AttemptOptions } from './run-call.js';
+import { commandTracingActive, traceBatch, traceCommand, type TraceScope } from './tracing.js';
+import type { BatchEntry, DedicatedOptions, Transport, TransportNode, TransportSendOptions, WireCommand } from './transport.js';
 import { describeValue } from './validate.js';
 
 /** Anything a transport rejects with, as a Ferrite error; "unknown command" becomes `FerriteUnsupportedError`. */
@@ -44,33 +44,27 @@ export function rawCommand(name: unknown, args: unknown[], binary = false): Wire
   return binary ? { name, args: wireArgs, binary } : { name, args: wireArgs };
 }
 
-/** One command sent as a call: a class, so that a call costs one object here (see `runCall`). */
-class WireSend implements CallPlan<Reply> {
-  readonly name: string;
+/** One command sent as a call, and its options for the transport (its own signal, its node). */
+class WireCall extends Call<Reply> implements TransportSendOptions {
   readonly #transport: Transport;
   readonly #wire: WireCommand;
-  readonly #node: string | undefined;
-  readonly timeout: number;
-  readonly signals: readonly AbortSignal[];
-  readonly retryable: boolean;
+  readonly node: string | undefined;
   readonly #translateUnknown: boolean;
 
   constructor(transport: Transport, wire: WireCommand, node: string | undefined, timeout: number, signals: readonly AbortSignal[], retryable: boolean, translateUnknown: boolean) {
-    this.name = wire.name;
+    super(wire.name, timeout, signals, retryable);
     this.#transport = transport;
     this.#wire = wire;
-    this.#node = node;
-    this.timeout = timeout;
-    this.signals = signals;
-    this.retryable = retryable;
+    this.node = node;
     this.#translateUnknown = translateUnknown;
   }
 
-  attempt(options: AttemptOptions): Promise<Reply> {
-    return this.#transport.send(this.#wire, this.#node === undefined ? options : { signal: options.signal, node: this.#node });
+  protected attempt(): Promise<Reply> {
+    // The call is the options: its `signal` is made only if the transport reads it.
+    return this.#transport.send(this.#wire, this);
   }
 
-  translate(error: unknown): unknown {
+  protected override translate(error: unknown): unknown {
     return this.#translateUnknown ? translate(error, this.#wire.name) : asFerriteError(error);
   }
 }
@@ -94,16 +88,16 @@ export function createContext(
   // Tracing says which plugin issued a command (`null`: the client's own send).
   const traceScope: TraceScope = { transport, plugin };
   const baseTimeout = own.timeout ?? family.timeout;
-  const effective = (): EffectiveCallOptions => ({ timeout: baseTimeout, signal: combineSignals(own.signals) });
+  const effective = (): EffectiveCallOptions => ({ timeout: baseTimeout, signal: combineSignals(own.signals), viewTimeout: own.timeout });
 
   function run<T>(name: string, blockMs: number, retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>, scope: CallScope = own): Promise<T> {
     const timeout = (scope.timeout ?? family.timeout) + blockMs;
-    return runCall(family, { name, timeout, signals: scope.signals, retryable, attempt });
+    return new FunctionCall(name, timeout, scope.signals, retryable, attempt).run(family);
   }
 
   function sendWire(wire: WireCommand, blockMs: number, retryable: boolean, translateUnknown: boolean, scope: CallScope = own): Promise<Reply> {
     const timeout = (scope.timeout ?? family.timeout) + blockMs;
-    return runCall(family, new WireSend(transport, wire, node, timeout, scope.signals, retryable, translateUnknown));
+    return new WireCall(transport, wire, node, timeout, scope.signals, retryable, translateUnknown).run(family);
   }
 
   function sendRaw(binary: boolean, name: unknown, args: unknown[]): Promise<Reply> {
@@ -114,7 +108,9 @@ export function createContext(
       return Promise.reject(error);
     }
     // Never retried: core knows nothing of an arbitrary command, so it is sent at most once.
-    return traceCommand(traceScope, 'send', wire, () => sendWire(wire, blockingTime(wire.name, wire.args), false, false));
+    const blockMs = blockingTime(wire.name, wire.args);
+    if (!commandTracingActive()) return sendWire(wire, blockMs, false, false);
+    return traceCommand(traceScope, 'send', wire, () => sendWire(wire, blockMs, false, false));
   }
 
   function batch<Result>(commands: readonly PreparedCommand<Result>[]): Promise<Settled<Result>[]> {
@@ -131,7 +127,18 @@ export function createContext(
         // Each attempt sends what has not settled yet: everything the first time, then the
         // retryable commands whose connection failed.
         const due = commands.flatMap((_, index) => (entries[index] === undefined ? [index] : []));
-        const results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
+        let results: readonly BatchEntry[];
+        try {
+          results = await transport.batch(due.map((index) => (commands[index] as PreparedCommand<Result>).wire), node === undefined ? { signal } : { signal, node });
+        } catch (error) {
+          // A pipeline whose connection failed as a whole failed each of its commands: only the
+          // retryable ones may go again, never a command unsafe to repeat riding along with them.
+          const failure = asFerriteError(error);
+          if (failure.code === 'CONNECTION') {
+            for (const index of due) if (!(commands[index] as PreparedCommand<Result>).definition.retryable) entries[index] = { ok: false, error: failure };
+          }
+          throw error;
+        }
         let retry: FerriteError | undefined;
         due.forEach((index, position) => {
           const entry = results[position] ?? { ok: false, error: new FerriteConnectionError('the transport returned no entry for this command') };

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFerrite } from './client.js';
-import { cancelDeadline, deadlineQueueCount, scheduleDeadline } from './deadline-queue.js';
+import { cancelDeadline, deadlineQueueCount, scheduleDeadline, type Deadline } from './deadline-queue.js';
 import type { Transport } from './transport.js';
 
 const answering: Transport = {
@@ -27,7 +27,8 @@ describe('deadline queues', () => {
   it('fires on the monotonic clock: a step of the wall clock moves no deadline', async () => {
     const realNow = Date.now;
     let fired = false;
-    const deadline = scheduleDeadline(60, { expire: () => (fired = true) });
+    const deadline: Deadline = { at: 0, queue: null, expire: () => void (fired = true) };
+    scheduleDeadline(60, deadline);
     try {
       // The wall clock goes back an hour (an NTP step): the deadline still fires after 60 ms.
       Date.now = () => realNow() - 3_600_000;

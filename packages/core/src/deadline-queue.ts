@@ -10,42 +10,55 @@
  * {@link MAX_IDLE_QUEUES} queues, so any mix of timeouts (`budget - elapsed` gives a new
  * one per call) leaves behind only the queues of calls still pending.
  */
-/** What a deadline fires: the call it belongs to. */
-export interface Expirable {
+/**
+ * What a deadline belongs to and fires: the call itself holds its deadline (`at`, `queue`), so
+ * scheduling one allocates nothing. `queue` is `null` when no deadline is pending.
+ */
+export interface Deadline {
+  /** When it fires, on the monotonic clock; set by {@link scheduleDeadline}. */
+  at: number;
+  /** The queue it waits in; `null` once it fired or was cancelled. */
+  queue: { cancel(deadline: Deadline): void } | null;
   expire(): void;
 }
 
-/** A scheduled deadline; hand it to {@link cancelDeadline}. */
-export interface Deadline {
-  readonly at: number;
-  readonly queue: { cancel(deadline: Deadline): void };
-  owner: Expirable | null;
-}
+/**
+ * The monotonic clock. The global `performance` is a lazy getter in Node, read here once rather
+ * than on every call.
+ */
+const clock = performance;
 
 class Queue {
   readonly #ms: number;
-  #entries: Deadline[] = [];
+  /** Deadlines in the order they were scheduled, from `#head` to `#tail`; slots before the head are cleared. */
+  #entries: (Deadline | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(ms: number) {
     this.#ms = ms;
   }
 
-  add(owner: Expirable): Deadline {
-    const entry: Deadline = { at: performance.now() + this.#ms, queue: this, owner };
-    this.#entries.push(entry);
+  add(entry: Deadline): void {
+    entry.at = clock.now() + this.#ms;
+    entry.queue = this;
+    this.#entries[this.#tail++] = entry;
     if (!this.#timer) this.#arm(this.#ms);
-    return entry;
   }
 
-  /** Drops the entry's owner at once and the cancelled entries at the head (most calls end in order). */
+  /** Drops the entry at once and the cancelled entries at the head (most calls end in order). */
   cancel(entry: Deadline): void {
-    entry.owner = null;
-    while (this.#head < this.#entries.length && (this.#entries[this.#head] as Deadline).owner === null) this.#head++;
-    this.#compact();
+    entry.queue = null;
+    this.#dropSettledHead();
     // Kept armed while few queues idle (the next call with this timeout reuses the timer), else let go now.
-    if (this.#entries.length === 0 && queues.size > MAX_IDLE_QUEUES) this.#retire();
+    if (this.#head === this.#tail && queues.size > MAX_IDLE_QUEUES) this.#retire();
+  }
+
+  #dropSettledHead(): void {
+    const entries = this.#entries;
+    while (this.#head < this.#tail && (entries[this.#head] as Deadline).queue !== this) entries[this.#head++] = undefined;
+    this.#compact();
   }
 
   /** Stops the timer and forgets the queue; a later call with this timeout makes a new one. */
@@ -55,13 +68,19 @@ class Queue {
     if (queues.get(this.#ms) === this) queues.delete(this.#ms);
   }
 
-  /** Lets go of the entries before the head: all of them once the queue is empty, else in large runs. */
+  /**
+   * Reuses the array once the queue is empty (a call at a time would otherwise allocate one per
+   * call); while it is not, moves the live entries to the front in large runs.
+   */
   #compact(): void {
-    if (this.#head === this.#entries.length) {
-      this.#entries = [];
+    if (this.#head === this.#tail) {
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
+      this.#tail = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#tail) {
+      const entries = this.#entries;
+      entries.copyWithin(0, this.#head, this.#tail);
+      entries.fill(undefined, this.#tail - this.#head, this.#tail);
+      this.#tail -= this.#head;
       this.#head = 0;
     }
   }
@@ -73,22 +92,27 @@ class Queue {
 
   #expire(): void {
     this.#timer = undefined;
-    const now = performance.now();
-    const due: Expirable[] = [];
-    while (this.#head < this.#entries.length) {
-      const entry = this.#entries[this.#head] as Deadline;
-      if (entry.owner !== null && entry.at > now) break;
-      this.#head++;
-      if (entry.owner !== null) {
-        due.push(entry.owner);
-        entry.owner = null;
+    const now = clock.now();
+    const entries = this.#entries;
+    const due: Deadline[] = [];
+    while (this.#head < this.#tail) {
+      const entry = entries[this.#head] as Deadline;
+      if (entry.queue === this) {
+        if (entry.at > now) break;
+        entry.queue = null;
+        due.push(entry);
       }
+      entries[this.#head++] = undefined;
     }
     this.#compact();
-    const next = this.#entries[this.#head];
-    if (next) this.#arm(next.at - now);
-    else this.#retire();
-    for (const owner of due) owner.expire();
+    const next = entries[this.#head];
+    if (this.#head < this.#tail && next) this.#arm(next.at - now);
+    else {
+      // Empty: its array goes with it (it may have grown to the largest burst of calls).
+      this.#entries = [];
+      this.#retire();
+    }
+    for (const entry of due) entry.expire();
   }
 }
 
@@ -101,17 +125,17 @@ export function deadlineQueueCount(): number {
   return queues.size;
 }
 
-/** Calls `owner.expire()` after `ms` milliseconds unless {@link cancelDeadline} runs first. */
-export function scheduleDeadline(ms: number, owner: Expirable): Deadline {
+/** Calls `entry.expire()` after `ms` milliseconds unless {@link cancelDeadline} runs first. */
+export function scheduleDeadline(ms: number, entry: Deadline): void {
   let queue = queues.get(ms);
   if (!queue) {
     queue = new Queue(ms);
     queues.set(ms, queue);
   }
-  return queue.add(owner);
+  queue.add(entry);
 }
 
 /** Stops a deadline from firing; a no-op once it fired or was cancelled. */
-export function cancelDeadline(deadline: Deadline): void {
-  if (deadline.owner !== null) deadline.queue.cancel(deadline);
+export function cancelDeadline(entry: Deadline): void {
+  if (entry.queue !== null) entry.queue.cancel(entry);
 }

@@ -213,6 +213,26 @@ describe('retry policy', () => {
     expect(write).toMatchObject({ ok: false, error: { name: 'FerriteConnectionError', maybeApplied: true } });
     expect(script.sent.map((c) => c.name)).toEqual(['GET', 'INCR', 'GET']);
   });
+
+  it('in a batch whose connection failed as a whole, sends again only the retryable entries', async () => {
+    const script = scripted((command) => Promise.resolve(command.name === 'GET' ? 'v' : 1));
+    let pipelines = 0;
+    const transport: Transport = {
+      ...script.transport,
+      // A transport may reject the whole pipeline rather than each entry.
+      batch: (commands, options) => (++pipelines === 1 ? lost(true) : script.transport.batch(commands, options)) as Promise<BatchEntry[]>,
+    };
+    const plugin = definePlugin({
+      name: 'kv',
+      setup: (ctx) => ({ both: () => ctx.batch<unknown>([prepareCommand(get, 'a'), prepareCommand(incr, 'b')]) }),
+    });
+    const ferrite = createFerrite({ transport, plugins: [plugin] });
+    const [read, write] = await ferrite.kv.both();
+    expect(read).toEqual({ ok: true, value: 'v' });
+    expect(write).toMatchObject({ ok: false, error: { name: 'FerriteConnectionError', maybeApplied: true } });
+    expect(pipelines).toBe(2);
+    expect(script.sent.map((c) => c.name)).toEqual(['GET']);
+  });
 });
 
 describe('cancellation', () => {

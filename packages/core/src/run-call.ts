@@ -7,7 +7,7 @@ import {
   isValidationError,
   type FerriteError,
 } from './errors.js';
-import { cancelDeadline, scheduleDeadline, type Deadline, type Expirable } from './deadline-queue.js';
+import { cancelDeadline, scheduleDeadline, type Deadline } from './deadline-queue.js';
 import { SlotSet, type Slotted } from './slot-set.js';
 import { backoffDelay } from './backoff.js';
 
@@ -29,51 +29,9 @@ export interface CallRunnerSettings {
   readonly closed: boolean;
 }
 
-export interface CallPlan<T> {
-  /** Command name, for error messages. */
-  readonly name: string;
-  /** Milliseconds for the whole call, every attempt and backoff included; `Infinity` for none. */
-  readonly timeout: number;
-  readonly signals: readonly AbortSignal[];
-  /** Whether a connection failure may be followed by another attempt. */
-  readonly retryable: boolean;
-  /**
-   * One attempt. `options.signal` fires when the call is no longer awaited, so a transport can
-   * drop an unwritten command; `options` may be handed to the transport as it is.
-   */
-  attempt(options: AttemptOptions): Promise<T>;
-  /** What an attempt's rejection becomes before the retry policy reads it (a Ferrite error). */
-  translate?(error: unknown): unknown;
-}
-
 /** What an attempt gets: the call's signal, in an object a transport's `send` takes as is. */
 export interface AttemptOptions {
   readonly signal: AbortSignal;
-}
-
-/**
- * The signal of one call, made on first read: most transports read it only when they can still
- * take a command back (queued while reconnecting), and an `AbortController` per call was the
- * largest cost core added to a call. It belongs to this call alone: it fires at most once, when
- * this call stops waiting, and never for a call that ended.
- */
-class CallSignal implements AttemptOptions {
-  #controller: AbortController | undefined;
-  #aborted = false;
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort();
-    }
-    return this.#controller.signal;
-  }
-
-  abort(): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    this.#controller?.abort();
-  }
 }
 
 const FIRST_BACKOFF_MS = 50;
@@ -103,61 +61,99 @@ function withMaybeApplied(error: unknown, maybeApplied: boolean): unknown {
 }
 
 /**
- * Runs one call to completion under a deadline, the caller's signals and the client's lifecycle,
- * retrying a retryable call after connection failures with backoff while time remains. Every
- * call settles by its deadline: an attempt still in flight then is abandoned (its late outcome is
- * dropped), and the error says whether the command may have run.
+ * One call in progress, run to completion under a deadline, the caller's signals and the client's
+ * lifecycle, retrying a retryable call after connection failures with backoff while time remains.
+ * Every call settles by its deadline: an attempt still in flight then is abandoned (its late
+ * outcome is dropped), and the error says whether the command may have run.
+ *
+ * A subclass says what one attempt is (`attempt`) and how its failures read (`translate`). The
+ * call is one object that is also its own deadline entry and the options its attempts get (its
+ * `signal` is made on first read): this runs for every command, and each object or closure a
+ * call allocates is a measurable share of what core adds to a round trip.
  */
-export function runCall<T>(settings: CallRunnerSettings, plan: CallPlan<T>): Promise<T> {
-  for (const signal of plan.signals) if (signal.aborted) return Promise.reject(abortError(signal, false));
-  if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
-  return new Promise<T>((resolve, reject) => new Call(settings, plan, resolve, reject).start());
-}
-
-/**
- * One call in progress. A class rather than closures: this runs for every command, and one object
- * with its methods on the prototype is the cheapest shape for it.
- */
-class Call<T> implements PendingCall, Slotted, Expirable {
+export abstract class Call<T> implements PendingCall, Slotted, Deadline, AttemptOptions {
   slot = -1;
-  readonly #settings: CallRunnerSettings;
-  readonly #plan: CallPlan<T>;
-  readonly #resolve: (value: T) => void;
-  readonly #reject: (error: unknown) => void;
-  readonly #signal = new CallSignal();
+  at = 0;
+  queue: Deadline['queue'] = null;
+  /** Command name, for error messages. */
+  readonly name: string;
+  /** Milliseconds for the whole call, every attempt and backoff included; `Infinity` for none. */
+  readonly timeout: number;
+  readonly signals: readonly AbortSignal[];
+  /** Whether a connection failure may be followed by another attempt. */
+  readonly retryable: boolean;
+  #settings: CallRunnerSettings | undefined;
+  #resolve: ((value: T) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #controller: AbortController | undefined;
   #attempts = 0;
   #maybeApplied = false;
   #inFlight = false;
   #settled = false;
   #stopping: ((maybeApplied: boolean) => FerriteError) | undefined;
-  #deadline: Deadline | undefined;
   #backoffTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Immediate | undefined;
   #onAbort: ((event: Event) => void) | undefined;
 
-  constructor(settings: CallRunnerSettings, plan: CallPlan<T>, resolve: (value: T) => void, reject: (error: unknown) => void) {
-    this.#settings = settings;
-    this.#plan = plan;
-    this.#resolve = resolve;
-    this.#reject = reject;
+  constructor(name: string, timeout: number, signals: readonly AbortSignal[], retryable: boolean) {
+    this.name = name;
+    this.timeout = timeout;
+    this.signals = signals;
+    this.retryable = retryable;
   }
 
-  start(): void {
-    const plan = this.#plan;
+  /**
+   * One attempt. `options.signal` fires when the call is no longer awaited, so a transport can
+   * drop an unwritten command; `options` may be handed to the transport as it is.
+   */
+  protected abstract attempt(options: AttemptOptions): Promise<T>;
+
+  /** What an attempt's rejection becomes before the retry policy reads it (a Ferrite error). */
+  protected translate(error: unknown): unknown {
+    return error;
+  }
+
+  /**
+   * The signal of this call, made on first read: most transports read it only when they can still
+   * take a command back (queued while reconnecting), and an `AbortController` per call was the
+   * largest cost core added to a call. It belongs to this call alone: it fires at most once, when
+   * this call stops waiting, and never for a call that ended.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopping) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  /** Starts the call (once) and returns its outcome. */
+  run(settings: CallRunnerSettings): Promise<T> {
+    for (const signal of this.signals) if (signal.aborted) return Promise.reject(abortError(signal, false));
+    if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
+    this.#settings = settings;
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#start(settings);
+    });
+  }
+
+  #start(settings: CallRunnerSettings): void {
     // The command goes out first: the bookkeeping below then overlaps the round trip instead of
     // delaying the write (its outcome arrives in a later job, after all of this).
     this.#attempt();
-    this.#settings.pending.add(this);
-    if (plan.signals.length > 0) {
+    settings.pending.add(this);
+    if (this.signals.length > 0) {
       this.#onAbort = (event: Event): void => this.stop((applied) => abortError(event.target as AbortSignal, applied));
-      for (const signal of plan.signals) signal.addEventListener('abort', this.#onAbort, { once: true });
+      for (const signal of this.signals) signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    if (Number.isFinite(plan.timeout)) this.#deadline = scheduleDeadline(plan.timeout, this);
+    if (Number.isFinite(this.timeout)) scheduleDeadline(this.timeout, this);
   }
 
   /** The deadline passed. */
   expire(): void {
-    const { name, timeout } = this.#plan;
+    const { name, timeout } = this;
     this.stop((applied) => new FerriteTimeoutError(name, timeout, { maybeApplied: applied }));
   }
 
@@ -165,7 +161,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
   stop(error: (maybeApplied: boolean) => FerriteError): void {
     if (this.#settled || this.#stopping) return;
     this.#stopping = error;
-    this.#signal.abort();
+    this.#controller?.abort();
     if (!this.#inFlight) {
       this.#fail(error(this.#maybeApplied));
       return;
@@ -180,7 +176,7 @@ class Call<T> implements PendingCall, Slotted, Expirable {
     this.#inFlight = true;
     let work: Promise<T>;
     try {
-      work = this.#plan.attempt(this.#signal);
+      work = this.attempt(this);
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -192,19 +188,18 @@ class Call<T> implements PendingCall, Slotted, Expirable {
 
   #succeeded(value: T): void {
     this.#inFlight = false;
-    if (this.#finish()) this.#resolve(value);
+    if (this.#finish()) (this.#resolve as (value: T) => void)(value);
   }
 
   #failed(thrown: unknown): void {
     this.#inFlight = false;
-    const plan = this.#plan;
-    const error = plan.translate ? plan.translate(thrown) : thrown;
+    const error = this.translate(thrown);
     if (mayHaveRun(error)) this.#maybeApplied = true;
     if (this.#stopping) return this.#fail(this.#stopping(this.#maybeApplied));
-    const settings = this.#settings;
-    if (this.#plan.retryable && isConnectionError(error) && this.#attempts < settings.maxAttempts && !settings.closed) {
+    const settings = this.#settings as CallRunnerSettings;
+    if (this.retryable && isConnectionError(error) && this.#attempts < settings.maxAttempts && !settings.closed) {
       const wait = backoffBefore(this.#attempts);
-      if (this.#deadline === undefined || performance.now() + wait < this.#deadline.at) {
+      if (this.queue === null || performance.now() + wait < this.at) {
         this.#backoffTimer = setTimeout(() => this.#attempt(), wait);
         return;
       }
@@ -213,18 +208,32 @@ class Call<T> implements PendingCall, Slotted, Expirable {
   }
 
   #fail(error: unknown): void {
-    if (this.#finish()) this.#reject(error);
+    if (this.#finish()) (this.#reject as (error: unknown) => void)(error);
   }
 
   /** Releases what the call holds; false when it had settled already. */
   #finish(): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    if (this.#deadline) cancelDeadline(this.#deadline);
+    cancelDeadline(this);
     if (this.#backoffTimer) clearTimeout(this.#backoffTimer);
     if (this.#graceTimer) clearImmediate(this.#graceTimer);
-    if (this.#onAbort) for (const signal of this.#plan.signals) signal.removeEventListener('abort', this.#onAbort);
-    this.#settings.pending.delete(this);
+    if (this.#onAbort) for (const signal of this.signals) signal.removeEventListener('abort', this.#onAbort);
+    (this.#settings as CallRunnerSettings).pending.delete(this);
     return true;
+  }
+}
+
+/** A call whose attempt is a function: for the calls that are not one wire command. */
+export class FunctionCall<T> extends Call<T> {
+  readonly #attemptOnce: (options: AttemptOptions) => Promise<T>;
+
+  constructor(name: string, timeout: number, signals: readonly AbortSignal[], retryable: boolean, attempt: (options: AttemptOptions) => Promise<T>) {
+    super(name, timeout, signals, retryable);
+    this.#attemptOnce = attempt;
+  }
+
+  protected attempt(options: AttemptOptions): Promise<T> {
+    return this.#attemptOnce(options);
   }
 }

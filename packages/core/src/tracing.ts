@@ -185,6 +185,14 @@ async function run<T>(event: MutableEvent, work: () => Promise<T>, failures: (va
 
 const none = (): unknown[] => [];
 
+/**
+ * Whether anyone listens on `ferrite:command` now. Callers check it before {@link traceCommand}
+ * so that an untraced call allocates no closure for its work.
+ */
+export function commandTracingActive(): boolean {
+  return channel.hasSubscribers;
+}
+
 /** Runs one command (`call`, `send`, `sendBuffer`), publishing it when someone listens. */
 export function traceCommand<T>(
   scope: TraceScope,

@@ -29,7 +29,9 @@ export type ProtocolVersion = 2 | 3;
 
 /**
  * What core hands a transport with each call. Core owns deadlines and cancellation; a transport
- * need not read this, but one that does makes errors more precise.
+ * need not read this, but one that does makes errors more precise. Read its fields where they are
+ * needed rather than copying the object (`{ ...options }`): it may be core's own record of the
+ * call, whose `signal` is made on first read and is not an own property.
  */
 export interface TransportSendOptions {
   /**

@@ -1,4 +1,4 @@
-import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import {
   ClusterTransport,
   readFromOption,
@@ -129,27 +129,27 @@ class IoredisClusterDriver implements ClusterDriver {
     return this.#cluster.status !== 'end' && !this.#lifecycle.closed;
   }
 
-  send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
-    if (this.#cluster.status !== 'ready') return this.#sendWhenReady(command, route, signal);
+  send(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
+    if (this.#cluster.status !== 'ready') return this.#sendWhenReady(command, route, options);
     const node = this.#nodeFor(route);
     if (!node) return Promise.reject(this.#noNodeFor(route));
-    return this.#sendOn(node, command, signal);
+    return this.#sendOn(node, command, options);
   }
 
-  async sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendRedirected(redirect: Redirect, command: WireCommand, _route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     const node = this.#nodeAt(redirect.host, redirect.port);
     if (!node) throw notSent(`no connection to ${redirect.host}:${redirect.port} named by ${redirect.kind} yet`);
-    if (redirect.kind === 'MOVED') return this.#sendOn(node, command, signal);
-    const link = await this.#readyLink(node, signal);
-    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, options: { signal } });
+    if (redirect.kind === 'MOVED') return this.#sendOn(node, command, options);
+    const link = await this.#readyLink(node, options?.signal);
+    const [asking, reply] = await executeBatch(link, [{ name: 'ASKING', args: [], routingKey: null }, command], { lifecycle: this.#lifecycle, options });
     if (!asking?.ok) throw asking?.error ?? notSent('ASKING got no reply');
     if (!reply) throw new FerriteConnectionError('ioredis: no reply after ASKING');
     if (!reply.ok) throw reply.error;
     return reply.value;
   }
 
-  async sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
-    return this.#sendOn(await this.#primaryWithId(id, signal), command, signal);
+  async sendToNode(id: string, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
+    return this.#sendOn(await this.#primaryWithId(id, options?.signal), command, options);
   }
 
   /**
@@ -206,20 +206,21 @@ class IoredisClusterDriver implements ClusterDriver {
     });
   }
 
-  async #sendWhenReady(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async #sendWhenReady(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     this.#lifecycle.assertOpen();
-    await readyWithin(this.#cluster, signal);
+    await readyWithin(this.#cluster, options?.signal);
     const node = this.#nodeFor(route);
     if (!node) throw this.#noNodeFor(route);
-    return this.#sendOn(node, command, signal);
+    return this.#sendOn(node, command, options);
   }
 
   /** Sends on the transport's connection to `node`, once it is ready; one that cannot connect sends nothing. */
-  #sendOn(node: Redis, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  #sendOn(node: Redis, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
     this.#lifecycle.assertOpen();
     const link = this.#link(node);
-    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, options: { signal } });
-    return this.#readyLink(node, signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, options: { signal } }));
+    // `options` travels as it is: its signal is read only if the command has to wait.
+    if (link.status === 'ready') return execute(link, command, { lifecycle: this.#lifecycle, options });
+    return this.#readyLink(node, options?.signal).then((ready) => execute(ready, command, { lifecycle: this.#lifecycle, options }));
   }
 
   async #readyLink(node: Redis, signal: AbortSignal | undefined): Promise<Redis> {
@@ -228,17 +229,30 @@ class IoredisClusterDriver implements ClusterDriver {
     return link;
   }
 
-  /** The transport's connection to the node of ioredis' connection `node`, opened when first needed. */
+  /**
+   * The transport's connection to the node of ioredis' connection `node`, opened when first needed.
+   * Opening one opens the missing ones to every primary with it: a fresh client's first call
+   * otherwise connects twice in a row (to a node for `COMMAND INFO`, then to its key's primary),
+   * and each connection costs several round trips (connect, ready check, handshake).
+   */
   #link(node: Redis): Redis {
-    let link = this.#links.get(node);
-    if (link && !USABLE.has(link.status)) {
-      this.#links.delete(node);
-      link = undefined;
-    }
-    if (!link) {
-      link = duplicateConnection(node, { lazyConnect: true });
-      this.#links.set(node, link);
-    }
+    const link = this.#usableLink(node);
+    if (link) return link;
+    const opened = this.#openLink(node);
+    for (const primary of this.#cluster.nodes('master')) if (!this.#usableLink(primary)) this.#openLink(primary).connect().catch(noop);
+    return opened;
+  }
+
+  #usableLink(node: Redis): Redis | undefined {
+    const link = this.#links.get(node);
+    if (link && USABLE.has(link.status)) return link;
+    this.#links.delete(node);
+    return undefined;
+  }
+
+  #openLink(node: Redis): Redis {
+    const link = duplicateConnection(node, { lazyConnect: true });
+    this.#links.set(node, link);
     return link;
   }
 
@@ -293,7 +307,7 @@ class IoredisClusterDriver implements ClusterDriver {
   #idOf(node: Redis, signal: AbortSignal | undefined): Promise<string> {
     let id = this.#ids.get(node);
     if (!id) {
-      const asking = this.#sendOn(node, { name: 'CLUSTER', args: ['MYID'], routingKey: null }, signal).then((reply) => String(reply));
+      const asking = this.#sendOn(node, { name: 'CLUSTER', args: ['MYID'], routingKey: null }, { signal }).then((reply) => String(reply));
       asking.then(
         (answered) => this.#idByAddress.set(addressOf(node), answered),
         () => this.#ids.delete(node),

@@ -16,14 +16,19 @@ export interface SendContext {
 
 /** Sends one command on `connection` and hands over the normalised reply or a Ferrite error. */
 export function execute(connection: Redis, command: WireCommand, context: SendContext): Promise<Reply> {
+  return executeWith(connection, command, context.lifecycle, context.options);
+}
+
+/** {@link execute} with the context's two parts apart, for a caller that would otherwise make the context per call. */
+export function executeWith(connection: Redis, command: WireCommand, lifecycle: TransportLifecycle, options: TransportSendOptions | undefined): Promise<Reply> {
   const pending = driverCommand(command);
+  // Checked in the same turn as the write: ioredis must never keep the command for later.
+  if (writableNow(connection)) return runReady(connection, pending, lifecycle, command);
   const outcome = {
     decode: (raw: unknown): Reply => normaliseReply(raw, command),
     translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),
   };
-  // Checked in the same turn as the write: ioredis must never keep the command for later.
-  if (writableNow(connection)) return runReady(connection, pending, context.lifecycle, outcome);
-  return runTracked(connection, () => sendOn(connection, pending), context.lifecycle, context.options?.signal, outcome);
+  return runTracked(connection, (writes, lone) => sendOn(connection, pending, writes, lone), lifecycle, options?.signal, outcome);
 }
 
 const PIPELINE_OUTCOME = {

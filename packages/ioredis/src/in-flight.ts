@@ -1,7 +1,9 @@
-import { FerriteConnectionError } from '@ferrite/core';
+import { FerriteConnectionError, type Reply, type WireCommand } from '@ferrite/core';
 import { SlotSet, type Slotted, type TransportLifecycle } from '@ferrite/core/transport';
 import type { Command, Redis } from 'ioredis';
-import { sendOn } from './wire.js';
+import { sendOn, WriteTurn } from './wire.js';
+import { normaliseReply } from './normalise.js';
+import { translateError } from './errors.js';
 import { notSent, waitingRoomOf, WaitingCall, writableNow } from './waiting-room.js';
 
 /** A call handed to ioredis on a writable connection (so written), whose outcome has not arrived. */
@@ -14,13 +16,23 @@ class InFlight implements Slotted {
   }
 }
 
-const watched = new WeakMap<Redis, SlotSet<InFlight>>();
+/**
+ * What the transport keeps for each connection it writes on: the calls written and not yet
+ * answered, and the writes of the current turn. One record, so a call looks it up once.
+ */
+class ConnectionCalls {
+  readonly inFlight = new SlotSet<InFlight>();
+  readonly writes = new WriteTurn();
+}
 
-function inFlightOn(connection: Redis): SlotSet<InFlight> {
-  let entries = watched.get(connection);
-  if (!entries) {
-    const pending = new SlotSet<InFlight>();
-    watched.set(connection, pending);
+const watched = new WeakMap<Redis, ConnectionCalls>();
+
+function callsOn(connection: Redis): ConnectionCalls {
+  let calls = watched.get(connection);
+  if (!calls) {
+    const record = new ConnectionCalls();
+    const pending = record.inFlight;
+    watched.set(connection, record);
     connection.on('close', () => {
       // Every call here was handed over while the connection was ready and writable, so it was
       // written on the connection that just closed. With autoResendUnfulfilledCommands off,
@@ -33,9 +45,9 @@ function inFlightOn(connection: Redis): SlotSet<InFlight> {
         entry.reject(error);
       }
     });
-    entries = pending;
+    calls = record;
   }
-  return entries;
+  return calls;
 }
 
 /** How a tracked call's outcome is handed over: the driver's value decoded, its failure translated. */
@@ -47,15 +59,16 @@ export interface Outcome<T, R> {
 /** Writes with `send` now (the connection is writable) and settles through the driver's promise or the connection's close. */
 function handOver<T, R>(
   connection: Redis,
-  send: () => Promise<T>,
+  send: (writes: WriteTurn, lone: boolean) => Promise<T>,
   outcome: Outcome<T, R>,
   settled: () => void,
   resolve: (value: R) => void,
   reject: (error: unknown) => void,
 ): void {
+  const calls = callsOn(connection);
   // Written first, so that the bookkeeping below overlaps the round trip.
-  const sent = send();
-  const entries = inFlightOn(connection);
+  const sent = send(calls.writes, calls.inFlight.size === 0);
+  const entries = calls.inFlight;
   const finish = (): void => {
     entries.delete(entry);
     settled();
@@ -91,7 +104,7 @@ function handOver<T, R>(
  */
 export function runTracked<T, R>(
   connection: Redis,
-  send: () => Promise<T>,
+  send: (writes: WriteTurn, lone: boolean) => Promise<T>,
   lifecycle: TransportLifecycle,
   signal: AbortSignal | undefined,
   outcome: Outcome<T, R>,
@@ -140,18 +153,14 @@ export function runTracked<T, R>(
  * {@link runTracked} for one command on a connection that is writable now (`writableNow`), the
  * common case, with no promise of its own: the command is written at once, so there is nothing to
  * withdraw, and a connection or transport closing first settles it through the driver's own
- * `reject`. The caller gets the driver's promise, decoded, one step later.
+ * `reject`. The caller gets the driver's promise, normalised, one step later.
  */
-export function runReady<R>(
-  connection: Redis,
-  pending: Command,
-  lifecycle: TransportLifecycle,
-  outcome: Outcome<unknown, R>,
-): Promise<R> {
+export function runReady(connection: Redis, pending: Command, lifecycle: TransportLifecycle, command: WireCommand): Promise<Reply> {
   lifecycle.assertOpen();
+  const calls = callsOn(connection);
   // Written first, so that the bookkeeping below overlaps the round trip.
-  const sent = sendOn(connection, pending);
-  const entries = inFlightOn(connection);
+  const sent = sendOn(connection, pending, calls.writes, calls.inFlight.size === 0);
+  const entries = calls.inFlight;
   const entry = new InFlight(pending.reject);
   const handle = lifecycle.watch(pending.reject);
   entries.add(entry);
@@ -160,15 +169,15 @@ export function runReady<R>(
       lifecycle.unwatch(handle);
       entries.delete(entry);
       try {
-        return outcome.decode(value);
+        return normaliseReply(value, command);
       } catch (error) {
-        throw outcome.translate(error);
+        throw translateError(error, command.name, undefined);
       }
     },
     (error: unknown) => {
       lifecycle.unwatch(handle);
       entries.delete(entry);
-      throw outcome.translate(error);
+      throw translateError(error, command.name, connection.options.commandTimeout);
     },
   );
 }

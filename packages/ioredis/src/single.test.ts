@@ -96,7 +96,7 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
   });
 
   describe('writes', () => {
-    it('writes the first command of an event-loop turn at once and the rest of the turn in one write, in order', async () => {
+    it('writes a command with none other in flight at once; otherwise the first of a turn at once and the rest of the turn in one write, in order', async () => {
       const { client, transport } = open({}, { stringNumbers: true, replyMapping: 'resp3', autoResendUnfulfilledCommands: false });
       expect(await transport.send(cmd('DEL', 'coalesced'))).toBeTypeOf('number');
       // Every call into the socket's own write (one per chunk, or one for all buffered chunks).
@@ -113,11 +113,24 @@ describe.skipIf(Boolean(skip))('ioredis transport over a single node', () => {
         transport.send(cmd('RPUSH', 'coalesced', 'd')),
       ]).then((all) => all.slice(0, 3));
       expect(replies).toEqual([1, 2, 3]);
-      // The first goes out at once, the rest of the turn together.
-      expect(socketWrites).toEqual([1, 3]);
+      // The first goes out at once (none other in flight), the second too (the first of the turn
+      // with one in flight), the rest of the turn together.
+      expect(socketWrites).toEqual([1, 1, 2]);
       // A lone call is written within its turn too, and a later turn is a write of its own.
       expect(await transport.send(cmd('LRANGE', 'coalesced', '0', '-1'))).toEqual(['a', 'b', 'c', 'd']);
-      expect(socketWrites).toEqual([1, 3, 1]);
+      expect(socketWrites).toEqual([1, 1, 2, 1]);
+      // While a command is in flight (a blocked pop holds the connection), the first command of
+      // a later turn goes out at once and the rest of that turn together.
+      const blocked = transport.send(cmd('BLPOP', 'coalesced:empty', '0.05'));
+      await Promise.resolve();
+      const queued = Promise.all([
+        transport.send(cmd('LLEN', 'coalesced')),
+        transport.send(cmd('LINDEX', 'coalesced', '0')),
+        transport.send(cmd('LINDEX', 'coalesced', '1')),
+      ]);
+      await expect(blocked).resolves.toBeNull();
+      expect(await queued).toEqual([4, 'a', 'b']);
+      expect(socketWrites).toEqual([1, 1, 2, 1, 1, 1, 2]);
     });
   });
 

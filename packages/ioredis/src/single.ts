@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { closeClient, disconnectClient, duplicateConnection, whenReady } from './connection.js';
 import { usableAsIs, protocolOf } from './options.js';
 import { translateError } from './errors.js';
-import { execute, executeBatch } from './execute.js';
+import { executeBatch, executeWith } from './execute.js';
 
 export interface ConnectionTransportSettings {
   /** Releases what this transport holds (its own connection; the user's client when asked). */
@@ -46,7 +46,14 @@ export class ConnectionTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
-    return this.#whenOpen(options?.node, () => execute(this.#connection, command, { lifecycle: this.#lifecycle, options }));
+    // `#whenOpen` inlined: this runs for every command, and its closure is a cost per call.
+    try {
+      this.#lifecycle.assertOpen();
+      this.#node.assert(options?.node);
+      return executeWith(this.#connection, command, this.#lifecycle, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
@@ -71,7 +78,7 @@ export class ConnectionTransport implements DedicatedTransport {
   #whenOpen<T>(node: string | undefined, work: () => Promise<T>): Promise<T> {
     try {
       this.#lifecycle.assertOpen();
-      if (node !== undefined) this.#node.assert(node);
+      this.#node.assert(node);
       return work();
     } catch (error) {
       return Promise.reject(error);

@@ -9,44 +9,55 @@ import { Command, type Pipeline, type Redis } from 'ioredis';
  * `keyPrefix`, which ioredis would apply to the commands it knows only.
  */
 export function driverCommand(command: WireCommand): Command {
-  return new Command(command.name, command.args.slice(), { replyEncoding: null });
+  // ioredis copies the arguments itself (`args.flat()`), so the caller's array is never changed.
+  return new Command(command.name, command.args as Array<string | Buffer>, { replyEncoding: null });
 }
 
 /**
- * Sockets written to in the current turn of the event loop: `false` while only the first write of
- * the turn has gone out, `true` once the socket is corked for the rest of the turn.
+ * The writes of one connection in the current turn of the event loop: the socket written to
+ * (unset between turns), and whether it is corked for the rest of the turn. Kept in the
+ * connection's own record (see `in-flight.ts`), so a write costs no extra lookup.
  */
-const turns = new WeakMap<object, boolean>();
+export class WriteTurn {
+  stream: Redis['stream'] | undefined = undefined;
+  corked = false;
+}
 
-function endTurn(stream: Redis['stream']): void {
-  const corked = turns.get(stream);
-  turns.delete(stream);
-  if (corked) stream.uncork();
+function endTurn(turn: WriteTurn): void {
+  const { stream, corked } = turn;
+  turn.stream = undefined;
+  turn.corked = false;
+  if (corked && stream) stream.uncork();
 }
 
 /**
  * ioredis writes every command to its socket at once: one system call per command, most of the
- * time a call costs under load. The first command of a turn of the event loop still goes out at
- * once (a lone call waits for nothing); the socket is then corked until the calls made in that
- * turn are done (`process.nextTick` runs after the promise continuations queued now), so the
- * rest go out together in one write, as node-redis does.
+ * time a call costs under load. A command sent while no other is in flight on the connection
+ * (calls made one at a time) goes out at once and marks nothing. Otherwise the first command of a
+ * turn of the event loop still goes out at once (the server starts on it while the turn goes on);
+ * the socket is then corked until the calls made in that turn are done (`process.nextTick` runs
+ * after the promise continuations queued now), so the rest go out together in one write, as
+ * node-redis does.
  */
-function coalesceWrites(connection: Redis): void {
+function coalesceWrites(connection: Redis, turn: WriteTurn, lone: boolean): void {
+  if (lone && turn.stream === undefined) return;
   const stream = connection.stream;
   if (connection.status !== 'ready' || !stream) return;
-  const corked = turns.get(stream);
-  if (corked === undefined) {
-    turns.set(stream, false);
-    process.nextTick(endTurn, stream);
-  } else if (!corked) {
-    turns.set(stream, true);
+  if (turn.stream === undefined) {
+    turn.stream = stream;
+    process.nextTick(endTurn, turn);
+  } else if (!turn.corked && turn.stream === stream) {
+    turn.corked = true;
     stream.cork();
   }
 }
 
-/** Sends one command on this very connection (never re-routed by the driver). */
-export function sendOn(connection: Redis, pending: Command): Promise<unknown> {
-  coalesceWrites(connection);
+/**
+ * Sends one command on this very connection (never re-routed by the driver). `lone`: no other
+ * command of the transport's is in flight on the connection.
+ */
+export function sendOn(connection: Redis, pending: Command, turn: WriteTurn, lone: boolean): Promise<unknown> {
+  coalesceWrites(connection, turn, lone);
   connection.sendCommand(pending);
   return pending.promise;
 }

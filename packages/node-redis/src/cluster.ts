@@ -1,4 +1,4 @@
-import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type WireCommand } from '@ferrite/core';
+import { FerriteConnectionError, slotOf, type DedicatedTransport, type ProtocolVersion, type Reply, type TransportNode, type TransportSendOptions, type WireCommand } from '@ferrite/core';
 import {
   ClusterTransport,
   readFromOption,
@@ -126,27 +126,27 @@ class NodeRedisClusterDriver implements ClusterDriver {
     return this.#cluster.isOpen && !this.#lifecycle.closed;
   }
 
-  send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  send(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     if (!this.#cluster.isOpen) return Promise.reject(notConnected());
     if (route.key === null) {
       // Any primary whose connection is up (node-redis' own choice may be a node that is down).
       const up = this.#cluster.masters.filter((node) => node.client?.isReady === true);
       const primary = up[this.#turn++ % Math.max(up.length, 1)]?.client as NodeConnection | undefined;
-      return executeOn(primary ? this.#nodeSender(primary) : this.#routedSender(null), command, { lifecycle: this.#lifecycle, options: { signal } });
+      return executeOn(primary ? this.#nodeSender(primary) : this.#routedSender(null), command, { lifecycle: this.#lifecycle, options });
     }
     const shard = this.#cluster.slots[slotOf(route.key)];
     if (route.replica) {
       const replicas = shard?.replicas ?? [];
       const replica = replicas[this.#turn++ % Math.max(replicas.length, 1)];
-      if (replica) return this.#sendOnNode(replica, command, signal);
+      if (replica) return this.#sendOnNode(replica, command, options);
     }
     // The connection node-redis keeps to the slot's primary, when it is up: the command is written
     // in this turn, in call order (node-redis' own routing takes a different number of turns per
     // command, which would reorder a batch). Otherwise node-redis' routing, which connects,
     // follows redirects and rereads the topology.
     const primary = shard?.master.client as NodeConnection | undefined;
-    if (primary?.isReady) return executeOn(this.#nodeSender(primary), command, { lifecycle: this.#lifecycle, options: { signal } });
-    return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options: { signal } });
+    if (primary?.isReady) return executeOn(this.#nodeSender(primary), command, { lifecycle: this.#lifecycle, options });
+    return executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options });
   }
 
   /**
@@ -156,26 +156,26 @@ class NodeRedisClusterDriver implements ClusterDriver {
    * `maxCommandRedirections`) or the route's key is not the command's (after `ASKING` on the same
    * connection for `ASK`).
    */
-  async sendRedirected(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendRedirected(redirect: Redirect, command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     if (route.key !== null && slotOf(route.key) === redirect.slot) {
       try {
-        return await executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options: { signal } });
+        return await executeOn(this.#routedSender(route.key), command, { lifecycle: this.#lifecycle, options });
       } catch (error) {
         if (!redirectOf(error)) throw error;
       }
     }
     const node = this.#cluster.nodeByAddress.get(`${redirect.host}:${redirect.port}`);
     if (!node) throw new FerriteConnectionError(`node-redis: no node known at ${redirect.host}:${redirect.port} yet`, { maybeApplied: false });
-    if (redirect.kind === 'MOVED') return this.#sendOnNode(node, command, signal);
-    const [asking, reply] = await Promise.allSettled([this.#sendOnNode(node, { name: 'ASKING', args: [], routingKey: null }, signal), this.#sendOnNode(node, command, signal)]);
+    if (redirect.kind === 'MOVED') return this.#sendOnNode(node, command, options);
+    const [asking, reply] = await Promise.allSettled([this.#sendOnNode(node, { name: 'ASKING', args: [], routingKey: null }, options), this.#sendOnNode(node, command, options)]);
     if (asking.status === 'rejected') throw asking.reason;
     if (reply.status === 'rejected') throw reply.reason;
     return reply.value;
   }
 
-  async sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  async sendToNode(id: string, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
     if (!this.#cluster.isOpen) throw notConnected();
-    return this.#sendOnNode(this.#primaryWithId(id), command, signal);
+    return this.#sendOnNode(this.#primaryWithId(id), command, options);
   }
 
   async primaries(): Promise<readonly TransportNode[]> {
@@ -214,14 +214,14 @@ class NodeRedisClusterDriver implements ClusterDriver {
     return sender;
   }
 
-  async #sendOnNode(node: ClusterNodeInfo, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  async #sendOnNode(node: ClusterNodeInfo, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
     let client: NodeConnection;
     try {
       client = (await this.#cluster.nodeClient(node)) as NodeConnection;
     } catch (error) {
       throw new FerriteConnectionError(`node-redis: no connection to ${node.host}:${node.port}: ${error instanceof Error ? error.message : String(error)}`, { maybeApplied: false });
     }
-    return executeOn(this.#nodeSender(client), command, { lifecycle: this.#lifecycle, options: { signal } });
+    return executeOn(this.#nodeSender(client), command, { lifecycle: this.#lifecycle, options });
   }
 
   #nodeSender(client: NodeConnection): NodeRedisSender {

@@ -1,4 +1,4 @@
-import { FerriteValidationError, type FerriteError } from '@ferrite/core';
+import { FerriteAbortError, FerriteTimeoutError, FerriteValidationError, type FerriteError } from '@ferrite/core';
 import type { SemanticServerStats } from './commands/index.js';
 import { SemanticCodecError, type SemanticCodec } from './codec.js';
 import { LocalCounters, type SemanticLocalStats } from './local-stats.js';
@@ -100,6 +100,11 @@ export interface SemanticCacheSettings<T> {
   readonly shared: SemanticApi;
   /** The signal of the view the handle was made through: it detaches its callers from a single flight. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * The timeout of the view the handle was made through (`withOptions({ timeout })`), `undefined`
+   * on the client itself: it bounds each caller's wait for a single flight, and only that wait.
+   */
+  readonly timeout: number | undefined;
   readonly namespace: string;
   readonly threshold: number;
   readonly ttl: number | undefined;
@@ -144,14 +149,41 @@ export class SemanticCacheHandle<T> implements SemanticCache<T> {
     assertText(text);
     if (typeof compute !== 'function') throw new FerriteValidationError('compute', 'expected a function');
     const key = `${this.namespace}\0${this.threshold}\0${text}`;
-    const { value, shared } = await this.#settings.flights.run(
-      key,
-      (signal) => this.#lookupOrCompute(text, compute, signal),
-      // What stops this caller waiting: its own signal, and its view's.
-      this.#settings.signal && options.signal ? AbortSignal.any([options.signal, this.#settings.signal]) : (options.signal ?? this.#settings.signal),
-    );
-    if (shared || value.fromCache) this.#counters.computationsSaved++;
-    return value.value;
+    // What stops this caller waiting: its own signal, its view's, and its view's deadline.
+    const stops: AbortSignal[] = [];
+    if (options.signal) stops.push(options.signal);
+    if (this.#settings.signal) stops.push(this.#settings.signal);
+    const { timeout } = this.#settings;
+    let started = false;
+    let deadline: NodeJS.Timeout | undefined;
+    let expiry: AbortController | undefined;
+    if (timeout !== undefined && Number.isFinite(timeout)) {
+      expiry = new AbortController();
+      // The flight goes on for the other callers; this one learns whether anything it started
+      // (the flight's lookup, compute and store, when it was the first caller) may have run.
+      const expired = expiry;
+      deadline = setTimeout(() => expired.abort(new FerriteTimeoutError('getOrSet', timeout, { maybeApplied: started })), timeout);
+      deadline.unref();
+      stops.push(expiry.signal);
+    }
+    try {
+      const { value, shared } = await this.#settings.flights.run(
+        key,
+        (signal) => {
+          started = true;
+          return this.#lookupOrCompute(text, compute, signal);
+        },
+        stops.length > 1 ? AbortSignal.any(stops) : stops[0],
+      );
+      if (shared || value.fromCache) this.#counters.computationsSaved++;
+      return value.value;
+    } catch (error) {
+      // Detached by the view's deadline: the typed timeout error, not an abort.
+      if (error instanceof FerriteAbortError && expiry?.signal.aborted && error.cause === expiry.signal.reason) throw error.cause;
+      throw error;
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 
   wrap<Rest extends unknown[]>(fn: (prompt: string, ...rest: Rest) => Promise<T>): (prompt: string, ...rest: Rest) => Promise<T> {

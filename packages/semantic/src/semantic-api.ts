@@ -113,6 +113,7 @@ export function createSemanticApi(context: PluginContext, defaults: SemanticDefa
         api,
         shared: shared.api ?? api,
         signal: context.callOptions().signal,
+        timeout: context.callOptions().viewTimeout,
         namespace,
         threshold,
         ttl,

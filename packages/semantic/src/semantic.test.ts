@@ -1,4 +1,4 @@
-import { createFerrite, FerriteAbortError, FerriteValidationError, type FerriteClient } from '@ferrite/core';
+import { createFerrite, FerriteAbortError, FerriteTimeoutError, FerriteValidationError, isMaybeApplied, isTimeoutError, type FerriteClient } from '@ferrite/core';
 import { clusterNodeFor, describeEachTransport } from '@ferrite/test-transports';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonCodec, legacyTaggedCodec, SemanticCodecError } from './codec.js';
@@ -26,6 +26,16 @@ function deferred<T = void>() {
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
   return { promise, resolve, reject };
+}
+
+/** What `promise` rejects with; fails the test if it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: unknown) => error,
+  );
 }
 
 async function collect(stream: AsyncIterable<string>): Promise<string[]> {
@@ -391,6 +401,50 @@ describeEachTransport(
         expect(await second).toBe('answer');
         expect(computations).toBe(1);
         expect(await ferrite.semantic.get(ns, 'prompt', { threshold: 1 })).toBe('answer');
+      });
+
+      it("through a view: its timeout detaches only that caller, with core's timeout error; the flight and a caller without a deadline go on", async () => {
+        const ns = unique('view-timeout');
+        const finish = deferred<string>();
+        let computations = 0;
+        let computeSignal: AbortSignal | undefined;
+        const compute = (signal: AbortSignal) => {
+          computations++;
+          computeSignal = signal;
+          return finish.promise;
+        };
+        // The view's caller starts the flight; a caller on the client, without a deadline, joins it.
+        const first = ferrite.withOptions({ timeout: 50 }).semantic.cache(ns).getOrSet('prompt', compute);
+        const second = ferrite.semantic.cache(ns).getOrSet('prompt', compute);
+        const error = await rejectionOf(first);
+        expect(error).toBeInstanceOf(FerriteTimeoutError);
+        expect(isTimeoutError(error)).toBe(true);
+        expect(error).toMatchObject({ timeoutMs: 50, command: 'GETORSET' });
+        // It started the flight (its lookup was sent, and the flight will store what it computes).
+        expect(isMaybeApplied(error)).toBe(true);
+        // The shared work is not aborted: it computes once, for the caller still waiting.
+        await until('the computation to start', () => computations > 0);
+        expect(computeSignal!.aborted).toBe(false);
+        finish.resolve('answer');
+        expect(await second).toBe('answer');
+        expect(computations).toBe(1);
+        expect(await ferrite.semantic.get(ns, 'prompt', { threshold: 1 })).toBe('answer');
+      });
+
+      it("through a view: a caller whose deadline ends while it waits on another's flight says it started nothing", async () => {
+        const ns = unique('view-timeout-join');
+        const finish = deferred<string>();
+        let computations = 0;
+        const compute = () => (computations++, finish.promise);
+        const owner = ferrite.semantic.cache(ns).getOrSet('prompt', compute);
+        const joiner = ferrite.withOptions({ timeout: 50 }).semantic.cache(ns).getOrSet('prompt', compute);
+        const error = await rejectionOf(joiner);
+        expect(error).toBeInstanceOf(FerriteTimeoutError);
+        expect(isMaybeApplied(error)).toBe(false);
+        await until('the computation to start', () => computations > 0);
+        finish.resolve('answer');
+        expect(await owner).toBe('answer');
+        expect(computations).toBe(1);
       });
 
       it('rejects at once with a signal that is already aborted', async () => {

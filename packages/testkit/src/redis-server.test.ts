@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { redisServerMissing, startRedisCluster, startRedisServer, type RedisCluster, type RedisServer } from './redis-server.js';
+import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
+import { redisServerMissing, startRedisServer, type RedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 const cli = async (port: number, ...args: string[]) =>

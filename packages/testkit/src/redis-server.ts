@@ -6,29 +6,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
 export interface RedisServer {
   readonly host: string;
   readonly port: number;
   readonly url: string;
   stop(): Promise<void>;
-}
-
-export interface RedisCluster {
-  readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
-  /**
-   * Kills the node on `port` with SIGKILL, as `kill -9` does (no goodbye to clients or to the
-   * other nodes); resolves once the process has exited. Its replica takes over after the node
-   * timeout.
-   */
-  kill(port: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface RedisClusterOptions {
-  /** `cluster-node-timeout`: how long a node may be unreachable before it is failed over. Default 5000 ms. */
-  readonly nodeTimeoutMs?: number;
 }
 
 let availability: string | null | undefined;
@@ -74,12 +58,12 @@ function listenOnce(port: number): Promise<number> {
   });
 }
 
-async function cli(port: number, ...args: string[]): Promise<string> {
+export async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-h', HOST, '-p', String(port), ...args], { encoding: 'utf8' });
   return stdout;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -88,7 +72,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-function spawnServer(port: number, dir: string, extra: string[]): ChildProcess {
+export function spawnServer(port: number, dir: string, extra: string[]): ChildProcess {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'local', ...extra],
@@ -102,7 +86,7 @@ function spawnServer(port: number, dir: string, extra: string[]): ChildProcess {
   return child;
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -137,66 +121,4 @@ export async function startRedisServer(): Promise<RedisServer> {
       },
     };
   }
-}
-
-/**
- * Starts a Redis Cluster of `primaries` nodes, each with `replicas` replicas, on loopback;
- * resolves once `cluster_state:ok` and every replica has finished its first sync.
- */
-export async function startRedisCluster(primaries = 3, replicas = 0, options: RedisClusterOptions = {}): Promise<RedisCluster> {
-  const nodeTimeout = String(options.nodeTimeoutMs ?? 5000);
-  const dir = await mkdtemp(join(tmpdir(), 'ferrite-cluster-'));
-  const children: ChildProcess[] = [];
-  const ports: number[] = [];
-  const stop = async () => {
-    await Promise.all(children.map(stopProcess));
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    for (let i = 0; i < primaries * (1 + replicas); i++) {
-      const port = await freePort({ busPort: true });
-      ports.push(port);
-      children.push(
-        spawnServer(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', nodeTimeout]),
-      );
-    }
-    for (const port of ports) await waitFor(`cluster node ${port}`, async () => (await cli(port, 'PING')).trim() === 'PONG');
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
-    for (const port of ports) {
-      await waitFor(`cluster_state:ok on ${port}`, async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
-    }
-    if (replicas > 0) {
-      for (const port of ports) {
-        await waitFor(
-          `replication on ${port}`,
-          async () => {
-            const info = await cli(port, 'INFO', 'replication');
-            return info.includes('role:master') ? (info.match(/^slave\d+:.*state=online/gm) ?? []).length === replicas : info.includes('master_link_status:up');
-          },
-          30_000,
-        );
-      }
-      // Every node lists each replica in CLUSTER SLOTS, which it does only once gossip has told it
-      // the replica's replication offset (what clients read the topology from).
-      for (const port of ports) {
-        await waitFor(
-          `replicas in CLUSTER SLOTS of ${port}`,
-          async () => ((await cli(port, 'CLUSTER', 'SLOTS')).match(/^[0-9a-f]{40}$/gm) ?? []).length === primaries * (1 + replicas),
-          30_000,
-        );
-      }
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const kill = async (port: number): Promise<void> => {
-    const child = children[ports.indexOf(port)];
-    if (!child) throw new Error(`no cluster node on port ${port}`);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  };
-  return { nodes: ports.map((port) => ({ host: HOST, port })), kill, stop };
 }

@@ -1,8 +1,9 @@
 /**
  * Case: `ferrite.send('GET', key)` against the raw driver on the same connection of a real
  * redis-server (raw ioredis `call`, raw node-redis `sendCommand`, raw GLIDE `customCommand`), one call at a time and with 64
- * calls in flight. Raw and SDK rounds alternate, so warm-up, GC and the machine's other load fall
- * on both alike; the figure judged is the ratio of their throughputs, measured side by side.
+ * calls in flight. Raw and SDK blocks of calls alternate within each round, so warm-up, GC and the
+ * machine's other load fall on both alike; the figure judged is the ratio of their throughputs,
+ * measured side by side.
  */
 import { createFerrite, type FerriteClient } from '@ferrite/core';
 import { ioredisTransport } from '@ferrite/ioredis';
@@ -108,25 +109,40 @@ export interface ThroughputRatio {
 }
 
 /**
+ * Calls per block: a round alternates raw and SDK blocks of this many calls, so that a change in
+ * the machine's other load within a round falls on both sides alike, not on whichever ran second.
+ * Sequential blocks are short (a few milliseconds); with calls in flight a block must be long
+ * enough that ramping up and draining the 64 workers is a small part of it.
+ */
+function blockSize(inFlight: number): number {
+  return inFlight === 1 ? 250 : 4000;
+}
+
+/**
  * The throughput of raw and SDK calls over alternating rounds, and their ratio: the median of the
  * rounds' ratios, so that one round disturbed by the machine's other load does not decide it.
+ * Within a round, raw and SDK blocks alternate (which side goes first alternates too).
  */
 export async function measureRatio(pair: Pick<Pair, 'raw' | 'sdk'>, callsPerRound: number, inFlight: number): Promise<ThroughputRatio> {
   await timed(pair.raw, Math.min(callsPerRound, 2000), inFlight);
   await timed(pair.sdk, Math.min(callsPerRound, 2000), inFlight);
+  const block = Math.min(callsPerRound, blockSize(inFlight));
   let rawMs = 0;
   let sdkMs = 0;
   const ratios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which goes first: a round's position must not favour one side.
-    let raw: number;
-    let sdk: number;
-    if (round % 2 === 0) {
-      raw = await timed(pair.raw, callsPerRound, inFlight);
-      sdk = await timed(pair.sdk, callsPerRound, inFlight);
-    } else {
-      sdk = await timed(pair.sdk, callsPerRound, inFlight);
-      raw = await timed(pair.raw, callsPerRound, inFlight);
+    let raw = 0;
+    let sdk = 0;
+    for (let done = 0, turn = round; done < callsPerRound; done += block, turn++) {
+      const calls = Math.min(block, callsPerRound - done);
+      // Alternate which goes first: a block's position must not favour one side.
+      if (turn % 2 === 0) {
+        raw += await timed(pair.raw, calls, inFlight);
+        sdk += await timed(pair.sdk, calls, inFlight);
+      } else {
+        sdk += await timed(pair.sdk, calls, inFlight);
+        raw += await timed(pair.raw, calls, inFlight);
+      }
     }
     rawMs += raw;
     sdkMs += sdk;

@@ -164,3 +164,39 @@ describe('ClusterTransport: order', () => {
     await transport.close();
   });
 });
+
+describe('ClusterTransport: cost of a call', () => {
+  it('leaves the call\'s signal unread when the command goes out at once (core makes it on first read), and reads it for a retry', async () => {
+    let reads = 0;
+    const controller = new AbortController();
+    const options = {
+      get signal() {
+        reads++;
+        return controller.signal;
+      },
+    };
+    const { transport } = fakeDriver([{ reply: 1 }, refused('CLUSTERDOWN The cluster is down'), { reply: 2 }]);
+    expect(await transport.send(incr, options)).toBe(1);
+    expect(await transport.batch([incr, incr], options)).toEqual([
+      { ok: true, value: 2 },
+      { ok: true, value: 2 },
+    ]);
+    expect(reads).toBeGreaterThan(0);
+    await transport.close();
+  });
+
+  it('never reads the signal of calls that go straight through', async () => {
+    let reads = 0;
+    const options = {
+      get signal() {
+        reads++;
+        return undefined;
+      },
+    };
+    const { transport } = fakeDriver([{ reply: 1 }]);
+    await transport.send(incr, options);
+    await transport.batch([incr, incr], options);
+    expect(reads).toBe(0);
+    await transport.close();
+  });
+});

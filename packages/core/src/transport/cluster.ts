@@ -56,21 +56,23 @@ export interface ClusterDriver {
   readonly open: boolean;
   /**
    * Sends one command where the driver routes a command whose first key is `route.key`, on the
-   * connection the driver keeps to that node. Rejects with a `FerriteConnectionError` whose
+   * connection the driver keeps to that node. `options.signal` (core's deadline) is read only when
+   * the command has to wait: core makes the signal on first read, and a call that goes out at once
+   * should not pay for one. Rejects with a `FerriteConnectionError` whose
    * `maybeApplied` is `false` when it did not send it (no node known for the slot yet, a node
    * connection that could not be opened); a redirect the driver does not follow rejects as the
    * server's reply.
    */
-  send(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
+  send(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply>;
   /**
    * Sends one command again after the redirect it got (`route` is where it was sent): on the
    * node the redirect names (after `ASKING` for `ASK`), or the driver's own way of following it.
    * For drivers that do not follow redirects for every command (ioredis never does for commands
    * it does not know); rejects as `send` does when it knows no such node.
    */
-  sendRedirected?(redirect: Redirect, command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply>;
+  sendRedirected?(redirect: Redirect, command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply>;
   /** Sends on the connection to the primary with this id, with no routing or redirect. */
-  sendToNode(id: string, command: WireCommand, signal: AbortSignal | undefined): Promise<Reply>;
+  sendToNode(id: string, command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply>;
   /**
    * The primaries as the driver knows them now, each named by its `CLUSTER MYID`: those its view
    * of the cluster (slot map, node list) names, whether or not a connection to them is up at the
@@ -152,19 +154,18 @@ export class ClusterTransport implements Transport {
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
     if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
-    const signal = options?.signal;
-    if (options?.node !== undefined) return this.#driver.sendToNode(options.node, command, signal);
+    if (options?.node !== undefined) return this.#driver.sendToNode(options.node, command, options);
     // Known at once in the common case: the command is then handed to the driver in this very
     // turn, so commands sent one after the other reach a node in that order.
     const key = this.#knownKey(command);
-    if (key !== undefined) return this.#sendRouted(command, this.#route(command, key), signal);
-    return this.#sendOnceRouted(command, signal);
+    if (key !== undefined) return this.#sendRouted(command, this.#route(command, key), options);
+    return this.#sendOnceRouted(command, options);
   }
 
   async batch(commands: readonly WireCommand[], options?: TransportSendOptions): Promise<BatchEntry[]> {
     this.#lifecycle.assertOpen();
-    const signal = options?.signal;
     if (options?.node === undefined && commands.some((command) => this.#knownKey(command) === undefined)) {
+      const signal = options?.signal;
       // Every route is found before the first entry goes out, so the entries leave in order.
       const found = await Promise.all(commands.map((command) => this.#routingKey(command, signal).then(() => undefined, (error: unknown) => error)));
       const unrouted = found.find((error) => error !== undefined);
@@ -226,7 +227,8 @@ export class ClusterTransport implements Transport {
   }
 
   /** For a standard command whose key position is not known yet: `COMMAND INFO` first. */
-  async #sendOnceRouted(command: WireCommand, signal: AbortSignal | undefined): Promise<Reply> {
+  async #sendOnceRouted(command: WireCommand, options: TransportSendOptions | undefined): Promise<Reply> {
+    const signal = options?.signal;
     let key: Arg | null;
     try {
       key = await this.#routingKey(command, signal);
@@ -236,26 +238,28 @@ export class ClusterTransport implements Transport {
     // The caller gave up while the route was being found: the command is not sent late, after
     // the caller was told it timed out or was aborted.
     if (signal?.aborted) throw abandoned(this.name);
-    return this.#sendRouted(command, this.#route(command, key), signal);
+    return this.#sendRouted(command, this.#route(command, key), options);
   }
 
   /**
    * Sends through the driver until the command is applied, fails in a way that may have applied
    * it, or its caller stops waiting. Only replies that prove nothing ran are tried again.
    */
-  async #sendRouted(command: WireCommand, route: ClusterRoute, signal: AbortSignal | undefined): Promise<Reply> {
+  async #sendRouted(command: WireCommand, route: ClusterRoute, options: TransportSendOptions | undefined): Promise<Reply> {
     const driver = this.#driver;
     const started = Date.now();
     let redirect: Redirect | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, route, signal) : await driver.send(command, route, signal);
+        return redirect && driver.sendRedirected ? await driver.sendRedirected(redirect, command, route, options) : await driver.send(command, route, options);
       } catch (error) {
         if (!notApplied(error) || !driver.open) {
           // Lost on the way (a node down): the driver may not have noticed yet.
           if (isConnectionError(error)) driver.topologyChanged();
           throw error;
         }
+        // Read only now: a call that went through at once never made core create its signal.
+        const signal = options?.signal;
         if (signal?.aborted || this.#lifecycle.closed) {
           throw new FerriteConnectionError(`${this.name}: the caller stopped waiting before the cluster took the command`, { cause: error, maybeApplied: false });
         }
