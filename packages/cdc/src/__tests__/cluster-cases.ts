@@ -211,12 +211,12 @@ export function describeCdcOverCluster(target: TransportTarget): void {
     // Known gap (issue 22), staged: while a slot's keys move one by one, writes land on both
     // owners, and the merge's per-slot barrier does not keep one key's order. `second` is written
     // on the old owner (its feed cut off), then moves and is written on the new owner, whose
-    // events of the slot pass at once (the slot's last handed event was the new owner's). Marked
-    // `it.fails` until cluster-feed.ts keeps order per key through a migration: it passes while
-    // the gap is there, and fails (flip it to `it`) once it is closed. The merge is the same
-    // whatever the driver: one target runs it.
+    // events of the slot pass at once (the slot's last handed event was the new owner's). Skipped,
+    // and so reported as skipped, until cluster-feed.ts keeps order per key through a migration:
+    // the gap shows in most runs but not all, so `it.fails` would make the suite flaky. Run it by
+    // hand with `it.only` to see the gap. The merge is the same whatever the driver: one target.
     if (target.driver === 'ioredis' && target.protocol === 2) {
-      it.fails("keeps a key's order while its slot's keys move one by one and the old owner's feed is cut off (known gap)", async () => {
+      it.skip("keeps a key's order while its slot's keys move one by one and the old owner's feed is cut off (known gap)", async () => {
         const prefix = unique('gap');
         const tag = `${prefix}-tag`;
         const slot = slotOf(tag);
