@@ -18,6 +18,9 @@ export function ferriteProject(name: string, test: UserWorkspaceConfig['test'] =
       // that takes a second alone took over vitest's default 5 s beside them. Tests that judge
       // time assert their own bounds.
       testTimeout: 20_000,
+      // Likewise for setup: a real 3-node cluster and a driver's first connection took over 10 s
+      // beside busy files.
+      hookTimeout: 30_000,
       ...test,
     },
   });

