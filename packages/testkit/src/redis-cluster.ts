@@ -76,10 +76,18 @@ export async function startRedisCluster(primaries = 3, replicas = 0, options: Re
     await rm(dir, { recursive: true, force: true });
   };
   const startNode = async (): Promise<number> => {
-    const port = await freePort({ busPort: true });
-    processes.set(port, spawnServer(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', nodeTimeout]));
-    await waitFor(`cluster node ${port}`, async () => (await cli(port, 'PING')).trim() === 'PONG');
-    return port;
+    // A port found free (its bus port too) can be taken again before the server binds it: a
+    // server that exits instead of answering is started again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort({ busPort: true });
+      const child = spawnServer(port, dir, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', nodeTimeout]);
+      processes.set(port, child);
+      let exited = false;
+      await waitFor(`cluster node ${port}`, async () => (exited = child.exitCode !== null) || (await cli(port, 'PING')).trim() === 'PONG');
+      if (!exited) return port;
+      processes.delete(port);
+      if (attempt === 3) throw new Error(`redis-server exited on start three times (last on ports ${port} and ${port + 10_000})`);
+    }
   };
   const alive = (port: number): boolean => {
     const child = processes.get(port);
