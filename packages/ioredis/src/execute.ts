@@ -21,9 +21,9 @@ export function execute(connection: Redis, command: WireCommand, context: SendCo
 
 /** {@link execute} with the context's two parts apart, for a caller that would otherwise make the context per call. */
 export function executeWith(connection: Redis, command: WireCommand, lifecycle: TransportLifecycle, options: TransportSendOptions | undefined): Promise<Reply> {
-  const pending = driverCommand(command);
   // Checked in the same turn as the write: ioredis must never keep the command for later.
-  if (writableNow(connection)) return runReady(connection, pending, lifecycle, command);
+  if (writableNow(connection)) return runReady(connection, command, lifecycle);
+  const pending = driverCommand(command);
   const outcome = {
     decode: (raw: unknown): Reply => normaliseReply(raw, command),
     translate: (error: unknown): unknown => translateError(error, command.name, connection.options.commandTimeout),

@@ -1,9 +1,8 @@
 import { FerriteConnectionError, type Reply, type WireCommand } from '@ferrite/core';
-import { SlotSet, type Slotted, type TransportLifecycle } from '@ferrite/core/transport';
-import type { Command, Redis } from 'ioredis';
+import { SlotSet, type Slotted, type TransportLifecycle, type WatchHandle } from '@ferrite/core/transport';
+import type { Redis } from 'ioredis';
 import { sendOn, WriteTurn } from './wire.js';
-import { normaliseReply } from './normalise.js';
-import { translateError } from './errors.js';
+import { SettlingCommand, type Tracking } from './settling-command.js';
 import { notSent, waitingRoomOf, WaitingCall, writableNow } from './waiting-room.js';
 
 /** A call handed to ioredis on a writable connection (so written), whose outcome has not arrived. */
@@ -149,35 +148,39 @@ export function runTracked<T, R>(
   });
 }
 
+/** A command written at once, tracked by its connection and its transport until it settles. */
+class ReadyCall extends InFlight implements Tracking {
+  readonly #entries: SlotSet<InFlight>;
+  readonly #lifecycle: TransportLifecycle;
+  readonly #handle: WatchHandle;
+
+  constructor(command: SettlingCommand, entries: SlotSet<InFlight>, lifecycle: TransportLifecycle) {
+    super(command.reject);
+    this.#entries = entries;
+    this.#lifecycle = lifecycle;
+    this.#handle = lifecycle.watch(command.reject);
+    entries.add(this);
+  }
+
+  release(): void {
+    this.#entries.delete(this);
+    this.#lifecycle.unwatch(this.#handle);
+  }
+}
+
 /**
  * {@link runTracked} for one command on a connection that is writable now (`writableNow`), the
  * common case, with no promise of its own: the command is written at once, so there is nothing to
- * withdraw, and a connection or transport closing first settles it through the driver's own
- * `reject`. The caller gets the driver's promise, normalised, one step later.
+ * withdraw, and a connection or transport closing first settles it through the command's
+ * `reject`. The caller gets the command's own promise, which settles with the normalised reply or
+ * a Ferrite error (see `SettlingCommand`).
  */
-export function runReady(connection: Redis, pending: Command, lifecycle: TransportLifecycle, command: WireCommand): Promise<Reply> {
+export function runReady(connection: Redis, command: WireCommand, lifecycle: TransportLifecycle): Promise<Reply> {
   lifecycle.assertOpen();
+  const pending = new SettlingCommand(command, connection.options.commandTimeout);
   const calls = callsOn(connection);
   // Written first, so that the bookkeeping below overlaps the round trip.
-  const sent = sendOn(connection, pending, calls.writes, calls.inFlight.size === 0);
-  const entries = calls.inFlight;
-  const entry = new InFlight(pending.reject);
-  const handle = lifecycle.watch(pending.reject);
-  entries.add(entry);
-  return sent.then(
-    (value) => {
-      lifecycle.unwatch(handle);
-      entries.delete(entry);
-      try {
-        return normaliseReply(value, command);
-      } catch (error) {
-        throw translateError(error, command.name, undefined);
-      }
-    },
-    (error: unknown) => {
-      lifecycle.unwatch(handle);
-      entries.delete(entry);
-      throw translateError(error, command.name, connection.options.commandTimeout);
-    },
-  );
+  sendOn(connection, pending, calls.writes, calls.inFlight.size === 0);
+  pending.track(new ReadyCall(pending, calls.inFlight, lifecycle));
+  return pending.outcome;
 }
