@@ -42,6 +42,19 @@ export function backoffBefore(attempt: number): number {
   return backoffDelay(attempt - 1, FIRST_BACKOFF_MS, MAX_BACKOFF_MS);
 }
 
+/*
+ * The settle functions of the promise `run` is making, handed over by its executor: `new Promise`
+ * runs the executor at once, so they are read back in the same step. A closure per call as the
+ * executor (and the context it captures) was a share of what core allocates for every command.
+ */
+let capturedResolve: ((value: never) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+function captureSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** Whether a failed attempt may have reached the server and run. */
 export function mayHaveRun(error: unknown): boolean {
   if (isValidationError(error)) return false;
@@ -132,11 +145,15 @@ export abstract class Call<T> implements PendingCall, Slotted, Deadline, Attempt
     for (const signal of this.signals) if (signal.aborted) return Promise.reject(abortError(signal, false));
     if (settings.closed) return Promise.reject(new FerriteConnectionError('the Ferrite client is closed', { maybeApplied: false }));
     this.#settings = settings;
-    return new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+    const outcome = new Promise<T>(captureSettlers);
+    this.#resolve = capturedResolve as (value: T) => void;
+    this.#reject = capturedReject;
+    try {
       this.#start(settings);
-    });
+    } catch (error) {
+      this.#fail(error);
+    }
+    return outcome;
   }
 
   #start(settings: CallRunnerSettings): void {
