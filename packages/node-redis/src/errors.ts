@@ -7,8 +7,9 @@ import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply, TimeoutE
  * may carry the command's arguments, which can be secrets or megabytes of vector.
  *
  * `driverTimeoutMs` is the driver's own deadline (`commandOptions.timeout`). node-redis rejects
- * with a `TimeoutError` commands it has not written yet, but also those it has (it flushes the
- * commands waiting for a reply with one during a maintenance handoff): that error may have run.
+ * with a `TimeoutError` commands it has not written yet, but also those it has: a socket timeout
+ * during a maintenance window (`SocketTimeoutDuringMaintenanceError`, a `TimeoutError`) fails every
+ * command waiting for a reply (`driver-timeout.test.ts` stages it). So that error may have run.
  * An `AbortError` is a command the transport withdrew from the driver's queue before it was
  * written: provably unsent.
  */
