@@ -182,6 +182,8 @@ class GlideTransport implements DedicatedTransport {
     // `close()` rejects them): GLIDE's promise is enough, which saves a promise and the
     // lifecycle's bookkeeping per call.
     if (this.#options.closeClient === true) {
+      // Nothing is written once the transport is closing (a call for one node resolved its route meanwhile).
+      if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
       return this.#write(request, route).then(
         (raw) => normaliseReply(raw, request.command, this.protocol),
         (error: unknown) => this.#afterFailure(error, request, route, attempt),
