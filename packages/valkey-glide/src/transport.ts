@@ -191,6 +191,7 @@ class GlideTransport implements DedicatedTransport {
     }
     // The user's client stays open: the lifecycle settles the calls still pending when the transport closes.
     return new Promise<Reply>((resolve, reject) => {
+      // Throws, so rejects, once the transport is closed: nothing is written then.
       const watched = this.#lifecycle.watch(reject);
       this.#write(request, route).then(
         (raw) => {
