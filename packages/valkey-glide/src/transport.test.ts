@@ -56,4 +56,34 @@ describe.skipIf(Boolean(skip))('glideTransport options', () => {
     await glideTransport(owned, { configuration, closeClient: true }).close();
     await expect(owned.customCommand(['PING'])).rejects.toThrow(/the client is closed/);
   });
+  it.each([
+    ['the caller’s client', false],
+    ['a client it closes', true],
+  ])('close() settles a call still waiting for its reply, over %s (maybeApplied: true)', async (_, closeClient) => {
+    const configuration = { addresses: [{ host: server.host, port: server.port }], requestTimeout: 20_000 };
+    const [client, other] = await Promise.all([GlideClient.createClient(configuration), GlideClient.createClient(configuration)]);
+    const key = `close-held-${String(closeClient)}`;
+    try {
+      const transport = glideTransport(client, { configuration, closeClient });
+      // The server holds the reply until the list gets an element.
+      const held = transport.send({ name: 'BLPOP', args: [key, '0'] }).then(
+        () => 'replied',
+        (error: unknown) => error,
+      );
+      const blocked = async (): Promise<boolean> => /blocked_clients:[1-9]/.test(String(await other.customCommand(['INFO', 'clients'])));
+      for (const deadline = Date.now() + 10_000; !(await blocked()); ) {
+        if (Date.now() > deadline) throw new Error('the BLPOP never reached the server');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await transport.close();
+      const outcome = await Promise.race([held, new Promise((resolve) => setTimeout(resolve, 1000, 'still pending'))]);
+      expect(outcome).toBeInstanceOf(FerriteConnectionError);
+      expect(outcome).toMatchObject({ maybeApplied: true });
+      await other.customCommand(['RPUSH', key, 'released']);
+      if (!closeClient) expect(await client.customCommand(['PING'])).toBe('PONG');
+    } finally {
+      client.close();
+      other.close();
+    }
+  });
 });

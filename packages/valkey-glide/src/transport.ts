@@ -81,6 +81,15 @@ function slotKeyText(key: Buffer): string | undefined {
   return tag === undefined ? undefined : `{${tag}}`;
 }
 
+/** What GLIDE writes: the name, then the arguments (built without spreading, once per call). */
+function wireArgs(command: WireCommand): Array<string | Buffer> {
+  const { name, args } = command;
+  const all = new Array<string | Buffer>(args.length + 1);
+  all[0] = name;
+  for (let index = 0; index < args.length; index++) all[index + 1] = args[index] as string | Buffer;
+  return all;
+}
+
 const PING: WireCommand = { name: 'PING', args: [] };
 
 /** Resolves with `true` once the call is given up (its signal aborts). */
@@ -154,20 +163,33 @@ class GlideTransport implements DedicatedTransport {
   }
 
   send(command: WireCommand, options?: TransportSendOptions): Promise<Reply> {
+    if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+    let route: Routes | undefined | Promise<Routes>;
     try {
-      this.#lifecycle.assertOpen();
-      const route = this.#route(command, options?.node);
-      const request: Request = { command, args: [command.name, ...command.args], text: readsAsText(command), options };
-      // Only a call for one cluster node waits for the topology: the others go out in this turn.
-      if (route instanceof Promise) return route.then((resolved) => this.#attempt(request, resolved, 1));
-      return this.#attempt(request, route, 1);
+      route = this.#route(command, options?.node);
     } catch (error) {
       return Promise.reject(error);
     }
+    const request: Request = { command, args: wireArgs(command), text: readsAsText(command), options };
+    // Only a call for one cluster node waits for the topology: the others go out in this turn.
+    if (route instanceof Promise) return route.then((resolved) => this.#attempt(request, resolved, 1));
+    return this.#attempt(request, route, 1);
   }
 
   /** One write of the request, settled with its normalised reply, or handed to {@link #afterFailure}. */
   #attempt(request: Request, route: Routes | undefined, attempt: number): Promise<Reply> {
+    // A client the transport closes settles every request in flight itself when closed (GLIDE's
+    // `close()` rejects them): GLIDE's promise is enough, which saves a promise and the
+    // lifecycle's bookkeeping per call.
+    if (this.#options.closeClient === true) {
+      // Nothing is written once the transport is closing (a call for one node resolved its route meanwhile).
+      if (this.#lifecycle.closed) return Promise.reject(this.#lifecycle.closedError());
+      return this.#write(request, route).then(
+        (raw) => normaliseReply(raw, request.command, this.protocol),
+        (error: unknown) => this.#afterFailure(error, request, route, attempt),
+      );
+    }
+    // The user's client stays open: the lifecycle settles the calls still pending when the transport closes.
     return new Promise<Reply>((resolve, reject) => {
       // Throws, so rejects, once the transport is closed: nothing is written then.
       const watched = this.#lifecycle.watch(reject);

@@ -5,7 +5,7 @@
  * machine's other load fall on both alike; the figure judged is the ratio of their throughputs,
  * measured side by side.
  */
-import { createFerrite, type FerriteClient } from '@ferrite/core';
+import { createFerrite, type FerriteClient, type Reply, type Transport, type WireCommand } from '@ferrite/core';
 import { ioredisTransport } from '@ferrite/ioredis';
 import { nodeRedisTransport } from '@ferrite/node-redis';
 import { glideTransport } from '@ferrite/valkey-glide';
@@ -34,11 +34,34 @@ interface Pair {
    */
   readonly tuned: Get;
   readonly tunedLabel: string;
+  /**
+   * `ferrite.send` over a transport that does nothing but hand the command to the same driver
+   * call as the raw side, for a third, unjudged comparison: what core's call path alone costs
+   * against the raw driver, so that the transport's share of the judged ratio can be read off.
+   */
+  readonly coreOnly?: Get;
   close(): Promise<void>;
 }
 
 /** The drivers compared with the SDK over them. */
 export type ThroughputDriver = 'ioredis' | 'node-redis' | 'valkey-glide';
+
+/**
+ * Only for the core-only row: GLIDE's promise handed to core as it is, with no normalisation,
+ * error translation or close tracking, which this case's `GET` of a text value does not need.
+ * Not a transport to use.
+ */
+function passThroughTransport(client: GlideClient): Transport {
+  const refuse = (): Promise<never> => Promise.reject(new Error('not part of this measurement'));
+  return {
+    name: 'pass-through (bench)',
+    protocol: 3,
+    send: (command: WireCommand) => client.customCommand([command.name, ...command.args]) as Promise<Reply>,
+    batch: refuse,
+    dedicated: refuse,
+    close: () => Promise.resolve(),
+  };
+}
 
 async function openGlide(url: string): Promise<Pair> {
   Logger.init('error');
@@ -46,12 +69,17 @@ async function openGlide(url: string): Promise<Pair> {
   const configuration: GlideClientConfiguration = { addresses: [{ host: hostname, port: Number(port) }], requestTimeout: 30_000 };
   const client = await GlideClient.createClient(configuration);
   const ferrite: FerriteClient = createFerrite({ transport: glideTransport(client, { configuration, closeClient: true }) });
+  const coreOnly: FerriteClient = createFerrite({ transport: passThroughTransport(client) });
   return {
     raw: () => client.customCommand(['GET', KEY]),
     sdk: () => ferrite.send('GET', KEY),
     tuned: () => client.get(KEY),
     tunedLabel: 'valkey-glide get()',
-    close: () => ferrite.close(),
+    coreOnly: () => coreOnly.send('GET', KEY),
+    close: async () => {
+      await coreOnly.close();
+      await ferrite.close();
+    },
   };
 }
 
@@ -190,6 +218,19 @@ export async function benchDriverThroughput(driver: ThroughputDriver, url: strin
         pass: undefined,
       },
     );
+    if (pair.coreOnly !== undefined) {
+      const core = await measureRatio({ raw: pair.raw, sdk: pair.coreOnly }, callsPerRound, IN_FLIGHT);
+      rows.push(
+        { name: `GET ${IN_FLIGHT} in flight, raw ${driver} (redis-server), for the row below`, ops: 0, opsPerSecond: core.rawOpsPerSecond, goal: 'baseline for the row below', pass: undefined },
+        {
+          name: `GET ${IN_FLIGHT} in flight, ferrite.send over a pass-through transport (${driver}): core's share`,
+          ops: 0,
+          opsPerSecond: core.sdkOpsPerSecond,
+          goal: `shown, not judged (is ${core.ratio.toFixed(3)} of raw)`,
+          pass: undefined,
+        },
+      );
+    }
     return rows;
   } finally {
     await pair.close();
