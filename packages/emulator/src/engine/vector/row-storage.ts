@@ -12,7 +12,9 @@
  *
  * A chunk's layout, in bytes:
  *   [0, queryBytes)            the current search's query, float64, zero-padded to `stride`
- *   [queryBytes, rowsOffset)   the sums of one block of up to `BLOCK_ROWS` rows, float64
+ *   [queryBytes, sumsOffset)   the same query as float32 (the approximate sums' query)
+ *   [sumsOffset, rowsOffset)   the sums of one block of up to `BLOCK_ROWS` rows: float64 (exact)
+ *                              or float32 (approximate)
  *   [rowsOffset, …)            its rows, `stride` float32s each
  *
  * Rows are kept dense (row `count - 1` is the last): the index deletes by moving its last row into
@@ -37,11 +39,12 @@ class Chunk {
   floats!: Float32Array;
   doubles!: Float64Array;
   sums!: Float64Array;
+  approximateSums!: Float32Array;
   pages = 0;
 
   constructor(
     readonly memory: KernelMemory,
-    private readonly queryBytes: number,
+    private readonly sumsOffset: number,
   ) {
     this.kernel = scanKernel(memory);
     this.refreshViews();
@@ -56,7 +59,8 @@ class Chunk {
     const buffer = this.memory.buffer;
     this.floats = new Float32Array(buffer);
     this.doubles = new Float64Array(buffer);
-    this.sums = new Float64Array(buffer, this.queryBytes, BLOCK_ROWS);
+    this.sums = new Float64Array(buffer, this.sumsOffset, BLOCK_ROWS);
+    this.approximateSums = new Float32Array(buffer, this.sumsOffset, BLOCK_ROWS);
     // Read once here: each `memory.buffer` read is a call into V8.
     this.pages = buffer.byteLength / PAGE_BYTES;
   }
@@ -69,6 +73,7 @@ export class RowStorage {
   readonly rowsPerChunk: number;
   private readonly rowBytes: number;
   private readonly queryBytes: number;
+  private readonly sumsOffset: number;
   private readonly rowsOffset: number;
   private chunks: Chunk[] = [];
   private rowCount = 0;
@@ -77,7 +82,8 @@ export class RowStorage {
     this.stride = roundUp(dimension, 4);
     this.rowBytes = this.stride * 4;
     this.queryBytes = this.stride * 8;
-    this.rowsOffset = this.queryBytes + BLOCK_ROWS * 8;
+    this.sumsOffset = this.queryBytes + this.rowBytes;
+    this.rowsOffset = this.sumsOffset + BLOCK_ROWS * 8;
     const fitting = Math.floor((CHUNK_BYTES - this.rowsOffset) / this.rowBytes / KERNEL_GROUP_ROWS) * KERNEL_GROUP_ROWS;
     this.rowsPerChunk = Math.max(KERNEL_GROUP_ROWS, fitting);
   }
@@ -103,7 +109,7 @@ export class RowStorage {
     let chunk = this.chunks[Math.floor(row / this.rowsPerChunk)];
     try {
       if (chunk === undefined) {
-        chunk = new Chunk(kernelMemory(needed), this.queryBytes);
+        chunk = new Chunk(kernelMemory(needed), this.sumsOffset);
         this.chunks.push(chunk);
       } else if (needed > chunk.pages) {
         chunk.grow(Math.min(this.pagesFor(this.rowsPerChunk), Math.max(needed, chunk.pages + GROWTH_PAGES)) - chunk.pages);
@@ -140,16 +146,19 @@ export class RowStorage {
     copy.chunks = this.chunks.map((chunk) => {
       const memory = kernelMemory(chunk.pages);
       new Uint8Array(memory.buffer).set(new Uint8Array(chunk.memory.buffer));
-      return new Chunk(memory, this.queryBytes);
+      return new Chunk(memory, this.sumsOffset);
     });
     return copy;
   }
 
-  /** Writes the query (widened to float64, zero-padded) where each chunk's kernel reads it. */
+  /** Writes the query (widened to float64, and as float32, both zero-padded) where each chunk's kernel reads it. */
   setQuery(query: Float32Array): void {
+    const floatsAt = this.queryBytes >> 2;
     for (const chunk of this.chunks) {
       chunk.doubles.set(query, 0);
       chunk.doubles.fill(0, query.length, this.stride);
+      chunk.floats.set(query, floatsAt);
+      chunk.floats.fill(0, floatsAt + query.length, floatsAt + this.stride);
     }
   }
 
@@ -169,8 +178,17 @@ export class RowStorage {
     // Rows past the last in the final group are summed too (a chunk always holds whole groups) and ignored.
     const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
     const kernelFunction = sumOfSquares ? chunk.kernel.squaredDistance : chunk.kernel.dot;
-    kernelFunction(this.rowsOffset + (firstRow % this.rowsPerChunk) * this.rowBytes, groups, this.rowBytes, 0, this.queryBytes);
+    kernelFunction(this.rowsOffset + (firstRow % this.rowsPerChunk) * this.rowBytes, groups, this.rowBytes, 0, this.sumsOffset);
     return chunk.sums;
+  }
+
+  /** Like `sums`, in float32 and inexactly (scan-kernel.ts); score-bound.ts bounds how inexactly. */
+  approximateSums(sumOfSquares: boolean, firstRow: number, rows: number): Float32Array {
+    const chunk = this.chunks[Math.floor(firstRow / this.rowsPerChunk)] as Chunk;
+    const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
+    const kernelFunction = sumOfSquares ? chunk.kernel.approximateSquaredDistance : chunk.kernel.approximateDot;
+    kernelFunction(this.rowsOffset + (firstRow % this.rowsPerChunk) * this.rowBytes, groups, this.rowBytes, this.queryBytes, this.sumsOffset);
+    return chunk.approximateSums;
   }
 
   /** Pages for a chunk of `rows` rows, rounded up to whole kernel groups. */

@@ -16,6 +16,14 @@
  * float64 components at `query` (zero-padded likewise); the 8 × `groups` float64 sums go to `sums`.
  * Zero padding changes no sum: adding +0 (0 × 0, or (0 − 0)²) leaves a sum that started at +0 as
  * it was.
+ *
+ * Two more functions, `approximateDot` and `approximateSquaredDistance`, compute the same sums
+ * cheaply and inexactly, for search.ts to rule rows out before it sums them exactly: float32
+ * arithmetic, four lanes holding four *components* of one row (lane j sums components j, j + 4,
+ * …, so in a different order), eight rows in flight, the four lanes added pairwise at the end.
+ * Same parameters, except that `query` is the query's float32 copy (`rowBytes` bytes) and each
+ * row's sum is one float32 (4 bytes) at `sums`. How far it can be from the exact sum is bounded in
+ * score-bound.ts.
  */
 import type { Instruction } from './wasm-encoding.js';
 import { functionBody, functionType, MODULE_HEADER, name, op, section, SECTION, VALUE_TYPE, vector } from './wasm-encoding.js';
@@ -132,7 +140,82 @@ function kernelBody(term: Term): number[] {
   );
 }
 
-/** The module: imports `env.memory`, exports `dot` and `squaredDistance` (function 0 and 1). */
+// The approximate functions' own locals, after the same five parameters.
+const APPROXIMATE_OFFSET = 5;
+const APPROXIMATE_QUERY_AT = 6;
+const APPROXIMATE_ROW_START = [7, 8, 9, 10, 11, 12, 13, 14] as const;
+const APPROXIMATE_I32_LOCALS = 10;
+/** One float32x4 accumulator per row of the group. */
+const LANES = [15, 16, 17, 18, 19, 20, 21, 22] as const;
+/** Four query components (float32). */
+const QUERY_LANES = 23;
+const LANE_DIFFERENCE = 24;
+const APPROXIMATE_V128_LOCALS = 10;
+/** Lanes (2, 3, 0, 1), then (1, 0, 3, 2): adding each to the lanes as they were totals lanes 0–3 in lane 0. */
+const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+const SWAP_NEIGHBOURS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
+
+function approximateBody(term: Term): number[] {
+  const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
+  const rowStarts = APPROXIMATE_ROW_START.flatMap((local, row) =>
+    row === 0 ? set(local, op.localGet(ROWS)) : set(local, op.localGet(APPROXIMATE_ROW_START[row - 1] as number), op.localGet(ROW_BYTES), op.i32Add),
+  );
+  const addend = (row: number): Instruction[] => {
+    const components = [op.localGet(APPROXIMATE_ROW_START[row] as number), op.localGet(APPROXIMATE_OFFSET), op.i32Add, op.v128Load()];
+    return term === 'product'
+      ? [op.localGet(QUERY_LANES), ...components, op.f32x4Mul]
+      : [op.localGet(QUERY_LANES), ...components, op.f32x4Sub, op.localTee(LANE_DIFFERENCE), op.localGet(LANE_DIFFERENCE), op.f32x4Mul];
+  };
+  const componentLoop = [
+    op.block,
+    op.loop,
+    op.localGet(APPROXIMATE_OFFSET),
+    op.localGet(ROW_BYTES),
+    op.i32GeU,
+    op.brIf(1),
+    ...set(QUERY_LANES, op.localGet(APPROXIMATE_QUERY_AT), op.v128Load()),
+    ...LANES.flatMap((lanes, row) => [op.localGet(lanes), ...addend(row), op.f32x4Add, op.localSet(lanes)]),
+    ...set(APPROXIMATE_OFFSET, op.localGet(APPROXIMATE_OFFSET), op.i32Const(16), op.i32Add),
+    ...set(APPROXIMATE_QUERY_AT, op.localGet(APPROXIMATE_QUERY_AT), op.i32Const(16), op.i32Add),
+    op.br(0),
+    op.end,
+    op.end,
+  ];
+  const groupLoop = [
+    op.block,
+    op.loop,
+    op.localGet(GROUPS),
+    op.i32Eqz,
+    op.brIf(1),
+    ...rowStarts,
+    ...LANES.flatMap((local) => set(local, op.v128Zero)),
+    ...set(APPROXIMATE_OFFSET, op.i32Const(0)),
+    ...set(APPROXIMATE_QUERY_AT, op.localGet(QUERY)),
+    ...componentLoop,
+    ...LANES.flatMap((local, row) => [
+      ...set(local, op.localGet(local), op.localGet(local), op.localGet(local), op.i8x16Shuffle(SWAP_HALVES), op.f32x4Add),
+      op.localGet(SUMS),
+      ...[op.localGet(local), op.localGet(local), op.localGet(local), op.i8x16Shuffle(SWAP_NEIGHBOURS), op.f32x4Add],
+      op.f32x4ExtractLane(0),
+      op.f32Store(4 * row),
+    ]),
+    ...set(SUMS, op.localGet(SUMS), op.i32Const(4 * LANES.length), op.i32Add),
+    ...set(ROWS, op.localGet(APPROXIMATE_ROW_START[7]), op.localGet(ROW_BYTES), op.i32Add),
+    ...set(GROUPS, op.localGet(GROUPS), op.i32Const(1), op.i32Sub),
+    op.br(0),
+    op.end,
+    op.end,
+  ];
+  return functionBody(
+    [
+      [APPROXIMATE_I32_LOCALS, VALUE_TYPE.i32],
+      [APPROXIMATE_V128_LOCALS, VALUE_TYPE.v128],
+    ],
+    groupLoop,
+  );
+}
+
+/** The module: imports `env.memory`, exports `dot`, `squaredDistance`, `approximateDot` and `approximateSquaredDistance` (functions 0–3). */
 function moduleBytes(): Uint8Array {
   const i32 = VALUE_TYPE.i32;
   const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, 0x00]; // memory, limits: min 0, no max
@@ -141,9 +224,12 @@ function moduleBytes(): Uint8Array {
     ...MODULE_HEADER,
     ...section(SECTION.type, vector([functionType([i32, i32, i32, i32, i32], [])])),
     ...section(SECTION.import, vector([memoryImport])),
-    ...section(SECTION.function, vector([[0], [0]])),
-    ...section(SECTION.export, vector([exported('dot', 0), exported('squaredDistance', 1)])),
-    ...section(SECTION.code, vector([kernelBody('product'), kernelBody('squared difference')])),
+    ...section(SECTION.function, vector([[0], [0], [0], [0]])),
+    ...section(SECTION.export, vector([exported('dot', 0), exported('squaredDistance', 1), exported('approximateDot', 2), exported('approximateSquaredDistance', 3)])),
+    ...section(
+      SECTION.code,
+      vector([kernelBody('product'), kernelBody('squared difference'), approximateBody('product'), approximateBody('squared difference')]),
+    ),
   ]);
 }
 
@@ -155,6 +241,10 @@ export interface ScanKernel {
   readonly dot: KernelFunction;
   /** Sums of squared differences from the query (L2). */
   readonly squaredDistance: KernelFunction;
+  /** `dot`'s sums in float32, in 4 partial sums per row (the query as float32). */
+  readonly approximateDot: KernelFunction;
+  /** `squaredDistance`'s likewise. */
+  readonly approximateSquaredDistance: KernelFunction;
 }
 
 /**
@@ -188,5 +278,10 @@ let compiled: object | undefined;
 export function scanKernel(memory: KernelMemory): ScanKernel {
   compiled ??= new wasm.Module(moduleBytes());
   const { exports } = new wasm.Instance(compiled, { env: { memory } });
-  return { dot: exports['dot'] as KernelFunction, squaredDistance: exports['squaredDistance'] as KernelFunction };
+  return {
+    dot: exports['dot'] as KernelFunction,
+    squaredDistance: exports['squaredDistance'] as KernelFunction,
+    approximateDot: exports['approximateDot'] as KernelFunction,
+    approximateSquaredDistance: exports['approximateSquaredDistance'] as KernelFunction,
+  };
 }

@@ -302,6 +302,55 @@ describe('exactSearch at scale', () => {
   });
 });
 
+// ---- the approximate sums rule rows out only when they cannot enter the top k ----
+
+describe('exactSearch with rows ruled out by approximate sums (property)', () => {
+  /** `vector` with `ulps` added to the float32 bits of a few components: scores a last bit or two apart. */
+  function nudged(vector: Float32Array, seed: number): Float32Array {
+    const copy = vector.slice();
+    const bits = new Int32Array(copy.buffer);
+    for (let i = seed % 3; i < copy.length; i += 3 + (seed % 5)) if (copy[i] !== 0) bits[i] = (bits[i] as number) + ((seed >> i) % 3) - 1;
+    return copy;
+  }
+
+  // 300 to 700 rows, so blocks after the first (256 rows) are summed approximately first. The
+  // vectors are few bases, each stored many times exactly or a last bit apart, so many scores tie
+  // with or sit next to the worst kept; scales from subnormal products (1e-25 squared underflows
+  // float32) to overflowing ones (1e20 squared does not fit a float32) reach the bound's edges.
+  it('gives the same ids, order and score bits as scoring every row exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DistanceMetric>('COSINE', 'L2', 'IP'),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 1, max: 2 ** 31 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 300, max: 700 }),
+        fc.constantFrom(1e-25, 1e-3, 1, 1e6, 1e20),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 40 }),
+        (metric, dimension, seeds, rows, scale, querySeed, topK) => {
+          const bases = seeds.map((seed) => seededComponents(seed, dimension).map((x) => x * scale));
+          const index = indexOf(metric, dimension);
+          const vectors = new Map<string, Float32Array>();
+          for (let i = 0; i < rows; i++) {
+            const base = bases[i % bases.length] as Float32Array;
+            const vector = i % 4 === 0 ? base : nudged(base, i);
+            const id = `r${(i * 7919) % rows}`;
+            index.put(id, vector, []);
+            vectors.set(id, vector);
+          }
+          const query = seededComponents(querySeed, dimension).map((x) => x * scale);
+          const expected = [...vectors]
+            .map(([id, vector]) => ({ id, score: distanceScore(metric, query, vector) + 0 }))
+            .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .slice(0, topK);
+          expect(exactSearch(index, query, topK).map((hit) => ({ id: hit.id, score: hit.score }))).toEqual(expected);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 30_000);
+});
+
 describe('VectorIndex when the process cannot map more memory', () => {
   // Mocked: running a real process out of address space is not something a test can afford.
   it('refuses the write with a clear error and keeps what it had', () => {
