@@ -12,9 +12,9 @@
  * underflows; an underflowing product or square loses at most 2⁻¹⁵⁰ more (an addition or
  * subtraction whose result is subnormal is exact). The exact sum the search would report (float64,
  * component order, distance.ts) is itself within γ(dim) of the real sum, u = 2⁻⁵³ there.
- * `relativeError` takes (m + 8) · 2⁻²³, more than twice γ(m + 4) for every allowed dimension
+ * The relative error taken is (m + 8) · 2⁻²³, more than twice γ(m + 4) for every allowed dimension
  * (m ≤ 8 192, so (m + 4)·u < 2⁻¹¹) and far more than the float64 part, so it also covers the
- * rounding of the bound's own arithmetic below; `absoluteError` covers underflow.
+ * rounding of the bound's own arithmetic below; the absolute error covers underflow.
  *
  * For a dot product (COSINE, IP) the terms' absolute sum Σ|qᵢ·vᵢ| is at most ‖q‖·‖v‖
  * (Cauchy–Schwarz), both norms known (index-store.ts keeps the rows'). For L2 the terms are the
@@ -27,32 +27,45 @@ import type { DistanceMetric } from './distance.js';
 /** 2⁻¹⁴⁹ per term: the most an underflowing float32 product or square loses (2⁻¹⁵⁰), doubled. */
 const ABSOLUTE_ERROR_PER_TERM = 2 ** -149;
 
-/** The bound's relative error for rows of `stride` components (a multiple of 4), as derived above. */
-export function relativeError(stride: number): number {
-  return (stride / 4 + 8) * 2 ** -23;
-}
+/** One search's bound: its metric, its rows' stride and its query's norm (read for COSINE and IP only). */
+export class ScoreBound {
+  private readonly relative: number;
+  private readonly absolute: number;
 
-/** The bound's absolute error (underflow) for rows of `stride` components. */
-export function absoluteError(stride: number): number {
-  return (stride + 8) * ABSOLUTE_ERROR_PER_TERM;
-}
+  constructor(
+    private readonly metric: DistanceMetric,
+    stride: number,
+    private readonly queryNorm: number,
+  ) {
+    this.relative = (stride / 4 + 8) * 2 ** -23;
+    this.absolute = (stride + 8) * ABSOLUTE_ERROR_PER_TERM;
+  }
 
-/**
- * The lowest score (distance.ts) the row can have, given its approximate sum; −Infinity when the
- * approximate sum bounds nothing. `queryNorm`/`vectorNorm` are read for COSINE and IP only.
- */
-export function scoreLowerBound(
-  metric: DistanceMetric,
-  approximateSum: number,
-  relative: number,
-  absolute: number,
-  queryNorm: number,
-  vectorNorm: number,
-): number {
-  if (!Number.isFinite(approximateSum)) return Number.NEGATIVE_INFINITY;
-  if (metric === 'L2') return Math.sqrt(Math.max(0, (approximateSum - absolute) * (1 - relative)));
-  const highestDot = approximateSum + relative * queryNorm * vectorNorm + absolute;
-  if (!Number.isFinite(highestDot)) return Number.NEGATIVE_INFINITY;
-  // Both scores fall as the dot product rises (for fixed norms, as each rounding step is monotonic).
-  return metric === 'COSINE' ? cosineScore(highestDot, queryNorm, vectorNorm) : -highestDot;
+  /**
+   * The lowest score (distance.ts) a row can have, given its approximate sum and its norm (COSINE
+   * and IP); −Infinity when the approximate sum bounds nothing.
+   */
+  lowest(approximateSum: number, vectorNorm: number): number {
+    if (!Number.isFinite(approximateSum)) return Number.NEGATIVE_INFINITY;
+    if (this.metric === 'L2') return Math.sqrt(Math.max(0, (approximateSum - this.absolute) * (1 - this.relative)));
+    const highestDot = approximateSum + this.relative * this.queryNorm * vectorNorm + this.absolute;
+    if (!Number.isFinite(highestDot)) return Number.NEGATIVE_INFINITY;
+    // Both scores fall as the dot product rises (for fixed norms, as each rounding step is monotonic).
+    return this.metric === 'COSINE' ? cosineScore(highestDot, this.queryNorm, vectorNorm) : -highestDot;
+  }
+
+  /**
+   * Keeps, in place, the rows of `rows[0 … count)` whose lowest score does not rank after
+   * `worstKept` (ties included: the id decides those), and returns how many. `sums` holds the
+   * approximate sums of the block that starts at `firstRow`; `norms` the rows' norms (COSINE, IP).
+   */
+  keepPossible(rows: Int32Array, count: number, firstRow: number, sums: Float32Array, norms: Float64Array, worstKept: number): number {
+    const normed = this.metric !== 'L2';
+    let kept = 0;
+    for (let i = 0; i < count; i++) {
+      const row = rows[i] as number;
+      if (this.lowest(sums[row - firstRow] as number, normed ? (norms[row] as number) : 0) <= worstKept) rows[kept++] = row;
+    }
+    return kept;
+  }
 }

@@ -4,7 +4,7 @@ import type { FilterPredicate } from './filter.js';
 import type { VectorIndex } from './index-store.js';
 import type { VectorMetadata } from './metadata.js';
 import { BLOCK_ROWS } from './row-storage.js';
-import { absoluteError, relativeError, scoreLowerBound } from './score-bound.js';
+import { ScoreBound } from './score-bound.js';
 import { TopK } from './top-k.js';
 
 export interface SearchHit {
@@ -67,8 +67,7 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
   const cosine = metric === 'COSINE';
   const queryNorm = sumOfSquares ? 0 : euclideanNorm(query);
   const { ids, metadata, norms, rows: storage } = index;
-  const relative = relativeError(storage.stride);
-  const absolute = absoluteError(storage.stride);
+  const bound = new ScoreBound(metric, storage.stride, queryNorm);
   const best = new TopK(Math.min(topK, index.size), (row) => ids[row] as string);
   const count = storage.count;
   storage.setQuery(query);
@@ -85,14 +84,7 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
     }
     if (kept === 0) continue;
     if (worstKept !== Number.POSITIVE_INFINITY && kept >= rows * KERNEL_SHARE) {
-      const approximate = storage.approximateSums(sumOfSquares, firstRow, rows);
-      let left = 0;
-      for (let i = 0; i < kept; i++) {
-        const row = candidates[i] as number;
-        const lowest = scoreLowerBound(metric, approximate[row - firstRow] as number, relative, absolute, queryNorm, sumOfSquares ? 0 : (norms[row] as number));
-        if (lowest <= worstKept) candidates[left++] = row;
-      }
-      kept = left;
+      kept = bound.keepPossible(candidates, kept, firstRow, storage.approximateSums(sumOfSquares, firstRow, rows), norms, worstKept);
       if (kept === 0) continue;
     }
     const sums = kept >= rows * KERNEL_SHARE ? storage.sums(sumOfSquares, firstRow, rows) : undefined;
