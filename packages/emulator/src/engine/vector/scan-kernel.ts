@@ -1,6 +1,6 @@
 /**
  * The search's inner loop as a WebAssembly SIMD module, written here byte by byte (through
- * wasm-encoding.ts): the per-row sums of a block of rows, for every metric. It reads the rows where
+ * wasm-encoding.ts): the per-row sums of a list of rows, for every metric. It reads the rows where
  * they are stored (row-storage.ts keeps them in the module's imported memory), so a scan copies
  * nothing.
  *
@@ -11,9 +11,11 @@
  * and eight rows in flight, so the additions of four independent lane pairs overlap.
  *
  * Both functions take `(rows, groups, rowBytes, query, sums)`, all byte addresses in the memory or
- * counts: `groups` groups of 8 consecutive rows starting at `rows`, each `rowBytes` long (a
- * multiple of 16: rows are zero-padded to a multiple of 4 components); the query is `rowBytes / 4`
- * float64 components at `query` (zero-padded likewise); the 8 × `groups` float64 sums go to `sums`.
+ * counts: at `rows`, a list of 8 × `groups` i32 addresses, one per row to sum (any rows, in any
+ * order: the search sums only those it has not ruled out), each row `rowBytes` long (a multiple of
+ * 16: rows are zero-padded to a multiple of 4 components); the query is `rowBytes / 4` float64
+ * components at `query` (zero-padded likewise); the listed rows' float64 sums go to `sums`, in the
+ * list's order.
  * Zero padding changes no sum: adding +0 (0 × 0, or (0 − 0)²) leaves a sum that started at +0 as
  * it was.
  *
@@ -28,7 +30,7 @@
 import type { Instruction } from './wasm-encoding.js';
 import { functionBody, functionType, MODULE_HEADER, name, op, section, SECTION, VALUE_TYPE, vector } from './wasm-encoding.js';
 
-/** Rows per call's group: four lane pairs. Callers round a block up to a multiple of it. */
+/** Rows per group: four lane pairs. Callers pad a list of rows to a multiple of it. */
 export const KERNEL_GROUP_ROWS = 8;
 
 // Locals: the five parameters, then the function's own.
@@ -94,9 +96,7 @@ function pairStep(term: Term, pair: number): Instruction[] {
 
 function kernelBody(term: Term): number[] {
   const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
-  const rowStarts = ROW_START.flatMap((local, row) =>
-    row === 0 ? set(local, op.localGet(ROWS)) : set(local, op.localGet(ROW_START[row - 1] as number), op.localGet(ROW_BYTES), op.i32Add),
-  );
+  const rowStarts = ROW_START.flatMap((local, row) => set(local, op.localGet(ROWS), op.i32Load(4 * row)));
   const componentLoop = [
     op.block,
     op.loop,
@@ -125,7 +125,7 @@ function kernelBody(term: Term): number[] {
     ...componentLoop,
     ...SUM.flatMap((local, pair) => [op.localGet(SUMS), op.localGet(local), op.v128Store(16 * pair)]),
     ...set(SUMS, op.localGet(SUMS), op.i32Const(16 * SUM.length), op.i32Add),
-    ...set(ROWS, op.localGet(ROW_START[7]), op.localGet(ROW_BYTES), op.i32Add),
+    ...set(ROWS, op.localGet(ROWS), op.i32Const(4 * KERNEL_GROUP_ROWS), op.i32Add),
     ...set(GROUPS, op.localGet(GROUPS), op.i32Const(1), op.i32Sub),
     op.br(0),
     op.end,
@@ -157,9 +157,7 @@ const SWAP_NEIGHBOURS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
 
 function approximateBody(term: Term): number[] {
   const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
-  const rowStarts = APPROXIMATE_ROW_START.flatMap((local, row) =>
-    row === 0 ? set(local, op.localGet(ROWS)) : set(local, op.localGet(APPROXIMATE_ROW_START[row - 1] as number), op.localGet(ROW_BYTES), op.i32Add),
-  );
+  const rowStarts = APPROXIMATE_ROW_START.flatMap((local, row) => set(local, op.localGet(ROWS), op.i32Load(4 * row)));
   const addend = (row: number): Instruction[] => {
     const components = [op.localGet(APPROXIMATE_ROW_START[row] as number), op.localGet(APPROXIMATE_OFFSET), op.i32Add, op.v128Load()];
     return term === 'product'
@@ -200,7 +198,7 @@ function approximateBody(term: Term): number[] {
       op.f32Store(4 * row),
     ]),
     ...set(SUMS, op.localGet(SUMS), op.i32Const(4 * LANES.length), op.i32Add),
-    ...set(ROWS, op.localGet(APPROXIMATE_ROW_START[7]), op.localGet(ROW_BYTES), op.i32Add),
+    ...set(ROWS, op.localGet(ROWS), op.i32Const(4 * KERNEL_GROUP_ROWS), op.i32Add),
     ...set(GROUPS, op.localGet(GROUPS), op.i32Const(1), op.i32Sub),
     op.br(0),
     op.end,

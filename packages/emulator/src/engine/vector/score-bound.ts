@@ -56,15 +56,16 @@ export class ScoreBound {
 
   /**
    * Keeps, in place, the rows of `rows[0 … count)` whose lowest score does not rank after
-   * `worstKept` (ties included: the id decides those), and returns how many. `sums` holds the
-   * approximate sums of the block that starts at `firstRow`; `norms` the rows' norms (COSINE, IP).
+   * `worstKept` (ties included: the id decides those), and returns how many. `sums[i]` is the
+   * approximate sum of `rows[i]`; `norms` holds the rows' norms (COSINE, IP).
    */
-  keepPossible(rows: Int32Array, count: number, firstRow: number, sums: Float32Array, norms: Float64Array, worstKept: number): number {
+  keepPossible(rows: Int32Array, count: number, sums: Float32Array, norms: Float64Array, worstKept: number): number {
     const normed = this.metric !== 'L2';
     let kept = 0;
     for (let i = 0; i < count; i++) {
       const row = rows[i] as number;
-      if (this.lowest(sums[row - firstRow] as number, normed ? (norms[row] as number) : 0) <= worstKept) rows[kept++] = row;
+      // kept ≤ i: the rows still to read are not overwritten, and sums[i] stays row i's.
+      if (this.lowest(sums[i] as number, normed ? (norms[row] as number) : 0) <= worstKept) rows[kept++] = row;
     }
     return kept;
   }

@@ -13,25 +13,6 @@ export interface SearchHit {
   readonly metadata: VectorMetadata;
 }
 
-/**
- * The sum a metric accumulates over one row: the dot product (COSINE, IP) or the sum of squared
- * differences (L2), component 0 first (distance.ts: the order is part of the definition). The
- * kernel (scan-kernel.ts) computes the same sums, bit for bit, for whole blocks; this is for the
- * few rows a selective filter leaves.
- */
-function rowSum(sumOfSquares: boolean, query: Float32Array, data: Float32Array, start: number): number {
-  let sum = 0;
-  if (sumOfSquares) {
-    for (let j = 0; j < query.length; j++) {
-      const d = (query[j] as number) - (data[start + j] as number);
-      sum += d * d;
-    }
-  } else {
-    for (let j = 0; j < query.length; j++) sum += (query[j] as number) * (data[start + j] as number);
-  }
-  return sum;
-}
-
 function scoreOf(metric: DistanceMetric, sum: number, queryNorm: number, vectorNorm: number): number {
   switch (metric) {
     case 'COSINE':
@@ -44,22 +25,16 @@ function scoreOf(metric: DistanceMetric, sum: number, queryNorm: number, vectorN
 }
 
 /**
- * Below this share of a block's rows left to sum (passing the filter, and not ruled out by their
- * approximate sums), those rows are summed one by one in JavaScript; above it, the kernel sums the
- * whole block (several times faster per row) and the other rows' sums are ignored.
- */
-const KERNEL_SHARE = 1 / 8;
-
-/**
  * Exact k-nearest-neighbour search: every stored vector that passes `filter` is scored, and the
  * `topK` lowest scores are returned, ties broken by id bytewise. The scan takes the rows in blocks
  * of up to `BLOCK_ROWS` (never across a chunk); the filter (compiled once by the caller) runs once
  * per row, before the row is scored, and nothing is allocated per row.
  *
- * Once `topK` rows are kept, a block is first summed approximately (float32, about half the
- * kernel's time) and a row is summed exactly only if its lowest possible score (score-bound.ts)
- * does not rank after the worst kept: in a large scan that is a few rows in a thousand. Every
- * returned score is still an exact sum's, so the same bits as without the shortcut.
+ * Once `topK` rows are kept, a block's rows are first summed approximately (float32, about half the
+ * exact kernel's time) and a row is summed exactly only if its lowest possible score
+ * (score-bound.ts) does not rank after the worst kept: in a large scan with a small `topK`, a few
+ * rows in a thousand. Every returned score is still an exact sum's, so the same bits as without
+ * the shortcut.
  */
 export function exactSearch(index: VectorIndex, query: Float32Array, topK: number, filter?: FilterPredicate): SearchHit[] {
   const metric = index.options.distance;
@@ -82,17 +57,14 @@ export function exactSearch(index: VectorIndex, query: Float32Array, topK: numbe
     } else {
       for (let row = firstRow; row < firstRow + rows; row++) if (filter(metadata[row] as VectorMetadata)) candidates[kept++] = row;
     }
-    if (kept === 0) continue;
-    if (worstKept !== Number.POSITIVE_INFINITY && kept >= rows * KERNEL_SHARE) {
-      kept = bound.keepPossible(candidates, kept, firstRow, storage.approximateSums(sumOfSquares, firstRow, rows), norms, worstKept);
-      if (kept === 0) continue;
+    if (kept > 0 && worstKept !== Number.POSITIVE_INFINITY) {
+      kept = bound.keepPossible(candidates, kept, storage.approximateSums(sumOfSquares, candidates, kept), norms, worstKept);
     }
-    const sums = kept >= rows * KERNEL_SHARE ? storage.sums(sumOfSquares, firstRow, rows) : undefined;
-    const floats = storage.floatsOf(firstRow);
+    if (kept === 0) continue;
+    const sums = storage.exactSums(sumOfSquares, candidates, kept);
     for (let i = 0; i < kept; i++) {
       const row = candidates[i] as number;
-      const sum = sums === undefined ? rowSum(sumOfSquares, query, floats, storage.rowStart(row)) : (sums[row - firstRow] as number);
-      const score = scoreOf(metric, sum, queryNorm, cosine ? (norms[row] as number) : 0);
+      const score = scoreOf(metric, sums[i] as number, queryNorm, cosine ? (norms[row] as number) : 0);
       if (score > worstKept) continue;
       best.offer(score, row);
       worstKept = best.worstKept;

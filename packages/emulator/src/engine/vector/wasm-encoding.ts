@@ -84,6 +84,8 @@ export const op = {
   localSet: (local: number) => [0x21, ...unsigned(local)],
   localTee: (local: number) => [0x22, ...unsigned(local)],
   i32Const: (value: number) => [0x41, ...signed(value)],
+  /** 4 bytes from memory as an i32 (here: a row's address from the list of rows to sum). */
+  i32Load: (offset = 0) => [0x28, ...memoryArgument(2, offset)],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32Add: [0x6a],
