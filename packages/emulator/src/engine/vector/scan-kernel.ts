@@ -94,9 +94,14 @@ function pairStep(term: Term, pair: number): Instruction[] {
   ];
 }
 
-function kernelBody(term: Term): number[] {
-  const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
-  const rowStarts = ROW_START.flatMap((local, row) => set(local, op.localGet(ROWS), op.i32Load(4 * row)));
+const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
+
+/**
+ * The loops every function shares: for each group of 8 listed rows, read their addresses, zero
+ * `accumulators`, run `step` once per 4 components (with OFFSET the components' byte offset in a
+ * row and QUERY_AT the query's address, advanced by `queryBytesPerStep`), then `storeSums`.
+ */
+function kernelFunctionBody(v128Locals: number, accumulators: readonly number[], step: readonly Instruction[], queryBytesPerStep: number, storeSums: readonly Instruction[]): number[] {
   const componentLoop = [
     op.block,
     op.loop,
@@ -104,10 +109,9 @@ function kernelBody(term: Term): number[] {
     op.localGet(ROW_BYTES),
     op.i32GeU,
     op.brIf(1),
-    ...QUERY_COMPONENT.flatMap((local, k) => set(local, op.localGet(QUERY_AT), op.v128Load64Splat(8 * k))),
-    ...[0, 1, 2, 3].flatMap((pair) => pairStep(term, pair)),
+    ...step,
     ...set(OFFSET, op.localGet(OFFSET), op.i32Const(16), op.i32Add),
-    ...set(QUERY_AT, op.localGet(QUERY_AT), op.i32Const(32), op.i32Add),
+    ...set(QUERY_AT, op.localGet(QUERY_AT), op.i32Const(queryBytesPerStep), op.i32Add),
     op.br(0),
     op.end,
     op.end,
@@ -118,13 +122,12 @@ function kernelBody(term: Term): number[] {
     op.localGet(GROUPS),
     op.i32Eqz,
     op.brIf(1),
-    ...rowStarts,
-    ...SUM.flatMap((local) => set(local, op.v128Zero)),
+    ...ROW_START.flatMap((local, row) => set(local, op.localGet(ROWS), op.i32Load(4 * row))),
+    ...accumulators.flatMap((local) => set(local, op.v128Zero)),
     ...set(OFFSET, op.i32Const(0)),
     ...set(QUERY_AT, op.localGet(QUERY)),
     ...componentLoop,
-    ...SUM.flatMap((local, pair) => [op.localGet(SUMS), op.localGet(local), op.v128Store(16 * pair)]),
-    ...set(SUMS, op.localGet(SUMS), op.i32Const(16 * SUM.length), op.i32Add),
+    ...storeSums,
     ...set(ROWS, op.localGet(ROWS), op.i32Const(4 * KERNEL_GROUP_ROWS), op.i32Add),
     ...set(GROUPS, op.localGet(GROUPS), op.i32Const(1), op.i32Sub),
     op.br(0),
@@ -134,17 +137,25 @@ function kernelBody(term: Term): number[] {
   return functionBody(
     [
       [I32_LOCALS, VALUE_TYPE.i32],
-      [V128_LOCALS, VALUE_TYPE.v128],
+      [v128Locals, VALUE_TYPE.v128],
     ],
     groupLoop,
   );
 }
 
-// The approximate functions' own locals, after the same five parameters.
-const APPROXIMATE_OFFSET = 5;
-const APPROXIMATE_QUERY_AT = 6;
-const APPROXIMATE_ROW_START = [7, 8, 9, 10, 11, 12, 13, 14] as const;
-const APPROXIMATE_I32_LOCALS = 10;
+function kernelBody(term: Term): number[] {
+  const step = [
+    ...QUERY_COMPONENT.flatMap((local, k) => set(local, op.localGet(QUERY_AT), op.v128Load64Splat(8 * k))),
+    ...[0, 1, 2, 3].flatMap((pair) => pairStep(term, pair)),
+  ];
+  const storeSums = [
+    ...SUM.flatMap((local, pair) => [op.localGet(SUMS), op.localGet(local), op.v128Store(16 * pair)]),
+    ...set(SUMS, op.localGet(SUMS), op.i32Const(16 * SUM.length), op.i32Add),
+  ];
+  return kernelFunctionBody(V128_LOCALS, SUM, step, 32, storeSums);
+}
+
+// The approximate functions' v128 locals, after the same i32 ones.
 /** One float32x4 accumulator per row of the group. */
 const LANES = [15, 16, 17, 18, 19, 20, 21, 22] as const;
 /** Four query components (float32). */
@@ -156,41 +167,19 @@ const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const SWAP_NEIGHBOURS = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
 
 function approximateBody(term: Term): number[] {
-  const set = (local: number, ...value: Instruction[]): Instruction[] => [...value, op.localSet(local)];
-  const rowStarts = APPROXIMATE_ROW_START.flatMap((local, row) => set(local, op.localGet(ROWS), op.i32Load(4 * row)));
   const addend = (row: number): Instruction[] => {
-    const components = [op.localGet(APPROXIMATE_ROW_START[row] as number), op.localGet(APPROXIMATE_OFFSET), op.i32Add, op.v128Load()];
+    const components = [op.localGet(ROW_START[row] as number), op.localGet(OFFSET), op.i32Add, op.v128Load()];
     return term === 'product'
       ? [op.localGet(QUERY_LANES), ...components, op.f32x4Mul]
       : [op.localGet(QUERY_LANES), ...components, op.f32x4Sub, op.localTee(LANE_DIFFERENCE), op.localGet(LANE_DIFFERENCE), op.f32x4Mul];
   };
-  const componentLoop = [
-    op.block,
-    op.loop,
-    op.localGet(APPROXIMATE_OFFSET),
-    op.localGet(ROW_BYTES),
-    op.i32GeU,
-    op.brIf(1),
-    ...set(QUERY_LANES, op.localGet(APPROXIMATE_QUERY_AT), op.v128Load()),
+  const step = [
+    ...set(QUERY_LANES, op.localGet(QUERY_AT), op.v128Load()),
     ...LANES.flatMap((lanes, row) => [op.localGet(lanes), ...addend(row), op.f32x4Add, op.localSet(lanes)]),
-    ...set(APPROXIMATE_OFFSET, op.localGet(APPROXIMATE_OFFSET), op.i32Const(16), op.i32Add),
-    ...set(APPROXIMATE_QUERY_AT, op.localGet(APPROXIMATE_QUERY_AT), op.i32Const(16), op.i32Add),
-    op.br(0),
-    op.end,
-    op.end,
   ];
-  const groupLoop = [
-    op.block,
-    op.loop,
-    op.localGet(GROUPS),
-    op.i32Eqz,
-    op.brIf(1),
-    ...rowStarts,
-    ...LANES.flatMap((local) => set(local, op.v128Zero)),
-    ...set(APPROXIMATE_OFFSET, op.i32Const(0)),
-    ...set(APPROXIMATE_QUERY_AT, op.localGet(QUERY)),
-    ...componentLoop,
+  const storeSums = [
     ...LANES.flatMap((local, row) => [
+      // lanes + shuffled lanes: the add's first operand, then the shuffle's two.
       ...set(local, op.localGet(local), op.localGet(local), op.localGet(local), op.i8x16Shuffle(SWAP_HALVES), op.f32x4Add),
       op.localGet(SUMS),
       ...[op.localGet(local), op.localGet(local), op.localGet(local), op.i8x16Shuffle(SWAP_NEIGHBOURS), op.f32x4Add],
@@ -198,19 +187,8 @@ function approximateBody(term: Term): number[] {
       op.f32Store(4 * row),
     ]),
     ...set(SUMS, op.localGet(SUMS), op.i32Const(4 * LANES.length), op.i32Add),
-    ...set(ROWS, op.localGet(ROWS), op.i32Const(4 * KERNEL_GROUP_ROWS), op.i32Add),
-    ...set(GROUPS, op.localGet(GROUPS), op.i32Const(1), op.i32Sub),
-    op.br(0),
-    op.end,
-    op.end,
   ];
-  return functionBody(
-    [
-      [APPROXIMATE_I32_LOCALS, VALUE_TYPE.i32],
-      [APPROXIMATE_V128_LOCALS, VALUE_TYPE.v128],
-    ],
-    groupLoop,
-  );
+  return kernelFunctionBody(APPROXIMATE_V128_LOCALS, LANES, step, 16, storeSums);
 }
 
 /** The module: imports `env.memory`, exports `dot`, `squaredDistance`, `approximateDot` and `approximateSquaredDistance` (functions 0–3). */
