@@ -26,7 +26,7 @@ export interface VectorEntry {
 
 /**
  * One index, laid out for scanning: row `r` holds a vector's floats (in `rows`), its id
- * (`ids[r]`), its metadata (`metadata[r]`) and, for COSINE, its Euclidean norm (`norms[r]`,
+ * (`ids[r]`), its metadata (`metadata[r]`) and, for COSINE and IP, its Euclidean norm (`norms[r]`,
  * computed once on write instead of on every search). Rows stay dense: a delete moves the last row
  * into the hole. The emulator always searches exactly, whatever `type` says.
  *
@@ -37,7 +37,7 @@ export class VectorIndex {
   private storage: RowStorage;
   private readonly rowIds: string[] = [];
   private readonly rowMetadata: VectorMetadata[] = [];
-  /** The norm of each row's vector (COSINE only; empty otherwise), grown by doubling. */
+  /** The norm of each row's vector (COSINE and IP; empty for L2), grown by doubling. */
   private normValues = new Float64Array(0);
   private readonly rowOf = new Map<string, number>();
   /**
@@ -72,7 +72,10 @@ export class VectorIndex {
     return this.rowIds.length;
   }
 
-  /** The norms by row (COSINE only); entries past `size` are unused. */
+  /**
+   * The norms by row (COSINE and IP: COSINE's scores divide by them, and both metrics' searches
+   * bound a dot product by them, score-bound.ts); entries past `size` are unused.
+   */
   get norms(): Float64Array {
     return this.normValues;
   }
@@ -90,7 +93,7 @@ export class VectorIndex {
       this.storage.overwrite(row, vector);
       this.rowMetadata[row] = metadata;
     }
-    if (this.options.distance === 'COSINE') this.setNorm(row, vector);
+    if (this.keepsNorms) this.setNorm(row, vector);
   }
 
   delete(id: string): boolean {
@@ -103,7 +106,7 @@ export class VectorIndex {
       this.storage.overwrite(row, this.storage.view(last));
       this.rowIds[row] = movedId;
       this.rowMetadata[row] = this.rowMetadata[last] as VectorMetadata;
-      if (this.options.distance === 'COSINE') this.normValues[row] = this.normValues[last] as number;
+      if (this.keepsNorms) this.normValues[row] = this.normValues[last] as number;
       this.rowOf.set(movedId, row);
     }
     this.storage.pop();
@@ -134,6 +137,10 @@ export class VectorIndex {
     this.normValues = source.normValues.slice();
     for (const [id, row] of source.rowOf) this.rowOf.set(id, row);
     for (const [field, interned] of source.fieldNames) this.fieldNames.set(field, interned);
+  }
+
+  private get keepsNorms(): boolean {
+    return this.options.distance !== 'L2';
   }
 
   private setNorm(row: number, vector: Float32Array): void {

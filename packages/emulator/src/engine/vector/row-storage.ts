@@ -7,12 +7,15 @@
  * fresh external memory, so one memory grown in small steps set off a full GC every few steps
  * (measured: 89 of them while growing to 150 MiB in 256 KiB steps). A chunk is at most 4 MiB,
  * so its steps add little, and only the last chunk grows: every chunk but the last is full, and
- * the last grows in steps of `GROWTH_PAGES` (64 KiB), so the unused tail stays under 64 KiB (and a
- * kernel group's rounding) whatever the index's size.
+ * the last grows in steps of `GROWTH_PAGES` (64 KiB), so the unused tail stays under 64 KiB
+ * whatever the index's size.
  *
  * A chunk's layout, in bytes:
  *   [0, queryBytes)            the current search's query, float64, zero-padded to `stride`
- *   [queryBytes, rowsOffset)   the sums of one block of up to `BLOCK_ROWS` rows, float64
+ *   [queryBytes, sumsOffset)   the same query as float32 (the approximate sums' query)
+ *   [sumsOffset, listOffset)   the sums of up to `BLOCK_ROWS` rows: float64 (exact) or float32
+ *                              (approximate)
+ *   [listOffset, rowsOffset)   the addresses of the rows to sum, i32 (scan-kernel.ts)
  *   [rowsOffset, …)            its rows, `stride` float32s each
  *
  * Rows are kept dense (row `count - 1` is the last): the index deletes by moving its last row into
@@ -25,7 +28,7 @@ import type { KernelMemory, ScanKernel } from './scan-kernel.js';
 const PAGE_BYTES = 65536;
 const CHUNK_BYTES = 4 << 20;
 const GROWTH_PAGES = 1;
-/** Rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
+/** Most rows summed per kernel call: 2 KiB of sums, and few enough calls that their cost is nothing. */
 export const BLOCK_ROWS = 256;
 
 /** `value` rounded up to a multiple of `step`. */
@@ -37,11 +40,14 @@ class Chunk {
   floats!: Float32Array;
   doubles!: Float64Array;
   sums!: Float64Array;
+  approximateSums!: Float32Array;
+  list!: Int32Array;
   pages = 0;
 
   constructor(
     readonly memory: KernelMemory,
-    private readonly queryBytes: number,
+    private readonly sumsOffset: number,
+    private readonly listOffset: number,
   ) {
     this.kernel = scanKernel(memory);
     this.refreshViews();
@@ -56,7 +62,9 @@ class Chunk {
     const buffer = this.memory.buffer;
     this.floats = new Float32Array(buffer);
     this.doubles = new Float64Array(buffer);
-    this.sums = new Float64Array(buffer, this.queryBytes, BLOCK_ROWS);
+    this.sums = new Float64Array(buffer, this.sumsOffset, BLOCK_ROWS);
+    this.approximateSums = new Float32Array(buffer, this.sumsOffset, BLOCK_ROWS);
+    this.list = new Int32Array(buffer, this.listOffset, BLOCK_ROWS);
     // Read once here: each `memory.buffer` read is a call into V8.
     this.pages = buffer.byteLength / PAGE_BYTES;
   }
@@ -65,10 +73,12 @@ class Chunk {
 export class RowStorage {
   /** Components per stored row: the dimension, zero-padded to a multiple of 4 for the kernel. */
   readonly stride: number;
-  /** Rows per chunk: about 4 MiB of them, whole kernel groups, at least one group. */
+  /** Rows per chunk: about 4 MiB of them, at least one. */
   readonly rowsPerChunk: number;
   private readonly rowBytes: number;
   private readonly queryBytes: number;
+  private readonly sumsOffset: number;
+  private readonly listOffset: number;
   private readonly rowsOffset: number;
   private chunks: Chunk[] = [];
   private rowCount = 0;
@@ -77,9 +87,10 @@ export class RowStorage {
     this.stride = roundUp(dimension, 4);
     this.rowBytes = this.stride * 4;
     this.queryBytes = this.stride * 8;
-    this.rowsOffset = this.queryBytes + BLOCK_ROWS * 8;
-    const fitting = Math.floor((CHUNK_BYTES - this.rowsOffset) / this.rowBytes / KERNEL_GROUP_ROWS) * KERNEL_GROUP_ROWS;
-    this.rowsPerChunk = Math.max(KERNEL_GROUP_ROWS, fitting);
+    this.sumsOffset = this.queryBytes + this.rowBytes;
+    this.listOffset = this.sumsOffset + BLOCK_ROWS * 8;
+    this.rowsOffset = this.listOffset + BLOCK_ROWS * 4;
+    this.rowsPerChunk = Math.max(1, Math.floor((CHUNK_BYTES - this.rowsOffset) / this.rowBytes));
   }
 
   get count(): number {
@@ -87,11 +98,11 @@ export class RowStorage {
   }
 
   /** The floats of `row`'s chunk; the row's components start at `rowStart(row)` (valid until the storage changes). */
-  floatsOf(row: number): Float32Array {
+  private floatsOf(row: number): Float32Array {
     return (this.chunks[Math.floor(row / this.rowsPerChunk)] as Chunk).floats;
   }
 
-  rowStart(row: number): number {
+  private rowStart(row: number): number {
     return (this.rowsOffset >> 2) + (row % this.rowsPerChunk) * this.stride;
   }
 
@@ -103,7 +114,7 @@ export class RowStorage {
     let chunk = this.chunks[Math.floor(row / this.rowsPerChunk)];
     try {
       if (chunk === undefined) {
-        chunk = new Chunk(kernelMemory(needed), this.queryBytes);
+        chunk = new Chunk(kernelMemory(needed), this.sumsOffset, this.listOffset);
         this.chunks.push(chunk);
       } else if (needed > chunk.pages) {
         chunk.grow(Math.min(this.pagesFor(this.rowsPerChunk), Math.max(needed, chunk.pages + GROWTH_PAGES)) - chunk.pages);
@@ -140,16 +151,19 @@ export class RowStorage {
     copy.chunks = this.chunks.map((chunk) => {
       const memory = kernelMemory(chunk.pages);
       new Uint8Array(memory.buffer).set(new Uint8Array(chunk.memory.buffer));
-      return new Chunk(memory, this.queryBytes);
+      return new Chunk(memory, this.sumsOffset, this.listOffset);
     });
     return copy;
   }
 
-  /** Writes the query (widened to float64, zero-padded) where each chunk's kernel reads it. */
+  /** Writes the query (widened to float64, and as float32, both zero-padded) where each chunk's kernel reads it. */
   setQuery(query: Float32Array): void {
+    const floatsAt = this.queryBytes >> 2;
     for (const chunk of this.chunks) {
       chunk.doubles.set(query, 0);
       chunk.doubles.fill(0, query.length, this.stride);
+      chunk.floats.set(query, floatsAt);
+      chunk.floats.fill(0, floatsAt + query.length, floatsAt + this.stride);
     }
   }
 
@@ -159,23 +173,45 @@ export class RowStorage {
   }
 
   /**
-   * The dot products (or, with `sumOfSquares`, the sums of squared differences) of the
-   * `blockRows(firstRow)` rows from `firstRow` with the query of `setQuery`, as sums[0 … rows) of
-   * the returned view (one view per chunk, so a scan allocates nothing per block; valid until the
-   * next call or change).
+   * The dot products (or, with `sumOfSquares`, the sums of squared differences) with the query of
+   * `setQuery` of rows `rows[0 … count)`, which must lie in one chunk (one block, `blockRows`), as
+   * elements 0 … count − 1 of the returned view (one view per chunk, so a scan allocates nothing
+   * per block; valid until the next call or change).
    */
-  sums(sumOfSquares: boolean, firstRow: number, rows: number): Float64Array {
-    const chunk = this.chunks[Math.floor(firstRow / this.rowsPerChunk)] as Chunk;
-    // Rows past the last in the final group are summed too (a chunk always holds whole groups) and ignored.
-    const groups = Math.ceil(rows / KERNEL_GROUP_ROWS);
+  exactSums(sumOfSquares: boolean, rows: Int32Array, count: number): Float64Array {
+    const chunk = this.listRows(rows, count);
+    const groups = Math.ceil(count / KERNEL_GROUP_ROWS);
     const kernelFunction = sumOfSquares ? chunk.kernel.squaredDistance : chunk.kernel.dot;
-    kernelFunction(this.rowsOffset + (firstRow % this.rowsPerChunk) * this.rowBytes, groups, this.rowBytes, 0, this.queryBytes);
+    kernelFunction(this.listOffset, groups, this.rowBytes, 0, this.sumsOffset);
     return chunk.sums;
   }
 
-  /** Pages for a chunk of `rows` rows, rounded up to whole kernel groups. */
+  /** Like `exactSums`, in float32 and inexactly (scan-kernel.ts); score-bound.ts bounds how inexactly. */
+  approximateSums(sumOfSquares: boolean, rows: Int32Array, count: number): Float32Array {
+    const chunk = this.listRows(rows, count);
+    const groups = Math.ceil(count / KERNEL_GROUP_ROWS);
+    const kernelFunction = sumOfSquares ? chunk.kernel.approximateSquaredDistance : chunk.kernel.approximateDot;
+    kernelFunction(this.listOffset, groups, this.rowBytes, this.queryBytes, this.sumsOffset);
+    return chunk.approximateSums;
+  }
+
+  /** Writes the rows' addresses where the kernel reads its list, repeating the first up to a whole group (whose sums are ignored); returns their chunk. */
+  private listRows(rows: Int32Array, count: number): Chunk {
+    const chunkIndex = Math.floor((rows[0] as number) / this.rowsPerChunk);
+    const chunk = this.chunks[chunkIndex] as Chunk;
+    const list = chunk.list;
+    // Row r's address is rowsOffset + (r − the chunk's first row) × rowBytes; one subtraction, no division per row.
+    const base = this.rowsOffset - chunkIndex * this.rowsPerChunk * this.rowBytes;
+    const rowBytes = this.rowBytes;
+    for (let i = 0; i < count; i++) list[i] = base + (rows[i] as number) * rowBytes;
+    const padded = roundUp(count, KERNEL_GROUP_ROWS);
+    for (let i = count; i < padded; i++) list[i] = list[0] as number;
+    return chunk;
+  }
+
+  /** Pages for a chunk of `rows` rows. */
   private pagesFor(rows: number): number {
-    return Math.ceil((this.rowsOffset + roundUp(rows, KERNEL_GROUP_ROWS) * this.rowBytes) / PAGE_BYTES);
+    return Math.ceil((this.rowsOffset + rows * this.rowBytes) / PAGE_BYTES);
   }
 
 }

@@ -170,7 +170,7 @@ function seededComponents(seed: number, length: number): Float32Array {
 }
 
 describe('exactSearch over writes, replaces and deletes (property)', () => {
-  // 32 768 floats per vector: 24 rows per 4 MiB chunk, so up to 61 ids span three chunks, writes
+  // 32 768 floats per vector: 28 rows per 4 MiB chunk, so up to 61 ids span three chunks, writes
   // grow the last one, and deletes release chunks.
   it.each([3, 32768])('matches a plain map of the same writes, dimension %i', (dimension) => {
     fc.assert(
@@ -242,7 +242,9 @@ describe('exactSearch at scale', () => {
   }
 
   // 2 003 rows: seven full blocks of 256 and a tail that is not a whole group of 8. Dimension 5
-  // pads each row to 8 components; 8 needs no padding. Scores must be the same bits.
+  // pads each row to 8 components; 8 needs no padding. Scores must be the same bits. After the
+  // first block, each block is summed approximately first, and the kernel's lists of rows are
+  // whatever the filter and the bound leave (from a few rows to whole blocks).
   it.each([5, 8])('gives the definitions\' scores, bit for bit, over many blocks (dimension %i)', (dimension) => {
     for (const metric of DISTANCE_METRICS) {
       const index = indexOf(metric, dimension);
@@ -258,15 +260,15 @@ describe('exactSearch at scale', () => {
         exactSearch(index, query, 50, filterText === undefined ? undefined : parseFilter(filterText)).map((hit) => ({ id: hit.id, score: hit.score }));
       const groupOf = (id: string) => Number(id.slice(1)) % 20;
       expect(hits()).toEqual(bruteForce(metric, query, vectors, () => true, 50));
-      // One row in 20 passes: fewer than an eighth of each block, summed one by one.
+      // One row in 20 passes: short lists.
       expect(hits("group = '3'")).toEqual(bruteForce(metric, query, vectors, (id) => groupOf(id) === 3, 50));
-      // Nineteen in 20 pass: each block goes through the kernel and rejected rows are skipped.
+      // Nineteen in 20 pass: long lists with holes.
       expect(hits("group != '3'")).toEqual(bruteForce(metric, query, vectors, (id) => groupOf(id) !== 3, 50));
     }
   });
 
   it('keeps rows and results through growth, deletes that release chunks, and a clone', () => {
-    const dimension = 5000; // 20 000 bytes a row: 200 rows a chunk, 600 rows fill three chunks in many growth steps
+    const dimension = 5000; // 20 000 bytes a row: 206 rows a chunk, 600 rows fill three chunks in many growth steps
     const index = indexOf('L2', dimension);
     const vectors = new Map<string, Float32Array>();
     for (let i = 0; i < 600; i++) {
@@ -302,6 +304,55 @@ describe('exactSearch at scale', () => {
   });
 });
 
+// ---- the approximate sums rule rows out only when they cannot enter the top k ----
+
+describe('exactSearch with rows ruled out by approximate sums (property)', () => {
+  /** `vector` with `ulps` added to the float32 bits of a few components: scores a last bit or two apart. */
+  function nudged(vector: Float32Array, seed: number): Float32Array {
+    const copy = vector.slice();
+    const bits = new Int32Array(copy.buffer);
+    for (let i = seed % 3; i < copy.length; i += 3 + (seed % 5)) if (copy[i] !== 0) bits[i] = (bits[i] as number) + ((seed >> i) % 3) - 1;
+    return copy;
+  }
+
+  // 300 to 700 rows, so blocks after the first (256 rows) are summed approximately first. The
+  // vectors are few bases, each stored many times exactly or a last bit apart, so many scores tie
+  // with or sit next to the worst kept; scales from subnormal products (1e-25 squared underflows
+  // float32) to overflowing ones (1e20 squared does not fit a float32) reach the bound's edges.
+  it('gives the same ids, order and score bits as scoring every row exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<DistanceMetric>('COSINE', 'L2', 'IP'),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 1, max: 2 ** 31 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 300, max: 700 }),
+        fc.constantFrom(1e-25, 1e-3, 1, 1e6, 1e20),
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 40 }),
+        (metric, dimension, seeds, rows, scale, querySeed, topK) => {
+          const bases = seeds.map((seed) => seededComponents(seed, dimension).map((x) => x * scale));
+          const index = indexOf(metric, dimension);
+          const vectors = new Map<string, Float32Array>();
+          for (let i = 0; i < rows; i++) {
+            const base = bases[i % bases.length] as Float32Array;
+            const vector = i % 4 === 0 ? base : nudged(base, i);
+            const id = `r${(i * 7919) % rows}`;
+            index.put(id, vector, []);
+            vectors.set(id, vector);
+          }
+          const query = seededComponents(querySeed, dimension).map((x) => x * scale);
+          const expected = [...vectors]
+            .map(([id, vector]) => ({ id, score: distanceScore(metric, query, vector) + 0 }))
+            .sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .slice(0, topK);
+          expect(exactSearch(index, query, topK).map((hit) => ({ id: hit.id, score: hit.score }))).toEqual(expected);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 30_000);
+});
+
 describe('VectorIndex when the process cannot map more memory', () => {
   // Mocked: running a real process out of address space is not something a test can afford.
   it('refuses the write with a clear error and keeps what it had', () => {
@@ -312,18 +363,19 @@ describe('VectorIndex when the process cannot map more memory', () => {
       grow.mockImplementation(() => {
         throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
       });
-      // The first chunk starts at one page (32 rows of 384): the write that needs a second page fails.
+      // The first chunk starts at one page (37 rows of 384 after the query, sums and row list): the
+      // write that needs a second page fails.
       expect(() => {
         for (; written < 100; written++) index.put(`v${written}`, seededComponents(written + 1, 384), []);
-      }).toThrow(/^ERR vector index is full: no memory for vector 33 of dimension 384$/);
-      expect(written).toBe(32);
-      expect(index.size).toBe(32);
-      expect(index.get('v32')).toBeUndefined();
+      }).toThrow(/^ERR vector index is full: no memory for vector 38 of dimension 384$/);
+      expect(written).toBe(37);
+      expect(index.size).toBe(37);
+      expect(index.get('v37')).toBeUndefined();
       expect(exactSearch(index, seededComponents(1, 384), 1)[0]?.id).toBe('v0');
     } finally {
       grow.mockRestore();
     }
-    index.put('v32', seededComponents(33, 384), []);
-    expect(index.size).toBe(33);
+    index.put('v37', seededComponents(38, 384), []);
+    expect(index.size).toBe(38);
   });
 });

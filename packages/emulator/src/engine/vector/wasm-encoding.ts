@@ -84,6 +84,8 @@ export const op = {
   localSet: (local: number) => [0x21, ...unsigned(local)],
   localTee: (local: number) => [0x22, ...unsigned(local)],
   i32Const: (value: number) => [0x41, ...signed(value)],
+  /** 4 bytes from memory as an i32 (here: a row's address from the list of rows to sum). */
+  i32Load: (offset = 0) => [0x28, ...memoryArgument(2, offset)],
   i32Eqz: [0x45],
   i32GeU: [0x4f],
   i32Add: [0x6a],
@@ -94,11 +96,16 @@ export const op = {
   /** One float64 read into both lanes (here: a query component). */
   v128Load64Splat: (offset = 0) => simd(0x0a, ...memoryArgument(3, offset)),
   v128Store: (offset = 0) => simd(0x0b, ...memoryArgument(4, offset)),
+  f32Store: (offset = 0) => [0x38, ...memoryArgument(2, offset)],
+  f32x4ExtractLane: (lane: number) => simd(0x1f, lane),
   v128Zero: simd(0x0c, ...new Array<number>(16).fill(0)),
   /** Bytes of the result, each picking byte 0–15 of the first operand or 16–31 of the second. */
   i8x16Shuffle: (lanes: readonly number[]) => simd(0x0d, ...lanes),
   /** The two low float32 lanes, each widened to float64 (exactly: every float32 is a float64). */
   f64x2PromoteLowF32x4: simd(0x5f),
+  f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
+  f32x4Mul: simd(0xe6),
   f64x2Add: simd(0xf0),
   f64x2Sub: simd(0xf1),
   f64x2Mul: simd(0xf2),
