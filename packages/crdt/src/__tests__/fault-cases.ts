@@ -285,20 +285,19 @@ export const memoryTarget: Target = {
  * a reply is to be dropped.
  */
 async function answering(clients: ReadonlyArray<{ ferrite: Client }>, key: string): Promise<void> {
-  for (const { ferrite } of clients) {
-    const deadline = Date.now() + ANSWER_WAIT_MS;
+  const deadline = Date.now() + ANSWER_WAIT_MS;
+  const answers = async (ferrite: Client): Promise<void> => {
     for (;;) {
-      const answered = await ferrite.crdt.counter(key).get().then(
-        () => true,
-        (error: unknown) => {
-          if (Date.now() > deadline) throw error;
-          return false;
-        },
-      );
-      if (answered) break;
-      await sleep(5);
+      try {
+        await ferrite.crdt.counter(key).get();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(5);
+      }
     }
-  }
+  };
+  await Promise.all(clients.map(({ ferrite }) => answers(ferrite)));
 }
 
 let keys = 0;
