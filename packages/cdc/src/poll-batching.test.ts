@@ -41,6 +41,14 @@ function observedPolls(connection: DedicatedTransport, gaps: PollGap[]): Dedicat
   };
 }
 
+/** A client over `transport` whose feeds poll on `wrap(the dedicated connection)`. */
+function clientWith(transport: ReturnType<typeof memoryTransport>, wrap: (connection: DedicatedTransport) => DedicatedTransport) {
+  return createFerrite({
+    transport: borrowed(transport, { dedicated: async (options) => wrap(await transport.dedicated(options)) }),
+    plugins: [cdc()],
+  });
+}
+
 async function writeBatches(transport: ReturnType<typeof memoryTransport>, prefix: string): Promise<void> {
   // Pipelined writes in the same process as the feed, as the bench's producer makes them.
   for (let first = 0; first < EVENTS; first += WRITES_PER_BATCH) {
@@ -68,10 +76,7 @@ describe.each([2, 3] as const)('change feed poll batching (in-process server, RE
       polls++;
       return undefined;
     };
-    const ferrite = createFerrite({
-      transport: borrowed(transport, { dedicated: async (options) => failingPolls(await transport.dedicated(options), countPolls) }),
-      plugins: [cdc()],
-    });
+    const ferrite = clientWith(transport, (connection) => failingPolls(connection, countPolls));
     try {
       await using feed = await ferrite.cdc.subscribe('batching:*', { batchSize: 1_000, bufferSize: 10_000 });
       const consumed = consume(feed);
@@ -90,10 +95,7 @@ describe.each([2, 3] as const)('change feed poll batching (in-process server, RE
   it('waits a turn of the event loop only after a poll that brought at most one event; after a bigger one it polls at once', async () => {
     const transport = memoryTransport({ protocol });
     const gaps: PollGap[] = [];
-    const ferrite = createFerrite({
-      transport: borrowed(transport, { dedicated: async (options) => observedPolls(await transport.dedicated(options), gaps) }),
-      plugins: [cdc()],
-    });
+    const ferrite = clientWith(transport, (connection) => observedPolls(connection, gaps));
     try {
       await using feed = await ferrite.cdc.subscribe('turns:*', { batchSize: 1_000, bufferSize: 10_000 });
       const consumed = consume(feed);
