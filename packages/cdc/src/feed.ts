@@ -58,6 +58,11 @@ export interface FeedHost {
 const RELEASE_BOUND_MS = 60;
 /** How often `earliest` retries when the oldest event is discarded between CDC.INFO and CDC.SUBSCRIBE. */
 const EARLIEST_ATTEMPTS = 5;
+/**
+ * Most events a poll may bring and still count as answered by the first write of a run, after
+ * which the feed lets a turn of the event loop pass before polling again (see {@link Feed}'s poller).
+ */
+const ANSWERED_EARLY = 1;
 /** Compact the buffer once this many taken slots sit at its front. */
 const COMPACT_AFTER = 1024;
 
@@ -419,12 +424,15 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
           fetched = events.length;
         }
         failures = 0;
-        if (fetched < options.count) {
-          this.#lastShortPoll = pollNumber;
-          // The server had nothing more: a poll sent now would only wait. Letting the writes and
-          // consumers already queued in this process run first costs at most one turn of the event
-          // loop, and the next poll then fetches what they wrote in one reply instead of one poll
-          // per write (on an in-process server every poll is paid for in this process's CPU).
+        if (fetched < options.count) this.#lastShortPoll = pollNumber;
+        if (fetched <= ANSWERED_EARLY) {
+          // The blocked poll was answered by the first write of a run (an in-process server
+          // answers as soon as one write lands, while the others are still being applied in this
+          // process): polling again at once would fetch the rest one poll per write. Letting the
+          // work already queued here run first costs at most one turn of the event loop, and the
+          // next poll fetches the rest of the run in one reply. A poll that brought more came back
+          // with whole runs of writes: the next one goes at once, so that the server holds it
+          // ready for the next run (waiting a turn there measured 5–20 % fewer events/s over TCP).
           await setImmediate();
         }
       } catch (error) {
