@@ -9,14 +9,14 @@ const skip = redisServerMissing();
 Logger.init('off');
 
 /** What a call settled with, comparable across transports: the reply, or the error's kind and honesty. */
-type Outcome = { readonly reply: Reply } | { readonly error: string; readonly code: string; readonly message: string; readonly maybeApplied: boolean };
+type Outcome = { readonly reply: Reply } | { readonly error: string; readonly code: string; readonly message: string; readonly maybeApplied: boolean | undefined };
 
 async function outcomeOf(call: Promise<Reply>): Promise<Outcome> {
   try {
     return { reply: await call };
   } catch (error) {
     if (!isFerriteError(error)) throw error;
-    return { error: error.name, code: error.code, message: error.message, maybeApplied: error.maybeApplied };
+    return { error: error.name, code: error.code, message: error.message, maybeApplied: (error as { readonly maybeApplied?: boolean }).maybeApplied };
   }
 }
 
