@@ -3,6 +3,9 @@ import { blockingTime, type TransportLifecycle } from '@ferrite/core/transport';
 import { Batch, Decoder, type GlideClient } from '@valkey/valkey-glide';
 import { refusedBeforeSending } from './errors.js';
 
+const TEXT = { decoder: Decoder.String } as const;
+const BYTES = { decoder: Decoder.Bytes } as const;
+
 /** A command waiting for the end of the turn: what GLIDE writes, and who waits for its raw reply. */
 interface Queued {
   readonly command: WireCommand;
@@ -14,11 +17,11 @@ interface Queued {
 
 /**
  * Gathers the commands a single-node transport writes in one synchronous turn and hands them to
- * GLIDE as one non-atomic `Batch` per run of commands read with the same decoder (a pipeline: each command runs by itself, as if sent
- * alone). Each GLIDE request costs a crossing into its native core and a serialised request of
+ * GLIDE as one non-atomic `Batch` per run of commands read with the same decoder (a pipeline:
+ * each command runs by itself, as if sent alone). Each GLIDE request costs a crossing into its native core and a serialised request of
  * its own, several times what the command costs to write: 64 calls in flight cost one crossing
- * instead of 64. A command alone in its turn goes out as a plain `customCommand`, so sequential
- * calls cost what they cost before.
+ * instead of 64. The first command of a turn goes out at once as a plain `customCommand`, so
+ * sequential calls take the path they took before.
  *
  * Each caller gets what a `customCommand` of its own would have given: its reply, the server's
  * error for it (GLIDE puts a `RequestError` in its place), or, when GLIDE fails the whole batch,
@@ -30,18 +33,31 @@ interface Queued {
 export class TurnBatcher {
   readonly #client: GlideClient;
   readonly #lifecycle: TransportLifecycle;
-  /** This turn's commands, in the order they were called. */
-  #queued: Queued[] = [];
+  /** The commands called in this turn after its first, in call order; `undefined` while no turn is open. */
+  #queued: Queued[] | undefined;
+  readonly #flushTurn = (): void => this.#flush();
 
   constructor(client: GlideClient, lifecycle: TransportLifecycle) {
     this.#client = client;
     this.#lifecycle = lifecycle;
   }
 
-  /** Writes `command` (as `args`) at the end of this turn, with the text decoder or the bytes one; resolves with GLIDE's raw reply. */
+  /**
+   * Writes `command` (as `args`) with the text decoder or the bytes one; resolves with GLIDE's raw
+   * reply. The first command of a turn is handed to GLIDE at once, as a `customCommand` (so a call
+   * made alone costs one microtask more than before, nothing else); the ones called after it in
+   * the same turn wait for its end.
+   */
   write(command: WireCommand, args: Array<string | Buffer>, text: boolean): Promise<unknown> {
+    const decoder = text ? Decoder.String : Decoder.Bytes;
+    if (this.#queued === undefined) {
+      this.#queued = [];
+      queueMicrotask(this.#flushTurn);
+      return this.#customCommand(args, decoder);
+    }
+    const queued = this.#queued;
     return new Promise((resolve, reject) => {
-      if (this.#queued.push({ command, args, decoder: text ? Decoder.String : Decoder.Bytes, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
+      queued.push({ command, args, decoder, resolve, reject });
     });
   }
 
@@ -50,15 +66,15 @@ export class TurnBatcher {
    * on the connection in that order): each run of commands with the same decoder as one batch.
    */
   #flush(): void {
-    const queued = this.#queued;
-    this.#queued = [];
+    const queued = this.#queued ?? [];
+    this.#queued = undefined;
+    if (queued.length === 0) return;
     // The transport closed during the turn: a command it had not yet handed to GLIDE is never written.
     if (this.#lifecycle.closed) {
       const closed = this.#lifecycle.closedError();
       for (const entry of queued) entry.reject(closed);
       return;
     }
-    if (queued.length === 1) return this.#alone(queued[0] as Queued);
     let run: Queued[] = [];
     for (const entry of queued) {
       // A blocking command keeps GLIDE's deadline for blocking commands (its own wait on top of
@@ -80,13 +96,15 @@ export class TurnBatcher {
   }
 
   #alone(entry: Queued): void {
-    let sent: Promise<unknown>;
+    this.#customCommand(entry.args, entry.decoder).then(entry.resolve, entry.reject);
+  }
+
+  #customCommand(args: Array<string | Buffer>, decoder: Decoder): Promise<unknown> {
     try {
-      sent = this.#client.customCommand(entry.args, { decoder: entry.decoder });
+      return this.#client.customCommand(args, decoder === Decoder.String ? TEXT : BYTES);
     } catch (error) {
-      sent = Promise.reject(refusedBeforeSending(error));
+      return Promise.reject(refusedBeforeSending(error));
     }
-    sent.then(entry.resolve, entry.reject);
   }
 
   #together(entries: readonly Queued[]): void {
