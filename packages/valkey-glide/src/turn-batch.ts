@@ -3,6 +3,7 @@ import { blockingTime, type TransportLifecycle } from '@ferrite/core/transport';
 import { Batch, Decoder, type GlideClient } from '@valkey/valkey-glide';
 import { refusedBeforeSending } from './errors.js';
 
+const SETTLED = Promise.resolve();
 const TEXT = { decoder: Decoder.String } as const;
 const BYTES = { decoder: Decoder.Bytes } as const;
 
@@ -45,14 +46,15 @@ export class TurnBatcher {
   /**
    * Writes `command` (as `args`) with the text decoder or the bytes one; resolves with GLIDE's raw
    * reply. The first command of a turn is handed to GLIDE at once, as a `customCommand` (so a call
-   * made alone costs one microtask more than before, nothing else); the ones called after it in
+   * made alone costs one microtask more than before); the ones called after it in
    * the same turn wait for its end.
    */
   write(command: WireCommand, args: Array<string | Buffer>, text: boolean): Promise<unknown> {
     const decoder = text ? Decoder.String : Decoder.Bytes;
     if (this.#queued === undefined) {
       this.#queued = [];
-      queueMicrotask(this.#flushTurn);
+      // A reaction of a settled promise ends the turn: cheaper than `queueMicrotask`, which makes an async resource per call.
+      void SETTLED.then(this.#flushTurn);
       return this.#customCommand(args, decoder);
     }
     const queued = this.#queued;
