@@ -119,6 +119,25 @@ describe.skipIf(Boolean(skip))('calls of one turn as one GLIDE batch (batchCalls
     }
   });
 
+  it('a transport closed in the turn its calls were made writes none of those still waiting for the end of the turn', async () => {
+    const configuration: GlideClientConfiguration = { addresses: [{ host: server.host, port: server.port }], requestTimeout: 20_000 };
+    const client = await GlideClient.createClient(configuration);
+    const counter = 'batch:closed-in-turn';
+    try {
+      const transport = glideTransport(client, { configuration });
+      const calls = [1, 2, 3].map(() => outcomeOf(transport.send({ name: 'INCR', args: [counter] })));
+      await transport.close();
+      const [first, ...queued] = await Promise.all(calls);
+      // The first went to GLIDE at once: it may have run. The others were still the transport's.
+      expect(first).toMatchObject({ error: 'FerriteConnectionError', maybeApplied: true });
+      for (const outcome of queued) expect(outcome).toMatchObject({ error: 'FerriteConnectionError', maybeApplied: false });
+      // The same connection (the client stays the caller's): this runs after anything written before it.
+      expect(await client.customCommand(['GET', counter])).toBe('1');
+    } finally {
+      client.close();
+    }
+  });
+
   it.each([true, false])(
     'batchCallsPerTurn %s: a cut connection settles every call of a turn by its deadline; each write says it may have run, and none ran twice',
     async (batchCallsPerTurn) => {
