@@ -152,7 +152,7 @@ describe.skipIf(Boolean(skip))('calls of one turn as one GLIDE batch (batchCalls
       const ferrite = createFerrite({ transport: glideTransport(client, { configuration, closeClient: true, batchCallsPerTurn }), timeout });
       try {
         // Replies are held long enough for the server to have applied every command before they could arrive.
-        proxy.delay(1_500);
+        proxy.delay(600);
         const started = performance.now();
         const calls = Array.from({ length: 64 }, (_, index) =>
           outcomeOf(index % 2 === 0 ? ferrite.send('INCR', counter) : ferrite.send('GET', 'batch:text')).then((outcome) => ({ outcome, at: performance.now() - started })),
