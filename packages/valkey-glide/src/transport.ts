@@ -36,9 +36,9 @@ export interface GlideTransportOptions {
    */
   readonly readFrom?: ReadFrom;
   /**
-   * Over a `GlideClient`: the commands called in one synchronous turn go to GLIDE as one
-   * non-atomic `Batch` (per decoder) rather than one request each, several times the throughput
-   * with many calls in flight; a command alone in its turn, and a blocking one, goes by itself.
+   * Over a `GlideClient`: the commands called after the first of a synchronous turn go to GLIDE
+   * as one non-atomic `Batch` (per run of one decoder) rather than one request each, about twice
+   * the throughput with many calls in flight; the first of a turn, and a blocking one, goes by itself.
    * Default `true`; `false` sends every command by itself. A `GlideClusterClient` and dedicated
    * connections always send each command by itself.
    */
