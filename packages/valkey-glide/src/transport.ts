@@ -17,6 +17,7 @@ import { dedicatedClient } from './dedicated.js';
 import { awaitingConnection, notSent, notText, refusedBeforeSending, translateError } from './errors.js';
 import { normaliseReply } from './normalise.js';
 import { ClusterTopology } from './topology.js';
+import { TurnBatcher } from './turn-batch.js';
 
 /** Options of `glideTransport`. */
 export interface GlideTransportOptions {
@@ -34,6 +35,14 @@ export interface GlideTransportOptions {
    * standard reads such as `GET`) to a replica of their shard. Default `'primary'`.
    */
   readonly readFrom?: ReadFrom;
+  /**
+   * Over a `GlideClient`: the commands called after the first of a synchronous turn go to GLIDE
+   * as one non-atomic `Batch` (per run of one decoder) rather than one request each, about twice
+   * the throughput with many calls in flight; the first of a turn, and a blocking one, goes by itself.
+   * Default `true`; `false` sends every command by itself. A `GlideClusterClient` and dedicated
+   * connections always send each command by itself.
+   */
+  readonly batchCallsPerTurn?: boolean;
 }
 
 type Client = GlideClient | GlideClusterClient;
@@ -136,6 +145,8 @@ class GlideTransport implements DedicatedTransport {
   readonly #topology: Topology;
   readonly #lifecycle = new TransportLifecycle('valkey-glide');
   readonly #dedicated: DedicatedSettings | undefined;
+  /** Gathers the commands of a turn into one GLIDE batch ({@link GlideTransportOptions.batchCallsPerTurn}). */
+  readonly #batcher: TurnBatcher | undefined;
 
   constructor(client: Client, options: GlideTransportOptions, dedicated?: DedicatedSettings) {
     this.#client = client;
@@ -156,6 +167,7 @@ class GlideTransport implements DedicatedTransport {
       const database = options.configuration !== undefined && 'databaseId' in options.configuration ? options.configuration.databaseId : undefined;
       this.server = { address: host, port, database: database ?? 0 };
     }
+    this.#batcher = client instanceof GlideClient && dedicated === undefined && options.batchCallsPerTurn !== false ? new TurnBatcher(client, this.#lifecycle) : undefined;
   }
 
   nodes(): Promise<readonly TransportNode[]> {
@@ -262,7 +274,8 @@ class GlideTransport implements DedicatedTransport {
   }
 
   /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
-  #write({ args, text }: Request, route: Routes | undefined): Promise<unknown> {
+  #write({ command, args, text }: Request, route: Routes | undefined): Promise<unknown> {
+    if (this.#batcher !== undefined) return this.#batcher.write(command, args, text);
     try {
       if (route === undefined) return this.#client.customCommand(args, text ? TEXT : BYTES);
       return (this.#client as GlideClusterClient).customCommand(args, { decoder: text ? Decoder.String : Decoder.Bytes, route });
