@@ -1,5 +1,5 @@
-import { createFerrite, defineCommand, definePlugin, isConnectionError, isTimeoutError, type PluginContext, type Reply } from '@ferrite/core';
-import type { FaultSuiteSetup } from '@ferrite/testkit';
+import { createFerrite, isConnectionError, isTimeoutError } from '@ferrite/core';
+import { faultSuiteProbe, type FaultSuiteSetup } from '@ferrite/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterFaultServer } from './fault-servers.js';
 
@@ -12,20 +12,6 @@ export interface ClusterNodeDownOptions {
    */
   readonly unwrittenUnknown?: string;
 }
-
-/** A read core may retry after a connection error, as a plugin defines one. */
-const retryableGet = defineCommand({
-  name: 'GET',
-  readonly: true,
-  retryable: true,
-  encode: (key: string) => [key],
-  decode: (reply: Reply) => reply,
-});
-
-const probe = definePlugin({
-  name: 'probe',
-  setup: (ctx: PluginContext) => ({ get: (key: string) => ctx.call(retryableGet, key) }),
-});
 
 /**
  * A cluster case beyond the fault suite: one primary of three goes down while a cluster client
@@ -74,7 +60,7 @@ export function describeClusterNodeDown(label: string, setup: FaultSuiteSetup<Cl
       cleanups.push(() => server.close());
       const target = await setup.connect(server);
       // Attempts enough for core's backoff to span the outage: the deadline bounds the call.
-      const ferrite = createFerrite({ transport: target.transport, plugins: [probe], timeout: 10_000, maxAttempts: 30 });
+      const ferrite = createFerrite({ transport: target.transport, plugins: [faultSuiteProbe], timeout: 10_000, maxAttempts: 30 });
       cleanups.push(async () => {
         await ferrite.close();
         await target.teardown();

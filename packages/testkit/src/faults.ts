@@ -116,14 +116,16 @@ const pollCommand = defineCommand({
   decode: (reply: Reply) => reply,
 });
 
-/** What the suite calls besides `send`: a retryable command, and a dedicated connection. */
-const probe = definePlugin({
+/** What the suite calls besides `send`: a retryable read (`get`), and a dedicated connection. */
+export const faultSuiteProbe = definePlugin({
   name: 'probe',
   setup: (ctx: PluginContext) => ({
     get: (key: string) => ctx.call(getCommand, key),
     dedicated: (options?: DedicatedOptions) => ctx.dedicated(options),
   }),
 });
+
+const probe = faultSuiteProbe;
 
 type Client = FerriteClient<readonly [typeof probe]>;
 
