@@ -82,6 +82,14 @@ export interface FaultSuiteOptions {
    * else it checks still holds. Default: checked, within 2 s.
    */
   readonly socketsUnchecked?: string;
+  /**
+   * Why the transport rejects a call made while it reconnects rather than holding it until the
+   * connection is back (Valkey GLIDE's cluster client has no connection to hand it to, and cannot
+   * tell whether an earlier attempt of its own was written). The reconnect case then checks that
+   * such a call rejects with `maybeApplied: true`, by its deadline, and is never written later.
+   * Default: the call is held, written once, and settles when the connection is cut again.
+   */
+  readonly rejectsWhileReconnecting?: string;
 }
 
 /** The deadline the suite gives its clients: short, so faults show quickly. */
@@ -108,14 +116,16 @@ const pollCommand = defineCommand({
   decode: (reply: Reply) => reply,
 });
 
-/** What the suite calls besides `send`: a retryable command, and a dedicated connection. */
-const probe = definePlugin({
+/** What the suite calls besides `send`: a retryable read (`get`), and a dedicated connection. */
+export const faultSuiteProbe = definePlugin({
   name: 'probe',
   setup: (ctx: PluginContext) => ({
     get: (key: string) => ctx.call(getCommand, key),
     dedicated: (options?: DedicatedOptions) => ctx.dedicated(options),
   }),
 });
+
+const probe = faultSuiteProbe;
 
 type Client = FerriteClient<readonly [typeof probe]>;
 
@@ -416,9 +426,11 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       expect(await server.counter(counter)).toBe(trials);
     }, 120_000);
 
-    it('settles a call made while the client reconnects, when the connection is cut again', async () => {
+    /** A client whose connection was reset and is refused a new one, and a call made meanwhile. */
+    async function callWhileReconnecting() {
       const counter = key('reconnecting');
-      const { server, proxy, ferrite } = await open(10_000, [counter]);
+      const opened = await open(10_000, [counter]);
+      const { proxy, ferrite } = opened;
       // A cluster transport asks once where INCR's key is (COMMAND INFO): now, so that what waits
       // through the reconnect is the INCR itself, not that question retried through the outage.
       await ferrite.send('INCR', key('reconnecting-warm-up'));
@@ -426,24 +438,44 @@ export function describeFaultSuite<Server extends FaultServer>(label: string, se
       await proxy.cut({ mode: 'rst' });
       // Once the client has seen the reset, the call waits in its queue while it reconnects.
       await pause(200);
-      const call = ferrite.send('INCR', counter);
-      const outcome = watch([call]);
+      const outcome = watch([ferrite.send('INCR', counter)]);
       await pause(100);
-      // Replies are held back, so the second cut catches the command written after the reconnect.
-      proxy.delay(400);
-      proxy.refuseNewConnections(false);
-      await until('the queued command to reach the server', async () => (await server.counter(counter)) === 1, 15_000);
-      await proxy.cut({ mode: 'rst' });
-      const cutAt = performance.now();
-      await until('the call to settle', () => outcome[0] !== undefined, 3000);
-      expect((outcome[0] as Outcome).settledAt - cutAt).toBeLessThan(2000);
-      const settled = outcome[0] as Outcome;
-      if (settled.ok) expect(settled.value).toBe(1);
-      else expect(maybeAppliedOf(settled.error)).toBe(true);
-      proxy.passThrough();
-      await whenConnected(ferrite, [counter]);
-      expect(await server.counter(counter)).toBe(1);
-    }, 30_000);
+      return { ...opened, counter, outcome };
+    }
+
+    if (options.rejectsWhileReconnecting === undefined) {
+      it('settles a call made while the client reconnects, when the connection is cut again', async () => {
+        const { server, proxy, ferrite, counter, outcome } = await callWhileReconnecting();
+        // Replies are held back, so the second cut catches the command written after the reconnect.
+        proxy.delay(400);
+        proxy.refuseNewConnections(false);
+        await until('the queued command to reach the server', async () => (await server.counter(counter)) === 1, 15_000);
+        await proxy.cut({ mode: 'rst' });
+        const cutAt = performance.now();
+        await until('the call to settle', () => outcome[0] !== undefined, 3000);
+        expect((outcome[0] as Outcome).settledAt - cutAt).toBeLessThan(2000);
+        const settled = outcome[0] as Outcome;
+        if (settled.ok) expect(settled.value).toBe(1);
+        else expect(maybeAppliedOf(settled.error)).toBe(true);
+        proxy.passThrough();
+        await whenConnected(ferrite, [counter]);
+        expect(await server.counter(counter)).toBe(1);
+      }, 30_000);
+    } else {
+      it(`rejects a call made while the client reconnects, maybe applied, and never writes it later (${options.rejectsWhileReconnecting})`, async () => {
+        const { server, proxy, ferrite, counter, outcome } = await callWhileReconnecting();
+        await until('the call to settle', () => outcome[0] !== undefined, 3000);
+        const settled = outcome[0] as Outcome;
+        expect(settled.ok ? `succeeded with ${String(settled.value)}` : 'rejected').toBe('rejected');
+        expect(isConnectionError(settled.error), String(settled.error)).toBe(true);
+        expect(maybeAppliedOf(settled.error), String(settled.error)).toBe(true);
+        proxy.refuseNewConnections(false);
+        await whenConnected(ferrite, [counter]);
+        // A late write would show up once the connection is back.
+        await pause(200);
+        expect(await server.counter(counter)).toBe(0);
+      }, 30_000);
+    }
 
     const closeCase = options.socketsUnchecked === undefined ? 'closes within 1 s under a blackhole, settles pending calls and leaves no socket open' : `closes within 1 s under a blackhole and settles pending calls (sockets not checked: ${options.socketsUnchecked})`;
     it(closeCase, async () => {

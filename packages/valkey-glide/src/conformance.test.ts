@@ -39,7 +39,7 @@ for (const protocol of [2, 3] as const) {
     },
     // The SETSLOT/MIGRATE case included: commands GLIDE 2.5 sends together to a half-moved slot
     // may come back with the target's MOVED (see the README's cluster notes); the transport writes
-    // them again, and this case fails without that.
+    // a read again (the case's batch of GETs), and this case fails without that.
     { protocol, skip, redisServer: true, cluster: { primaries: 3 }, exactIntegers: false },
   );
 }

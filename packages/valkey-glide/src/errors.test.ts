@@ -1,7 +1,7 @@
 import { FerriteConnectionError, FerriteReplyError, FerriteTimeoutError } from '@ferrite/core';
 import { ClosingError, ConnectionError, RequestError, TimeoutError } from '@valkey/valkey-glide';
 import { describe, expect, it } from 'vitest';
-import { awaitingConnection, refusedBeforeSending, serverText, translateError } from './errors.js';
+import { refusedBeforeSending, refusedWhileChanging, serverText, translateError } from './errors.js';
 
 // GLIDE's own texts, as it rejected with them here (redis-server 7.0, the emulator).
 describe('the server text behind GLIDE error messages', () => {
@@ -26,15 +26,25 @@ describe('translateError', () => {
     expect(error).toMatchObject({ serverMessage: 'ERR unknown index: docs', command: 'VECTOR.SEARCH', kind: 'unknown-index' });
   });
 
-  it('says a request GLIDE had no connection for was never written, and anything else may have been', () => {
-    expect(translateError(new RequestError('Received connection error `Requested connection not found - ConnectionNotFoundForRoute: 127.0.0.1:7000`'), 'INCR', 1000)).toMatchObject({ maybeApplied: false });
-    expect(translateError(new RequestError('Connection in recovery- ClientError'), 'INCR', 1000)).toMatchObject({ maybeApplied: false });
-    for (const error of [new ConnectionError('broken pipe'), new ClosingError(''), new Error('odd')]) {
+  it('says only a call refused on a closed client was never written: a cluster request GLIDE had no connection for may have been', () => {
+    // GLIDE's cluster core words for its last attempt; an earlier attempt may have been written.
+    for (const error of [
+      new RequestError('Received connection error `Requested connection not found - ConnectionNotFoundForRoute: 127.0.0.1:7000`'),
+      new ConnectionError('Requested connection not found'),
+      new RequestError('Connection in recovery- ClientError'),
+      new ConnectionError('Connection in recovery'),
+    ]) {
       const translated = translateError(error, 'INCR', 1000);
-      expect(translated).toBeInstanceOf(FerriteConnectionError);
-      expect(translated).toMatchObject({ maybeApplied: true });
+      expect(translated, error.message).toBeInstanceOf(FerriteConnectionError);
+      expect(translated, error.message).toMatchObject({ maybeApplied: true });
+      expect(translated.message).toContain("GLIDE had no connection for the request's last attempt; an earlier attempt may have been written");
+      expect(translated.message).toContain(error.message);
+    }
+    for (const error of [new ConnectionError('broken pipe'), new ClosingError(''), new TimeoutError('timed out'), new Error('odd')]) {
+      expect(translateError(error, 'INCR', 1000)).toMatchObject({ maybeApplied: true });
     }
     expect(refusedBeforeSending(new ClosingError('Unable to execute requests; the client is closed.'))).toMatchObject({ maybeApplied: false });
+    expect(refusedBeforeSending(new Error('Connection in recovery'))).toMatchObject({ maybeApplied: false });
     expect(translateError(new ClosingError('Unable to execute requests; the client is closed. Please create a new client.'), 'INCR', 1000)).toMatchObject({ maybeApplied: false });
   });
 
@@ -45,16 +55,22 @@ describe('translateError', () => {
   });
 });
 
-describe('awaitingConnection', () => {
-  it('writes again what did not run: no connection yet, or a refusal while the cluster changes, unless the call was for one node', () => {
-    expect(awaitingConnection(new RequestError('Connection in recovery- ClientError'), false)).toBe(true);
+describe('refusedWhileChanging', () => {
+  it("makes the cluster's refusal while changing a connection error that may have been applied, and nothing else", () => {
     for (const kind of ['Moved: 5698 127.0.0.1:7001', 'ClusterDown: The cluster is down', 'TryAgain: Multiple keys request during rehashing']) {
-      const error = new RequestError(`An error was signalled by the server: - ${kind}`);
-      expect(awaitingConnection(error, true)).toBe(true);
-      expect(awaitingConnection(error, false)).toBe(false);
+      const refused = refusedWhileChanging(new RequestError(`An error was signalled by the server: - ${kind}`));
+      expect(refused, kind).toBeInstanceOf(FerriteConnectionError);
+      expect(refused, kind).toMatchObject({ maybeApplied: true });
+      expect(refused?.message).toContain(kind);
     }
-    expect(awaitingConnection(new RequestError('An error was signalled by the server: - ResponseError: unknown index: x'), true)).toBe(false);
-    expect(awaitingConnection(new ClosingError('Unable to execute requests; the client is closed.'), true)).toBe(false);
-    expect(awaitingConnection(new TimeoutError('timed out'), true)).toBe(false);
+    for (const error of [
+      new RequestError('An error was signalled by the server: - ResponseError: unknown index: x'),
+      new RequestError('Connection in recovery- ClientError'),
+      new ClosingError('Unable to execute requests; the client is closed.'),
+      new TimeoutError('timed out'),
+      new ConnectionError('broken pipe'),
+    ]) {
+      expect(refusedWhileChanging(error), error.message).toBeUndefined();
+    }
   });
 });

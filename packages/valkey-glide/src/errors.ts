@@ -22,15 +22,13 @@ const KNOWN_KIND = /^An error was signalled by the server: - (\w+): ([\s\S]*)$/;
 const OTHER_CODE = /^([A-Z][A-Z0-9_-]*): ([\s\S]*)$/;
 
 /**
- * GLIDE's words for a request it could not hand to any connection (the node's connection is gone
- * or being re-established): the request was not written, so it cannot have been applied.
+ * GLIDE's cluster words for a request whose last attempt found no connection to write to (the
+ * node's connection is gone or being re-established). GLIDE's cluster core retries a request up
+ * to three times by itself, after errors some of which come after the request was written (a
+ * socket error is handed to the oldest request in flight), so only that last attempt is known
+ * unwritten: an earlier one may have run.
  */
-const NOT_SENT = /Requested connection not found|Connection in recovery/;
-
-/** Whether GLIDE failed the request for want of a connection to write it to. */
-export function notSent(error: unknown): boolean {
-  return !(error instanceof ClosingError) && !isFerriteError(error) && NOT_SENT.test(messageOf(error));
-}
+const NO_CONNECTION = /Requested connection not found|Connection in recovery/;
 
 /** GLIDE's refusal of a request on a client already closed, before anything is written. */
 const REFUSED_CLOSED = /^Unable to execute requests; the client is closed/;
@@ -56,8 +54,8 @@ export function serverText(message: string): string | undefined {
  * Translates what a GLIDE call rejected with. `TimeoutError` and `ConnectionError` are kinds of
  * `RequestError`, so they are told apart first. GLIDE does not say whether a request it gave up
  * on had been written (`close()` rejects written requests with a `ClosingError` too), so such
- * failures may have been applied; `false` only where GLIDE says it had no connection to write to,
- * and for a call {@link refusedBeforeSending}.
+ * failures may have been applied; `false` only where GLIDE refused the call before writing anything:
+ * on a client already closed, and for a call {@link refusedBeforeSending}.
  */
 export function translateError(error: unknown, commandName: string, requestTimeoutMs: number | undefined): FerriteError {
   if (isFerriteError(error)) return error;
@@ -70,7 +68,8 @@ export function translateError(error: unknown, commandName: string, requestTimeo
   const message = messageOf(error);
   const text = error instanceof RequestError && !(error instanceof ConnectionError) ? serverText(message) : undefined;
   if (text !== undefined) return replyErrorFor(commandName, text);
-  return new FerriteConnectionError(`valkey-glide: ${message}`, { maybeApplied: !NOT_SENT.test(message) });
+  if (NO_CONNECTION.test(message)) return new FerriteConnectionError(`valkey-glide: GLIDE had no connection for the request's last attempt; an earlier attempt may have been written (${message})`);
+  return new FerriteConnectionError(`valkey-glide: ${message}`);
 }
 
 /** A call GLIDE refused at once, by throwing rather than rejecting: nothing was written. */
@@ -87,15 +86,18 @@ export function refusedBeforeSending(error: unknown): FerriteError {
 const REFUSED_WHILE_CHANGING: ReadonlySet<string> = new Set(['Moved', 'ClusterDown', 'TryAgain']);
 
 /**
- * Whether the request did not run and may be written again: GLIDE had no connection for it (the
- * node's connection is being re-established), or the cluster refused it while changing (not for
- * a call to one node, which hands a redirect over as the server's error).
+ * The cluster's refusal of a request's last attempt while the cluster changes (`MOVED`,
+ * `CLUSTERDOWN`, `TRYAGAIN`), as a connection error core retries for a command safe to repeat;
+ * `undefined` for any other error. That attempt did not run, but GLIDE hands such a reply over
+ * only after its own attempts, an earlier one of which may have been written: so it may have
+ * been applied.
  */
-export function awaitingConnection(error: unknown, followRedirects: boolean): boolean {
-  if (error instanceof ClosingError || isFerriteError(error)) return false;
+export function refusedWhileChanging(error: unknown): FerriteConnectionError | undefined {
+  if (error instanceof ClosingError || isFerriteError(error)) return undefined;
   const message = messageOf(error);
   const kind = KNOWN_KIND.exec(message)?.[1];
-  return NOT_SENT.test(message) || (followRedirects && kind !== undefined && REFUSED_WHILE_CHANGING.has(kind));
+  if (kind === undefined || !REFUSED_WHILE_CHANGING.has(kind)) return undefined;
+  return new FerriteConnectionError(`valkey-glide: the cluster refused the request's last attempt while changing; an earlier attempt may have been written (${message})`);
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Arg, DedicatedOptions, Reply, TransportNode, WireCommand } from '@ferrite/core';
+import type { DedicatedOptions, TransportNode } from '@ferrite/core';
 import { slotOf } from '@ferrite/core';
-import { CommandKeyResolver, primariesFromClusterNodes, unknownNode, type ListedPrimary } from '@ferrite/core/transport';
+import { primariesFromClusterNodes, unknownNode, type ListedPrimary } from '@ferrite/core/transport';
 import { Decoder, type GlideClusterClient, type Routes } from '@valkey/valkey-glide';
 
 /**
@@ -12,17 +12,8 @@ export class ClusterTopology {
   readonly #client: GlideClusterClient;
   #known = new Map<string, TransportNode>();
 
-  /** Asked only when a request GLIDE routed by itself waits for a connection (see the transport). */
-  readonly #keys: CommandKeyResolver;
-
   constructor(client: GlideClusterClient) {
     this.#client = client;
-    this.#keys = new CommandKeyResolver(({ name, args }) => this.#client.customCommand([name, ...args], { route: 'randomNode' }) as Promise<Reply>);
-  }
-
-  /** The key GLIDE routes a standard command by, or `null` for a command without one. */
-  routingKey(command: WireCommand): Promise<Arg | null> {
-    return this.#keys.routingKey(command);
   }
 
   async nodes(): Promise<readonly TransportNode[]> {

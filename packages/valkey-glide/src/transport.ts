@@ -14,7 +14,7 @@ import { slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, sleep, STANDARD_READ_COMMANDS, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
-import { awaitingConnection, notSent, notText, refusedBeforeSending, translateError } from './errors.js';
+import { notText, refusedBeforeSending, refusedWhileChanging, translateError } from './errors.js';
 import { normaliseReply } from './normalise.js';
 import { ClusterTopology } from './topology.js';
 import { TurnBatcher } from './turn-batch.js';
@@ -68,9 +68,9 @@ function readsAsText(command: WireCommand): boolean {
   return command.readonly === true || TEXT_READS.has(command.name) || TEXT_READS.has(command.name.toUpperCase());
 }
 
-/** Waits between writes of a request GLIDE had no connection for: growing, and short against core's deadlines. */
-const RECONNECT_WAIT_MS = 20;
-const MAX_RECONNECT_WAIT_MS = 200;
+/** Waits between writes of a read the cluster refused while changing: growing, and short against core's deadlines. */
+const REFUSED_READ_WAIT_MS = 20;
+const MAX_REFUSED_READ_WAIT_MS = 200;
 
 
 /**
@@ -97,13 +97,6 @@ function wireArgs(command: WireCommand): Array<string | Buffer> {
   all[0] = name;
   for (let index = 0; index < args.length; index++) all[index + 1] = args[index] as string | Buffer;
   return all;
-}
-
-const PING: WireCommand = { name: 'PING', args: [] };
-
-/** Resolves with `true` once the call is given up (its signal aborts). */
-function givenUp(signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(true), { once: true }));
 }
 
 /** A command on its way: what is written, and how its reply is read. */
@@ -223,54 +216,28 @@ class GlideTransport implements DedicatedTransport {
   }
 
   /**
-   * GLIDE's cluster client fails a request at once while the node's connection is being
-   * re-established, where other drivers hold it until they reconnect, and hands over the `MOVED`,
-   * `CLUSTERDOWN` and `TRYAGAIN` of a failover for a request with an explicit route. Such a
-   * request did not run, so it is written again, until core's deadline (the signal) or the
-   * transport's close; GLIDE refreshes its slot map meanwhile. A read whose reply was not UTF-8
-   * is read again as bytes at once.
+   * What a failed request becomes. A read whose reply was not UTF-8 is read again as bytes at
+   * once. A read the cluster refused while changing (`MOVED`, `CLUSTERDOWN`, `TRYAGAIN` handed
+   * over for a request with an explicit route, while GLIDE refreshes its slot map) is written
+   * again, until core's deadline (the signal) or the transport's close: a read is safe to repeat.
+   * Nothing else is written again here, since GLIDE's cluster core may have written an earlier
+   * attempt of it (see errors.ts): it rejects with `maybeApplied: true`, and core retries the
+   * commands whose definitions say they are safe to.
    */
   async #afterFailure(error: unknown, request: Request, route: Routes | undefined, attempt: number): Promise<Reply> {
     const { command } = request;
     // Read only now: a call that succeeds never costs core a signal.
     const signal = request.options?.signal;
     if (request.text && notText(error) && signal?.aborted !== true) return this.#attempt({ ...request, text: false }, route, attempt);
-    const failure = translateError(error, command.name, this.#options.configuration?.requestTimeout);
+    // A call for one node gets the server's redirect as the server's error.
     const toOneNode = typeof route === 'object' && route.type === 'routeByAddress';
-    if (!awaitingConnection(error, !toOneNode) || signal?.aborted) throw failure;
-    await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
-    if (notSent(error)) await this.#reconnected(await this.#probeRoute(command, route), signal);
+    const refused = toOneNode ? undefined : refusedWhileChanging(error);
+    if (refused === undefined) throw translateError(error, command.name, this.#options.configuration?.requestTimeout);
+    if (!isReadCommand(command) || signal?.aborted) throw refused;
+    await sleep(Math.min(REFUSED_READ_WAIT_MS * attempt, MAX_REFUSED_READ_WAIT_MS), signal);
     // A call given up meanwhile is never written late.
-    if (signal?.aborted || this.#lifecycle.closed) throw failure;
+    if (signal?.aborted || this.#lifecycle.closed) throw refused;
     return this.#attempt(request, route, attempt + 1);
-  }
-
-  /**
-   * Where GLIDE sent a command: its route, or, for one GLIDE routes by itself (a standard command
-   * with no routing key from core), the slot of the key `COMMAND INFO` names.
-   */
-  async #probeRoute(command: WireCommand, route: Routes | undefined): Promise<Routes | undefined> {
-    if (route !== undefined || this.#topology.kind === 'single') return route;
-    const key = await this.#topology.cluster.routingKey(command).catch(() => null);
-    return key === null ? undefined : (this.#route({ ...command, routingKey: key }, undefined) as Routes | undefined);
-  }
-
-  /**
-   * Waits until the route's connection answers a `PING`, or the call is given up. GLIDE holds a
-   * request while it reconnects, with no way to take it back, so a command held when core's
-   * deadline passes may still be written later (it may have run); a held `PING` costs nothing,
-   * and the command itself stays here, never written, until the connection is back.
-   */
-  async #reconnected(route: Routes | undefined, signal: AbortSignal | undefined): Promise<void> {
-    const given = signal === undefined ? undefined : givenUp(signal);
-    for (let attempt = 1; !(signal?.aborted ?? false) && !this.#lifecycle.closed; attempt++) {
-      const ping = this.#write({ command: PING, args: ['PING'], text: true, options: undefined }, route).then(
-        () => true,
-        (error: unknown) => !notSent(error),
-      );
-      if (await (given === undefined ? ping : Promise.race([ping, given]))) return;
-      await sleep(Math.min(RECONNECT_WAIT_MS * attempt, MAX_RECONNECT_WAIT_MS), signal);
-    }
   }
 
   /** Hands the command to GLIDE; a client already closed throws at once (nothing written). */
