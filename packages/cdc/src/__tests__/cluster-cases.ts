@@ -231,7 +231,7 @@ export function describeCdcOverCluster(target: TransportTarget): void {
     // The merge is the same on every driver, but what it asks (CLUSTER SLOTS and CDC.INFO in one
     // pipeline to a node) goes through the driver: one target per driver, both protocols covered.
     if (target.protocol === (target.driver === 'node-redis' ? 3 : 2)) {
-      it.only("keeps a key's order while its slot's keys move one by one and the old owner's feed is cut off", async () => {
+      it("keeps a key's order while its slot's keys move one by one and the old owner's feed is cut off", async () => {
         const prefix = unique('stepwise');
         const tag = `${prefix}-tag`;
         const slot = slotOf(tag);
