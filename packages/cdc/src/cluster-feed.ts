@@ -342,8 +342,9 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
 
   /**
    * Retires `from` as an owner of `slot` if, when `fence` was asked, another log's primary served
-   * the slot: `from` had taken its last write of the slot by then, and it has been handed over.
-   * A primary not known here may be a replica of `from`'s that took over: not taken as another's.
+   * the slot: `from` had taken its last write of the slot by then (a node moving a slot away lists
+   * it as its own until the move ends), and that has been handed over. A primary not known here may
+   * be a replica of `from`'s that took over: not taken as another's.
    */
   #retireIfLeft(slot: number, from: Member<Value>, fence: Fence<Value>): void {
     const primary = fence.slots === undefined ? undefined : primaryOf(fence.slots, slot);
@@ -352,12 +353,13 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   }
 
   /**
-   * At each refresh: asks the older owners of moving slots where they stand, and retires those
-   * that have left, so that a finished move stops holding its slot's events from the newer owner.
+   * At each refresh: asks every owner of a slot with several where it stands, and retires those
+   * that have left it, so that a finished move stops holding its slot's events from the newer owner
+   * (and a log read from far back, which logged the slot before it moved, stops counting as one).
    */
   #settleMoves(): void {
-    for (const { slot, older } of this.#owners.moves()) {
-      for (const key of older) {
+    for (const { slot, owners } of this.#owners.moving()) {
+      for (const key of owners) {
         const from = this.#members.get(key);
         if (from === undefined) this.#owners.retire(slot, key);
         else if (from.fence !== undefined && this.#handedUpTo(from, from.fence)) this.#retireIfLeft(slot, from, from.fence);

@@ -7,8 +7,8 @@ const NONE: readonly string[] = [];
  * oldest owner first: one log while the slot stays put. A migration moves a slot's keys one way,
  * from the older owner to the newer, one key at a time, and both owners log the slot's events
  * meanwhile; so an event from a newer owner may have older events of its key in an older owner's
- * log, and never the other way round. An older owner is retired once it serves the slot no more
- * and everything it logged up to then has been handed over.
+ * log, and never the other way round. An owner is retired once it serves the slot no more and
+ * everything it logged up to then has been handed over.
  */
 export class SlotOwners {
   /** Arrays are replaced, never changed, so that the slots of one range share theirs. */
@@ -49,8 +49,8 @@ export class SlotOwners {
     if (rest.length < 2) this.#moving.delete(slot);
   }
 
-  /** The slots with more than one owner, each with its owners older than the newest. */
-  moves(): { readonly slot: number; readonly older: readonly string[] }[] {
-    return [...this.#moving].map((slot) => ({ slot, older: (this.#owners[slot] ?? NONE).slice(0, -1) }));
+  /** The slots with more than one owner, with their owners. */
+  moving(): { readonly slot: number; readonly owners: readonly string[] }[] {
+    return [...this.#moving].map((slot) => ({ slot, owners: this.#owners[slot] ?? NONE }));
   }
 }
