@@ -363,8 +363,12 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         const from = this.#members.get(key);
         if (from === undefined) this.#owners.retire(slot, key);
         else if (from.fence !== undefined && this.#handedUpTo(from, from.fence)) this.#retireIfLeft(slot, from, from.fence);
-        if (from !== undefined && !from.fencing) this.#askFence(from);
       }
+    }
+    // The owners of slots still moving are asked again, for the next refresh to retire.
+    for (const key of new Set(this.#owners.moving().flatMap(({ owners }) => owners))) {
+      const from = this.#members.get(key);
+      if (from !== undefined && !from.fencing) this.#askFence(from);
     }
   }
 
