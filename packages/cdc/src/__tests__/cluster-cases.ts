@@ -128,15 +128,10 @@ export function describeCdcOverCluster(target: TransportTarget): void {
       const every = Math.floor(writes / (cuts + 1));
       let cutsDone = 0;
       // In groups of 50 (a group's keys are distinct: a hot key comes round every 100 writes), each
-      // group once the feed has handed over every event written before it, so no two writes of one
-      // key are ever waiting in the feed at once. Known gap (issue 22): when the writer runs ahead
-      // of a feed whose connections are cut while the hot slot moves, a key's older event still
-      // unfetched on the old owner can be handed over after a newer one from the new owner (the
-      // merge keeps order per slot through a barrier that waits for the other log's last id, and
-      // the moving slot's events alternate between owners: an old owner's event waiting on the new
-      // owner's barrier lets the new owner's newer event of the same key go first). Waiting for
-      // `written - 50` events (a count, not which ones) still let that happen, 2 runs in 3 once
-      // the machine was idle.
+      // group once the feed has handed over every event written before it, which spreads the cuts
+      // over the run. Two writes of one key waiting in the feed at once, one on each owner of a slot
+      // moving key by key, is the stepwise case below (issue 22: with the writer a group ahead, the
+      // newer went first 2 runs in 3 before the fix).
       await writeInGroups(writes, 50, (i) => rig.write(keyOf(i), String(i)), async (written) => {
         await vi.waitFor(() => expect(received.length).toBeGreaterThanOrEqual(written), { timeout: 20_000, interval: 2 });
         if (moving === undefined && written > writes / 2) {
