@@ -314,7 +314,10 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     from.fencing = true;
     const covers = this.#received;
     const feed = from.feed;
+    // Given as long as the event may wait: a fence that times out is asked again at once, and a
+    // transport may drop a node whose command timed out until it rereads the topology.
     this.#host.context
+      .withOptions({ timeout: this.#boundMs })
       .onNode(from.node)
       .batch<readonly SlotRange[] | CdcLogInfo>([prepareCommand(clusterSlotsCommand), prepareCommand(cdcInfoCommand)])
       .then(

@@ -61,16 +61,16 @@ async function clusterRig(target: TransportTarget): Promise<ClusterRig> {
 /**
  * Cuts a node off: nothing passes either way, while its connections stay open. The returned
  * function ends the partition as a long one ends over TCP, whose bytes are never lost on a live
- * connection: the connections drop (no reconnection is let in meanwhile), then new ones pass.
- * Passing through on the same connections instead would leave every driver matching replies to
- * the wrong requests (those whose bytes the blackhole discarded).
+ * connection: the connections drop, and new ones pass. (`cut` stops the old connections' bytes
+ * in the same turn as `passThrough`, so none of them passes.) Passing through on the same
+ * connections instead would leave every driver matching replies to the wrong requests (those
+ * whose bytes the blackhole discarded).
  */
 function partition(proxy: FaultProxy): () => Promise<void> {
   proxy.blackhole(true);
   return async () => {
-    proxy.refuseNewConnections(true);
-    await proxy.cut({ mode: 'rst' });
     proxy.passThrough();
+    await proxy.cut({ mode: 'rst' });
   };
 }
 
