@@ -1,9 +1,11 @@
-import { readArray, readInteger, readText, slotOf, type PluginContext, type Reply } from '@ferrite/core';
+import { prepareCommand, slotOf, type PluginContext } from '@ferrite/core';
 import { encodeCheckpoint, type ChangeFeedCheckpoint, type LogPosition } from './checkpoint.js';
-import { cdcInfoCommand } from './commands/info.js';
+import { clusterSlotsCommand, primaryOf, type SlotRange } from './commands/cluster-slots.js';
+import { cdcInfoCommand, type CdcLogInfo } from './commands/info.js';
 import { CdcPositionExpiredError, CdcPositionLostError, toCdcError } from './errors.js';
 import { Feed, type FeedSettings, type FeedStart } from './feed.js';
 import { abortedBeforeStart, FeedBase } from './feed-base.js';
+import { SlotOwners } from './slot-owners.js';
 import type { ChangeEvent } from './types.js';
 
 /** What a cluster feed needs from the client it belongs to. */
@@ -22,10 +24,8 @@ export interface ClusterFeedHost {
 /** Where each log's feed starts: the same keyword for every log, or per log from a checkpoint. */
 export type ClusterStart = 'latest' | 'earliest' | { readonly logs: readonly LogPosition[] };
 
-/** Hash slots of a Redis Cluster (PROTOCOL.md §8). */
-const CLUSTER_SLOTS = 16_384;
-/** How often a consumer waiting on a slot-move barrier looks again. */
-const BARRIER_RECHECK_MS = 10;
+/** How often a consumer waiting for an older owner of a moving slot looks again. */
+const FENCE_RECHECK_MS = 10;
 
 /** One change log's feed (on the primary serving it now), and its event next in line for the caller. */
 interface Member<Value extends string | Buffer> {
@@ -43,21 +43,29 @@ interface Member<Value extends string | Buffer> {
   lastHanded: number;
   /** Since when (performance clock) no primary serves this log; undefined while one does. */
   unservedSince: number | undefined;
+  /** When {@link head} was received, counted over every log ({@link Fence.covers}). */
+  headSeq: number;
+  /** Since when (performance clock) {@link head} waits for an older owner of its slot. */
+  heldSince: number | undefined;
+  /** The latest answer of this log's primary to "where do you stand?". */
+  fence: Fence<Value> | undefined;
+  /** A {@link fence} is being asked for. */
+  fencing: boolean;
 }
 
 /**
- * "Every event log `from` held up to `lastId` has been handed over": how per-key order is kept
- * when a slot moves. `pollMark` is the log feed's poll count once `lastId` was known; a shorter
- * than full poll after it proves the feed has fetched everything up to `lastId`.
+ * What a log's primary answered, asked after the events received up to `covers`: every event
+ * it had logged by then, among them any older event of those events' keys, has an id up to
+ * `lastId`; and the slots it served then (`CLUSTER SLOTS` before `CDC.INFO`, in one pipeline).
  */
-interface Barrier {
-  readonly from: string;
-  lastId: number | undefined;
-  pollMark: number;
-  /** A `CDC.INFO` for `lastId` is on its way. */
-  asking: boolean;
-  /** After this (ms, performance clock) the barrier lets events through anyway, so crossing moves cannot stall a feed for good. */
-  readonly giveUpAt: number;
+interface Fence<Value extends string | Buffer> {
+  readonly covers: number;
+  readonly lastId: number;
+  /** The feed the log was read with, and its poll count, when the answer came: a short poll after it proves every event up to `lastId` fetched. */
+  readonly feed: Feed<Value>;
+  readonly pollMark: number;
+  /** Undefined when the node did not list its slots. */
+  readonly slots: readonly SlotRange[] | undefined;
 }
 
 /**
@@ -67,10 +75,14 @@ interface Barrier {
  * replica takes over, the log's feed moves to it and resumes from the same place, in the log's
  * epoch, so that a rollback is an error and never a silent skip or repeat.
  *
- * Order: each log's events in its order. Per key across a slot move: when the first event of a
- * slot comes from another log than the slot's previous events, it waits until the previous log's
- * feed has handed over everything that log held before (its `CDC.INFO` last id, read then).
- * Otherwise logs are interleaved by timestamp among the events at hand.
+ * Order: each log's events in its order, and each key's events in the order they were logged,
+ * through slot moves too. While a slot moves, its keys go one by one from the older owner to the
+ * newer and both log the slot's events, so an event of the slot from the newer owner waits until
+ * the older owner's feed has handed over everything that log held when the event was received
+ * (its `CDC.INFO` last id, asked after); the older owner's events never wait. Once the older
+ * owner no longer lists the slot as its own (`CLUSTER SLOTS`) and has handed over everything up
+ * to then, the newer owner's events of the slot pass at once again. The logs are interleaved by
+ * timestamp among the events at hand.
  *
  * Topology: the primaries are listed again every `refreshMs` (and at once when a log's feed loses
  * its connection). A log new to the feed is read from id 1, so the events of the slots its node
@@ -90,13 +102,10 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   readonly #drainedLogs = new Map<string, LogPosition>();
   /** The log each primary serves (asked once per node while it stays a primary). */
   readonly #logOf = new Map<string, string>();
-  /**
-   * Per slot: the log whose events of that slot are due now. Starts as the slot map when the
-   * feed opened; then the log whose event of that slot was handed over last.
-   */
-  readonly #slotLog = new Array<string | undefined>(CLUSTER_SLOTS);
-  /** Pending slot-move barriers, by `slot`. */
-  readonly #barriers = new Map<number, Barrier>();
+  /** Per slot, the logs that may hold its events: the slot map when the feed opened, then as events of moved slots arrive. */
+  readonly #owners = new SlotOwners();
+  /** Events received from every log's feed so far. */
+  #received = 0;
   #wake: (() => void) | undefined;
   #failure: { readonly error: unknown } | undefined;
   #ended = false;
@@ -230,13 +239,13 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
       if (member !== undefined) return { done: false, value: this.#handOver(member) };
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
-        // A barrier clears without any event arriving (a poll that came back short): look again soon.
-        if (waiting) setTimeout(() => this.#poke(), BARRIER_RECHECK_MS).unref();
+        // A wait for an older owner ends without any event arriving (a poll that came back short): look again soon.
+        if (waiting) setTimeout(() => this.#poke(), FENCE_RECHECK_MS).unref();
       });
     }
   }
 
-  /** The member whose head goes next, if any may go now; `waiting` when one is held by a barrier. */
+  /** The member whose head goes next, if any may go now; `waiting` when one waits for an older owner of its slot. */
   #pick(): { member: Member<Value> | undefined; waiting: boolean } {
     let best: Member<Value> | undefined;
     let waiting = false;
@@ -250,7 +259,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         this.#pull(member);
         continue;
       }
-      if (!this.#mayGo(member.key, head)) {
+      if (!this.#mayGo(member, head)) {
         waiting = true;
         continue;
       }
@@ -259,41 +268,39 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     return { member: best, waiting };
   }
 
-  /** Whether `event` of log `key` keeps its key's order: false while an earlier log of its slot may still hold older events. */
-  #mayGo(key: string, event: ChangeEvent<Value>): boolean {
+  /**
+   * Whether `member`'s head keeps its key's order: false while an older owner of its slot may
+   * still hold an older event of its key.
+   */
+  #mayGo(member: Member<Value>, event: ChangeEvent<Value>): boolean {
     if (event.key === '') return true;
     const slot = slotOf(event.key);
-    const previous = this.#slotLog[slot];
-    if (previous === undefined || previous === key) return true;
-    const from = this.#members.get(previous);
-    // A log no longer followed has handed over all it could.
-    if (from === undefined) return true;
-    let barrier = this.#barriers.get(slot);
-    if (barrier === undefined || barrier.from !== previous) {
-      barrier = this.#startBarrier(from);
-      this.#barriers.set(slot, barrier);
+    const older = this.#owners.before(slot, member.key);
+    if (older.length === 0) return true;
+    const now = performance.now();
+    member.heldSince ??= now;
+    if (now - member.heldSince >= this.#boundMs) return true;
+    let clear = true;
+    for (const key of older) {
+      const from = this.#members.get(key);
+      if (from === undefined) {
+        // A log no longer followed has handed over all it could.
+        this.#owners.retire(slot, key);
+        continue;
+      }
+      const fence = from.fence !== undefined && from.fence.covers >= member.headSeq ? from.fence : undefined;
+      if (fence === undefined) {
+        if (!from.fencing) this.#askFence(from);
+        clear = false;
+      } else if (!this.#handedUpTo(from, fence)) clear = false;
+      else this.#retireIfLeft(slot, from, fence);
     }
-    if (barrier.lastId === undefined && !barrier.asking) this.#askLastId(from, barrier);
-    if (!this.#drained(from, barrier)) return false;
-    this.#barriers.delete(slot);
-    return true;
-  }
-
-  #startBarrier(from: Member<Value>): Barrier {
-    const barrier: Barrier = {
-      from: from.key,
-      lastId: undefined,
-      pollMark: Number.POSITIVE_INFINITY,
-      asking: false,
-      giveUpAt: performance.now() + this.#boundMs,
-    };
-    this.#askLastId(from, barrier);
-    return barrier;
+    return clear;
   }
 
   /**
-   * The longest a slot's events wait for its previous log, and a log may go unserved before it
-   * counts as departed: long enough to ride out a lost connection (a dead poll is noticed after
+   * The longest an event waits for an older owner of its slot, and a log may go unserved before
+   * it counts as departed: long enough to ride out a lost connection (a dead poll is noticed after
    * blockMs plus the deadline, then reconnected) and a failover, bounded so that two slots moving
    * in opposite directions at once cannot stall the feed for good.
    */
@@ -302,40 +309,77 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     return Math.max(10_000, 3 * (this.#settings.blockMs + timeout));
   }
 
-  /** Reads the previous log's last event id; asked again at the next look if its node does not answer. */
-  #askLastId(from: Member<Value>, barrier: Barrier): void {
-    barrier.asking = true;
+  /** Asks `from`'s primary for a {@link Fence} covering every event received so far; asked again at the next look if it does not answer. */
+  #askFence(from: Member<Value>): void {
+    from.fencing = true;
+    const covers = this.#received;
+    const feed = from.feed;
+    // Given as long as the event may wait: a fence that times out is asked again at once, and a
+    // transport may drop a node whose command timed out until it rereads the topology.
     this.#host.context
+      .withOptions({ timeout: this.#boundMs })
       .onNode(from.node)
-      .call(cdcInfoCommand)
+      .batch<readonly SlotRange[] | CdcLogInfo>([prepareCommand(clusterSlotsCommand), prepareCommand(cdcInfoCommand)])
       .then(
-        (info) => {
-          barrier.lastId = info.lastId;
-          barrier.pollMark = from.feed.pollsStarted;
+        ([slots, info]) => {
+          if (info?.ok !== true) return;
+          const lastId = (info.value as CdcLogInfo).lastId;
+          from.fence = { covers, lastId, feed, pollMark: feed.pollsStarted, slots: slots?.ok === true ? (slots.value as readonly SlotRange[]) : undefined };
         },
         () => {},
       )
       .finally(() => {
-        barrier.asking = false;
+        from.fencing = false;
         this.#poke();
       });
   }
 
-  /** Whether `member` has handed over every event its log held up to the barrier's last id. */
-  #drained(member: Member<Value>, barrier: Barrier): boolean {
-    if (performance.now() >= barrier.giveUpAt) return true;
-    const lastId = barrier.lastId;
-    if (lastId === undefined) return false;
+  /** Whether `member` has handed over every event its log held up to the fence's last id. */
+  #handedUpTo(member: Member<Value>, fence: Fence<Value>): boolean {
+    const lastId = fence.lastId;
     if (member.lastHanded >= lastId) return true;
     if (member.head !== undefined) return member.head.id > lastId;
-    return member.feed.resumeId > lastId || (member.feed.bufferedCount === 0 && member.feed.lastShortPoll > barrier.pollMark);
+    const feed = member.feed;
+    return feed.resumeId > lastId || (feed === fence.feed && feed.bufferedCount === 0 && feed.lastShortPoll > fence.pollMark);
+  }
+
+  /**
+   * Retires `from` as an owner of `slot` if, when `fence` was asked, another log's primary served
+   * the slot: `from` had taken its last write of the slot by then (a node moving a slot away lists
+   * it as its own until the move ends), and that has been handed over. A primary not known here may
+   * be a replica of `from`'s that took over: not taken as another's.
+   */
+  #retireIfLeft(slot: number, from: Member<Value>, fence: Fence<Value>): void {
+    const primary = fence.slots === undefined ? undefined : primaryOf(fence.slots, slot);
+    const log = primary === undefined ? undefined : this.#logOf.get(primary);
+    if (log !== undefined && log !== from.key) this.#owners.retire(slot, from.key);
+  }
+
+  /**
+   * At each refresh: asks every owner of a slot with several where it stands, and retires those
+   * that have left it, so that a finished move stops holding its slot's events from the newer owner
+   * (and a log read from far back, which logged the slot before it moved, stops counting as one).
+   */
+  #settleMoves(): void {
+    for (const { slot, owners } of this.#owners.moving()) {
+      for (const key of owners) {
+        const from = this.#members.get(key);
+        if (from === undefined) this.#owners.retire(slot, key);
+        else if (from.fence !== undefined && this.#handedUpTo(from, from.fence)) this.#retireIfLeft(slot, from, from.fence);
+      }
+    }
+    // The owners of slots still moving are asked again, for the next refresh to retire.
+    for (const key of new Set(this.#owners.moving().flatMap(({ owners }) => owners))) {
+      const from = this.#members.get(key);
+      if (from !== undefined && !from.fencing) this.#askFence(from);
+    }
   }
 
   #handOver(member: Member<Value>): ChangeEvent<Value> {
     const event = member.head as ChangeEvent<Value>;
     member.head = undefined;
     member.lastHanded = event.id;
-    if (event.key !== '') this.#slotLog[slotOf(event.key)] = member.key;
+    member.heldSince = undefined;
     this.#pull(member);
     return { ...event, node: member.node };
   }
@@ -363,6 +407,8 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         if (result.value.id <= member.lastHanded) return this.#pull(member);
         member.head = result.value;
         member.headRollbacks = feed.rollbacks.count;
+        member.headSeq = ++this.#received;
+        member.heldSince = undefined;
         this.#poke();
       },
       (error: unknown) => {
@@ -373,26 +419,19 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     );
   }
 
-  /**
-   * Which node serves each slot as the feed opens (`CLUSTER SLOTS`): the first event of a slot
-   * from another log then waits for this one's, even if none of its events was handed over yet.
-   */
+  /** Which log serves each slot as the feed opens (`CLUSTER SLOTS`): its first owner, whose events of the slot go before another log's. */
   async #readSlotMap(nodeId: string | undefined): Promise<void> {
     if (nodeId === undefined) return;
-    let reply: Reply;
+    let ranges: readonly SlotRange[];
     try {
-      reply = await this.#host.context.onNode(nodeId).send('CLUSTER', 'SLOTS');
+      ranges = await this.#host.context.onNode(nodeId).call(clusterSlotsCommand);
     } catch {
-      // Without it, a slot's owner is learnt from the first event handed over.
+      // Without it, a slot's first owner is the log of its first event received.
       return;
     }
-    for (const range of readArray(reply)) {
-      const [start, end, primary] = readArray(range);
-      const id = primary === undefined ? undefined : readArray(primary)[2];
-      if (start === undefined || end === undefined || id === undefined) continue;
-      const owner = this.#logOf.get(readText(id));
-      if (owner === undefined) continue;
-      for (let slot = readInteger(start); slot <= readInteger(end); slot++) this.#slotLog[slot] = owner;
+    for (const { start, end, primary } of ranges) {
+      const owner = this.#logOf.get(primary);
+      if (owner !== undefined) this.#owners.assign(start, end, owner);
     }
   }
 
@@ -421,7 +460,20 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
       await feed.close();
       return;
     }
-    member = { key, node: nodeId, feed, head: undefined, headRollbacks: 0, pulling: false, lastHanded, unservedSince: undefined };
+    member = {
+      key,
+      node: nodeId,
+      feed,
+      head: undefined,
+      headRollbacks: 0,
+      pulling: false,
+      lastHanded,
+      unservedSince: undefined,
+      headSeq: 0,
+      heldSince: undefined,
+      fence: undefined,
+      fencing: false,
+    };
     this.#members.set(key, member);
     this.#pull(member);
   }
@@ -477,6 +529,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         member.feed.drain();
         if (now - member.unservedSince >= this.#boundMs) member.feed.departed();
       }
+      this.#settleMoves();
     } catch (error) {
       // Listing nodes or opening a feed failed: try again at the next refresh, unless a log can no
       // longer be read from where this feed stands.

@@ -2,6 +2,7 @@ import { FerriteProtocolError, FerriteValidationError, prepareCommand } from '@f
 import { describe, expect, it } from 'vitest';
 import { reconnectDelay } from '../backoff.js';
 import { CdcIdRangeError } from '../errors.js';
+import { clusterSlotsCommand, primaryOf } from './cluster-slots.js';
 import { cdcInfoCommand } from './info.js';
 import { cdcPollBinaryCommand, cdcPollCommand, cdcPollWithNextBinaryCommand, cdcPollWithNextCommand, decodeChangeEvent } from './poll.js';
 import { cdcSubscribeCommand } from './subscribe.js';
@@ -80,6 +81,23 @@ describe('CDC command definitions', () => {
     expect(cdcPollWithNextCommand.decode([40, []], { protocol: 2 })).toEqual({ next: 40, events: [] });
     expect(cdcPollWithNextBinaryCommand.decode([6, [event]], { protocol: 2 }).events[0]?.value).toEqual(Buffer.from('v'));
     expect(() => cdcPollWithNextCommand.decode([event], { protocol: 2 })).toThrow(FerriteProtocolError);
+  });
+
+  it('read CLUSTER SLOTS as ranges and their primaries, and tell which primary serves a slot', () => {
+    expect(args(prepareCommand(clusterSlotsCommand).wire)).toEqual(['SLOTS']);
+    const reply = [
+      [0, 5460, ['127.0.0.1', 7000, 'a'.repeat(40)], ['127.0.0.1', 7003, 'd'.repeat(40)]],
+      [5461, 16383, ['127.0.0.1', 7001, Buffer.from('b'.repeat(40))]],
+      [16384, 16384, ['127.0.0.1', 7002]],
+    ];
+    const ranges = clusterSlotsCommand.decode(reply, { protocol: 3 });
+    expect(ranges).toEqual([
+      { start: 0, end: 5460, primary: 'a'.repeat(40) },
+      { start: 5461, end: 16383, primary: 'b'.repeat(40) },
+    ]);
+    expect(primaryOf(ranges, 5460)).toBe('a'.repeat(40));
+    expect(primaryOf(ranges, 5461)).toBe('b'.repeat(40));
+    expect(primaryOf(ranges.slice(1), 0)).toBeUndefined();
   });
 });
 
