@@ -56,6 +56,21 @@ function write(reply: EngineReply, protocol: 2 | 3, parts: Array<string | Buffer
 export function encodeReply(reply: EngineReply, protocol: 2 | 3): Buffer {
   const parts: Array<string | Buffer> = [];
   write(reply, protocol, parts);
-  if (parts.length === 1 && typeof parts[0] === 'string') return Buffer.from(parts[0], 'utf8');
-  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+  // One Buffer per run of text between binary values, not one per part: a CDC.POLL reply has a
+  // dozen text parts per event, and making a Buffer of each was most of the cost of encoding it.
+  const chunks: Buffer[] = [];
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += part;
+      continue;
+    }
+    if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+    text = '';
+    chunks.push(part);
+  }
+  if (chunks.length === 0) return Buffer.from(text, 'utf8');
+  if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+  // Always a copy when a binary value is in it: the reply must not share the engine's buffers.
+  return Buffer.concat(chunks);
 }
