@@ -207,6 +207,9 @@ export function tcpTarget(driver: 'ioredis' | 'node-redis' | 'valkey-glide', pro
           const moved = (await value()) !== valueBefore;
           const replyLost = ranOne && moved && emulator.stats.commandsProcessed === before + 2;
           await proxy.cut({ mode: rst ? 'rst' : 'fin' });
+          // A drop the call never took (it had not run within the wait) must not take a later
+          // reply: a reconnecting client's handshake answered by nothing waits forever.
+          proxy.passThrough();
           return { outcome: await outcome, replyLost };
         },
         async cutDuring(call, rst) {
