@@ -27,8 +27,7 @@ interface Queued {
  * Each caller gets what a `customCommand` of its own would have given: its reply, the server's
  * error for it (GLIDE puts a `RequestError` in its place), or, when GLIDE fails the whole batch,
  * that same error, which the transport reads per command as it reads a `customCommand`'s (a text
- * read whose batch was not UTF-8 is read again as bytes; a command GLIDE had no connection for is
- * written again). A command is queued only for the rest of the turn; once handed to GLIDE it
+ * read whose batch was not UTF-8 is read again as bytes; nothing else is written again). A command is queued only for the rest of the turn; once handed to GLIDE it
  * cannot be withdrawn, exactly like a `customCommand`.
  */
 export class TurnBatcher {
