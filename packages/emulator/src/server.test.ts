@@ -122,6 +122,28 @@ describe('connection commands', () => {
     await victim.closed;
     expect(plain(await client.send('CLIENT', 'KILL', 'ID', String(victimId)))).toBe(0);
   });
+
+  it('CLIENT KILL with filters kills only a client that matches them all, and never the caller unless SKIPME no', async () => {
+    const client = await connect();
+    const victim = await connect();
+    const bystander = await connect();
+    const field = (info: string, name: string) => new RegExp(`(?:^| )${name}=(\\S*)`).exec(info)?.[1] as string;
+    const victimInfo = plain(await victim.send('CLIENT', 'INFO')) as string;
+    const [victimId, victimAddress] = [field(victimInfo, 'id'), field(victimInfo, 'addr')];
+    const bystanderAddress = field(plain(await bystander.send('CLIENT', 'INFO')) as string, 'addr');
+    expect(victimAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    // The id of one client and the address of another: nobody matches both.
+    expect(plain(await client.send('CLIENT', 'KILL', 'ID', victimId, 'ADDR', bystanderAddress))).toBe(0);
+    expect(plain(await victim.send('PING'))).toBe('+PONG');
+    const ownId = String(plain(await client.send('CLIENT', 'ID')));
+    expect(plain(await client.send('CLIENT', 'KILL', 'ID', ownId))).toBe(0);
+    expect(plain(await client.send('CLIENT', 'KILL', 'ID', victimId, 'ADDR', victimAddress, 'SKIPME', 'yes'))).toBe(1);
+    await victim.closed;
+    expect(plain(await bystander.send('PING'))).toBe('+PONG');
+    expect(plain(await client.send('CLIENT', 'KILL', 'ADDR', bystanderAddress, 'SKIPME', 'maybe'))).toEqual({ error: 'ERR syntax error' });
+    expect(plain(await client.send('CLIENT', 'KILL', 'ID', ownId, 'SKIPME', 'no'))).toBe(1);
+    await client.closed;
+  });
 });
 
 describe('server commands', () => {

@@ -10,7 +10,7 @@ import type {
   TransportTopology,
   WireCommand,
 } from '@ferrite/core';
-import { slotOf } from '@ferrite/core';
+import { FerriteProtocolError, slotOf } from '@ferrite/core';
 import { isReadCommand, settleEach, SingleNode, sleep, STANDARD_READ_COMMANDS, TransportLifecycle, type ReadFrom } from '@ferrite/core/transport';
 import { Decoder, GlideClient, GlideClusterClient, ProtocolVersion as GlideProtocol, type GlideClientConfiguration, type GlideClusterClientConfiguration, type Routes } from '@valkey/valkey-glide';
 import { dedicatedClient } from './dedicated.js';
@@ -107,6 +107,20 @@ interface Request {
   readonly text: boolean;
   /** Core's options of the call, kept whole: core makes the call's signal only when it is first read. */
   readonly options: TransportSendOptions | undefined;
+}
+
+/** A connection as the server knows it (`CLIENT INFO`): its id, and the address it comes from. */
+interface ConnectionIdentity {
+  readonly id: string;
+  readonly address: string;
+}
+
+function identityOf(info: string): ConnectionIdentity {
+  const field = (name: string) => new RegExp(`(?:^| )${name}=(\\S+)`).exec(info)?.[1];
+  const id = field('id');
+  const address = field('addr');
+  if (id === undefined || address === undefined) throw new FerriteProtocolError(`CLIENT INFO named no id and addr: ${JSON.stringify(info.slice(0, 200))}`);
+  return { id, address };
 }
 
 /** What a dedicated connection's transport knows of its parent. */
@@ -264,9 +278,9 @@ class GlideTransport implements DedicatedTransport {
     this.#lifecycle.assertOpen();
     const node = this.#topology.kind === 'single' ? (this.#topology.node.assert(options?.node), this.#topology.node.node) : await this.#topology.cluster.dedicatedNode(options);
     const client = await this.#lifecycle.track(dedicatedClient(this.#options.configuration, this.#topology.kind === 'cluster' ? node : undefined, options?.signal));
-    let id: unknown;
+    let identity: ConnectionIdentity;
     try {
-      id = await this.#lifecycle.track(client.customCommand(['CLIENT', 'ID']));
+      identity = identityOf(String(await this.#lifecycle.track(client.customCommand(['CLIENT', 'INFO']))));
     } catch (error) {
       client.close();
       throw translateError(error, 'CLIENT', undefined);
@@ -276,7 +290,7 @@ class GlideTransport implements DedicatedTransport {
       node,
       // GLIDE's close() leaves the connection open for about two seconds, and for as long as a
       // call on it waits (up to GLIDE's requestTimeout): the server would keep its state meanwhile.
-      endAtServer: () => this.#endConnection(String(id), route),
+      endAtServer: () => this.#endConnection(identity, route),
       onClosed: () => this.#lifecycle.forget(opened),
     });
     if (this.#lifecycle.closed) {
@@ -296,9 +310,13 @@ class GlideTransport implements DedicatedTransport {
     });
   }
 
-  /** Ends a dedicated connection at the server, through this transport's own client; it may be gone already. */
-  async #endConnection(id: string, route: Routes | undefined): Promise<void> {
-    const kill = ['CLIENT', 'KILL', 'ID', id];
+  /**
+   * Ends a dedicated connection at the server, through this transport's own client; it may be
+   * gone already. By id and address together: a restarted server numbers clients from 1 again,
+   * and the id alone could name somebody else's connection by then.
+   */
+  async #endConnection(identity: ConnectionIdentity, route: Routes | undefined): Promise<void> {
+    const kill = ['CLIENT', 'KILL', 'ID', identity.id, 'ADDR', identity.address];
     await (route === undefined ? this.#client.customCommand(kill) : (this.#client as GlideClusterClient).customCommand(kill, { route })).catch(() => undefined);
   }
 

@@ -101,14 +101,18 @@ function select(context: EngineContext, args: readonly Buffer[]): EngineReply {
 
 function clientKill(context: EngineContext, args: readonly Buffer[]): EngineReply {
   if (args.length === 1) {
-    // Old form `CLIENT KILL addr:port`: the emulator has no peer addresses to match against.
+    // Old form `CLIENT KILL addr:port`: the connection at that peer address, or an error.
     const address = (args[0] as Buffer).toString('latin1');
     const target = context.emulator.openSessions().find((session) => session.address !== '' && session.address === address);
     if (target === undefined) throw new CommandError('ERR No such client');
     killSession(context, target.id);
     return OK;
   }
-  let id: bigint | undefined;
+  // Redis' filter form: a client is killed when it matches every filter given (none: every
+  // client), and the caller is skipped unless `SKIPME no`.
+  let id: number | undefined;
+  let address: string | undefined;
+  let skipMe = true;
   for (let i = 0; i < args.length; i += 2) {
     const filter = upper(args[i]);
     const value = args[i + 1];
@@ -116,16 +120,22 @@ function clientKill(context: EngineContext, args: readonly Buffer[]): EngineRepl
     if (filter === 'ID') {
       const parsed = parseInt64(value);
       if (parsed === undefined || parsed <= 0n) throw new CommandError('ERR client-id should be greater than 0');
-      id = parsed;
+      id = Number(parsed);
+    } else if (filter === 'ADDR') {
+      address = value.toString('latin1');
     } else if (filter === 'SKIPME') {
       const answer = upper(value);
       if (answer !== 'YES' && answer !== 'NO') throw new CommandError(SYNTAX_ERROR);
+      skipMe = answer === 'YES';
     } else {
       throw new CommandError(SYNTAX_ERROR);
     }
   }
-  if (id === undefined) return integer(0);
-  return integer(killSession(context, Number(id)) ? 1 : 0);
+  const targets = context.emulator
+    .openSessions()
+    .filter((session) => (id === undefined || session.id === id) && (address === undefined || session.address === address) && !(skipMe && session === context.client));
+  for (const target of targets) killSession(context, target.id);
+  return integer(targets.length);
 }
 
 function killSession(context: EngineContext, id: number): boolean {
@@ -175,7 +185,7 @@ const client = subcommandHandler('CLIENT', {
     arity: 2,
     handler: () =>
       array(
-        ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'SETNAME <name>', 'GETNAME', 'SETINFO <option> <value>', 'LIST', 'INFO', 'KILL ID <id>', 'HELP'].map((line) =>
+        ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'ID', 'SETNAME <name>', 'GETNAME', 'SETINFO <option> <value>', 'LIST', 'INFO', 'KILL [ID <id>] [ADDR <ip:port>] [SKIPME yes|no]', 'HELP'].map((line) =>
           simple(line),
         ),
       ),
