@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DedicatedTransport, FerriteClient, Transport, WireCommand } from '@ferrite/core';
 import type { Emulator } from '@ferrite/emulator';
 import type { cdc } from '../plugin.js';
@@ -55,7 +56,21 @@ function chunk(flat: unknown[]): Array<[unknown, unknown]> {
 }
 
 /** Milliseconds since `start` (performance clock). */
-export const since = (start: number): number => performance.now() - start;
+/**
+ * How long `work` took to settle, less the event loop's worst stall meanwhile: on a loaded machine
+ * every callback runs late by that much, which is not time the feed took.
+ */
+export async function settleTime(work: Promise<unknown>): Promise<number> {
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
+  const start = performance.now();
+  try {
+    await work;
+  } finally {
+    stalls.disable();
+  }
+  return performance.now() - start - stalls.max / 1e6;
+}
 
 /**
  * `connection` whose `CDC.POLL` fails with what `failure()` returns (when it returns an error),
