@@ -122,13 +122,16 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
     if (open.closed) throw clientClosedError();
+    const call = context.callOptions();
+    // The whole call, every setup attempt and the waits between them, ends by the deadline of the
+    // client or view it is made through (a transient failure is retried until then).
+    const setupDeadline = performance.now() + call.timeout;
     // Registered before the first await: a client closed while the feed opens stops the opening.
     const opening = new AbortController();
     const pending = { close: async () => opening.abort() };
     open.feeds.add(pending);
     // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
     // view it was opened through: this context's.
-    const call = context.callOptions();
     const signal = combineSignals([settings.signal, call.signal].filter(isSignal));
     const onEnded = (ended: { close(): Promise<void> }) => open.feeds.delete(ended);
     let feed: ChangeFeed<string | Buffer>;
@@ -136,9 +139,9 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
       const feedSettings = { ...settings, from: 'latest' as const, signal: combineSignals([signal, opening.signal].filter(isSignal)) };
       if (context.transport.topology === 'cluster') {
         const host = { context, timeoutMs: call.timeout, clientClosed, onEnded, refreshMs: TOPOLOGY_REFRESH_MS };
-        feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from));
+        feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from), setupDeadline);
       } else {
-        feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) });
+        feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) }, setupDeadline);
       }
     } catch (error) {
       if (open.closed) throw clientClosedError();
