@@ -25,6 +25,11 @@ export interface CdcApi {
    * when the checkpoint's place no longer exists (rolled back, log replaced, node gone), and a
    * `FerriteConnectionError` (`maybeApplied: false`) when the client closes before the feed starts.
    *
+   * A transient failure while the feed is set up (its connection lost, a step past its deadline)
+   * is retried with the feed's reconnect backoff and reported to `onReconnect`, until the deadline
+   * of the client or view this is called through (its `timeout`, counted from this call); then
+   * it rejects with the last such error (`FerriteConnectionError` or `FerriteTimeoutError`).
+   *
    * @example
    * await using feed = await ferrite.cdc.subscribe('user:*', { events: ['SET', 'DEL'] });
    * for await (const event of feed) console.log(event.id, event.op, event.key, event.value);
