@@ -127,16 +127,16 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
     if (open.closed) throw clientClosedError();
+    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
+    // view it was opened through: this context's.
     const call = context.callOptions();
-    // The whole call, every setup attempt and the waits between them, ends by the deadline of the
-    // client or view it is made through (a transient failure is retried until then).
+    // The whole call, every setup attempt and the waits between them, ends by that deadline,
+    // counted from now (a transient failure is retried until then).
     const setupDeadline = performance.now() + call.timeout;
     // Registered before the first await: a client closed while the feed opens stops the opening.
     const opening = new AbortController();
     const pending = { close: async () => opening.abort() };
     open.feeds.add(pending);
-    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
-    // view it was opened through: this context's.
     const signal = combineSignals([settings.signal, call.signal].filter(isSignal));
     const onEnded = (ended: { close(): Promise<void> }) => open.feeds.delete(ended);
     let feed: ChangeFeed<string | Buffer>;
