@@ -257,11 +257,6 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       await backTo(before);
     });
 
-    // node-redis reconnects a connection the server dropped even once the transport has destroyed
-    // it (the race @ferrite/node-redis' endSocket describes), so each attempt the server cut leaves
-    // a socket open after close(): a defect of that transport, reported; counted on the others.
-    const cutConnectionsLinger = target.driver === 'node-redis';
-
     it('rejects promptly with "closed before the change feed started" when the client closes while the setup retries', async () => {
       await setup.ferrite.send('PING');
       const before = activeResources();
@@ -288,7 +283,7 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       } finally {
         setup.cutAfterSubscribes(0);
       }
-      if (!cutConnectionsLinger) await backTo(before);
+      await backTo(before);
       expect(await subscriptionsIn(setup.emulator)).toBe(0);
     });
 
