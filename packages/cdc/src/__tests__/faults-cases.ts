@@ -257,6 +257,28 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       await backTo(before);
     });
 
+    it(`rejects with the connection error by its deadline (${SETUP_DEADLINE_MS} ms) when every attempt is cut, after retrying`, async () => {
+      const reconnects: ChangeFeedReconnect[] = [];
+      const view = setup.ferrite.withOptions({ timeout: SETUP_DEADLINE_MS });
+      setup.cutAfterSubscribes(Infinity);
+      try {
+        const limit = settleLimit(SETUP_DEADLINE_MS);
+        const outcome = await view.cdc.subscribe(`${unique('setup-always-cut')}:*`, { onReconnect: (reconnect) => reconnects.push(reconnect) }).then(
+          (feed) => feed,
+          (error: unknown) => error,
+        );
+        const settledAt = performance.now();
+        expect(outcome).toBeInstanceOf(FerriteConnectionError);
+        expect(settledAt).toBeLessThanOrEqual(await limit);
+      } finally {
+        setup.cutAfterSubscribes(0);
+      }
+      expect(reconnects.length).toBeGreaterThanOrEqual(2);
+      expect(reconnects.map((reconnect) => reconnect.attempt)).toEqual(reconnects.map((_, index) => index + 1));
+      // Every attempt's subscription went with its connection (the handles of the process are counted in the cases around).
+      await vi.waitFor(async () => expect(await subscriptionsIn(setup.emulator)).toBe(0), { timeout: 5000, interval: 10 });
+    });
+
     it('rejects promptly with "closed before the change feed started" when the client closes while the setup retries', async () => {
       await setup.ferrite.send('PING');
       const before = activeResources();
