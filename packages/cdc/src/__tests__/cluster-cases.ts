@@ -319,7 +319,11 @@ export function describeCdcOverCluster(target: TransportTarget): void {
         }
       });
       const reconnects: ChangeFeedReconnect[] = [];
-      await using feed = await ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) }).finally(stopWatching);
+      // A deadline generous enough for a loaded machine to reconnect within it.
+      await using feed = await ferrite
+        .withOptions({ timeout: 5000 })
+        .cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) })
+        .finally(stopWatching);
       expect(cuts).toBe(0);
       expect(reconnects.map((reconnect) => [reconnect.attempt, reconnect.node])).toEqual([[1, owner.id]]);
       await vi.waitFor(async () => expect(await subscriptionsIn(owner.emulator)).toBe(1), { timeout: 5000, interval: 10 });

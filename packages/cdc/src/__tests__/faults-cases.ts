@@ -17,6 +17,13 @@ const TIMEOUT_MS = 400;
 const BLOCK_MS = 200;
 /** The deadline of a subscribe call that cannot connect: short, it is what the case measures. */
 const SETUP_DEADLINE_MS = 300;
+/**
+ * The deadline of a subscribe call whose every attempt is cut: long enough for several attempts
+ * on a loaded machine (each opens a connection and sends two commands before it is cut).
+ */
+const RETRIED_SETUP_DEADLINE_MS = 1000;
+/** The deadline of a subscribe call that is to ride out a cut: generous, a loaded machine may be slow to reconnect. */
+const RIDING_DEADLINE_MS = 5000;
 /** What a settled call may take past its deadline, besides the timers' lateness: a turn of the loop and a close. */
 const SETTLE_SLACK_MS = 150;
 
@@ -187,7 +194,7 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       const prefix = unique('setup-cut');
       const reconnects: ChangeFeedReconnect[] = [];
       setup.cutAfterSubscribes(1);
-      await using feed = await setup.ferrite.cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) });
+      await using feed = await setup.ferrite.withOptions({ timeout: RIDING_DEADLINE_MS }).cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) });
       expect(reconnects.map((reconnect) => [reconnect.attempt, isConnectionError(reconnect.error)])).toEqual([[1, true]]);
       // The cut connection's subscription went with it (the server may see the cut a moment late):
       // one subscription, on one feed connection.
@@ -214,7 +221,9 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       await write(setup.emulator, 'SET', `${prefix}:4`, '4');
       const reconnects: ChangeFeedReconnect[] = [];
       setup.cutAfterSubscribes(1);
-      await using resumed = await setup.ferrite.cdc.subscribe(`${prefix}:*`, { from: checkpoint, blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) });
+      await using resumed = await setup.ferrite
+        .withOptions({ timeout: RIDING_DEADLINE_MS })
+        .cdc.subscribe(`${prefix}:*`, { from: checkpoint, blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) });
       expect(reconnects).toHaveLength(1);
       await write(setup.emulator, 'SET', `${prefix}:5`, '5');
       expect(valuesOf(await take(resumed, 4))).toEqual(['2', '3', '4', '5']);
@@ -260,12 +269,12 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       await backTo(before);
     });
 
-    it(`rejects with the transient error by its deadline (${SETUP_DEADLINE_MS} ms) when every attempt is cut, after retrying`, async () => {
+    it(`rejects with the transient error by its deadline (${RETRIED_SETUP_DEADLINE_MS} ms) when every attempt is cut, after retrying`, async () => {
       const reconnects: ChangeFeedReconnect[] = [];
-      const view = setup.ferrite.withOptions({ timeout: SETUP_DEADLINE_MS });
+      const view = setup.ferrite.withOptions({ timeout: RETRIED_SETUP_DEADLINE_MS });
       setup.cutAfterSubscribes(Infinity);
       try {
-        const limit = settleLimit(SETUP_DEADLINE_MS);
+        const limit = settleLimit(RETRIED_SETUP_DEADLINE_MS);
         const outcome = await view.cdc.subscribe(`${unique('setup-always-cut')}:*`, { onReconnect: (reconnect) => reconnects.push(reconnect) }).then(
           (feed) => feed,
           (error: unknown) => error,
