@@ -301,9 +301,9 @@ export function describeCdcUnderFaults(target: TransportTarget): void {
       // Every attempt is cut, on every driver: the setup retries until the client closes.
       setup.cutAfterSubscribes(Infinity);
       try {
-        // A deadline far off: only the close can end the retries.
+        // No deadline (timeout: Infinity): only the close ends the retries.
         const subscribing = client
-          .withOptions({ timeout: 30_000 })
+          .withOptions({ timeout: Infinity })
           .cdc.subscribe(`${unique('setup-closed')}:*`, { onReconnect: (reconnect) => reconnects.push(reconnect) })
           .then(
             (feed) => feed,
