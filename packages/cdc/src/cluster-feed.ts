@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { prepareCommand, slotOf, type PluginContext } from '@ferrite/core';
 import { encodeCheckpoint, type ChangeFeedCheckpoint, type LogPosition } from './checkpoint.js';
 import { clusterSlotsCommand, primaryOf, type SlotRange } from './commands/cluster-slots.js';
@@ -113,18 +114,27 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
   #refreshing: Promise<void> | undefined;
   /** Serialises `next()` calls: one caller picks at a time. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Aborted when the feed ends: stops the logs' feeds, those still opening (and retrying) too. */
+  readonly #stopped = new AbortController();
 
   private constructor(host: ClusterFeedHost, settings: FeedSettings) {
     super(settings.signal);
     this.#host = host;
     this.#settings = settings;
+    // One listener per log's feed: a cluster of more than ten primaries is no leak.
+    setMaxListeners(0, this.#stopped.signal);
   }
 
-  /** Subscribes on every primary; resolves once every log's subscription is in place. */
-  static async open<Value extends string | Buffer>(host: ClusterFeedHost, settings: FeedSettings, start: ClusterStart): Promise<ClusterFeed<Value>> {
+  /**
+   * Subscribes on every primary; resolves once every log's subscription is in place. Each log's
+   * feed rides transient failures of its setup until `setupDeadline`, the subscribe call's (see
+   * `Feed.open`); the first log that cannot be followed stops the others.
+   */
+  static async open<Value extends string | Buffer>(host: ClusterFeedHost, settings: FeedSettings, start: ClusterStart, setupDeadline: number): Promise<ClusterFeed<Value>> {
     const feed = new ClusterFeed<Value>(host, settings);
     const signal = settings.signal;
     feed.followSignal();
+    let follows: Promise<void>[] = [];
     try {
       const nodes = await host.context.nodes();
       await Promise.all(nodes.map((node) => feed.#learnLog(node.id)));
@@ -135,15 +145,16 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
       if (gone !== undefined) {
         throw new CdcPositionLostError({ reason: 'node-departed', logId: gone.logId ?? gone.node, firstLostId: gone.next, lastLostId: undefined });
       }
-      await Promise.all(
-        nodes.map((node) => {
-          const saved = positions.find((position) => feed.#matches(position, node.id));
-          return feed.#follow(node.id, typeof start === 'object' ? (saved ?? feed.#fromFirst(node.id)) : start);
-        }),
-      );
+      follows = nodes.map((node) => {
+        const saved = positions.find((position) => feed.#matches(position, node.id));
+        return feed.#follow(node.id, typeof start === 'object' ? (saved ?? feed.#fromFirst(node.id)) : start, setupDeadline);
+      });
+      await Promise.all(follows);
     } catch (error) {
       const stopped = feed.#ended;
       await feed.close();
+      // The other logs' setups stop with the feed: let them close their connections before the caller hears.
+      await Promise.allSettled(follows);
       if (stopped || signal?.aborted) throw abortedBeforeStart(signal);
       throw toCdcError(error);
     }
@@ -171,6 +182,7 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
 
   protected async shutdown(): Promise<void> {
     this.#ended = true;
+    this.#stopped.abort();
     clearInterval(this.#refresh);
     this.unfollowSignal();
     this.#host.onEnded(this);
@@ -435,7 +447,8 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
     }
   }
 
-  #openLogFeed(nodeId: string, from: FeedStart, lastHanded: () => number): Promise<Feed<Value>> {
+  /** Opens a feed of the log `nodeId` serves; `setupDeadline` as `Feed.open` takes it. */
+  #openLogFeed(nodeId: string, from: FeedStart, lastHanded: () => number, setupDeadline?: number): Promise<Feed<Value>> {
     return Feed.open<Value>(
       {
         context: this.#host.context,
@@ -446,16 +459,17 @@ export class ClusterFeed<Value extends string | Buffer> extends FeedBase<Value> 
         onInterrupted: () => void this.#refreshNodes(),
         lastHanded,
       },
-      { ...this.#settings, from, signal: undefined },
+      { ...this.#settings, from, signal: this.#stopped.signal },
+      setupDeadline,
     );
   }
 
-  /** Starts following the log node `nodeId` serves, from `from`. */
-  async #follow(nodeId: string, from: FeedStart): Promise<void> {
+  /** Starts following the log node `nodeId` serves, from `from`; `setupDeadline` as `Feed.open` takes it. */
+  async #follow(nodeId: string, from: FeedStart, setupDeadline?: number): Promise<void> {
     const key = await this.#learnLog(nodeId);
     const lastHanded = typeof from === 'object' ? from.lastHanded : 0;
     let member: Member<Value> | undefined;
-    const feed = await this.#openLogFeed(nodeId, from, () => member?.lastHanded ?? lastHanded);
+    const feed = await this.#openLogFeed(nodeId, from, () => member?.lastHanded ?? lastHanded, setupDeadline);
     if (this.#ended) {
       await feed.close();
       return;

@@ -1,4 +1,4 @@
-import { FerriteProtocolError, prepareCommand, type DedicatedContext, type PluginContext } from '@ferrite/core';
+import { FerriteProtocolError, prepareCommand, type CallOptions, type DedicatedContext, type PluginContext } from '@ferrite/core';
 import { setImmediate } from 'node:timers/promises';
 import { sleep } from '@ferrite/core/transport';
 import { reconnectDelay } from './backoff.js';
@@ -66,6 +66,15 @@ const ANSWERED_EARLY = 1;
 /** Compact the buffer once this many taken slots sit at its front. */
 const COMPACT_AFTER = 1024;
 
+/**
+ * `context` with its calls bounded by what remains until `deadline` (performance clock), read
+ * when called: one step of a feed's setup. As it is without a deadline.
+ */
+function untilDeadline<Context extends { withOptions(options: CallOptions): Context }>(context: Context, deadline: number | undefined): Context {
+  if (deadline === undefined || !Number.isFinite(deadline)) return context;
+  return context.withOptions({ timeout: Math.max(1, deadline - performance.now()) });
+}
+
 type Waiter<Value extends string | Buffer> = {
   readonly resolve: (result: IteratorResult<ChangeEvent<Value>, undefined>) => void;
   readonly reject: (error: unknown) => void;
@@ -124,12 +133,21 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     this.#context = host.context.withOptions({ signal: this.#stop.signal });
   }
 
-  /** Subscribes, and resolves once the server subscription is in place and the poller runs. */
-  static async open<Value extends string | Buffer>(host: FeedHost, settings: FeedSettings): Promise<Feed<Value>> {
+  /**
+   * Subscribes, and resolves once the server subscription is in place and the poller runs.
+   *
+   * `setupDeadline` (performance clock, ms; `Infinity`: none) is the deadline of the `subscribe`
+   * call this feed is opened for: until then a transient failure of the setup (the connection
+   * lost, a step past its deadline) is retried with the reconnect backoff and reported to
+   * `onReconnect`, and every step is bounded by what remains of it. Undefined: one attempt under
+   * the client's deadline per step (a cluster feed opening a log it found later, whose refresh
+   * tries again).
+   */
+  static async open<Value extends string | Buffer>(host: FeedHost, settings: FeedSettings, setupDeadline?: number): Promise<Feed<Value>> {
     const feed = new Feed<Value>(host, settings);
     feed.followSignal();
     try {
-      await feed.#start();
+      await feed.#start(setupDeadline);
     } catch (error) {
       const stopped = feed.#stop.signal.aborted;
       await feed.close();
@@ -288,23 +306,38 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     return this.#buffer.length - this.#head;
   }
 
-  async #start(): Promise<void> {
+  /**
+   * Sets the feed up, retrying a transient failure until `deadline` (see {@link open}). Each
+   * attempt starts from `from` afresh: `'latest'` is the log's end as the attempt that succeeds
+   * reads it, a checkpoint its exact place.
+   */
+  async #start(deadline: number | undefined): Promise<void> {
     const { from } = this.#settings;
-    if (typeof from === 'object') {
-      this.#next = from.next;
-      this.#lastHanded = from.lastHanded;
-      this.#logId = from.logId;
-      this.#epoch = from.epoch;
-      await this.#connect();
-      return;
-    }
-    for (let attempt = 1; ; attempt++) {
+    let failures = 0;
+    let expired = 0;
+    for (;;) {
       try {
-        await this.#connect(from);
+        if (typeof from === 'object') {
+          this.#next = from.next;
+          this.#lastHanded = from.lastHanded;
+          this.#logId = from.logId;
+          this.#epoch = from.epoch;
+          await this.#connect(undefined, deadline);
+        } else {
+          await this.#connect(from, deadline);
+        }
         return;
       } catch (error) {
         // `earliest` only: the oldest event was discarded between CDC.INFO and CDC.SUBSCRIBE; ask again.
-        if (!(error instanceof CdcPositionExpiredError) || from !== 'earliest' || attempt >= EARLIEST_ATTEMPTS) throw error;
+        if (error instanceof CdcPositionExpiredError && from === 'earliest' && ++expired < EARLIEST_ATTEMPTS) continue;
+        if (deadline === undefined || this.#stop.signal.aborted || !isTransient(error, this.#host.clientClosed())) throw error;
+        const delayMs = reconnectDelay(failures++);
+        // No time would be left for another attempt after the wait: the caller hears it now.
+        if (performance.now() + delayMs >= deadline) throw error;
+        // Not `onInterrupted`: a cluster feed that is still opening has no logs to look over yet.
+        this.#reportReconnect(error, failures, delayMs);
+        await sleep(delayMs, this.#stop.signal);
+        if (this.#stop.signal.aborted) throw error;
       }
     }
   }
@@ -314,18 +347,20 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
    * `start` resolved to an id now (so a reconnect before the first event still resumes exactly
    * where the feed began), or from {@link #next} in the log and epoch it was read in.
    */
-  async #connect(start?: 'latest' | 'earliest'): Promise<void> {
+  async #connect(start?: 'latest' | 'earliest', deadline?: number): Promise<void> {
     const node = this.#host.node;
-    const connection = await this.#context.dedicated(node === undefined ? undefined : { node });
+    const opened = await untilDeadline(this.#context, deadline).dedicated(node === undefined ? undefined : { node });
     if (this.#stop.signal.aborted) {
       // Opened as the feed stopped: nobody else will close it.
-      connection.close().catch(() => {});
+      opened.close().catch(() => {});
       throw abortedBeforeStart(this.#settings.signal);
     }
+    // The connection outlives the setup: its polls run under the client's deadline again, not what was left of the setup's.
+    const connection = deadline !== undefined && Number.isFinite(deadline) ? opened.withOptions({ timeout: this.#context.callOptions().timeout }) : opened;
     this.#connection = connection;
     let info: CdcLogInfo | undefined;
     try {
-      info = await connection.call(cdcInfoCommand);
+      info = await untilDeadline(connection, deadline).call(cdcInfoCommand);
       this.#withNext = info.logId !== undefined;
       if (start !== undefined) {
         this.#next = start === 'latest' ? info.lastId + 1 : Math.max(1, info.firstId);
@@ -335,7 +370,7 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
       const { pattern, events } = this.#settings;
       const log = this.#logId !== undefined && this.#epoch !== undefined && info.logId !== undefined ? { logId: this.#logId, epoch: this.#epoch } : undefined;
       try {
-        this.#subscription = await connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next, log });
+        this.#subscription = await untilDeadline(connection, deadline).call(cdcSubscribeCommand, pattern, { events, from: this.#next, log });
       } catch (error) {
         const keptUpTo = rolledBackAfter(error);
         // A failover rolled back only events this feed scanned past without handing over (other
@@ -343,7 +378,7 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
         const delivered = this.#host.lastHanded?.() ?? this.#lastHanded;
         if (keptUpTo === undefined || log === undefined || delivered > keptUpTo || info.epoch === undefined) throw error;
         this.#rollBack(keptUpTo);
-        this.#subscription = await connection.call(cdcSubscribeCommand, pattern, { events, from: this.#next, log: { logId: log.logId, epoch: info.epoch } });
+        this.#subscription = await untilDeadline(connection, deadline).call(cdcSubscribeCommand, pattern, { events, from: this.#next, log: { logId: log.logId, epoch: info.epoch } });
       }
     } catch (error) {
       this.#dropConnection();
@@ -378,7 +413,7 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
 
   /** The poller: runs until the feed stops or fails. */
   async #run(): Promise<void> {
-    const { batchSize, blockMs, bufferSize, binary, onReconnect } = this.#settings;
+    const { batchSize, blockMs, bufferSize, binary } = this.#settings;
     let failures = 0;
     while (!this.#stop.signal.aborted) {
       try {
@@ -446,7 +481,7 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
           this.#dropConnection();
           this.#host.onInterrupted?.();
           const delayMs = reconnectDelay(failures++);
-          onReconnect?.({ error, attempt: failures, delayMs, ...(this.#host.node === undefined ? {} : { node: this.#host.node }), ...(this.#logId === undefined ? {} : { log: this.#logId }) });
+          this.#reportReconnect(error, failures, delayMs);
           await sleep(delayMs, this.#stop.signal);
           continue;
         }
@@ -480,6 +515,13 @@ export class Feed<Value extends string | Buffer> extends FeedBase<Value> {
     if (!oneStep || info.epochStartId === undefined || lastFetched >= info.epochStartId) return 'epoch-moved';
     this.#epoch = info.epoch;
     return batch;
+  }
+
+  /** Tells `onReconnect` that the feed is about to connect again, after `delayMs`. */
+  #reportReconnect(error: unknown, attempt: number, delayMs: number): void {
+    const node = this.#host.node;
+    const log = this.#logId;
+    this.#settings.onReconnect?.({ error, attempt, delayMs, ...(node === undefined ? {} : { node }), ...(log === undefined ? {} : { log }) });
   }
 
   #accept(events: readonly ChangeEvent<Value>[]): void {

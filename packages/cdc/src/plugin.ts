@@ -25,6 +25,11 @@ export interface CdcApi {
    * when the checkpoint's place no longer exists (rolled back, log replaced, node gone), and a
    * `FerriteConnectionError` (`maybeApplied: false`) when the client closes before the feed starts.
    *
+   * A transient failure while the feed is set up (its connection lost, a step past its deadline)
+   * is retried with the feed's reconnect backoff and reported to `onReconnect`, until the deadline
+   * of the client or view this is called through (its `timeout`, counted from this call); then
+   * it rejects with the last such error (`FerriteConnectionError` or `FerriteTimeoutError`).
+   *
    * @example
    * await using feed = await ferrite.cdc.subscribe('user:*', { events: ['SET', 'DEL'] });
    * for await (const event of feed) console.log(event.id, event.op, event.key, event.value);
@@ -122,13 +127,16 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
   async function subscribe(pattern: string, options?: SubscribeOptions & { readonly binary?: boolean }): Promise<ChangeFeed<string | Buffer>> {
     const settings = settingsOf(pattern, options);
     if (open.closed) throw clientClosedError();
+    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
+    // view it was opened through: this context's.
+    const call = context.callOptions();
+    // The whole call, every setup attempt and the waits between them, ends by that deadline,
+    // counted from now (a transient failure is retried until then).
+    const setupDeadline = performance.now() + call.timeout;
     // Registered before the first await: a client closed while the feed opens stops the opening.
     const opening = new AbortController();
     const pending = { close: async () => opening.abort() };
     open.feeds.add(pending);
-    // Read once: the feed outlives this call, and keeps the deadline and signal of the client or
-    // view it was opened through: this context's.
-    const call = context.callOptions();
     const signal = combineSignals([settings.signal, call.signal].filter(isSignal));
     const onEnded = (ended: { close(): Promise<void> }) => open.feeds.delete(ended);
     let feed: ChangeFeed<string | Buffer>;
@@ -136,9 +144,9 @@ function createCdcApi(context: PluginContext, open: OpenFeeds): CdcApi {
       const feedSettings = { ...settings, from: 'latest' as const, signal: combineSignals([signal, opening.signal].filter(isSignal)) };
       if (context.transport.topology === 'cluster') {
         const host = { context, timeoutMs: call.timeout, clientClosed, onEnded, refreshMs: TOPOLOGY_REFRESH_MS };
-        feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from));
+        feed = await ClusterFeed.open<string | Buffer>(host, feedSettings, clusterStart(settings.from), setupDeadline);
       } else {
-        feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) });
+        feed = await Feed.open<string | Buffer>({ context, clientClosed, onEnded }, { ...feedSettings, from: singleStart(settings.from) }, setupDeadline);
       }
     } catch (error) {
       if (open.closed) throw clientClosedError();

@@ -69,11 +69,14 @@ export interface ChangeEvent<Value extends string | Buffer = string> {
 /** Where a feed starts: `'latest'`, `'earliest'`, or a {@link ChangeFeedCheckpoint} saved from a feed. */
 export type ChangeFeedStart = 'latest' | 'earliest' | ChangeFeedCheckpoint;
 
-/** What `onReconnect` is told each time a feed lost its connection and is about to reconnect. */
+/**
+ * What `onReconnect` is told each time a feed lost its connection and is about to reconnect, also
+ * while `subscribe` is still setting it up.
+ */
 export interface ChangeFeedReconnect {
   /** What interrupted the feed: a lost connection, a poll past its deadline, a subscription the server dropped. */
   readonly error: unknown;
-  /** Consecutive failures so far, from 1; back to 1 after a poll succeeds. */
+  /** Consecutive failures so far, from 1; back to 1 once the feed is set up and after a poll succeeds. */
   readonly attempt: number;
   /** How long the feed waits before reconnecting (backoff: about 25 ms doubling to 1 s). */
   readonly delayMs: number;
@@ -114,9 +117,11 @@ export interface SubscribeOptions {
   readonly bufferSize?: number;
   /**
    * Called (synchronously; keep it quick, it must not throw) each time the feed lost its connection
-   * and is about to reconnect: how a transient failure becomes visible. Errors that retrying cannot
-   * cure (the client closed, authentication or permission refused, a server without CDC) are not
-   * reported here: they end the iterator.
+   * and is about to reconnect: how a transient failure becomes visible. That includes a failure
+   * while `subscribe` sets the feed up, which is retried until the call's deadline (the `timeout`
+   * of the client or view it is called through). Errors that retrying cannot cure (the client
+   * closed, authentication or permission refused, a server without CDC) are not reported here:
+   * they end the iterator, or reject `subscribe`.
    */
   readonly onReconnect?: (reconnect: ChangeFeedReconnect) => void;
 }

@@ -28,6 +28,8 @@ export interface NodeConnection {
   close(): Promise<void>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** A socket is open (node-redis then says hello on it); again at each reconnect. */
+  on(event: 'connect', listener: () => void): unknown;
   readonly isOpen: boolean;
   /** Connected and past the handshake: commands are written at once. */
   readonly isReady?: boolean;

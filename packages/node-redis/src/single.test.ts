@@ -73,6 +73,26 @@ describe.skipIf(Boolean(skip))('node-redis transport on one node: ownership, clo
     for (const connection of dedicated) await expect(connection.send(cmd('PING'))).rejects.toBeInstanceOf(FerriteConnectionError);
   });
 
+  it('ends the connection node-redis reopens on its own when a dedicated one the server dropped is closed at once', async () => {
+    const client = await connectedClient();
+    const transport = nodeRedisTransport(client);
+    const before = await connectionCount(client);
+    const received = async () => Number(/total_connections_received:(\d+)/.exec(String(await client.sendCommand(['INFO', 'stats'])))?.[1]);
+    const dedicated = await transport.dedicated();
+    const id = String(await dedicated.send(cmd('CLIENT', 'ID')));
+    // Closed as soon as the failure is heard, as a caller that drops a broken connection does:
+    // node-redis has started opening a new socket by then.
+    const closed = dedicated.send(cmd('BLPOP', 'never-pushed', '30')).catch(() => dedicated.close());
+    await eventually(async () => String(await client.sendCommand(['CLIENT', 'LIST'])).includes('cmd=blpop'));
+    const receivedBefore = await received();
+    await client.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+    await closed;
+    // That socket reaches the server, and is ended: no connection stays (it would keep the process alive).
+    await eventually(async () => (await received()) > receivedBefore);
+    await eventually(async () => (await connectionCount(client)) === before);
+    await transport.close();
+  });
+
   it('rejects pending and later commands with a connection error when the user destroys the client', async () => {
     const client = await connectedClient();
     const transport = nodeRedisTransport(client);

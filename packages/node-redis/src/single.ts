@@ -138,10 +138,17 @@ export async function connectTransport(
 /**
  * Ends a connection's socket whatever state the client says it is in: a `destroy()` that lands
  * while node-redis awaits its socket leaves the client not open, yet the socket it then opens
- * stays up (keeping the process alive) until `destroy()` is called again. Some node-redis
- * versions throw from `destroy()` on a client already closed; nothing is left to end then.
+ * stays up (keeping the process alive) until `destroy()` is called again. That socket may come
+ * later too: node-redis reconnects on its own when the server drops the connection, so one
+ * opening as this runs (or its retry) is ended as it connects.
  */
 function endSocket(connection: NodeConnection): void {
+  destroyQuietly(connection);
+  connection.on('connect', () => destroyQuietly(connection));
+}
+
+/** Some node-redis versions throw from `destroy()` on a client already closed; nothing is left to end then. */
+function destroyQuietly(connection: NodeConnection): void {
   try {
     connection.destroy();
   } catch {

@@ -3,10 +3,10 @@ import { faultProxy, startEmulatorCluster, type EmulatorClusterNode, type FaultP
 import { clusterNodeFor, connectClusterTransport, type ClusterDriver, type TransportTarget } from '@ferrite/test-transports';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clusterWriter } from './cluster-writer.js';
-import { take, unique, writeInGroups, type CdcClient } from './helpers.js';
+import { afterEachCommand, subscriptionsIn, take, unique, writeInGroups, type CdcClient } from './helpers.js';
 import { cdc } from '../plugin.js';
 import type { ChangeFeedCheckpoint } from '../checkpoint.js';
-import type { ChangeEvent, ChangeFeed } from '../types.js';
+import type { ChangeEvent, ChangeFeed, ChangeFeedReconnect } from '../types.js';
 
 /** The client deadline for these runs: a dead poll is noticed after blockMs + this. */
 const TIMEOUT_MS = 1000;
@@ -297,6 +297,45 @@ export function describeCdcOverCluster(target: TransportTarget): void {
         }
       }, 60_000);
     }
+
+    it("rides out a connection cut while one log's CDC.SUBSCRIBE is on the wire: subscribe() resolves, that node holds one subscription, every later write arrives once", async () => {
+      const prefix = unique('setup-cut');
+      const tag = `${prefix}-tag`;
+      const owner = await clusterNodeFor(rig.cluster, tag);
+      const other = rig.cluster.nodes.find((node) => node.role === 'primary' && node.id !== owner.id) as EmulatorClusterNode;
+      const otherKey = async (): Promise<string> => {
+        for (let n = 0; ; n++) if ((await clusterNodeFor(rig.cluster, `${prefix}-other${n}`)).id === other.id) return `${prefix}:{${prefix}-other${n}}:k`;
+      };
+      const elsewhere = await otherKey();
+      // The feeds of earlier cases have let go of the owner's log.
+      await vi.waitFor(async () => expect(await subscriptionsIn(owner.emulator)).toBe(0), { timeout: 5000, interval: 10 });
+      const ferrite = await rig.client();
+      // The owner applies the feed's CDC.SUBSCRIBE, then drops that connection before replying.
+      let cuts = 1;
+      const stopWatching = afterEachCommand(owner.emulator, (session, name) => {
+        if (cuts > 0 && name === 'CDC.SUBSCRIBE') {
+          cuts--;
+          owner.emulator.closeSession(session);
+        }
+      });
+      const reconnects: ChangeFeedReconnect[] = [];
+      // A deadline generous enough for a loaded machine to reconnect within it.
+      await using feed = await ferrite
+        .withOptions({ timeout: 5000 })
+        .cdc.subscribe(`${prefix}:*`, { blockMs: BLOCK_MS, onReconnect: (reconnect) => reconnects.push(reconnect) })
+        .finally(stopWatching);
+      expect(cuts).toBe(0);
+      expect(reconnects.map((reconnect) => [reconnect.attempt, reconnect.node])).toEqual([[1, owner.id]]);
+      await vi.waitFor(async () => expect(await subscriptionsIn(owner.emulator)).toBe(1), { timeout: 5000, interval: 10 });
+      for (let i = 0; i < 3; i++) await rig.write(`${prefix}:{${tag}}:${i}`, String(i));
+      await rig.write(elsewhere, 'elsewhere');
+      const events = await takeWithin(feed, 4, 10_000);
+      expect(events.filter((event) => event.node === owner.id).map((event) => event.value)).toEqual(['0', '1', '2']);
+      expect(events.filter((event) => event.node === other.id).map((event) => event.value)).toEqual(['elsewhere']);
+      // Nothing repeated behind them: the next event is the next write.
+      await rig.write(`${prefix}:{${tag}}:last`, 'last');
+      expect((await takeWithin(feed, 1, 10_000)).map((event) => event.value)).toEqual(['last']);
+    }, 30_000);
 
     it('follows a primary that joins and takes a slot, and drains one that leaves, losing no event', async () => {
       const prefix = unique('topology');

@@ -10,20 +10,53 @@ let counter = 0;
 /** A prefix no other test uses, so patterns never see another test's writes. */
 export const unique = (name: string): string => `${name}-${process.pid}-${++counter}`;
 
-const sessions = new WeakMap<Emulator, ReturnType<Emulator['createSession']>>();
+type Session = ReturnType<Emulator['createSession']>;
+
+const sessions = new WeakMap<Emulator, Session>();
+
+/** Runs a command straight in the emulator (no socket), on a session of the tests' own. */
+function runInProcess(emulator: Emulator, argv: readonly string[]): ReturnType<Emulator['execute']> {
+  let session = sessions.get(emulator);
+  if (session === undefined || session.closed) {
+    session = emulator.createSession({ protocol: 2 });
+    sessions.set(emulator, session);
+  }
+  return emulator.execute(session, argv.map((arg) => Buffer.from(arg, 'utf8')));
+}
 
 /**
  * Runs a write straight in the emulator (no socket): a producer that is never slowed or cut by
  * the faults a test applies to the feed's connection.
  */
 export async function write(emulator: Emulator, ...argv: string[]): Promise<void> {
-  let session = sessions.get(emulator);
-  if (session === undefined || session.closed) {
-    session = emulator.createSession({ protocol: 2 });
-    sessions.set(emulator, session);
-  }
-  const reply = await emulator.execute(session, argv.map((arg) => Buffer.from(arg, 'utf8')));
+  const reply = await runInProcess(emulator, argv);
   if (reply.kind === 'error') throw new Error(reply.message);
+}
+
+/** Server-wide subscription count, asked in process: no fault applied to the network reaches the question. */
+export async function subscriptionsIn(emulator: Emulator): Promise<number> {
+  const reply = await runInProcess(emulator, ['CDC.INFO']);
+  const entry = reply.kind === 'map' ? reply.entries.find(([key]) => key.kind === 'bulk' && key.value.toString() === 'subscriptions') : undefined;
+  const count = entry?.[1];
+  if (count?.kind !== 'integer') throw new Error('CDC.INFO: no subscriptions count');
+  return Number(count.value);
+}
+
+/**
+ * Calls `applied(session, name)` (name in upper case) each time `emulator` has run a command, before
+ * its reply is written: where a test cuts a connection whose command the server applied and whose
+ * reply is then lost, as a network failure at that moment would. Returns the function that stops it.
+ */
+export function afterEachCommand(emulator: Emulator, applied: (session: Session, name: string) => void): () => void {
+  const execute = emulator.execute.bind(emulator);
+  emulator.execute = (session, argv) => {
+    const reply = execute(session, argv);
+    applied(session, argv[0]?.toString('latin1').toUpperCase() ?? '');
+    return reply;
+  };
+  return () => {
+    emulator.execute = execute;
+  };
 }
 
 /** The next `count` events of a feed. */
