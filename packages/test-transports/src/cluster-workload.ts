@@ -130,6 +130,11 @@ export async function runWorkload(
           const call: Call = { startedAt, endedAt: performance.now(), disturbed: disturbed(step === 2 ? `${key}:n` : key), ok, wrong, error };
           calls.push(call);
           onCall(call);
+          // A driver can fail calls without ever leaving the microtask queue (node-redis rejects at
+          // once on a closed node connection its slot map still names): a lane that went straight
+          // on would starve the event loop, and with it the timers and sockets that end the
+          // failure and the run. An application's retry loop would pause too.
+          if (!ok) await new Promise((resolve) => setImmediate(resolve));
         }
       }
     }),
