@@ -2,6 +2,7 @@ import type { EngineContext } from '../engine-context.js';
 import { upper } from '../engine-context.js';
 import { CommandError, NULL, OK, array, bulk, integer, map, simple } from '../reply.js';
 import type { EngineReply } from '../reply.js';
+import type { Session } from '../session.js';
 import { NOT_AN_INTEGER, SYNTAX_ERROR, parseInt64 } from './arguments.js';
 import { command } from './spec.js';
 import { subcommandHandler } from './subcommands.js';
@@ -105,7 +106,7 @@ function clientKill(context: EngineContext, args: readonly Buffer[]): EngineRepl
     const address = (args[0] as Buffer).toString('latin1');
     const target = context.emulator.openSessions().find((session) => session.address !== '' && session.address === address);
     if (target === undefined) throw new CommandError('ERR No such client');
-    killSession(context, target.id);
+    killSession(context, target);
     return OK;
   }
   // Redis' filter form: a client is killed when it matches every filter given (none: every
@@ -134,20 +135,17 @@ function clientKill(context: EngineContext, args: readonly Buffer[]): EngineRepl
   const targets = context.emulator
     .openSessions()
     .filter((session) => (id === undefined || session.id === id) && (address === undefined || session.address === address) && !(skipMe && session === context.client));
-  for (const target of targets) killSession(context, target.id);
+  for (const target of targets) killSession(context, target);
   return integer(targets.length);
 }
 
-function killSession(context: EngineContext, id: number): boolean {
-  const target = context.emulator.session(id);
-  if (target === undefined) return false;
+function killSession(context: EngineContext, target: Session): void {
   if (target === context.client) {
     // Redis replies first, then closes the connection.
     target.closeRequested = true;
   } else {
     context.emulator.closeSession(target);
   }
-  return true;
 }
 
 const client = subcommandHandler('CLIENT', {
